@@ -1,0 +1,27 @@
+/**
+ * Error codes shared by the provider library, the API and events (UPPER_SNAKE, as the platform already uses).
+ * Whether a code is retryable lives beside it so the decision is made in one place.
+ */
+export const ERROR_CODES = {
+  RATE_LIMIT: { retryable: true },
+  AUTHENTICATION_ERROR: { retryable: false },
+  INVALID_REQUEST: { retryable: false },
+  EXTERNAL_SERVICE_ERROR: { retryable: true },
+  PROVIDER_NOT_CONFIGURED: { retryable: false },
+  CIRCUIT_OPEN: { retryable: true },
+  TIMEOUT: { retryable: true },
+  CONNECTION_ERROR: { retryable: true },
+  INVALID_RESPONSE: { retryable: false },
+  CONTENT_FILTERED: { retryable: false },
+  BATCH_EXPIRED: { retryable: true },
+  CANCELED: { retryable: false },
+  NOT_FOUND: { retryable: false },
+  CONFLICT: { retryable: false },
+  INTERNAL_ERROR: { retryable: false },
+} as const satisfies Record<string, { retryable: boolean }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isRetryableCode(code: ErrorCode): boolean {
+  return ERROR_CODES[code].retryable;
+}

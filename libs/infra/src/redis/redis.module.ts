@@ -1,0 +1,47 @@
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { REDIS_CLIENT, REDIS_PROBE_CLIENT } from './redis.tokens.js';
+
+export interface RedisModuleOptions {
+  url: string;
+}
+
+class RedisConnections implements OnApplicationShutdown {
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly client: Redis,
+    @Inject(REDIS_PROBE_CLIENT) private readonly probe: Redis,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.client.quit(), this.probe.quit()]);
+  }
+}
+
+@Global()
+@Module({})
+export class RedisModule {
+  static forRoot(options: RedisModuleOptions): DynamicModule {
+    return {
+      module: RedisModule,
+      providers: [
+        {
+          provide: REDIS_CLIENT,
+          useFactory: () => new Redis(options.url, { maxRetriesPerRequest: null, connectionName: 'app' }),
+        },
+        {
+          provide: REDIS_PROBE_CLIENT,
+          useFactory: () =>
+            new Redis(options.url, {
+              enableOfflineQueue: false,
+              maxRetriesPerRequest: 0,
+              connectTimeout: 1000,
+              retryStrategy: () => 250,
+              connectionName: 'probe',
+            }),
+        },
+        RedisConnections,
+      ],
+      exports: [REDIS_CLIENT, REDIS_PROBE_CLIENT],
+    };
+  }
+}

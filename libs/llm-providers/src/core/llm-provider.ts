@@ -1,0 +1,122 @@
+import type {
+  ComparisonAnswer,
+  ComparisonRequest,
+  LlmConfigOverrides,
+  ProviderName,
+  TokenUsage,
+} from '#contracts';
+import type { ProviderError } from './provider-error.js';
+
+/** What one item cost, and what the same item would have cost as an individual (non-batch) request. */
+export interface ItemCost {
+  cost_usd: number;
+  individual_cost_usd: number;
+}
+
+export interface ComparisonResponse {
+  comparison_id: string;
+  answer: ComparisonAnswer;
+  provider: ProviderName;
+  model: string;
+  usage: TokenUsage;
+  cost: ItemCost;
+  /** Wall time of the individual call; for batch items, submission to collection. */
+  response_time_ms: number;
+}
+
+export interface ComparisonItemError {
+  comparison_id: string;
+  error: ProviderError;
+}
+
+/** Every input is in exactly one of the two lists; each list is in input order. */
+export interface BatchComparisonOutcome {
+  responses: ComparisonResponse[];
+  errors: ComparisonItemError[];
+}
+
+/** One provider-side batch. A request set over a provider's limits becomes several parts. */
+export interface ProviderBatchPart {
+  /** Index of this part in the plan (0-based); stable across re-planning of the same input. */
+  part_index: number;
+  provider_batch_id: string;
+  /** Comparison ids of this part, in input order. */
+  comparison_ids: string[];
+  /** Provider-specific, JSON-serialisable data needed later (e.g. custom_id mapping, input file id). */
+  state?: Record<string, unknown>;
+}
+
+/** Serialisable handle to a submitted batch: persisted by the worker BEFORE any wait. */
+export interface ProviderBatchRef {
+  provider: ProviderName;
+  model: string;
+  /** Caller's stable key for this batch (our batch id); providers tag their batch with it where the API allows. */
+  batch_key: string;
+  /** Total number of parts the request set was split into. */
+  part_count: number;
+  parts: ProviderBatchPart[];
+  submitted_at: string;
+}
+
+export type NormalisedBatchState =
+  | 'validating'
+  | 'in_progress'
+  | 'finalizing'
+  | 'ended'
+  | 'failed'
+  | 'expired'
+  | 'canceling'
+  | 'canceled';
+
+export interface ProviderBatchStatus {
+  /** Aggregated over parts: `ended` only when every part has ended (completed, expired with partial results, ...). */
+  state: NormalisedBatchState;
+  counts: { total: number; succeeded: number; failed: number; processing: number; expired: number; canceled: number };
+  /** True when collectBatchResults can be called (every part finished in some way). */
+  results_ready: boolean;
+  parts: Array<{ provider_batch_id: string; state: NormalisedBatchState; raw_status: string }>;
+}
+
+export interface SubmitBatchOptions {
+  /** Stable key of the batch (our batch id). */
+  batchKey: string;
+  /** A ref stored by an earlier, interrupted submission: parts already in it are not submitted again. */
+  resumeFrom?: ProviderBatchRef;
+  /** Called after each part is created, before the next: the caller persists the growing ref here. */
+  onPartSubmitted?: (ref: ProviderBatchRef) => Promise<void>;
+}
+
+export interface BatchLimits {
+  maxRequestsPerBatch: number;
+  maxBytesPerBatch: number;
+}
+
+/**
+ * The one protocol every provider implements. Errors are thrown as ProviderError (typed code + retryable);
+ * per-item failures of a batch are returned in `errors`, never thrown.
+ */
+export interface LlmProvider {
+  readonly name: ProviderName;
+  readonly limits: BatchLimits;
+  /** False when the provider has no credentials: it is then reported unavailable, never a crash. */
+  isConfigured(): boolean;
+  /** Whether the provider's batch API is used (false: batches are served by capped concurrent single calls). */
+  supportsBatch(): boolean;
+
+  generateComparison(request: ComparisonRequest, overrides: LlmConfigOverrides): Promise<ComparisonResponse>;
+  /** Convenience over submit → poll → collect (or concurrent single calls when batch is off). */
+  generateBatchComparison(
+    requests: ComparisonRequest[],
+    overrides: LlmConfigOverrides,
+  ): Promise<BatchComparisonOutcome>;
+
+  submitBatch(
+    requests: ComparisonRequest[],
+    overrides: LlmConfigOverrides,
+    options: SubmitBatchOptions,
+  ): Promise<ProviderBatchRef>;
+  getBatchStatus(ref: ProviderBatchRef): Promise<ProviderBatchStatus>;
+  /** Results matched by id and returned in input order; unfinished items come back as BATCH_EXPIRED/CANCELED errors. */
+  collectBatchResults(ref: ProviderBatchRef): Promise<BatchComparisonOutcome>;
+  cancelBatch(ref: ProviderBatchRef): Promise<void>;
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test run (README's test command): lint, type-check, unit tests (no services), build, then integration
+# tests against real Redis and Kafka (started by the jest global setup through scripts/services.sh).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--experimental-vm-modules"
+
+step() { printf '\n== %s\n' "$*"; }
+step "lint (eslint + prettier)"
+npx eslint . --max-warnings 0
+npx prettier --check . --log-level warn
+step "type-check"
+npx tsc -p tsconfig.json --noEmit
+step "unit tests"
+npx jest --selectProjects unit --ci
+step "build"
+node scripts/build.mjs
+step "integration tests (real Redis + Kafka)"
+npx jest --selectProjects integration --ci --runInBand

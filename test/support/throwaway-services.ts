@@ -1,0 +1,92 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const servicesScript = new URL('../../scripts/services.sh', import.meta.url).pathname;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A private redis-server on its own port, so a test can stop and restart it without disturbing others. */
+export class ThrowawayRedis {
+  private process?: ChildProcess;
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--maxmemory-policy',
+        'noeviction',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    this.process = child;
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('Ready to accept connections')) resolve();
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  }
+}
+
+/** A second single-node Kafka broker (scripts/services.sh with another port and run dir). */
+export class ThrowawayKafka {
+  private readonly runDir = mkdtempSync(join(tmpdir(), 'kafka-drill-'));
+  constructor(readonly port: number) {}
+
+  get brokers(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  private env() {
+    return { ...process.env, KAFKA_BROKERS: this.brokers, SERVICES_RUN_DIR: this.runDir, KAFKA_HEAP: '384m' };
+  }
+
+  async start(): Promise<void> {
+    await run('bash', [servicesScript, 'kafka-up'], { env: this.env() });
+  }
+
+  async stop(): Promise<void> {
+    await run('bash', [servicesScript, 'kafka-down'], { env: this.env() });
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.runDir, { recursive: true, force: true });
+  }
+}
