@@ -1,0 +1,90 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PROVIDER_NAMES, type ProviderName } from '../comparison/comparison.types.js';
+import { ComparisonResultItemDto } from './comparison-result.dto.js';
+
+export const BATCH_STATUS_VALUES = [
+  'queued',
+  'submitted',
+  'in_progress',
+  'completed',
+  'failed',
+  'canceled',
+  'expired',
+] as const;
+export type BatchStatusValue = (typeof BATCH_STATUS_VALUES)[number];
+
+/** 202 of POST /comparison/batch. */
+export class BatchAcceptedDto {
+  @ApiProperty() batch_id: string;
+  @ApiProperty({ enum: BATCH_STATUS_VALUES }) status: BatchStatusValue;
+  @ApiProperty() comparison_count: number;
+  @ApiProperty({ example: '/api/v1/comparison/batch/8d0c…' }) status_url: string;
+}
+
+/** 200 of POST /comparison/batch when every result was ready within `Prefer: wait`. */
+export class BatchCompletedDto extends BatchAcceptedDto {
+  @ApiProperty({ type: () => [ComparisonResultItemDto], description: 'In input order' })
+  results: ComparisonResultItemDto[];
+}
+
+export class BatchCountsDto {
+  @ApiProperty() total: number;
+  @ApiProperty() succeeded: number;
+  @ApiProperty() failed: number;
+  @ApiProperty() pending: number;
+}
+
+export class BatchTimingsDto {
+  @ApiProperty() created_at: string;
+  @ApiPropertyOptional() submitted_at?: string;
+  @ApiPropertyOptional() completed_at?: string;
+  @ApiPropertyOptional({ description: 'From acceptance to the terminal state, or to now while running' })
+  elapsed_ms?: number;
+}
+
+export class BatchErrorDto {
+  @ApiProperty() code: string;
+  @ApiProperty() message: string;
+}
+
+/** GET /comparison/batch/{batch_id}. */
+export class BatchStatusDto {
+  @ApiProperty() batch_id: string;
+  @ApiProperty({ enum: BATCH_STATUS_VALUES }) status: BatchStatusValue;
+  @ApiProperty({
+    enum: ['batch', 'individual'],
+    description: 'Provider batch API, or capped individual calls',
+  })
+  mode: 'batch' | 'individual';
+  @ApiProperty() correlation_id: string;
+  @ApiProperty({ nullable: true, type: String }) assessment_id: string | null;
+  @ApiProperty() callback_topic: string;
+  @ApiProperty() priority: number;
+  @ApiProperty({ enum: PROVIDER_NAMES }) provider: ProviderName;
+  @ApiProperty() model: string;
+  @ApiProperty({ type: () => BatchCountsDto }) counts: BatchCountsDto;
+  @ApiProperty({ type: [String] }) provider_batch_ids: string[];
+  @ApiProperty({ type: () => BatchTimingsDto }) timings: BatchTimingsDto;
+  @ApiProperty() cost_usd: number;
+  @ApiProperty({ description: 'What the stored results would have cost as individual requests' })
+  individual_cost_usd: number;
+  @ApiProperty() estimated_savings_usd: number;
+  @ApiProperty() cancel_requested: boolean;
+  @ApiPropertyOptional({ type: () => BatchErrorDto }) error?: BatchErrorDto;
+}
+
+/** GET /comparison/batch/{batch_id}/results. */
+export class BatchResultsPageDto {
+  @ApiProperty() batch_id: string;
+  @ApiProperty({ enum: BATCH_STATUS_VALUES }) status: BatchStatusValue;
+  @ApiProperty() offset: number;
+  @ApiProperty() limit: number;
+  @ApiProperty({ description: 'Comparisons in the batch' }) total: number;
+  @ApiProperty({ nullable: true, type: Number, description: 'Offset of the next page, null after the last' })
+  next_offset: number | null;
+  @ApiProperty({
+    type: () => [ComparisonResultItemDto],
+    description: 'Finished items of the page, input order',
+  })
+  items: ComparisonResultItemDto[];
+}

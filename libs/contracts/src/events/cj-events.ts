@@ -1,0 +1,122 @@
+import type { LlmConfigOverrides, ProviderName } from '../comparison/comparison.types.js';
+
+/** One essay of an assessment. */
+export interface CJEssayV1 {
+  essay_id: string;
+  text: string;
+}
+
+/**
+ * The one provider/model/settings every comparison of an assessment uses. Field names follow the comparison
+ * API's `llm_config_overrides`, so the same object can be sent on.
+ */
+export type CJLlmConfigV1 = LlmConfigOverrides;
+
+/** Request to rank an essay set by comparative judgement (topic `<prefix>.els.cj_assessment.requested.v1`). */
+export interface CJAssessmentRequestedV1 {
+  assessment_id: string;
+  essays: CJEssayV1[];
+  /** The assignment (task) the essays answer. */
+  assignment: string;
+  /** What makes an essay better (rubric / criteria text). */
+  criteria: string;
+  /** Extra instructions for the judge (optional). */
+  instructions?: string;
+  llm_config: CJLlmConfigV1;
+  /**
+   * The existing platform's field name for the same config. Accepted when it agrees with `llm_config`; a request
+   * whose two configs disagree is refused (one config per assessment).
+   */
+  llm_config_overrides?: CJLlmConfigV1;
+  /** Judgements each essay takes part in (default 10). */
+  comparisons_per_essay?: number;
+  /** Judge every pair in both orders (position-bias counter-balancing). */
+  both_orders?: boolean;
+  /** Seed of the pair design (default derived from the assessment id). */
+  seed?: number;
+}
+
+export interface CJEssayRankingV1 {
+  essay_id: string;
+  /** Bradley-Terry ability (logit scale, sum-to-zero). */
+  score: number;
+  se: number | null;
+  rank: number;
+  wins: number;
+  losses: number;
+  comparisons: number;
+}
+
+export type CJBatchKind = 'main' | 'follow_up';
+
+/** One batch submitted for an assessment, as reported in the outcome events. */
+export interface CJBatchAttemptV1 {
+  batch_id: string;
+  kind: CJBatchKind;
+  /** 1-based attempt number within its kind. */
+  attempt: number;
+  comparison_count: number;
+  /** The batch's final status as reported by the comparison service (or 'pending'). */
+  status: string;
+  succeeded: number;
+  failed: number;
+}
+
+export interface CJAssessmentCompletedV1 {
+  assessment_id: string;
+  rankings: CJEssayRankingV1[];
+  /** Scale separation reliability; null when it cannot be computed. */
+  ssr: number | null;
+  position_bias: { a_wins: number; total: number; share: number | null };
+  provider: ProviderName;
+  model: string;
+  comparisons_requested: number;
+  comparisons_succeeded: number;
+  comparisons_failed: number;
+  batches: CJBatchAttemptV1[];
+  cost_usd: number;
+  /** What the same comparisons would have cost as individual requests. */
+  individual_cost_usd: number;
+  savings_usd: number;
+  duration_ms: number;
+  correlation_id: string;
+}
+
+export const CJ_FAILURE_REASONS = [
+  /** The request failed validation. */
+  'INVALID_REQUEST',
+  /** The request carried more than one provider/model/config. */
+  'MIXED_LLM_CONFIG',
+  /** The comparison service refused the batch (4xx). */
+  'SUBMISSION_REFUSED',
+  /** The comparison service could not be reached or kept failing (5xx). */
+  'SUBMISSION_FAILED',
+  /** The batch failed or expired on every allowed attempt. */
+  'BATCH_FAILED',
+  /** Fewer comparisons succeeded than the configured minimum success rate, after the follow-up batch. */
+  'INSUFFICIENT_COMPARISONS',
+  /** A result came back from another provider/model than the assessment's. */
+  'CONFIG_MISMATCH',
+  /** The assessment did not finish within its deadline. */
+  'DEADLINE_EXCEEDED',
+  /** The judgements could not be scored. */
+  'SCORING_FAILED',
+] as const;
+
+export type CJFailureReason = (typeof CJ_FAILURE_REASONS)[number];
+
+export interface CJAssessmentFailedV1 {
+  assessment_id: string;
+  reason_code: CJFailureReason;
+  message: string;
+  /** Validation problems or other specifics (no essay text). */
+  details?: Record<string, unknown>;
+  /** Every batch that was tried, in order. */
+  batches: CJBatchAttemptV1[];
+  provider: ProviderName | null;
+  model: string | null;
+  comparisons_requested: number;
+  comparisons_succeeded: number;
+  comparisons_failed: number;
+  correlation_id: string;
+}
