@@ -59,19 +59,19 @@ export interface ProviderBatchRef {
 }
 
 export type NormalisedBatchState =
-  | 'validating'
-  | 'in_progress'
-  | 'finalizing'
-  | 'ended'
-  | 'failed'
-  | 'expired'
-  | 'canceling'
-  | 'canceled';
+  'validating' | 'in_progress' | 'finalizing' | 'ended' | 'failed' | 'expired' | 'canceling' | 'canceled';
 
 export interface ProviderBatchStatus {
   /** Aggregated over parts: `ended` only when every part has ended (completed, expired with partial results, ...). */
   state: NormalisedBatchState;
-  counts: { total: number; succeeded: number; failed: number; processing: number; expired: number; canceled: number };
+  counts: {
+    total: number;
+    succeeded: number;
+    failed: number;
+    processing: number;
+    expired: number;
+    canceled: number;
+  };
   /** True when collectBatchResults can be called (every part finished in some way). */
   results_ready: boolean;
   parts: Array<{ provider_batch_id: string; state: NormalisedBatchState; raw_status: string }>;

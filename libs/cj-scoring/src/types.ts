@@ -1,0 +1,76 @@
+export type Winner = 'Essay A' | 'Essay B';
+
+/** One judged comparison: `winner` says which position won ('Essay A' means essay_a won). */
+export interface Judgement {
+  essay_a: string;
+  essay_b: string;
+  winner: Winner;
+}
+
+export interface EssayScore {
+  essay_id: string;
+  /** Bradley-Terry ability on the logit scale, centred so the scores of all essays sum to zero. */
+  score: number;
+  /** Standard error in the same sum-to-zero convention; null when standard errors were not computed. */
+  se: number | null;
+  /** 1 = best; ties (equal scores) are broken by essay id so ranks are always 1..n. */
+  rank: number;
+  wins: number;
+  losses: number;
+  comparisons: number;
+}
+
+export interface PositionBias {
+  /** Judgements won by the essay shown first ('Essay A'). */
+  a_wins: number;
+  total: number;
+  /** a_wins / total; null when there are no judgements. */
+  share: number | null;
+}
+
+export type StandardErrorMethod = 'exact' | 'approximate' | 'none';
+
+export interface ScoringResult {
+  /** One entry per essay, best first (rank order). */
+  scores: EssayScore[];
+  /** Scale separation reliability; null when it cannot be computed (no SEs, < 2 compared essays, zero variance). */
+  ssr: number | null;
+  position_bias: PositionBias;
+  /** Newton iterations used. */
+  iterations: number;
+  converged: boolean;
+  /** How the SEs were computed ('auto' resolved). */
+  se_method: StandardErrorMethod;
+  /** The ridge alpha used (penalty alpha * sum(theta^2)). */
+  ridge: number;
+}
+
+export interface FitOptions {
+  /** Ridge alpha in the penalty alpha * sum(theta^2). Default 1e-5 (see README). 0 = plain MLE (connected data only). */
+  ridge?: number;
+  /** 'auto' (default): exact up to `exactSeMaxEssays` essays, approximate above. */
+  standardErrors?: StandardErrorMethod | 'auto';
+  /** Largest essay count for which 'auto' uses the exact (dense, O(n^3)) SEs. Default 1500. */
+  exactSeMaxEssays?: number;
+  /** Newton iteration cap. Default 100. */
+  maxIterations?: number;
+  /** Convergence: largest score change of a full Newton step. Default 1e-10. */
+  tolerance?: number;
+}
+
+export interface Pair {
+  /** 0-based position in the design; the order judgements should be requested and reported in. */
+  pair_index: number;
+  essay_a: string;
+  essay_b: string;
+}
+
+export interface PairDesignOptions {
+  essayIds: readonly string[];
+  /** Target comparisons per essay (judgements each essay takes part in, counting both orders when bothOrders). */
+  comparisonsPerEssay: number;
+  /** Integer seed: the same seed and inputs always give the same design. */
+  seed: number;
+  /** Judge every chosen pair twice, once in each order (counter-balances position bias). */
+  bothOrders?: boolean;
+}

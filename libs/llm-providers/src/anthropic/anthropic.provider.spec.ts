@@ -1,0 +1,266 @@
+import type { ComparisonRequest } from '#contracts';
+import { AnthropicFakeServer } from '../../testing/anthropic-fake-server.js';
+import {
+  runProviderContractSuite,
+  type ContractHarness,
+  type ContractHarnessOptions,
+} from '../../testing/contract-suite.js';
+import { createTestProviderDeps, type TestProviderDeps } from '../../testing/test-provider-deps.js';
+import type { ProviderBatchRef } from '../core/llm-provider.js';
+import type { ProviderError } from '../core/provider-error.js';
+import { AnthropicProvider } from './anthropic.provider.js';
+
+interface Setup {
+  provider: AnthropicProvider;
+  test: TestProviderDeps;
+}
+
+function setUp(fake: AnthropicFakeServer, options: ContractHarnessOptions & { apiKey?: string } = {}): Setup {
+  const configured = options.configured ?? true;
+  const test = createTestProviderDeps({
+    env: {
+      ANTHROPIC_API_KEY: configured ? (options.apiKey ?? fake.apiKey) : undefined,
+      ANTHROPIC_BASE_URL: fake.url,
+      // The default (claude-sonnet-4-5) makes SDK 1.x print a deprecation warning on every call.
+      ANTHROPIC_MODEL: 'claude-haiku-4-5',
+    },
+  });
+  const settings = test.config.providers.anthropic;
+  settings.limits = { ...settings.limits, ...options.limits };
+  return { provider: new AnthropicProvider(test.deps), test };
+}
+
+async function makeHarness(options: ContractHarnessOptions = {}): Promise<ContractHarness> {
+  const fake = new AnthropicFakeServer();
+  await fake.start();
+  const { provider, test } = setUp(fake, options);
+  return {
+    provider,
+    fake,
+    close: async () => {
+      test.close();
+      await fake.stop();
+    },
+  };
+}
+
+runProviderContractSuite('anthropic', makeHarness);
+
+function comparison(id: string, qualityA: number, qualityB: number, marker = ''): ComparisonRequest {
+  return {
+    comparison_id: id,
+    user_prompt: 'Assess the argument and the use of evidence.',
+    essay_a: `Essay A of ${id} [[quality:${qualityA}]] ${marker}`,
+    essay_b: `Essay B of ${id} [[quality:${qualityB}]]`,
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (err: ProviderError) => err,
+  );
+}
+
+describe('AnthropicProvider against the Anthropic fake', () => {
+  let fake: AnthropicFakeServer;
+  let setup: Setup | undefined;
+  const open = (options?: Parameters<typeof setUp>[1]) => (setup = setUp(fake, options));
+
+  beforeEach(async () => {
+    fake = new AnthropicFakeServer();
+    await fake.start();
+  });
+
+  afterEach(async () => {
+    setup?.test.close();
+    setup = undefined;
+    await fake.stop();
+  });
+
+  it('sends the forced tool, a 5-minute cache breakpoint on the shared block, the version and Bearer key', async () => {
+    const { provider } = open();
+    const response = await provider.generateComparison(comparison('c-1', 2, 7), {});
+
+    expect(response.answer.winner).toBe('Essay B');
+    const [sent] = fake.requestLog;
+    expect(sent.headers.authorization).toBe(`Bearer ${fake.apiKey}`);
+    expect(sent.headers['anthropic-version']).toBeTruthy();
+    const [body] = fake.messageBodies();
+    expect(body.tool_choice).toEqual({ type: 'tool', name: 'comparison_result' });
+    expect(body.tools).toEqual([expect.objectContaining({ name: 'comparison_result' })]);
+    const content = (body.messages as Array<{ content: Array<Record<string, unknown>> }>)[0].content;
+    expect(content[0]).toMatchObject({ cache_control: { type: 'ephemeral' } });
+    expect(content[0].text).toContain('Assess the argument');
+    expect(content[1].cache_control).toBeUndefined();
+    expect(content[1].text).toContain('<essay_a>');
+  });
+
+  it('reports cache writes, then cache reads of the shared block', async () => {
+    const { provider } = open();
+    const first = await provider.generateComparison(comparison('c-1', 1, 2), {});
+    const second = await provider.generateComparison(comparison('c-2', 1, 2), {});
+    expect(first.usage.cache_write_tokens).toBeGreaterThan(0);
+    expect(first.usage.cache_read_tokens).toBe(0);
+    expect(second.usage.cache_read_tokens).toBe(first.usage.cache_write_tokens);
+    expect(second.usage.prompt_tokens).toBeGreaterThan(second.usage.cache_read_tokens!);
+    expect(second.cost.cost_usd).toBeLessThan(first.cost.cost_usd);
+  });
+
+  it('retries a 429 after its Retry-After, then succeeds', async () => {
+    const { provider, test } = open();
+    fake.failNext(429, 1, { 'retry-after': '2' });
+    const response = await provider.generateComparison(comparison('c-1', 3, 1), {});
+    expect(response.answer.winner).toBe('Essay A');
+    expect(fake.countRequests(/^POST \/v1\/messages$/)).toBe(2);
+    expect(test.sleeps[0]).toBeGreaterThanOrEqual(2_000);
+    expect(test.counter.count('anthropic', 'comparison')).toBe(2);
+  });
+
+  it('retries 500 api_error and 529 overloaded_error, then succeeds', async () => {
+    const { provider } = open();
+    fake.failNext(500, 1);
+    fake.failNext(529, 1);
+    await expect(provider.generateComparison(comparison('c-1', 1, 2), {})).resolves.toBeDefined();
+    expect(fake.countRequests(/^POST \/v1\/messages$/)).toBe(3);
+  });
+
+  it('gives up after the configured attempts on persistent 500s', async () => {
+    const { provider, test } = open();
+    fake.failNext(500, 10);
+    const error = await rejection(provider.generateComparison(comparison('c-1', 1, 2), {}));
+    expect(error.code).toBe('EXTERNAL_SERVICE_ERROR');
+    expect(fake.countRequests(/^POST \/v1\/messages$/)).toBe(test.config.retry.attempts);
+  });
+
+  it('reports a wrong key as AUTHENTICATION_ERROR without retrying', async () => {
+    const { provider } = open({ apiKey: 'sk-ant-wrong' });
+    const error = await rejection(provider.generateComparison(comparison('c-1', 1, 2), {}));
+    expect(error.code).toBe('AUTHENTICATION_ERROR');
+    expect(error.retryable).toBe(false);
+    expect(fake.requestLog).toHaveLength(1);
+  });
+
+  it('reports a malformed tool answer of a single call as INVALID_RESPONSE', async () => {
+    const { provider } = open();
+    fake.setItemBehaviour('[[bad]]', 'malformed');
+    const error = await rejection(provider.generateComparison(comparison('c-1', 1, 2, '[[bad]]'), {}));
+    expect(error.code).toBe('INVALID_RESPONSE');
+  });
+
+  it('sends batch lines with valid custom ids and a 1-hour cache breakpoint on the shared block', async () => {
+    const { provider } = open();
+    const requests = [comparison('assessment 7/pair:1', 1, 2), comparison('assessment 7/pair:2', 2, 1)];
+    const outcome = await provider.generateBatchComparison(requests, {});
+
+    expect(outcome.responses.map((r) => r.answer.winner)).toEqual(['Essay B', 'Essay A']);
+    const [batch] = fake.submittedBatches();
+    expect(batch.id).toMatch(/^msgbatch_/);
+    for (const line of batch.requests) {
+      expect(line.custom_id).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
+      const params = line.params as {
+        tool_choice: unknown;
+        messages: Array<{ content: Array<Record<string, unknown>> }>;
+      };
+      expect(params.tool_choice).toEqual({ type: 'tool', name: 'comparison_result' });
+      expect(params.messages[0].content[0].cache_control).toEqual({ type: 'ephemeral', ttl: '1h' });
+    }
+    for (const response of outcome.responses) {
+      expect(response.cost.cost_usd).toBeCloseTo(response.cost.individual_cost_usd / 2, 8);
+    }
+  });
+
+  it('returns finished items of a batch with expired, errored and malformed ones as typed item errors', async () => {
+    const { provider } = open();
+    fake.setItemBehaviour('[[expire]]', 'expire');
+    fake.setItemBehaviour('[[error]]', 'error');
+    fake.setItemBehaviour('[[bad]]', 'malformed');
+    const requests = [
+      comparison('ok-1', 5, 1),
+      comparison('expired', 1, 2, '[[expire]]'),
+      comparison('errored', 1, 2, '[[error]]'),
+      comparison('malformed', 1, 2, '[[bad]]'),
+      comparison('ok-2', 1, 5),
+    ];
+    const ref = await provider.submitBatch(requests, {}, { batchKey: 'b-expire' });
+    const status = await provider.getBatchStatus(ref);
+    expect(status).toMatchObject({
+      state: 'expired',
+      results_ready: true,
+      counts: { total: 5, succeeded: 3, failed: 1, expired: 1 },
+    });
+    const outcome = await provider.collectBatchResults(ref);
+    expect(outcome.responses.map((r) => [r.comparison_id, r.answer.winner])).toEqual([
+      ['ok-1', 'Essay A'],
+      ['ok-2', 'Essay B'],
+    ]);
+    expect(outcome.errors.map((e) => [e.comparison_id, e.error.code])).toEqual([
+      ['expired', 'BATCH_EXPIRED'],
+      ['errored', 'INVALID_REQUEST'],
+      ['malformed', 'INVALID_RESPONSE'],
+    ]);
+  });
+
+  it('serves results out of order at an absolute results_url and still returns input order', async () => {
+    const { provider } = open();
+    const requests = Array.from({ length: 6 }, (_, i) => comparison(`order-${i}`, i, 3));
+    const ref = await provider.submitBatch(requests, {}, { batchKey: 'b-order' });
+    await provider.getBatchStatus(ref);
+    const outcome = await provider.collectBatchResults(ref);
+    expect(outcome.responses.map((r) => r.comparison_id)).toEqual(requests.map((r) => r.comparison_id));
+
+    const resultsRequest = fake.requestLog.find((r) => r.path.endsWith('/results'))!;
+    expect(resultsRequest.headers.authorization).toBe(`Bearer ${fake.apiKey}`);
+    const served = await fetch(`${fake.url}${resultsRequest.path}`, {
+      headers: { 'x-api-key': fake.apiKey, 'anthropic-version': '2023-06-01' },
+    }).then((res) => res.text());
+    const servedOrder = served
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).custom_id as string);
+    const sentOrder = fake.submittedBatches()[0].requests.map((r) => r.custom_id);
+    expect(servedOrder).not.toEqual(sentOrder);
+    expect([...servedOrder].sort()).toEqual([...sentOrder].sort());
+  });
+
+  it('retries a 429 on batch creation and creates the batch once', async () => {
+    const { provider } = open();
+    fake.failNext(429, 1, { 'retry-after': '0' }, /^POST \/v1\/messages\/batches$/);
+    const ref = await provider.submitBatch([comparison('c-1', 1, 2)], {}, { batchKey: 'b-429' });
+    expect(ref.parts).toHaveLength(1);
+    expect(fake.createdBatchCount()).toBe(1);
+  });
+
+  it('keeps polling while in progress and reports partial counts', async () => {
+    const { provider } = open();
+    fake.pollsUntilEnded = 3;
+    const ref = await provider.submitBatch(
+      [comparison('c-1', 1, 2), comparison('c-2', 2, 1)],
+      {},
+      { batchKey: 'b-poll' },
+    );
+    const first = await provider.getBatchStatus(ref);
+    expect(first).toMatchObject({ state: 'in_progress', results_ready: false, counts: { processing: 2 } });
+    await provider.getBatchStatus(ref);
+    expect((await provider.getBatchStatus(ref)).state).toBe('ended');
+  });
+
+  it('submits one provider batch per part, persisting the ref after each', async () => {
+    const { provider } = open({ limits: { maxRequestsPerBatch: 2 } });
+    const requests = Array.from({ length: 5 }, (_, i) => comparison(`part-${i}`, i, 2));
+    const persisted: ProviderBatchRef[] = [];
+    const ref = await provider.submitBatch(
+      requests,
+      {},
+      {
+        batchKey: 'b-parts',
+        onPartSubmitted: async (partial) => void persisted.push(partial),
+      },
+    );
+    expect(persisted.map((p) => p.parts.length)).toEqual([1, 2, 3]);
+    expect(fake.submittedBatches().map((b) => b.requests.length)).toEqual([2, 2, 1]);
+    expect(ref.parts.map((p) => p.provider_batch_id)).toEqual(fake.submittedBatches().map((b) => b.id));
+  });
+});

@@ -1,0 +1,1 @@
+export { AnthropicProvider } from './anthropic.provider.js';

@@ -1,0 +1,296 @@
+import type { ComparisonRequest, LlmConfigOverrides, ProviderName, ResolvedLlmConfig } from '#contracts';
+import {
+  type ItemAnswer,
+  type PartItemResult,
+  type PartStatus,
+  isFinished,
+  mergePartOutcomes,
+  mergePartStatuses,
+} from './batch-aggregation.js';
+import { planBatchParts } from './chunking.js';
+import { mapWithConcurrency } from './concurrency.js';
+import { resolveLlmConfig } from './config-resolver.js';
+import { CustomIdMap } from './custom-id.js';
+import { normalizeProviderError } from './error-normalizer.js';
+import type {
+  BatchComparisonOutcome,
+  BatchLimits,
+  ComparisonResponse,
+  LlmProvider,
+  ProviderBatchPart,
+  ProviderBatchRef,
+  ProviderBatchStatus,
+  SubmitBatchOptions,
+} from './llm-provider.js';
+import { costOf } from './pricing.js';
+import type { ProviderSettings } from './provider-config.js';
+import type { ProviderDeps } from './provider-deps.js';
+import { ProviderError } from './provider-error.js';
+import { realSleep, type Sleep } from './resilience/retry-policy.js';
+import { assertValidRequests, assertValidRef, assertResumable } from './request-validation.js';
+
+/** What a provider needs to create one provider-side batch. */
+export interface PartContext {
+  batchKey: string;
+  partIndex: number;
+  partCount: number;
+  /** `customIds.customIds[i]` is the id to send for `requests[i]`; map results back with `comparisonIdOf`. */
+  customIds: CustomIdMap;
+  config: ResolvedLlmConfig;
+}
+
+export interface CreatedPart {
+  provider_batch_id: string;
+  /** JSON-serialisable; stored in the ref and handed back to the status/results/cancel steps. */
+  state?: Record<string, unknown>;
+}
+
+/**
+ * The provider-independent half of LlmProvider: validation, config resolution, chunking into parts, resumable
+ * submission, status aggregation, input-order merging, costing, and the capped individual-call fallback.
+ * A provider implements only its wire steps below and wraps each HTTP request in `this.call(operation, fn)`.
+ */
+export abstract class BaseBatchProvider implements LlmProvider {
+  abstract readonly name: ProviderName;
+  protected readonly clock: () => number;
+  protected readonly sleep: Sleep;
+
+  constructor(protected readonly deps: ProviderDeps) {
+    this.clock = deps.clock ?? Date.now;
+    this.sleep = deps.sleep ?? realSleep;
+  }
+
+  /** One individual (non-batch) judgement. Parse the answer with parseComparisonAnswer. */
+  protected abstract requestComparison(
+    request: ComparisonRequest,
+    config: ResolvedLlmConfig,
+  ): Promise<ItemAnswer>;
+  /** Creates one provider batch for `requests` (already within limits). */
+  protected abstract createPart(requests: ComparisonRequest[], context: PartContext): Promise<CreatedPart>;
+  protected abstract fetchPartStatus(part: ProviderBatchPart, ref: ProviderBatchRef): Promise<PartStatus>;
+  /** Results of a finished part in any order; unknown ids are ignored and missing ones become errors. */
+  protected abstract fetchPartResults(
+    part: ProviderBatchPart,
+    ref: ProviderBatchRef,
+    status: PartStatus,
+  ): Promise<PartItemResult[]>;
+  /** Called only for parts that have not finished. */
+  protected abstract cancelPart(part: ProviderBatchPart, ref: ProviderBatchRef): Promise<void>;
+
+  /** Bytes one request adds to a provider batch; override with the real serialised line when cheap to build. */
+  protected serialisedSize(request: ComparisonRequest, config: ResolvedLlmConfig): number {
+    const text =
+      config.system_prompt + request.user_prompt + request.essay_a + request.essay_b + request.comparison_id;
+    return Buffer.byteLength(text, 'utf8') + 1_024;
+  }
+
+  protected get settings(): ProviderSettings {
+    return this.deps.config.providers[this.name];
+  }
+
+  get limits(): BatchLimits {
+    return this.settings.limits;
+  }
+
+  isConfigured(): boolean {
+    return Boolean(this.settings.apiKey);
+  }
+
+  supportsBatch(): boolean {
+    return this.deps.config.batchProcessingEnabled && this.settings.batchEnabled;
+  }
+
+  /** Runs one HTTP request through retry, breaker and call counting. */
+  protected call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    return this.deps.caller.call(this.name, operation, fn);
+  }
+
+  /** For per-item parsing inside results: a parse failure becomes that item's error, not the whole batch's. */
+  protected itemResult(comparisonId: string, parse: () => ItemAnswer): PartItemResult {
+    try {
+      return { comparison_id: comparisonId, answer: parse() };
+    } catch (err) {
+      return { comparison_id: comparisonId, error: normalizeProviderError(err, this.name) };
+    }
+  }
+
+  async generateComparison(
+    request: ComparisonRequest,
+    overrides: LlmConfigOverrides,
+  ): Promise<ComparisonResponse> {
+    this.ensureConfigured();
+    assertValidRequests([request]);
+    const config = this.resolve(overrides);
+    const startedAt = this.clock();
+    const item = await this.requestComparison(request, config);
+    return this.toResponse(request.comparison_id, item, config.model, false, startedAt);
+  }
+
+  async generateBatchComparison(
+    requests: ComparisonRequest[],
+    overrides: LlmConfigOverrides,
+  ): Promise<BatchComparisonOutcome> {
+    this.ensureConfigured();
+    if (requests.length === 0) return { responses: [], errors: [] };
+    assertValidRequests(requests);
+    if (!this.supportsBatch()) return this.generateIndividually(requests, overrides);
+    const batchKey = `adhoc-${this.clock().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    const ref = await this.submitBatch(requests, overrides, { batchKey });
+    while (!(await this.getBatchStatus(ref)).results_ready) {
+      await this.sleep(this.settings.pollIntervalMs);
+    }
+    return this.collectBatchResults(ref);
+  }
+
+  async submitBatch(
+    requests: ComparisonRequest[],
+    overrides: LlmConfigOverrides,
+    options: SubmitBatchOptions,
+  ): Promise<ProviderBatchRef> {
+    this.ensureConfigured();
+    if (!this.supportsBatch()) {
+      throw new ProviderError(
+        'INVALID_REQUEST',
+        `${this.name}: batch API is disabled; use generateBatchComparison`,
+        {
+          provider: this.name,
+        },
+      );
+    }
+    if (requests.length === 0)
+      throw new ProviderError('INVALID_REQUEST', 'A batch needs at least one comparison');
+    assertValidRequests(requests);
+    const config = this.resolve(overrides);
+    const planned = planBatchParts(requests, this.limits, (request) => this.serialisedSize(request, config));
+    const ref: ProviderBatchRef = options.resumeFrom
+      ? structuredClone(options.resumeFrom)
+      : {
+          provider: this.name,
+          model: config.model,
+          batch_key: options.batchKey,
+          part_count: planned.length,
+          parts: [],
+          submitted_at: new Date(this.clock()).toISOString(),
+        };
+    if (options.resumeFrom) assertResumable(ref, planned, this.name, config.model, options.batchKey);
+
+    for (const part of planned) {
+      if (ref.parts.some((p) => p.part_index === part.part_index)) continue;
+      const comparisonIds = part.requests.map((r) => r.comparison_id);
+      const created = await this.createPart(part.requests, {
+        batchKey: options.batchKey,
+        partIndex: part.part_index,
+        partCount: planned.length,
+        customIds: new CustomIdMap(comparisonIds),
+        config,
+      });
+      ref.parts.push({ part_index: part.part_index, comparison_ids: comparisonIds, ...created });
+      ref.parts.sort((a, b) => a.part_index - b.part_index);
+      await options.onPartSubmitted?.(structuredClone(ref));
+    }
+    return ref;
+  }
+
+  async getBatchStatus(ref: ProviderBatchRef): Promise<ProviderBatchStatus> {
+    this.ensureConfigured();
+    assertValidRef(ref, this.name);
+    return mergePartStatuses(ref, await this.partStatuses(ref));
+  }
+
+  async collectBatchResults(ref: ProviderBatchRef): Promise<BatchComparisonOutcome> {
+    this.ensureConfigured();
+    assertValidRef(ref, this.name);
+    const statuses = await this.partStatuses(ref);
+    if (!mergePartStatuses(ref, statuses).results_ready) {
+      throw new ProviderError('CONFLICT', `${this.name}: batch ${ref.batch_key} has not finished`, {
+        provider: this.name,
+        retryable: true,
+      });
+    }
+    const partResults: Array<{ status: PartStatus; items: PartItemResult[] }> = [];
+    for (const [i, part] of ref.parts.entries()) {
+      const status = statuses[i];
+      const items = status.state === 'failed' ? [] : await this.fetchPartResults(part, ref, status);
+      partResults.push({ status, items });
+    }
+    const submittedAt = Date.parse(ref.submitted_at);
+    return mergePartOutcomes(ref, partResults, (comparisonId, item) =>
+      this.toResponse(comparisonId, item, ref.model, true, submittedAt),
+    );
+  }
+
+  async cancelBatch(ref: ProviderBatchRef): Promise<void> {
+    this.ensureConfigured();
+    assertValidRef(ref, this.name);
+    const statuses = await this.partStatuses(ref);
+    for (const [i, part] of ref.parts.entries()) {
+      if (!isFinished(statuses[i].state) && statuses[i].state !== 'canceling')
+        await this.cancelPart(part, ref);
+    }
+  }
+
+  private partStatuses(ref: ProviderBatchRef): Promise<PartStatus[]> {
+    return mapWithConcurrency(ref.parts, this.settings.concurrency, (part) =>
+      this.fetchPartStatus(part, ref),
+    );
+  }
+
+  private async generateIndividually(
+    requests: ComparisonRequest[],
+    overrides: LlmConfigOverrides,
+  ): Promise<BatchComparisonOutcome> {
+    const outcomes = await mapWithConcurrency(requests, this.settings.concurrency, async (request) => {
+      try {
+        return { response: await this.generateComparison(request, overrides) };
+      } catch (err) {
+        return {
+          error: { comparison_id: request.comparison_id, error: normalizeProviderError(err, this.name) },
+        };
+      }
+    });
+    return {
+      responses: outcomes.flatMap((o) => (o.response ? [o.response] : [])),
+      errors: outcomes.flatMap((o) => (o.error ? [o.error] : [])),
+    };
+  }
+
+  private resolve(overrides: LlmConfigOverrides): ResolvedLlmConfig {
+    if (overrides.provider_override && overrides.provider_override !== this.name) {
+      throw new ProviderError(
+        'INVALID_REQUEST',
+        `Config for ${overrides.provider_override} sent to ${this.name}`,
+        {
+          provider: this.name,
+        },
+      );
+    }
+    return resolveLlmConfig({ ...overrides, provider_override: this.name }, this.deps.config);
+  }
+
+  private ensureConfigured(): void {
+    if (!this.isConfigured()) {
+      throw new ProviderError('PROVIDER_NOT_CONFIGURED', `${this.name} is not configured`, {
+        provider: this.name,
+      });
+    }
+  }
+
+  private toResponse(
+    comparisonId: string,
+    item: ItemAnswer,
+    requestedModel: string,
+    batch: boolean,
+    startedAt: number,
+  ): ComparisonResponse {
+    const model = item.model ?? requestedModel;
+    return {
+      comparison_id: comparisonId,
+      answer: item.answer,
+      provider: this.name,
+      model,
+      usage: item.usage,
+      cost: costOf(item.usage, model, { batch }, this.deps.config.pricing),
+      response_time_ms: Math.max(0, this.clock() - startedAt),
+    };
+  }
+}

@@ -1,0 +1,229 @@
+import { PROVIDER_NAMES, type ProviderName } from '#contracts';
+import { type Env, readBoolean, readNumber, readOneOf, readString, readUrl } from './env-parsers.js';
+import type { BatchLimits } from './llm-provider.js';
+import { DEFAULT_PRICES, type ModelPrice, type PriceTable } from './pricing.js';
+import { ProviderConfigError } from './provider-config-error.js';
+import { DEFAULT_SYSTEM_PROMPT } from './prompt.js';
+
+/** Settings of one provider. A provider without `apiKey` is reported unavailable (the mock needs none). */
+export interface ProviderSettings {
+  apiKey?: string;
+  baseUrl?: string;
+  defaultModel: string;
+  /** Use the provider's batch API (also needs the global `batchProcessingEnabled`). */
+  batchEnabled: boolean;
+  limits: BatchLimits;
+  /** Per HTTP request. */
+  timeoutMs: number;
+  /** Cap on concurrent individual calls when a batch is served without the batch API. */
+  concurrency: number;
+  /** How often generateBatchComparison polls a submitted batch. */
+  pollIntervalMs: number;
+}
+
+export interface RetrySettings {
+  /** Total attempts including the first. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface BreakerSettings {
+  /** Consecutive failures that open the circuit. */
+  failuresToOpen: number;
+  /** Time the circuit stays open before one trial call is let through. */
+  resetTimeoutMs: number;
+  /** Consecutive successes after reopening that count the provider healthy again. */
+  successesToClose: number;
+}
+
+export interface MockSettings {
+  /** Off in deployments where `mock` must never be selectable. */
+  enabled: boolean;
+  /** Time a mock batch stays in progress, measured from its submission. */
+  latencyMs: number;
+  /** Probability that one item comes back as an error (seeded, deterministic per comparison_id). */
+  errorRate: number;
+  /** Probability that one item is left unfinished, which makes its part `expired`. */
+  expiryRate: number;
+  seed: number;
+}
+
+export interface LlmDefaults {
+  temperature: number;
+  maxTokens: number;
+  systemPrompt: string;
+}
+
+export interface ProvidersConfig {
+  defaultProvider: ProviderName;
+  /** Global switch (BATCH_PROCESSING_ENABLED): off serves every batch with capped individual calls. */
+  batchProcessingEnabled: boolean;
+  providers: Record<ProviderName, ProviderSettings>;
+  defaults: LlmDefaults;
+  retry: RetrySettings;
+  breaker: BreakerSettings;
+  pricing: PriceTable;
+  mock: MockSettings;
+}
+
+/** Environment prefix of each provider's own variables (`<PREFIX>_MODEL`, `<PREFIX>_BATCH_ENABLED`, ...). */
+export const PROVIDER_ENV_PREFIX: Record<ProviderName, string> = {
+  anthropic: 'ANTHROPIC',
+  openai: 'OPENAI',
+  google: 'GEMINI',
+  openrouter: 'OPENROUTER',
+  mock: 'MOCK',
+};
+
+const KEY_VARIABLE: Record<ProviderName, string | undefined> = {
+  anthropic: 'ANTHROPIC_API_KEY',
+  openai: 'OPENAI_API_KEY',
+  google: 'GEMINI_API_KEY',
+  openrouter: 'OPENROUTER_API_KEY',
+  mock: undefined,
+};
+
+const BASE_URL_VARIABLE: Record<ProviderName, string | undefined> = {
+  anthropic: 'ANTHROPIC_BASE_URL',
+  openai: 'OPENAI_BASE_URL',
+  google: 'GOOGLE_GEMINI_BASE_URL',
+  openrouter: 'OPENROUTER_BASE_URL',
+  mock: undefined,
+};
+
+const MB = 1_000_000;
+
+/** Defaults per provider: the published batch limits (decimal MB, to stay under them) and a default model. */
+const PROVIDER_DEFAULTS: Record<ProviderName, Pick<ProviderSettings, 'defaultModel' | 'limits'>> = {
+  anthropic: {
+    defaultModel: 'claude-sonnet-4-5',
+    limits: { maxRequestsPerBatch: 100_000, maxBytesPerBatch: 256 * MB },
+  },
+  openai: { defaultModel: 'gpt-5-mini', limits: { maxRequestsPerBatch: 50_000, maxBytesPerBatch: 200 * MB } },
+  // Inline Gemini batches must stay under 20 MB in total.
+  google: {
+    defaultModel: 'gemini-2.5-flash',
+    limits: { maxRequestsPerBatch: 50_000, maxBytesPerBatch: 19 * MB },
+  },
+  openrouter: {
+    defaultModel: 'anthropic/claude-sonnet-4.5',
+    limits: { maxRequestsPerBatch: 5_000, maxBytesPerBatch: 200 * MB },
+  },
+  mock: {
+    defaultModel: 'mock-judge-1',
+    limits: { maxRequestsPerBatch: 100_000, maxBytesPerBatch: 256 * MB },
+  },
+};
+
+/** Builds the provider library's configuration from environment variables (README: "Configuration"). */
+export function loadProvidersConfig(env: Env): ProvidersConfig {
+  const providers = Object.fromEntries(
+    PROVIDER_NAMES.map((name) => [name, loadProviderSettings(env, name)]),
+  ) as Record<ProviderName, ProviderSettings>;
+  return {
+    defaultProvider: readOneOf(env, 'LLM_DEFAULT_PROVIDER', PROVIDER_NAMES, 'mock'),
+    batchProcessingEnabled: readBoolean(env, 'BATCH_PROCESSING_ENABLED', true),
+    providers,
+    defaults: {
+      temperature: readNumber(env, 'LLM_DEFAULT_TEMPERATURE', 0.7, { min: 0, max: 2 }),
+      maxTokens: readNumber(env, 'LLM_DEFAULT_MAX_TOKENS', 4096, { min: 1, max: 200_000, integer: true }),
+      systemPrompt: readString(env, 'LLM_DEFAULT_SYSTEM_PROMPT') ?? DEFAULT_SYSTEM_PROMPT,
+    },
+    retry: {
+      attempts: readNumber(env, 'LLM_RETRY_ATTEMPTS', 3, { min: 1, max: 10, integer: true }),
+      baseDelayMs: readNumber(env, 'LLM_RETRY_BASE_DELAY_MS', 4_000, { min: 0, integer: true }),
+      maxDelayMs: readNumber(env, 'LLM_RETRY_MAX_DELAY_MS', 60_000, { min: 0, integer: true }),
+    },
+    breaker: {
+      failuresToOpen: readNumber(env, 'LLM_BREAKER_FAILURES_TO_OPEN', 3, { min: 1, integer: true }),
+      resetTimeoutMs: readNumber(env, 'LLM_BREAKER_RESET_TIMEOUT_MS', 120_000, { min: 1, integer: true }),
+      successesToClose: readNumber(env, 'LLM_BREAKER_SUCCESSES_TO_CLOSE', 2, { min: 1, integer: true }),
+    },
+    pricing: { ...DEFAULT_PRICES, ...readPrices(env, 'LLM_PRICES_JSON') },
+    mock: {
+      enabled: readBoolean(env, 'MOCK_PROVIDER_ENABLED', true),
+      latencyMs: readNumber(env, 'MOCK_LATENCY_MS', 2_000, { min: 0, integer: true }),
+      errorRate: readNumber(env, 'MOCK_ERROR_RATE', 0, { min: 0, max: 1 }),
+      expiryRate: readNumber(env, 'MOCK_EXPIRY_RATE', 0, { min: 0, max: 1 }),
+      seed: readNumber(env, 'MOCK_SEED', 42, { integer: true }),
+    },
+  };
+}
+
+function loadProviderSettings(env: Env, name: ProviderName): ProviderSettings {
+  const prefix = PROVIDER_ENV_PREFIX[name];
+  const defaults = PROVIDER_DEFAULTS[name];
+  const keyVariable = KEY_VARIABLE[name];
+  const urlVariable = BASE_URL_VARIABLE[name];
+  return {
+    apiKey: keyVariable ? readString(env, keyVariable) : undefined,
+    baseUrl: urlVariable ? readUrl(env, urlVariable) : undefined,
+    defaultModel: readString(env, `${prefix}_MODEL`) ?? defaults.defaultModel,
+    batchEnabled: readBoolean(env, `${prefix}_BATCH_ENABLED`, true),
+    limits: {
+      maxRequestsPerBatch: readNumber(
+        env,
+        `${prefix}_MAX_BATCH_REQUESTS`,
+        defaults.limits.maxRequestsPerBatch,
+        {
+          min: 1,
+          max: defaults.limits.maxRequestsPerBatch,
+          integer: true,
+        },
+      ),
+      maxBytesPerBatch: readNumber(env, `${prefix}_MAX_BATCH_BYTES`, defaults.limits.maxBytesPerBatch, {
+        min: 1_024,
+        max: defaults.limits.maxBytesPerBatch,
+        integer: true,
+      }),
+    },
+    timeoutMs: readNumber(env, `${prefix}_TIMEOUT_MS`, 300_000, { min: 1, integer: true }),
+    concurrency: readNumber(env, `${prefix}_CONCURRENCY`, 8, { min: 1, max: 1_000, integer: true }),
+    pollIntervalMs: readNumber(env, `${prefix}_POLL_INTERVAL_MS`, 30_000, { min: 0, integer: true }),
+  };
+}
+
+function readPrices(env: Env, name: string): PriceTable {
+  const raw = readString(env, name);
+  if (raw === undefined) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ProviderConfigError(name, 'expected JSON: {"<model>": {"input": n, "output": n, ...}}');
+  }
+  if (!isRecord(parsed)) throw new ProviderConfigError(name, 'expected a JSON object keyed by model');
+  const table: PriceTable = {};
+  for (const [model, price] of Object.entries(parsed)) {
+    if (!isModelPrice(price)) {
+      throw new ProviderConfigError(
+        name,
+        `price of "${model}" needs non-negative numbers "input" and "output"`,
+      );
+    }
+    table[model] = price;
+  }
+  return table;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isModelPrice(value: unknown): value is ModelPrice {
+  if (!isRecord(value)) return false;
+  const fields = ['input', 'output', 'cache_read', 'cache_write', 'batch_factor'];
+  if (Object.keys(value).some((key) => !fields.includes(key))) return false;
+  if (typeof value.input !== 'number' || typeof value.output !== 'number') return false;
+  return Object.values(value).every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0);
+}
+
+/** A copy of `config` with one provider's settings changed (tests, demos, per-deployment tweaks). */
+export function withProviderSettings(
+  config: ProvidersConfig,
+  name: ProviderName,
+  changes: Partial<ProviderSettings>,
+): ProvidersConfig {
+  return { ...config, providers: { ...config.providers, [name]: { ...config.providers[name], ...changes } } };
+}

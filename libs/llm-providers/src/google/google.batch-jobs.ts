@@ -1,0 +1,181 @@
+import type { BatchJob, GoogleGenAI, InlinedRequest } from '@google/genai';
+import type { ItemAnswer, PartItemResult, PartStatus } from '../core/batch-aggregation.js';
+import { CustomIdMap } from '../core/custom-id.js';
+import type { ProviderBatchPart } from '../core/llm-provider.js';
+import { ProviderError } from '../core/provider-error.js';
+import type { ResilientCaller } from '../core/resilience/resilient-caller.js';
+import { googleCall } from './google.errors.js';
+import type { GoogleRawHttp } from './google.raw-http.js';
+import type { GeminiSdkRequest, GeminiWireRequest } from './google.request-mapper.js';
+import {
+  type GeminiBatchResult,
+  normaliseGeminiState,
+  parseGeminiBatchResult,
+  parseGeminiResultsFile,
+} from './google.response-parser.js';
+
+export interface GooglePartItem {
+  key: string;
+  sdk: GeminiSdkRequest;
+  wire: GeminiWireRequest;
+}
+
+/** What a part remembers between processes (stored in the ref): how its input went up. */
+export interface GooglePartState {
+  source: 'inline' | 'file';
+  input_file?: string;
+}
+
+interface BatchStats {
+  requestCount?: string;
+  successfulRequestCount?: string;
+  failedRequestCount?: string;
+  pendingRequestCount?: string;
+}
+
+const PROVIDER = 'google';
+
+/** The Gemini batch operations for one part each; every HTTP request is its own ResilientCaller call. */
+export class GoogleBatchJobs {
+  constructor(
+    private readonly ai: GoogleGenAI,
+    private readonly raw: GoogleRawHttp,
+    private readonly caller: ResilientCaller,
+  ) {}
+
+  /**
+   * Inline when the serialised requests are under `inlineMaxBytes` (the API's inline cap is 20 MB), otherwise
+   * a JSONL file of `{key, request}` lines goes up through the resumable upload first.
+   */
+  async create(
+    model: string,
+    displayName: string,
+    items: GooglePartItem[],
+    inlineMaxBytes: number,
+  ): Promise<{ name: string; state: GooglePartState }> {
+    const lines = items.map((item) => JSON.stringify({ key: item.key, request: item.wire }));
+    const bytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+    let src: string | InlinedRequest[];
+    let state: GooglePartState;
+    if (bytes < inlineMaxBytes) {
+      src = items.map((item) => ({
+        contents: item.sdk.contents,
+        config: item.sdk.config,
+        metadata: { key: item.key },
+      }));
+      state = { source: 'inline' };
+    } else {
+      const blob = new Blob([lines.join('\n') + '\n'], { type: 'application/jsonl' });
+      const file = await this.caller.call(PROVIDER, 'files.upload', () =>
+        googleCall(() =>
+          this.ai.files.upload({ file: blob, config: { mimeType: 'application/jsonl', displayName } }),
+        ),
+      );
+      if (!file.name)
+        throw new ProviderError('INVALID_RESPONSE', 'Gemini upload returned no file name', {
+          provider: PROVIDER,
+        });
+      src = file.name;
+      state = { source: 'file', input_file: file.name };
+    }
+    const job = await this.caller.call(PROVIDER, 'batch.create', () =>
+      googleCall(() => this.ai.batches.create({ model, src, config: { displayName } })),
+    );
+    if (!job.name)
+      throw new ProviderError('INVALID_RESPONSE', 'Gemini batch create returned no name', {
+        provider: PROVIDER,
+      });
+    return { name: job.name, state };
+  }
+
+  async status(part: ProviderBatchPart): Promise<PartStatus> {
+    const job = await this.get(part);
+    return this.toPartStatus(part, job, await this.statsIfFinished(part, job));
+  }
+
+  async results(part: ProviderBatchPart): Promise<{ status: PartStatus; items: PartItemResult[] }> {
+    const job = await this.get(part);
+    const status = this.toPartStatus(part, job, undefined);
+    let raw: GeminiBatchResult[] = [];
+    if (job.dest?.inlinedResponses) {
+      raw = job.dest.inlinedResponses.map((r) => ({
+        key: (r.metadata as { key?: string } | undefined)?.key,
+        response: r.response,
+        error: r.error,
+      }));
+    } else if (job.dest?.fileName) {
+      const fileName = job.dest.fileName;
+      const text = await this.caller.call(PROVIDER, 'files.download', () =>
+        googleCall(() => this.raw.downloadFile(fileName)),
+      );
+      raw = parseGeminiResultsFile(text);
+    }
+    const ids = new CustomIdMap(part.comparison_ids);
+    const items: PartItemResult[] = [];
+    for (const result of raw) {
+      const comparisonId = result.key === undefined ? undefined : ids.comparisonIdOf(result.key);
+      if (comparisonId === undefined) continue;
+      const parsed = parseGeminiBatchResult(result);
+      items.push(
+        parsed instanceof ProviderError
+          ? { comparison_id: comparisonId, error: parsed }
+          : { comparison_id: comparisonId, answer: parsed satisfies ItemAnswer },
+      );
+    }
+    return { status, items };
+  }
+
+  async cancel(part: ProviderBatchPart): Promise<void> {
+    await this.caller.call(PROVIDER, 'batch.cancel', () =>
+      googleCall(() => this.ai.batches.cancel({ name: part.provider_batch_id })),
+    );
+  }
+
+  private get(part: ProviderBatchPart): Promise<BatchJob> {
+    return this.caller.call(PROVIDER, 'batch.status', () =>
+      googleCall(() => this.ai.batches.get({ name: part.provider_batch_id })),
+    );
+  }
+
+  /** The SDK drops `batchStats`; one raw read per finished part recovers the real counts. */
+  private async statsIfFinished(part: ProviderBatchPart, job: BatchJob): Promise<BatchStats | undefined> {
+    const state = normaliseGeminiState(job.state);
+    if (state !== 'ended' && state !== 'canceled') return undefined;
+    const operation = await this.caller.call(PROVIDER, 'batch.stats', () =>
+      googleCall(() => this.raw.getJson(part.provider_batch_id)),
+    );
+    return (operation as { metadata?: { batchStats?: BatchStats } }).metadata?.batchStats;
+  }
+
+  private toPartStatus(part: ProviderBatchPart, job: BatchJob, stats: BatchStats | undefined): PartStatus {
+    const state = normaliseGeminiState(job.state);
+    const rawStatus = String(job.state ?? 'UNKNOWN');
+    const size = part.comparison_ids.length;
+    if (state === 'expired') return { state, raw_status: rawStatus, counts: { total: size, expired: size } };
+    if (state === 'failed') {
+      const error = new ProviderError(
+        'EXTERNAL_SERVICE_ERROR',
+        `Gemini batch ${part.provider_batch_id} failed`,
+        {
+          provider: PROVIDER,
+          details: { provider_batch_id: part.provider_batch_id },
+        },
+      );
+      return { state, raw_status: rawStatus, counts: { total: size, failed: size }, error };
+    }
+    if (!stats) return { state, raw_status: rawStatus };
+    const succeeded = Number(stats.successfulRequestCount ?? 0);
+    const failed = Number(stats.failedRequestCount ?? 0);
+    const rest = Math.max(0, size - succeeded - failed);
+    return {
+      state,
+      raw_status: rawStatus,
+      counts: {
+        total: size,
+        succeeded,
+        failed,
+        ...(state === 'canceled' ? { canceled: rest } : { failed: failed + rest }),
+      },
+    };
+  }
+}

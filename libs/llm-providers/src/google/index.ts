@@ -1,0 +1,1 @@
+export { GoogleProvider, GOOGLE_INLINE_MAX_BYTES, type GoogleProviderOptions } from './google.provider.js';

@@ -1,0 +1,121 @@
+import type { ComparisonRequest, ResolvedLlmConfig } from '#contracts';
+import type OpenAI from 'openai';
+import { toFile } from 'openai';
+import { BaseBatchProvider, type CreatedPart, type PartContext } from '../core/base-batch-provider.js';
+import type { ItemAnswer, PartItemResult, PartStatus } from '../core/batch-aggregation.js';
+import { CustomIdMap, toCustomId } from '../core/custom-id.js';
+import type { ProviderBatchPart } from '../core/llm-provider.js';
+import { buildComparisonPrompt } from '../core/prompt.js';
+import { createOpenAIClient } from './openai.client.js';
+import {
+  CHAT_COMPLETIONS_URL,
+  toBatchLine,
+  toChatCompletionParams,
+  toJsonl,
+} from './openai.request-mapper.js';
+import {
+  batchFailure,
+  parseBatchOutputLine,
+  parseChatCompletion,
+  parseJsonlLines,
+  toNormalisedState,
+  toStatusCounts,
+} from './openai.response-parser.js';
+
+/** OpenAI through the official SDK: Chat Completions for single calls, Files + Batch API for batches. */
+export class OpenAIProvider extends BaseBatchProvider {
+  readonly name = 'openai' as const;
+  private sdk?: OpenAI;
+
+  /** Built on first use, so an unconfigured provider never constructs a client. */
+  private get client(): OpenAI {
+    this.sdk ??= createOpenAIClient(this.settings);
+    return this.sdk;
+  }
+
+  protected async requestComparison(
+    request: ComparisonRequest,
+    config: ResolvedLlmConfig,
+  ): Promise<ItemAnswer> {
+    const params = toChatCompletionParams(buildComparisonPrompt(request, config), config);
+    const completion = await this.call('comparison', () => this.client.chat.completions.create(params));
+    return parseChatCompletion(completion);
+  }
+
+  /** The exact JSONL line this request adds to the input file (plus its newline). */
+  protected override serialisedSize(request: ComparisonRequest, config: ResolvedLlmConfig): number {
+    const line = toBatchLine(
+      toCustomId(request.comparison_id, 0),
+      buildComparisonPrompt(request, config),
+      config,
+    );
+    return Buffer.byteLength(JSON.stringify(line), 'utf8') + 1;
+  }
+
+  protected async createPart(requests: ComparisonRequest[], context: PartContext): Promise<CreatedPart> {
+    const jsonl = toJsonl(
+      requests.map((request, i) =>
+        toBatchLine(
+          context.customIds.customIds[i],
+          buildComparisonPrompt(request, context.config),
+          context.config,
+        ),
+      ),
+    );
+    const fileName = `${context.batchKey}-part-${context.partIndex}.jsonl`;
+    // The upload body is a stream, so each attempt builds its own.
+    const file = await this.call('file.upload', async () =>
+      this.client.files.create({
+        file: await toFile(Buffer.from(jsonl, 'utf8'), fileName, { type: 'application/jsonl' }),
+        purpose: 'batch',
+      }),
+    );
+    const batch = await this.call('batch.create', () =>
+      this.client.batches.create({
+        input_file_id: file.id,
+        endpoint: CHAT_COMPLETIONS_URL,
+        completion_window: '24h',
+        metadata: { batch_key: context.batchKey, part_index: String(context.partIndex) },
+      }),
+    );
+    return { provider_batch_id: batch.id, state: { input_file_id: file.id } };
+  }
+
+  protected async fetchPartStatus(part: ProviderBatchPart): Promise<PartStatus> {
+    const batch = await this.call('batch.status', () => this.client.batches.retrieve(part.provider_batch_id));
+    return {
+      state: toNormalisedState(batch.status),
+      raw_status: batch.status,
+      counts: toStatusCounts(batch, part.comparison_ids.length),
+      ...(batch.status === 'failed' ? { error: batchFailure(batch) } : {}),
+    };
+  }
+
+  /** Successes are in the output file, failed and expired items in the error file: both are read. */
+  protected async fetchPartResults(part: ProviderBatchPart): Promise<PartItemResult[]> {
+    const batch = await this.call('batch.status', () => this.client.batches.retrieve(part.provider_batch_id));
+    const ids = new CustomIdMap(part.comparison_ids);
+    const results: PartItemResult[] = [];
+    for (const fileId of [batch.output_file_id, batch.error_file_id]) {
+      if (!fileId) continue;
+      const text = await this.call('file.content', async () =>
+        (await this.client.files.content(fileId)).text(),
+      );
+      for (const line of parseJsonlLines(text)) {
+        const comparisonId = ids.comparisonIdOf(line.custom_id);
+        if (comparisonId === undefined) continue;
+        const outcome = parseBatchOutputLine(line);
+        results.push(
+          outcome.ok
+            ? { comparison_id: comparisonId, answer: outcome.parsed }
+            : { comparison_id: comparisonId, error: outcome.error },
+        );
+      }
+    }
+    return results;
+  }
+
+  protected async cancelPart(part: ProviderBatchPart): Promise<void> {
+    await this.call('batch.cancel', () => this.client.batches.cancel(part.provider_batch_id));
+  }
+}

@@ -1,0 +1,1 @@
+export { OpenRouterProvider, type OpenRouterProviderOptions } from './openrouter.provider.js';

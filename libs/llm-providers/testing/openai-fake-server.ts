@@ -1,0 +1,334 @@
+import type { ServerResponse } from 'node:http';
+import {
+  FakeHttpServer,
+  ItemBehaviours,
+  approximateTokens,
+  fakeId,
+  scrambled,
+  type FakeItemBehaviour,
+  type RecordedRequest,
+} from './fake-http-server.js';
+import {
+  ENDPOINTS,
+  batchObject,
+  cacheablePrefix,
+  chatCompletion,
+  fileObject,
+  parseJson,
+  requestText,
+  validateBatchLines,
+  validateBody,
+  type FakeBatch,
+  type FakeFile,
+  type Json,
+  type ValidationProblem,
+} from './openai-fake-wire.js';
+
+export interface OpenAIFakeOptions {
+  apiKey?: string;
+  /** Retrieves before a batch finishes (default 1: the first poll after validation sees it finished). */
+  pollsUntilEnded?: number;
+  /** Unix seconds. */
+  now?: () => number;
+}
+
+/**
+ * OpenAI Files + Batch + Chat Completions API as the official SDK 6.x speaks it: Bearer auth, multipart upload of
+ * a JSONL input file, `validating → in_progress → completed|expired|failed`, `cancelling → cancelled`, unix-second
+ * timestamps, output and error files whose lines come back scrambled, per-item non-200 responses, `batch_expired`
+ * lines for work the window did not reach.
+ */
+export class OpenAIFakeServer extends FakeHttpServer {
+  readonly apiKey: string;
+  pollsUntilEnded: number;
+  readonly behaviours = new ItemBehaviours();
+  private readonly now: () => number;
+  private readonly files = new Map<string, FakeFile>();
+  private readonly batches = new Map<string, FakeBatch>();
+  private readonly cachedPrefixes = new Set<string>();
+  private rejectNext?: ValidationProblem;
+  private ids = 0;
+  private holding = false;
+  private resultOrder: 'scrambled' | 'reversed' = 'scrambled';
+
+  constructor(options: OpenAIFakeOptions = {}) {
+    super();
+    this.apiKey = options.apiKey ?? 'sk-proj-fake-key';
+    this.pollsUntilEnded = options.pollsUntilEnded ?? 1;
+    this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  }
+
+  /** `customIdOrMarker`: a batch custom_id, or any text inside the request (e.g. a marker in an essay). */
+  setItemBehaviour(customIdOrMarker: string, behaviour: FakeItemBehaviour): void {
+    this.behaviours.set(customIdOrMarker, behaviour);
+  }
+
+  /** The next created batch fails validation with this problem (`errors.data[0]`). */
+  failNextBatchValidation(message = 'Model mismatch across requests', code = 'invalid_request'): void {
+    this.rejectNext = { code, message, param: 'body.model', line: 1 };
+  }
+
+  /** New and running batches stay unfinished until releaseBatches(). */
+  holdBatches(): void {
+    this.holding = true;
+  }
+
+  releaseBatches(): void {
+    this.holding = false;
+  }
+
+  /** Results files list items in exactly reverse request order (default: a fixed scramble). */
+  reverseResults(): void {
+    this.resultOrder = 'reversed';
+  }
+
+  createdBatchCount(): number {
+    return this.batches.size;
+  }
+
+  /** The parsed input lines of each created batch, in creation order. */
+  submittedBatches(): Array<{ id: string; metadata: Json | null; lines: Json[] }> {
+    return [...this.batches.values()].map((b) => ({ id: b.id, metadata: b.metadata, lines: b.lines }));
+  }
+
+  /** Bodies of individual `POST /v1/chat/completions` calls that reached the router. */
+  completionBodies(): Json[] {
+    return this.requestLog
+      .filter((r) => r.method === 'POST' && r.path === '/v1/chat/completions')
+      .map((r) => JSON.parse(r.body.toString('utf8')) as Json);
+  }
+
+  protected isAuthorised(req: RecordedRequest): boolean {
+    return req.headers.authorization === `Bearer ${this.apiKey}`;
+  }
+
+  protected errorTypeFor(status: number): string {
+    if (status === 429) return 'requests';
+    return status >= 500 ? 'server_error' : 'invalid_request_error';
+  }
+
+  protected errorBody(status: number, type: string, message: string): unknown {
+    const code = status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : null;
+    return { error: { message, type, param: null, code } };
+  }
+
+  protected async route(req: RecordedRequest, res: ServerResponse): Promise<void> {
+    const path = req.path.split('?')[0];
+    const fileContent = /^\/v1\/files\/([^/]+)\/content$/.exec(path);
+    const batchPath = /^\/v1\/batches\/([^/]+)(\/cancel)?$/.exec(path);
+    if (req.method === 'POST' && path === '/v1/chat/completions') return this.chatCompletion(req, res);
+    if (req.method === 'POST' && path === '/v1/files') return this.uploadFile(req, res);
+    if (req.method === 'GET' && fileContent) return this.fileContent(fileContent[1], res);
+    if (req.method === 'POST' && path === '/v1/batches') return this.createBatch(req, res);
+    if (batchPath) {
+      const batch = this.batches.get(batchPath[1]);
+      if (!batch)
+        return this.replyError(
+          res,
+          404,
+          'invalid_request_error',
+          `No batch found with id '${batchPath[1]}'.`,
+        );
+      if (req.method === 'GET' && !batchPath[2]) return this.retrieveBatch(batch, res);
+      if (req.method === 'POST' && batchPath[2]) return this.cancelBatch(batch, res);
+    }
+    this.replyError(res, 404, 'invalid_request_error', `Invalid URL (${req.method} ${path})`);
+  }
+
+  private chatCompletion(req: RecordedRequest, res: ServerResponse): void {
+    const body = parseJson(req.body.toString('utf8'));
+    const problem = validateBody(body);
+    if (problem) return this.replyError(res, 400, 'invalid_request_error', problem);
+    const behaviour = this.behaviours.of(undefined, requestText(body!));
+    if (behaviour === 'error') return this.replyError(res, 400, 'invalid_request_error', 'rejected (fake)');
+    this.replyJson(res, 200, this.completion(body!, behaviour), { 'x-request-id': this.nextId('req_') });
+  }
+
+  private async uploadFile(req: RecordedRequest, res: ServerResponse): Promise<void> {
+    const form = await new Request('http://fake/v1/files', {
+      method: 'POST',
+      headers: { 'content-type': String(req.headers['content-type'] ?? '') },
+      body: req.body,
+    })
+      .formData()
+      .catch(() => undefined);
+    const file = form?.get('file');
+    const purpose = form?.get('purpose');
+    if (!form || !(file instanceof Blob))
+      return this.replyError(res, 400, 'invalid_request_error', "'file' is required");
+    if (purpose !== 'batch')
+      return this.replyError(res, 400, 'invalid_request_error', "'purpose' must be 'batch'");
+    const content = await file.text();
+    const badLine = content
+      .split('\n')
+      .findIndex((line) => line.trim() !== '' && parseJson(line) === undefined);
+    if (badLine >= 0) {
+      return this.replyError(
+        res,
+        400,
+        'invalid_request_error',
+        `Invalid JSON on line ${badLine + 1} of the file`,
+      );
+    }
+    const stored: FakeFile = {
+      id: this.nextId('file-'),
+      filename: file instanceof File ? file.name : 'upload.jsonl',
+      purpose,
+      createdAt: this.now(),
+      content,
+    };
+    this.files.set(stored.id, stored);
+    this.replyJson(res, 200, fileObject(stored));
+  }
+
+  private fileContent(id: string, res: ServerResponse): void {
+    const file = this.files.get(id);
+    if (!file) return this.replyError(res, 404, 'invalid_request_error', `No such File object: ${id}`);
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    res.end(file.content);
+  }
+
+  private createBatch(req: RecordedRequest, res: ServerResponse): void {
+    const body = parseJson(req.body.toString('utf8')) ?? {};
+    const file = this.files.get(String(body.input_file_id));
+    if (!file)
+      return this.replyError(res, 404, 'invalid_request_error', `No such File object: ${body.input_file_id}`);
+    if (!ENDPOINTS.has(String(body.endpoint)))
+      return this.replyError(res, 400, 'invalid_request_error', 'bad endpoint');
+    if (body.completion_window !== '24h') {
+      return this.replyError(res, 400, 'invalid_request_error', "completion_window must be '24h'");
+    }
+    const lines = file.content
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => parseJson(l)!);
+    const batch: FakeBatch = {
+      id: this.nextId('batch_'),
+      inputFileId: file.id,
+      endpoint: String(body.endpoint),
+      metadata: (body.metadata as Json | undefined) ?? null,
+      lines,
+      status: 'validating',
+      polls: 0,
+      timestamps: { created_at: this.now() },
+      counts: { total: 0, completed: 0, failed: 0 },
+    };
+    this.batches.set(batch.id, batch);
+    this.replyJson(res, 200, batchObject(batch));
+  }
+
+  private retrieveBatch(batch: FakeBatch, res: ServerResponse): void {
+    batch.polls += 1;
+    if (batch.status === 'validating') this.validate(batch);
+    if (batch.status === 'cancelling') {
+      batch.status = 'cancelled';
+      batch.timestamps.cancelled_at = this.now();
+    } else if (batch.status === 'in_progress' && !this.holding && batch.polls >= this.pollsUntilEnded) {
+      this.finish(batch);
+    }
+    this.replyJson(res, 200, batchObject(batch));
+  }
+
+  private cancelBatch(batch: FakeBatch, res: ServerResponse): void {
+    if (batch.status === 'validating' || batch.status === 'in_progress') {
+      batch.status = 'cancelling';
+      batch.timestamps.cancelling_at = this.now();
+    }
+    this.replyJson(res, 200, batchObject(batch));
+  }
+
+  /** The checks OpenAI runs on an input file: method, url = endpoint, unique custom ids, one model. */
+  /** The checks OpenAI runs on an input file, plus an injected problem when one was asked for. */
+  private validate(batch: FakeBatch): void {
+    const problems = [
+      ...(this.rejectNext ? [this.rejectNext] : []),
+      ...validateBatchLines(batch.lines, batch.endpoint),
+    ];
+    this.rejectNext = undefined;
+    batch.counts.total = batch.lines.length;
+    if (problems.length > 0) {
+      batch.status = 'failed';
+      batch.errors = problems;
+      batch.timestamps.failed_at = this.now();
+    } else {
+      batch.status = 'in_progress';
+      batch.timestamps.in_progress_at = this.now();
+    }
+  }
+
+  /** Runs every item at once: `expire` items are left undone, which makes the whole batch `expired`. */
+  private finish(batch: FakeBatch): void {
+    const output: Json[] = [];
+    const errors: Json[] = [];
+    for (const line of batch.lines) {
+      const body = line.body as Json;
+      const behaviour = this.behaviours.of(String(line.custom_id), requestText(body));
+      const base = { id: this.nextId('batch_req_'), custom_id: line.custom_id };
+      if (behaviour === 'expire') {
+        const error = {
+          code: 'batch_expired',
+          message: 'This request could not be executed before the completion window expired.',
+        };
+        errors.push({ ...base, response: null, error });
+      } else if (behaviour === 'error') {
+        const rejection = this.errorBody(400, 'invalid_request_error', 'rejected (fake)');
+        errors.push({
+          ...base,
+          response: { status_code: 400, request_id: this.nextId('req_'), body: rejection },
+          error: null,
+        });
+      } else {
+        const completion = this.completion(body, behaviour);
+        output.push({
+          ...base,
+          response: { status_code: 200, request_id: this.nextId('req_'), body: completion },
+          error: null,
+        });
+      }
+    }
+    const expired = errors.some((e) => e.response === null);
+    batch.counts.completed = output.length;
+    batch.counts.failed = errors.filter((e) => e.response !== null).length;
+    batch.outputFileId = output.length > 0 ? this.storeResultFile(batch, 'output', output) : undefined;
+    batch.errorFileId = errors.length > 0 ? this.storeResultFile(batch, 'error', errors) : undefined;
+    batch.status = expired ? 'expired' : 'completed';
+    batch.timestamps.finalizing_at = this.now();
+    batch.timestamps[expired ? 'expired_at' : 'completed_at'] = this.now();
+  }
+
+  private storeResultFile(batch: FakeBatch, kind: string, lines: Json[]): string {
+    const file: FakeFile = {
+      id: this.nextId('file-'),
+      filename: `${batch.id}_${kind}.jsonl`,
+      purpose: 'batch_output',
+      createdAt: this.now(),
+      content:
+        this.ordered(lines)
+          .map((l) => JSON.stringify(l))
+          .join('\n') + '\n',
+    };
+    this.files.set(file.id, file);
+    return file.id;
+  }
+
+  /** A ChatCompletion; the system message + first user part count as cached once seen. */
+  private completion(body: Json, behaviour: FakeItemBehaviour): Json {
+    const prefix = cacheablePrefix(body);
+    const cachedTokens = this.cachedPrefixes.has(prefix) ? approximateTokens(prefix) : 0;
+    this.cachedPrefixes.add(prefix);
+    return chatCompletion(body, behaviour, {
+      id: this.nextId('chatcmpl-'),
+      created: this.now(),
+      cachedTokens,
+    });
+  }
+
+  private ordered<T>(lines: T[]): T[] {
+    return this.resultOrder === 'reversed' ? [...lines].reverse() : scrambled(lines);
+  }
+
+  private nextId(prefix: string): string {
+    this.ids += 1;
+    return fakeId(prefix, this.ids);
+  }
+}

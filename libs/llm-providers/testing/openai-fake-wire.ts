@@ -1,0 +1,185 @@
+import { approximateTokens, type FakeItemBehaviour } from './fake-http-server.js';
+import { judgeComparisonText } from './fake-judge.js';
+
+/** Wire shapes and pure checks of the OpenAI fake (openai-fake-server.ts): files, batches, input-line rules. */
+
+const DAY_S = 24 * 60 * 60;
+export const ENDPOINTS = new Set([
+  '/v1/chat/completions',
+  '/v1/responses',
+  '/v1/embeddings',
+  '/v1/completions',
+]);
+
+export type Json = Record<string, unknown>;
+
+export interface FakeFile {
+  id: string;
+  filename: string;
+  purpose: string;
+  createdAt: number;
+  content: string;
+}
+
+export interface ValidationProblem {
+  code: string;
+  message: string;
+  param: string | null;
+  line: number | null;
+}
+
+export interface FakeBatch {
+  id: string;
+  inputFileId: string;
+  endpoint: string;
+  metadata: Json | null;
+  lines: Json[];
+  status: string;
+  polls: number;
+  timestamps: Record<string, number>;
+  errors?: ValidationProblem[];
+  outputFileId?: string;
+  errorFileId?: string;
+  counts: { total: number; completed: number; failed: number };
+}
+
+/** The checks OpenAI runs on an input file: method, url = endpoint, unique custom ids, valid bodies, one model. */
+export function validateBatchLines(lines: Json[], endpoint: string): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const seen = new Set<string>();
+  const models = new Set<unknown>();
+  lines.forEach((line, index) => {
+    const at = (code: string, message: string, param: string) =>
+      problems.push({ code, message, param, line: index + 1 });
+    if (line.method !== 'POST') at('invalid_method', 'method must be POST', 'method');
+    if (line.url !== endpoint) at('invalid_url', `url must be ${endpoint}`, 'url');
+    if (typeof line.custom_id !== 'string')
+      at('missing_required_parameter', 'custom_id is required', 'custom_id');
+    else if (seen.has(line.custom_id)) at('duplicate_custom_id', 'custom_id must be unique', 'custom_id');
+    else seen.add(line.custom_id);
+    const problem = validateBody(line.body as Json | undefined);
+    if (problem) at('invalid_request', problem, 'body');
+    models.add((line.body as Json | undefined)?.model);
+  });
+  if (models.size > 1)
+    problems.push({ code: 'mismatched_model', message: 'one model per batch', param: null, line: null });
+  return problems;
+}
+
+export function batchObject(batch: FakeBatch): Json {
+  const t = batch.timestamps;
+  return {
+    id: batch.id,
+    object: 'batch',
+    endpoint: batch.endpoint,
+    model: (batch.lines[0]?.body as Json | undefined)?.model ?? null,
+    errors: batch.errors ? { object: 'list', data: batch.errors } : null,
+    input_file_id: batch.inputFileId,
+    completion_window: '24h',
+    status: batch.status,
+    output_file_id: batch.outputFileId ?? null,
+    error_file_id: batch.errorFileId ?? null,
+    created_at: t.created_at,
+    in_progress_at: t.in_progress_at ?? null,
+    expires_at: t.created_at + DAY_S,
+    finalizing_at: t.finalizing_at ?? null,
+    completed_at: t.completed_at ?? null,
+    failed_at: t.failed_at ?? null,
+    expired_at: t.expired_at ?? null,
+    cancelling_at: t.cancelling_at ?? null,
+    cancelled_at: t.cancelled_at ?? null,
+    request_counts: batch.counts,
+    metadata: batch.metadata,
+  };
+}
+
+export function fileObject(file: FakeFile): Json {
+  return {
+    id: file.id,
+    object: 'file',
+    bytes: Buffer.byteLength(file.content),
+    created_at: file.createdAt,
+    expires_at: null,
+    filename: file.filename,
+    purpose: file.purpose,
+    status: 'processed',
+    status_details: null,
+  };
+}
+
+export function parseJson(text: string): Json | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function validateBody(body: Json | undefined): string | undefined {
+  if (!body) return 'We could not parse the JSON body of your request.';
+  if (typeof body.model !== 'string' || body.model === '') return "Missing required parameter: 'model'.";
+  if (!Array.isArray(body.messages) || body.messages.length === 0)
+    return "Missing required parameter: 'messages'.";
+  const format = body.response_format as Json | undefined;
+  if (format?.type === 'json_schema') {
+    const schema = format.json_schema as Json | undefined;
+    if (!schema?.name || !schema.schema) return "Missing required parameter: 'response_format.json_schema'.";
+  }
+  return undefined;
+}
+
+export function contentParts(message: Json): string[] {
+  return Array.isArray(message.content) ? (message.content as Json[]).map((p) => String(p.text ?? '')) : [];
+}
+
+export function requestText(body: Json): string {
+  return ((body.messages as Json[]) ?? [])
+    .flatMap((m) => (typeof m.content === 'string' ? [m.content] : contentParts(m)))
+    .join('\n');
+}
+
+/** OpenAI caches prompt prefixes: here the system message plus the first user content part. */
+export function cacheablePrefix(body: Json): string {
+  return ((body.messages as Json[]) ?? [])
+    .map((m) => (typeof m.content === 'string' ? m.content : (contentParts(m)[0] ?? '')))
+    .join('');
+}
+
+/** A ChatCompletion answering with the fake judge (or a malformed / refused answer). */
+export function chatCompletion(
+  body: Json,
+  behaviour: FakeItemBehaviour,
+  meta: { id: string; created: number; cachedTokens: number },
+): Json {
+  const promptTokens = approximateTokens(JSON.stringify(body.messages ?? []));
+  const answer = JSON.stringify(judgeComparisonText(requestText(body)));
+  const content =
+    behaviour === 'malformed'
+      ? '{"winner": "Essay C", "justification": '
+      : behaviour === 'refuse'
+        ? null
+        : answer;
+  const message = {
+    role: 'assistant',
+    content,
+    refusal: behaviour === 'refuse' ? "I'm sorry, I can't help with that." : null,
+    annotations: [],
+  };
+  return {
+    id: meta.id,
+    object: 'chat.completion',
+    created: meta.created,
+    model: body.model,
+    choices: [{ index: 0, message, logprobs: null, finish_reason: 'stop' }],
+    usage: {
+      prompt_tokens: promptTokens,
+      completion_tokens: 40,
+      total_tokens: promptTokens + 40,
+      prompt_tokens_details: { cached_tokens: meta.cachedTokens, audio_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
+    },
+    service_tier: 'default',
+    system_fingerprint: 'fp_fake',
+  };
+}
