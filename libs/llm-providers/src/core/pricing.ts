@@ -17,6 +17,7 @@ export const DEFAULT_BATCH_FACTOR = 0.5;
 
 /** List prices of each provider's default model (2026-11); override with LLM_PRICES_JSON. */
 export const DEFAULT_PRICES: PriceTable = {
+  'claude-sonnet-4-6': { input: 3, output: 15, cache_read: 0.3, cache_write: 3.75 },
   'claude-sonnet-4-5': { input: 3, output: 15, cache_read: 0.3, cache_write: 3.75 },
   'claude-haiku-4-5': { input: 1, output: 5, cache_read: 0.1, cache_write: 1.25 },
   'gpt-5-mini': { input: 0.25, output: 2, cache_read: 0.025 },

@@ -97,7 +97,7 @@ const MB = 1_000_000;
 /** Defaults per provider: the published batch limits (decimal MB, to stay under them) and a default model. */
 const PROVIDER_DEFAULTS: Record<ProviderName, Pick<ProviderSettings, 'defaultModel' | 'limits'>> = {
   anthropic: {
-    defaultModel: 'claude-sonnet-4-5',
+    defaultModel: 'claude-sonnet-4-6',
     limits: { maxRequestsPerBatch: 100_000, maxBytesPerBatch: 256 * MB },
   },
   openai: { defaultModel: 'gpt-5-mini', limits: { maxRequestsPerBatch: 50_000, maxBytesPerBatch: 200 * MB } },
