@@ -1,0 +1,41 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { MetricsModule } from '#infra';
+import { LlmProvidersModule, type LlmProvidersModuleOptions, type ProvidersConfig } from '#llm-providers';
+import { ApiKeyGuard } from './auth/api-key.guard.js';
+import { ComparisonModule } from './comparison/comparison.module.js';
+import { API_SETTINGS, type ApiSettings } from './config/api-settings.js';
+import { ProvidersStatusModule } from './providers/providers-status.module.js';
+
+export interface ApiCoreOptions {
+  settings: ApiSettings;
+  providers: ProvidersConfig;
+  providerOptions?: LlmProvidersModuleOptions;
+  /** Node process metrics (off in tests that build many apps). */
+  defaultMetrics?: boolean;
+}
+
+/**
+ * The API's routes, auth, metrics and provider library, without any connection: storage (BatchRepository,
+ * BatchQueues) comes from a global module the caller adds (ApiStorageModule in production, fakes in specs).
+ */
+@Global()
+@Module({})
+export class ApiCoreModule {
+  static forRoot(options: ApiCoreOptions): DynamicModule {
+    return {
+      module: ApiCoreModule,
+      imports: [
+        MetricsModule.forRoot({ service: 'api', defaultMetrics: options.defaultMetrics }),
+        LlmProvidersModule.forRoot(options.providers, options.providerOptions),
+        ComparisonModule,
+        ProvidersStatusModule,
+      ],
+      providers: [
+        { provide: API_SETTINGS, useValue: options.settings },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+      ],
+      exports: [API_SETTINGS],
+    };
+  }
+}

@@ -1,0 +1,36 @@
+import { ValidationPipe } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppMetrics, httpMetricsMiddleware } from '#infra';
+import { ApiExceptionFilter } from '../http/api-exception.filter.js';
+import { JsonObjectBodyPipe } from '../http/json-object-body.pipe.js';
+import { jsonOnlyMiddleware } from '../http/json-only.middleware.js';
+import { validationApiError } from '../http/validation-errors.js';
+import { setupApiDocs } from './setup-api-docs.js';
+
+export interface ApiHttpOptions {
+  /** body-parser size limit (API_BODY_LIMIT). */
+  bodyLimit: string;
+}
+
+/**
+ * Everything the API adds to a Nest app before it listens, shared by main.ts and the tests so both run the same
+ * pipeline: metrics first (so rejected requests are counted), 415 for non-JSON bodies, the JSON body parser with
+ * its limit, strict DTO validation, one error format, and the docs.
+ */
+export function configureApiApp(app: NestExpressApplication, options: ApiHttpOptions): void {
+  app.use(httpMetricsMiddleware(app.get(AppMetrics)));
+  app.use(jsonOnlyMiddleware);
+  app.useBodyParser('json', { limit: options.bodyLimit, type: ['application/json', 'application/*+json'] });
+  app.useGlobalPipes(
+    new JsonObjectBodyPipe(),
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      validationError: { target: false, value: false },
+      exceptionFactory: validationApiError,
+    }),
+  );
+  app.useGlobalFilters(new ApiExceptionFilter());
+  setupApiDocs(app);
+}

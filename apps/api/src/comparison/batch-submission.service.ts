@@ -1,0 +1,193 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import {
+  CALLER_ID_PATTERN,
+  CALLER_ID_RULE,
+  PRIORITY,
+  type BatchAcceptedDto,
+  type BatchCompletedDto,
+  type ComparisonAcceptedDto,
+  type ComparisonBatchRequestDto,
+  type ComparisonRequest,
+  type ComparisonRequestDto,
+  type ComparisonStatusDto,
+  type EssayPairDto,
+  type RequestOptionsDto,
+} from '#contracts';
+import { CorrelationContext } from '#infra';
+import {
+  BatchQueues,
+  BatchRepository,
+  IdempotencyConflictError,
+  type BatchKind,
+  type BatchRecord,
+} from '#batch-store';
+import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
+import { ApiError } from '../http/api-error.js';
+import { parsePreferWait } from '../http/prefer-wait.js';
+import { BatchWaiter } from './batch-waiter.js';
+import { toBatchAccepted, toComparisonAccepted, toComparisonStatus, toResultItem } from './batch-view.js';
+import type { HttpOutcome } from './http-outcome.js';
+import { ProviderSelectionService } from './provider-selection.service.js';
+import { requestHash } from './request-hash.js';
+
+/** The caller's HTTP-level preferences that shape an acceptance. */
+export interface SubmissionHeaders {
+  idempotencyKey?: string;
+  prefer?: string | string[];
+}
+
+interface Acceptance {
+  kind: BatchKind;
+  options: RequestOptionsDto;
+  comparisons: ComparisonRequest[];
+  /** Namespaced by kind so a batch and an individual request never share a key. */
+  idempotencyKey: string | null;
+  hashInput: unknown;
+}
+
+/**
+ * Accepts work: snapshot the provider config → store the batch (atomic with its idempotency key) → enqueue →
+ * 202, or hold the request for `Prefer: wait=N` and answer 200 with the results. Everything that can reject a
+ * request runs before the store, so a rejected request stores and enqueues nothing.
+ */
+@Injectable()
+export class BatchSubmissionService {
+  constructor(
+    private readonly repository: BatchRepository,
+    private readonly queues: BatchQueues,
+    private readonly providers: ProviderSelectionService,
+    private readonly waiter: BatchWaiter,
+    @Inject(API_SETTINGS) private readonly settings: ApiSettings,
+  ) {}
+
+  async submitBatch(
+    body: ComparisonBatchRequestDto,
+    headers: SubmissionHeaders,
+  ): Promise<HttpOutcome<BatchAcceptedDto | BatchCompletedDto>> {
+    const wait = parsePreferWait(headers.prefer, this.settings.preferWaitMaxSeconds);
+    const key = checkedIdempotencyKey(headers.idempotencyKey) ?? body.correlation_id ?? null;
+    const batch = await this.accept({
+      kind: 'batch',
+      options: body,
+      comparisons: body.comparisons.map(toComparisonRequest),
+      idempotencyKey: key === null ? null : `batch:${key}`,
+      hashInput: body,
+    });
+    const finished =
+      wait.applied > 0 ? await this.waiter.waitForTerminal(batch.batch_id, wait.applied) : null;
+    const applied = wait.requested > 0 ? { 'Preference-Applied': `wait=${wait.applied}` } : undefined;
+    if (!finished) return { status: HttpStatus.ACCEPTED, body: toBatchAccepted(batch), headers: applied };
+    const results = await this.repository.getResults(finished.batch_id, 0, finished.comparison_count);
+    return {
+      status: HttpStatus.OK,
+      body: { ...toBatchAccepted(finished), results: results.map(toResultItem) },
+      headers: applied,
+    };
+  }
+
+  /** The individual endpoint: idempotent by Idempotency-Key only (its callers reuse correlation ids). */
+  async submitSingle(
+    body: ComparisonRequestDto,
+    headers: SubmissionHeaders,
+  ): Promise<HttpOutcome<ComparisonAcceptedDto | ComparisonStatusDto>> {
+    const wait = parsePreferWait(headers.prefer, this.settings.preferWaitMaxSeconds);
+    const key = checkedIdempotencyKey(headers.idempotencyKey);
+    const queueId = randomUUID();
+    const comparisonId = body.comparison_id ?? queueId;
+    const batch = await this.accept(
+      {
+        kind: 'single',
+        options: body,
+        comparisons: [toComparisonRequest({ ...body, comparison_id: comparisonId })],
+        idempotencyKey: key === null ? null : `single:${key}`,
+        hashInput: body,
+      },
+      queueId,
+    );
+    const finished =
+      wait.applied > 0 ? await this.waiter.waitForTerminal(batch.batch_id, wait.applied) : null;
+    const applied = wait.requested > 0 ? { 'Preference-Applied': `wait=${wait.applied}` } : undefined;
+    if (!finished)
+      return { status: HttpStatus.ACCEPTED, body: toComparisonAccepted(batch), headers: applied };
+    const [result] = await this.repository.getResults(finished.batch_id, 0, 1);
+    const storedId =
+      result?.comparison_id ?? (await this.repository.getRequests(finished.batch_id))[0]?.comparison_id;
+    return {
+      status: HttpStatus.OK,
+      body: toComparisonStatus(finished, storedId ?? comparisonId, result),
+      headers: applied,
+    };
+  }
+
+  private async accept(acceptance: Acceptance, batchId: string = randomUUID()): Promise<BatchRecord> {
+    const { kind, options, comparisons } = acceptance;
+    const selection = this.providers.select(options.llm_config_overrides);
+    const priority = options.priority ?? PRIORITY.default;
+    let outcome: { batch: BatchRecord; created: boolean };
+    try {
+      outcome = await this.repository.create(
+        {
+          batch_id: batchId,
+          kind,
+          mode: kind === 'batch' && selection.batchApi ? 'batch' : 'individual',
+          correlation_id: options.correlation_id ?? CorrelationContext.current() ?? batchId,
+          assessment_id: assessmentIdOf(comparisons),
+          callback_topic: options.callback_topic ?? this.settings.defaultCallbackTopic,
+          priority,
+          config: selection.config,
+          comparison_count: comparisons.length,
+          request_hash: requestHash({ kind, body: acceptance.hashInput }),
+          idempotency_key: acceptance.idempotencyKey,
+          created_at: new Date().toISOString(),
+        },
+        comparisons,
+      );
+    } catch (err) {
+      if (err instanceof IdempotencyConflictError) {
+        throw new ApiError(
+          HttpStatus.CONFLICT,
+          'CONFLICT',
+          'This idempotency key was already used with a different request',
+          {
+            details: { existing_id: err.existingBatchId },
+          },
+        );
+      }
+      throw err;
+    }
+    const { batch, created } = outcome;
+    // A repeat of a request whose enqueue was lost (crash between store and enqueue) is enqueued again; the job
+    // id is the batch id, so a job that still exists is not duplicated.
+    if (created || batch.status === 'queued') {
+      await (kind === 'batch'
+        ? this.queues.enqueueBatch(batch.batch_id, batch.priority)
+        : this.queues.enqueueSingle(batch.batch_id, batch.priority));
+    }
+    return batch;
+  }
+}
+
+function checkedIdempotencyKey(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  if (!CALLER_ID_PATTERN.test(header)) {
+    throw ApiError.invalid('Idempotency-Key', `Idempotency-Key ${CALLER_ID_RULE}`);
+  }
+  return header;
+}
+
+/** A plain copy with only the stored fields (the DTO instance may carry class prototypes). */
+function toComparisonRequest(item: EssayPairDto & { comparison_id: string }): ComparisonRequest {
+  return {
+    comparison_id: item.comparison_id,
+    user_prompt: item.user_prompt,
+    essay_a: item.essay_a,
+    essay_b: item.essay_b,
+    ...(item.metadata !== undefined ? { metadata: item.metadata } : {}),
+  };
+}
+
+function assessmentIdOf(comparisons: ComparisonRequest[]): string | null {
+  const id = comparisons[0]?.metadata?.assessment_id;
+  return typeof id === 'string' ? id : null;
+}

@@ -1,0 +1,78 @@
+import type {
+  BatchAcceptedDto,
+  BatchStatusDto,
+  ComparisonAcceptedDto,
+  ComparisonResultItemDto,
+  ComparisonStatusDto,
+} from '#contracts';
+import { isTerminal, type BatchRecord, type StoredResult } from '#batch-store';
+import { statusUrlOfBatch, statusUrlOfComparison } from '../config/api-settings.js';
+
+/** Pure mappings from stored records to the API's response bodies. */
+
+export function toResultItem(stored: StoredResult): ComparisonResultItemDto {
+  return { comparison_id: stored.comparison_id, ...stored.result } as ComparisonResultItemDto;
+}
+
+export function toBatchAccepted(record: BatchRecord): BatchAcceptedDto {
+  return {
+    batch_id: record.batch_id,
+    status: record.status,
+    comparison_count: record.comparison_count,
+    status_url: statusUrlOfBatch(record.batch_id),
+  };
+}
+
+export function toComparisonAccepted(record: BatchRecord): ComparisonAcceptedDto {
+  return {
+    queue_id: record.batch_id,
+    status: record.status,
+    status_url: statusUrlOfComparison(record.batch_id),
+  };
+}
+
+export function toComparisonStatus(
+  record: BatchRecord,
+  comparisonId: string,
+  result: StoredResult | undefined,
+): ComparisonStatusDto {
+  return {
+    ...toComparisonAccepted(record),
+    comparison_id: comparisonId,
+    correlation_id: record.correlation_id,
+    priority: record.priority,
+    created_at: record.created_at,
+    ...(record.completed_at ? { completed_at: record.completed_at } : {}),
+    ...(result ? { result: toResultItem(result) } : {}),
+    ...(record.error ? { error: record.error } : {}),
+  };
+}
+
+export function toBatchStatus(record: BatchRecord, now: Date = new Date()): BatchStatusDto {
+  const end =
+    record.completed_at && isTerminal(record.status) ? Date.parse(record.completed_at) : now.getTime();
+  return {
+    batch_id: record.batch_id,
+    status: record.status,
+    mode: record.mode,
+    correlation_id: record.correlation_id,
+    assessment_id: record.assessment_id,
+    callback_topic: record.callback_topic,
+    priority: record.priority,
+    provider: record.config.provider,
+    model: record.config.model,
+    counts: { total: record.comparison_count, ...record.counts },
+    provider_batch_ids: record.provider_ref?.parts.map((part) => part.provider_batch_id) ?? [],
+    timings: {
+      created_at: record.created_at,
+      ...(record.submitted_at ? { submitted_at: record.submitted_at } : {}),
+      ...(record.completed_at ? { completed_at: record.completed_at } : {}),
+      elapsed_ms: Math.max(0, end - Date.parse(record.created_at)),
+    },
+    cost_usd: record.cost_usd,
+    individual_cost_usd: record.individual_cost_usd,
+    estimated_savings_usd: Math.max(0, record.individual_cost_usd - record.cost_usd),
+    cancel_requested: record.cancel_requested ?? false,
+    ...(record.error ? { error: record.error } : {}),
+  };
+}

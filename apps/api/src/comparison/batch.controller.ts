@@ -1,0 +1,78 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import {
+  BatchAcceptedDto,
+  BatchCompletedDto,
+  BatchResultsPageDto,
+  BatchStatusDto,
+  ComparisonBatchRequestDto,
+  ResultsPageQueryDto,
+} from '#contracts';
+import { API_PREFIX } from '../config/api-settings.js';
+import { ApiStandardErrors, ApiSubmissionHeaders } from './api-docs.decorators.js';
+import { BatchQueryService } from './batch-query.service.js';
+import { BatchSubmissionService } from './batch-submission.service.js';
+import { respond } from './http-outcome.js';
+import { idParamPipe } from './id-param.pipe.js';
+import { RequestCapsPipe } from './request-caps.pipe.js';
+
+@ApiTags('comparison batches')
+@ApiStandardErrors()
+@Controller(`${API_PREFIX}/comparison/batch`)
+export class BatchController {
+  constructor(
+    private readonly submissions: BatchSubmissionService,
+    private readonly queries: BatchQueryService,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Submit comparisons as one batch' })
+  @ApiSubmissionHeaders()
+  @ApiAcceptedResponse({ type: BatchAcceptedDto })
+  @ApiOkResponse({ type: BatchCompletedDto, description: 'Every result was ready within Prefer: wait' })
+  @ApiStandardErrors(400, 409, 413, 415, 503)
+  async submit(
+    @Body(RequestCapsPipe) body: ComparisonBatchRequestDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers('prefer') prefer: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<BatchAcceptedDto | BatchCompletedDto> {
+    return respond(res, await this.submissions.submitBatch(body, { idempotencyKey, prefer }));
+  }
+
+  @Get(':batch_id')
+  @ApiOperation({ summary: 'Status, counts, provider, timings and cost of a batch' })
+  @ApiOkResponse({ type: BatchStatusDto })
+  @ApiStandardErrors(400, 404)
+  status(@Param('batch_id', idParamPipe('batch_id')) batchId: string): Promise<BatchStatusDto> {
+    return this.queries.batchStatus(batchId);
+  }
+
+  @Get(':batch_id/results')
+  @ApiOperation({ summary: 'A page of finished results, in input order' })
+  @ApiOkResponse({ type: BatchResultsPageDto })
+  @ApiStandardErrors(400, 404)
+  results(
+    @Param('batch_id', idParamPipe('batch_id')) batchId: string,
+    @Query() query: ResultsPageQueryDto,
+  ): Promise<BatchResultsPageDto> {
+    return this.queries.resultsPage(batchId, query.offset ?? 0, query.limit);
+  }
+
+  @Post(':batch_id/cancel')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Cancel a batch (the worker cancels the provider batch and keeps finished results)',
+  })
+  @ApiAcceptedResponse({ type: BatchStatusDto })
+  @ApiOkResponse({ type: BatchStatusDto, description: 'Already canceled' })
+  @ApiStandardErrors(400, 404, 409)
+  async cancel(
+    @Param('batch_id', idParamPipe('batch_id')) batchId: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<BatchStatusDto> {
+    return respond(res, await this.queries.cancel(batchId));
+  }
+}

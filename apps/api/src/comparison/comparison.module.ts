@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { BatchController } from './batch.controller.js';
+import { BatchQueryService } from './batch-query.service.js';
+import { BatchSubmissionService } from './batch-submission.service.js';
+import { BatchWaiter } from './batch-waiter.js';
+import { ComparisonController } from './comparison.controller.js';
+import { ProviderSelectionService } from './provider-selection.service.js';
+import { RequestCapsPipe } from './request-caps.pipe.js';
+
+/**
+ * Individual and batch comparison routes. Needs, from global modules: BatchRepository and BatchQueues (storage),
+ * ProviderRegistry and PROVIDERS_CONFIG (LlmProvidersModule), API_SETTINGS.
+ */
+@Module({
+  controllers: [BatchController, ComparisonController],
+  providers: [
+    BatchSubmissionService,
+    BatchQueryService,
+    BatchWaiter,
+    ProviderSelectionService,
+    RequestCapsPipe,
+  ],
+})
+export class ComparisonModule {}

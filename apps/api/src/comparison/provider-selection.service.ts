@@ -1,0 +1,64 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import type { LlmConfigOverrides, ResolvedLlmConfig } from '#contracts';
+import {
+  PROVIDERS_CONFIG,
+  ProviderError,
+  ProviderRegistry,
+  resolveLlmConfig,
+  type ProvidersConfig,
+} from '#llm-providers';
+import { ApiError } from '../http/api-error.js';
+
+export interface ProviderSelection {
+  config: ResolvedLlmConfig;
+  /** Whether the provider's batch API will be used (else capped individual calls). */
+  batchApi: boolean;
+}
+
+/**
+ * Resolves provider/model/settings once, at acceptance (the snapshot stored with the batch), and refuses a
+ * provider that cannot take work now: unknown → 400, no credentials → 503, circuit open → 503.
+ */
+@Injectable()
+export class ProviderSelectionService {
+  constructor(
+    @Inject(PROVIDERS_CONFIG) private readonly providersConfig: ProvidersConfig,
+    private readonly registry: ProviderRegistry,
+  ) {}
+
+  select(overrides: LlmConfigOverrides | undefined): ProviderSelection {
+    const config = this.resolve(overrides ?? {});
+    const state = this.registry.availability()[config.provider];
+    if (!state.configured) {
+      throw new ApiError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'PROVIDER_NOT_CONFIGURED',
+        `Provider "${config.provider}" is not configured on this deployment`,
+        { field: 'llm_config_overrides.provider_override', details: { provider: config.provider } },
+      );
+    }
+    if (state.circuit === 'open') {
+      const retryAfterSeconds = Math.ceil(this.providersConfig.breaker.resetTimeoutMs / 1000);
+      throw new ApiError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'CIRCUIT_OPEN',
+        `Provider "${config.provider}" is failing; its circuit breaker is open`,
+        { details: { provider: config.provider }, retryAfterSeconds },
+      );
+    }
+    return { config, batchApi: state.batch_enabled };
+  }
+
+  private resolve(overrides: LlmConfigOverrides): ResolvedLlmConfig {
+    try {
+      return resolveLlmConfig(overrides, this.providersConfig);
+    } catch (err) {
+      if (err instanceof ProviderError && err.code === 'INVALID_REQUEST') {
+        const field =
+          typeof err.details?.field === 'string' ? `llm_config_overrides.${err.details.field}` : undefined;
+        throw ApiError.invalid(field, err.message, err.details);
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,15 @@
+import { canonicalJson, requestHash } from './request-hash.js';
+
+describe('requestHash', () => {
+  it('ignores key order and undefined fields, at every level', () => {
+    const a = { b: 1, a: [{ y: 2, x: 1 }], c: undefined };
+    const b = { a: [{ x: 1, y: 2 }], b: 1 };
+    expect(canonicalJson(a)).toBe('{"a":[{"x":1,"y":2}],"b":1}');
+    expect(requestHash(a)).toBe(requestHash(b));
+  });
+
+  it('differs when a value or the array order differs', () => {
+    expect(requestHash({ a: [1, 2] })).not.toBe(requestHash({ a: [2, 1] }));
+    expect(requestHash({ a: '1' })).not.toBe(requestHash({ a: 1 }));
+  });
+});

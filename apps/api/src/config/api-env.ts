@@ -1,0 +1,81 @@
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsInt, Matches, Max, Min } from 'class-validator';
+import { CommonEnv } from '#infra';
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase()) : value;
+
+export class ApiEnv extends CommonEnv {
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  API_PORT = 3000;
+
+  /** Comma-separated API keys accepted as `Authorization: Bearer <key>`; at least one, each ≥ 16 characters. */
+  @Matches(/^[A-Za-z0-9._~+/=-]{16,}(,[A-Za-z0-9._~+/=-]{16,})*$/, {
+    message: 'must be a comma-separated list of keys of at least 16 characters',
+  })
+  API_KEYS: string;
+
+  /** Largest accepted request body, as understood by body-parser (e.g. 10mb). */
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'must be a size such as 512kb or 20mb' })
+  API_BODY_LIMIT = '20mb';
+
+  /** Most comparisons one POST /comparison/batch may carry. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  MAX_COMPARISONS_PER_BATCH = 10_000;
+
+  /** Most characters in one essay (essay_a, essay_b). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MAX_ESSAY_CHARS = 50_000;
+
+  /** Most characters in a user_prompt. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  MAX_PROMPT_CHARS = 20_000;
+
+  /** Cap on the caller's `Prefer: wait=N`: the longest a request is held open waiting for results. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600)
+  PREFER_WAIT_MAX_SECONDS = 30;
+
+  /** How often a held request re-reads the batch while waiting. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(10_000)
+  PREFER_WAIT_POLL_MS = 100;
+
+  /** Largest page of GET /comparison/batch/{id}/results. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RESULTS_PAGE_MAX_LIMIT = 1_000;
+
+  /** Prefix of the batch store's Redis keys and BullMQ queues; the worker must use the same. */
+  @Matches(/^[a-zA-Z0-9_.-]{1,64}$/, { message: 'must be 1-64 characters of [a-zA-Z0-9_.-]' })
+  REDIS_KEY_PREFIX = 'lbs';
+
+  /** How long a finished batch (record, requests, results, idempotency key) is kept in Redis. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  RESULT_RETENTION_SECONDS = 604_800;
+
+  /** Serve /metrics without the API key (for a scraper inside a trusted network). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  METRICS_PUBLIC = false;
+}

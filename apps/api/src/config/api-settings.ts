@@ -1,0 +1,36 @@
+import { topicNames } from '#contracts';
+import type { ApiEnv } from './api-env.js';
+
+export const API_SETTINGS = Symbol('API_SETTINGS');
+
+/** What the API's services need from its environment, parsed once. */
+export interface ApiSettings {
+  apiKeys: string[];
+  metricsPublic: boolean;
+  maxComparisonsPerBatch: number;
+  maxEssayChars: number;
+  maxPromptChars: number;
+  preferWaitMaxSeconds: number;
+  preferWaitPollMs: number;
+  resultsPageMaxLimit: number;
+  defaultCallbackTopic: string;
+}
+
+export function apiSettingsFrom(env: ApiEnv): ApiSettings {
+  return {
+    apiKeys: env.API_KEYS.split(',').map((key) => key.trim()),
+    metricsPublic: env.METRICS_PUBLIC,
+    maxComparisonsPerBatch: env.MAX_COMPARISONS_PER_BATCH,
+    maxEssayChars: env.MAX_ESSAY_CHARS,
+    maxPromptChars: env.MAX_PROMPT_CHARS,
+    preferWaitMaxSeconds: env.PREFER_WAIT_MAX_SECONDS,
+    preferWaitPollMs: env.PREFER_WAIT_POLL_MS,
+    resultsPageMaxLimit: env.RESULTS_PAGE_MAX_LIMIT,
+    defaultCallbackTopic: topicNames(env.KAFKA_TOPIC_PREFIX).comparisonResult,
+  };
+}
+
+/** Paths of the versioned API; status URLs are built from these. */
+export const API_PREFIX = 'api/v1';
+export const statusUrlOfComparison = (queueId: string) => `/${API_PREFIX}/comparison/${queueId}`;
+export const statusUrlOfBatch = (batchId: string) => `/${API_PREFIX}/comparison/batch/${batchId}`;

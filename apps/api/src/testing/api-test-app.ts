@@ -1,0 +1,94 @@
+import 'reflect-metadata';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { BatchQueues, BatchRepository } from '#batch-store';
+import { correlationMiddleware } from '#infra';
+import { loadProvidersConfig, type ProvidersConfig } from '#llm-providers';
+import { ApiCoreModule } from '../api-core.module.js';
+import { configureApiApp } from '../bootstrap/configure-api-app.js';
+import type { ApiSettings } from '../config/api-settings.js';
+import { InMemoryBatchStore, RecordingQueues } from './in-memory-batch-store.js';
+
+export const TEST_API_KEYS = ['test-key-0123456789abcdef', 'second-key-0123456789abcdef'];
+
+export const TEST_SETTINGS: ApiSettings = {
+  apiKeys: TEST_API_KEYS,
+  metricsPublic: false,
+  maxComparisonsPerBatch: 3,
+  maxEssayChars: 100,
+  maxPromptChars: 50,
+  preferWaitMaxSeconds: 2,
+  preferWaitPollMs: 10,
+  resultsPageMaxLimit: 50,
+  defaultCallbackTopic: 'huleedu.llm_provider.comparison_result.v1',
+};
+
+export interface ApiTestApp {
+  app: NestExpressApplication;
+  store: InMemoryBatchStore;
+  queues: RecordingQueues;
+}
+
+@Global()
+@Module({})
+class FakeStorageModule {
+  static with(store: InMemoryBatchStore, queues: RecordingQueues): DynamicModule {
+    return {
+      module: FakeStorageModule,
+      providers: [
+        { provide: BatchRepository, useValue: store },
+        { provide: BatchQueues, useValue: queues },
+      ],
+      exports: [BatchRepository, BatchQueues],
+    };
+  }
+}
+
+/** The API's real HTTP pipeline (guard, pipes, filter, services) over in-memory storage and the Mock provider. */
+export async function createApiTestApp(
+  options: { settings?: Partial<ApiSettings>; providers?: ProvidersConfig; bodyLimit?: string } = {},
+): Promise<ApiTestApp> {
+  const store = new InMemoryBatchStore();
+  const queues = new RecordingQueues();
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      FakeStorageModule.with(store, queues),
+      ApiCoreModule.forRoot({
+        settings: { ...TEST_SETTINGS, ...options.settings },
+        providers: options.providers ?? loadProvidersConfig({}),
+        defaultMetrics: false,
+      }),
+    ],
+  }).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
+  app.use(correlationMiddleware);
+  configureApiApp(app, { bodyLimit: options.bodyLimit ?? '16kb' });
+  await app.init();
+  return { app, store, queues };
+}
+
+export const bearer = (key: string = TEST_API_KEYS[0]) => `Bearer ${key}`;
+
+/** A valid batch body of `n` comparisons; `patch` edits it (tests then break one thing). */
+export function batchBody(n = 2, assessmentId = 'asmt-1'): Record<string, unknown> {
+  return {
+    correlation_id: 'corr-1',
+    comparisons: Array.from({ length: n }, (_, i) => ({
+      comparison_id: `pair-${i}`,
+      user_prompt: 'Which essay argues better?',
+      essay_a: `Essay A number ${i}`,
+      essay_b: `Essay B number ${i}`,
+      metadata: { assessment_id: assessmentId, pair_index: i },
+    })),
+  };
+}
+
+export function singleBody(): Record<string, unknown> {
+  return {
+    user_prompt: 'Which essay argues better?',
+    essay_a: 'First essay',
+    essay_b: 'Second essay',
+    priority: 8,
+  };
+}

@@ -1,0 +1,115 @@
+import type { ComparisonRequest } from '#contracts';
+import {
+  IdempotencyConflictError,
+  isTerminal,
+  type BatchRecord,
+  type NewBatchRecord,
+  type StoredComparison,
+  type StoredResult,
+} from '#batch-store';
+
+/**
+ * In-memory stand-in for BatchRepository with the same idempotency semantics, for specs that check the HTTP
+ * layer: every write is recorded so a spec can assert that a rejected request stored nothing.
+ */
+export class InMemoryBatchStore {
+  readonly records = new Map<string, BatchRecord>();
+  private readonly requests = new Map<string, ComparisonRequest[]>();
+  private readonly results = new Map<string, Map<number, StoredResult>>();
+  private readonly keys = new Map<string, string>();
+  /** Called after each new batch is stored (specs use it to play the worker). */
+  onCreated?: (record: BatchRecord, requests: ComparisonRequest[]) => void;
+
+  async create(
+    record: NewBatchRecord,
+    requests: ComparisonRequest[],
+  ): Promise<{ batch: BatchRecord; created: boolean }> {
+    const existingId = record.idempotency_key ? this.keys.get(record.idempotency_key) : undefined;
+    if (existingId) {
+      const existing = this.records.get(existingId)!;
+      if (existing.request_hash !== record.request_hash) {
+        throw new IdempotencyConflictError(record.idempotency_key!, existingId);
+      }
+      return { batch: structuredClone(existing), created: false };
+    }
+    const full: BatchRecord = {
+      ...record,
+      status: record.status ?? 'queued',
+      counts: { succeeded: 0, failed: 0, pending: record.comparison_count },
+      cost_usd: 0,
+      individual_cost_usd: 0,
+    };
+    this.records.set(full.batch_id, full);
+    this.requests.set(full.batch_id, structuredClone(requests));
+    if (record.idempotency_key) this.keys.set(record.idempotency_key, full.batch_id);
+    this.onCreated?.(full, requests);
+    return { batch: structuredClone(full), created: true };
+  }
+
+  async get(batchId: string): Promise<BatchRecord | null> {
+    const record = this.records.get(batchId);
+    return record ? structuredClone(record) : null;
+  }
+
+  async getRequests(batchId: string): Promise<StoredComparison[]> {
+    return (this.requests.get(batchId) ?? []).map((request, index) => ({ ...request, index }));
+  }
+
+  async getResults(batchId: string, offset = 0, limit = 100): Promise<StoredResult[]> {
+    const stored = this.results.get(batchId) ?? new Map<number, StoredResult>();
+    const out: StoredResult[] = [];
+    for (let index = offset; index < offset + limit; index += 1) {
+      const result = stored.get(index);
+      if (result) out.push(result);
+    }
+    return out;
+  }
+
+  async requestCancel(batchId: string): Promise<BatchRecord | null> {
+    const record = this.records.get(batchId);
+    if (!record) return null;
+    if (!isTerminal(record.status)) record.cancel_requested = true;
+    return structuredClone(record);
+  }
+
+  /** Test control: finish a batch with the given results. */
+  finish(batchId: string, results: StoredResult[], status: BatchRecord['status'] = 'completed'): void {
+    const record = this.records.get(batchId)!;
+    const byIndex = this.results.get(batchId) ?? new Map<number, StoredResult>();
+    for (const result of results) byIndex.set(result.index, result);
+    this.results.set(batchId, byIndex);
+    const failed = results.filter((r) => r.result.error_detail).length;
+    record.counts = {
+      succeeded: results.length - failed,
+      failed,
+      pending: record.comparison_count - results.length,
+    };
+    record.status = status;
+    record.completed_at = new Date().toISOString();
+  }
+}
+
+export interface EnqueuedJob {
+  queue: 'batches' | 'comparisons';
+  batchId: string;
+  priority: number;
+}
+
+/** Stand-in for BatchQueues that records what was enqueued; like BullMQ with job id = batch id, a repeat is a no-op. */
+export class RecordingQueues {
+  readonly jobs: EnqueuedJob[] = [];
+
+  async enqueueBatch(batchId: string, priority: number): Promise<void> {
+    this.add({ queue: 'batches', batchId, priority });
+  }
+
+  async enqueueSingle(batchId: string, priority: number): Promise<void> {
+    this.add({ queue: 'comparisons', batchId, priority });
+  }
+
+  private add(job: EnqueuedJob): void {
+    if (!this.jobs.some((existing) => existing.queue === job.queue && existing.batchId === job.batchId)) {
+      this.jobs.push(job);
+    }
+  }
+}
