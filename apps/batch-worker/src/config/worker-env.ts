@@ -1,0 +1,97 @@
+import { Type } from 'class-transformer';
+import { IsInt, Matches, Max, Min } from 'class-validator';
+import { CommonEnv } from '#infra';
+
+/**
+ * Worker settings. Provider settings (keys, models, BATCH_PROCESSING_ENABLED, ...) are read separately by
+ * loadProvidersConfig from #llm-providers.
+ */
+export class WorkerEnv extends CommonEnv {
+  /** Port of the worker's health probes and metrics. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  WORKER_PORT = 3001;
+
+  /** Prefix of the batch store's Redis keys and BullMQ queues; the API must use the same. */
+  @Matches(/^[a-zA-Z0-9_.-]{1,64}$/, { message: 'must be 1-64 characters of [a-zA-Z0-9_.-]' })
+  REDIS_KEY_PREFIX = 'lbs';
+
+  /** First wait between two status polls of a submitted provider batch. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  BATCH_POLL_INTERVAL_MS = 30_000;
+
+  /** Upper bound of the poll interval, which grows by 1.5x per poll. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  BATCH_POLL_MAX_INTERVAL_MS = 300_000;
+
+  /** Jobs each queue's worker runs at the same time. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  WORKER_CONCURRENCY = 4;
+
+  /** Cap on concurrent provider calls when a batch is served by individual calls (the rollback path). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  INDIVIDUAL_CONCURRENCY = 8;
+
+  /** How long a finished batch's record and results stay in Redis. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(31_536_000)
+  RESULT_RETENTION_SECONDS = 604_800;
+
+  /** Wait before retrying the outbox after Kafka refused a publish. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  OUTBOX_RETRY_MS = 1_000;
+
+  /** How often the outbox is checked for events when idle (new events also wake it at once in-process). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(5)
+  @Max(60_000)
+  OUTBOX_POLL_MS = 200;
+
+  /** Events sent to Kafka in one produce request. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  OUTBOX_BATCH_SIZE = 1_000;
+
+  /** BullMQ job lock: a job whose worker died is retried after this (stalled-job detection). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  @Max(600_000)
+  JOB_LOCK_DURATION_MS = 30_000;
+
+  /** Default wait after a provider 429 without Retry-After: the queue pauses, jobs are not failed. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  RATE_LIMIT_BACKOFF_MS = 10_000;
+
+  /** How often queue depths and circuit states are sampled into metrics. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  METRICS_SAMPLE_MS = 5_000;
+}

@@ -1,0 +1,74 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ACTIVE_STATUSES,
+  BatchRepository,
+  isTerminal,
+  type BatchRecord,
+  type BatchStatus,
+  type StoredResult,
+} from '#batch-store';
+import { WorkerMetrics } from '../metrics/worker-metrics.js';
+import { OutboxSignal } from '../outbox/outbox-signal.js';
+import { completedEvent, resultEvent } from './batch-events.js';
+import { failureResult, type ItemFailure } from './result-mapper.js';
+import type { StepOutcome } from './step-outcome.js';
+
+/**
+ * Stores results with their events (results first, events through the outbox) and moves a batch to its final
+ * status with LLMBatchCompletedV1. Every method is safe to run again after a crash.
+ */
+@Injectable()
+export class BatchFinisher {
+  constructor(
+    @Inject(BatchRepository) private readonly repo: BatchRepository,
+    @Inject(WorkerMetrics) private readonly metrics: WorkerMetrics,
+    @Inject(OutboxSignal) private readonly signal: OutboxSignal,
+  ) {}
+
+  /** Stores results not stored before; each newly stored one enqueues its LLMComparisonResultV1. */
+  async store(record: BatchRecord, results: StoredResult[]): Promise<number> {
+    if (results.length === 0) return 0;
+    const now = new Date();
+    const events = results.map((stored) => resultEvent(record, stored, now));
+    const stored = await this.repo.storeResults(record.batch_id, results, events);
+    if (stored === results.length) this.metrics.recordResults(record, results);
+    if (stored > 0) this.signal.notify();
+    return stored;
+  }
+
+  /** Gives every comparison without a result this failure (cancel before start, fatal errors). */
+  async failRemaining(record: BatchRecord, failure: ItemFailure): Promise<void> {
+    const done = await this.repo.storedIndexes(record.batch_id);
+    const requests = await this.repo.getRequests(record.batch_id);
+    const now = new Date();
+    const missing = requests
+      .filter((r) => !done.has(r.index))
+      .map((r) => failureResult(record, r, failure, now));
+    await this.store(record, missing);
+  }
+
+  /**
+   * Final transition. A `completed` batch in which nothing succeeded is `failed`. The completed event carries the
+   * counts read after the last result was stored.
+   */
+  async finish(
+    batchId: string,
+    status: BatchStatus,
+    error?: { code: string; message: string },
+  ): Promise<StepOutcome> {
+    const fresh = await this.repo.get(batchId);
+    if (!fresh) return { kind: 'done', status: 'missing' };
+    if (isTerminal(fresh.status)) return { kind: 'done', status: fresh.status };
+    const final: BatchStatus =
+      status === 'completed' && fresh.counts.succeeded === 0 && fresh.counts.failed > 0 ? 'failed' : status;
+    const now = new Date();
+    const events = fresh.kind === 'batch' ? [completedEvent(fresh, final, now)] : [];
+    const patch = { completed_at: now.toISOString(), ...(error ? { error } : {}) };
+    const done = await this.repo.transition(batchId, [...ACTIVE_STATUSES], final, patch, events);
+    if (done) {
+      this.metrics.recordFinished(done);
+      this.signal.notify();
+    }
+    return { kind: 'done', status: done?.status ?? final };
+  }
+}

@@ -1,0 +1,151 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BatchRepository, isTerminal, type BatchRecord, type BatchStatus } from '#batch-store';
+import { CorrelationContext } from '#infra';
+import {
+  normalizeProviderError,
+  ProviderError,
+  ProviderRegistry,
+  toOverrides,
+  type LlmProvider,
+  type ProviderBatchRef,
+  type ProviderBatchStatus,
+} from '#llm-providers';
+import type { WorkerEnv } from '../config/worker-env.js';
+import { OutboxSignal } from '../outbox/outbox-signal.js';
+import { WORKER_ENV } from '../worker.tokens.js';
+import { startedEvent } from './batch-events.js';
+import { BatchFinisher } from './batch-finisher.js';
+import { IndividualRunner } from './individual-runner.js';
+import { toComparisonRequest } from './request-conversion.js';
+import { failureOf, outcomeToResults } from './result-mapper.js';
+import type { StepOutcome } from './step-outcome.js';
+
+function isComplete(ref: ProviderBatchRef | undefined): ref is ProviderBatchRef {
+  return ref !== undefined && ref.parts.length >= ref.part_count;
+}
+
+/**
+ * One run of a batch job: reads the stored batch and does the next step (submit → poll → collect → store →
+ * finish). Driven only by the stored record, so a repeated or resumed run never submits twice: the provider
+ * reference is persisted part by part before any wait.
+ */
+@Injectable()
+export class BatchStepRunner {
+  constructor(
+    @Inject(BatchRepository) private readonly repo: BatchRepository,
+    @Inject(ProviderRegistry) private readonly registry: ProviderRegistry,
+    @Inject(BatchFinisher) private readonly finisher: BatchFinisher,
+    @Inject(IndividualRunner) private readonly individual: IndividualRunner,
+    @Inject(OutboxSignal) private readonly signal: OutboxSignal,
+    @Inject(WORKER_ENV) private readonly env: WorkerEnv,
+  ) {}
+
+  async run(batchId: string): Promise<StepOutcome> {
+    const record = await this.repo.get(batchId);
+    if (!record) return { kind: 'done', status: 'missing' };
+    if (isTerminal(record.status)) return { kind: 'done', status: record.status };
+    return CorrelationContext.run(record.correlation_id, () => this.step(record));
+  }
+
+  /** Called when a job ran out of attempts: the batch fails with the last error instead of hanging. */
+  async failAfterRetries(batchId: string, err: unknown): Promise<StepOutcome> {
+    const record = await this.repo.get(batchId);
+    if (!record) return { kind: 'done', status: 'missing' };
+    if (isTerminal(record.status)) return { kind: 'done', status: record.status };
+    const error =
+      err instanceof ProviderError
+        ? err
+        : new ProviderError('INTERNAL_ERROR', 'The batch could not be processed');
+    return this.fail(record, error);
+  }
+
+  private async step(record: BatchRecord): Promise<StepOutcome> {
+    let provider: LlmProvider;
+    try {
+      provider = this.registry.get(record.config.provider);
+    } catch (err) {
+      return this.fail(record, normalizeProviderError(err, record.config.provider));
+    }
+    if (record.status === 'queued' && record.cancel_requested) {
+      await this.finisher.failRemaining(record, { code: 'CANCELED', message: 'The batch was canceled' });
+      return this.finisher.finish(record.batch_id, 'canceled');
+    }
+    const mode =
+      record.status === 'queued'
+        ? record.kind === 'single' || !provider.supportsBatch()
+          ? 'individual'
+          : 'batch'
+        : record.mode;
+    try {
+      if (mode === 'individual') return await this.individual.run(record, provider);
+      return await this.batchStep(record, provider);
+    } catch (err) {
+      if (!(err instanceof ProviderError)) throw err;
+      if (err.code === 'RATE_LIMIT' || err.code === 'CIRCUIT_OPEN') {
+        return { kind: 'rate_limited', delayMs: err.retryAfterMs ?? this.env.RATE_LIMIT_BACKOFF_MS };
+      }
+      if (err.retryable) throw err;
+      return this.fail(record, err);
+    }
+  }
+
+  private async batchStep(record: BatchRecord, provider: LlmProvider): Promise<StepOutcome> {
+    const id = record.batch_id;
+    let ref = record.provider_ref;
+    if (!isComplete(ref)) {
+      const requests = (await this.repo.getRequests(id)).map(toComparisonRequest);
+      ref = await provider.submitBatch(requests, toOverrides(record.config), {
+        batchKey: id,
+        resumeFrom: ref,
+        onPartSubmitted: async (partial) => {
+          await this.repo.saveProviderRef(id, partial);
+        },
+      });
+      await this.repo.saveProviderRef(id, ref);
+    }
+    if (record.status === 'queued') {
+      const now = new Date();
+      const patch = { provider_ref: ref, submitted_at: now.toISOString(), mode: 'batch' as const };
+      const event = startedEvent({ ...record, ...patch }, now);
+      await this.repo.transition(id, ['queued'], 'submitted', patch, [event]);
+      this.signal.notify();
+      return { kind: 'poll' };
+    }
+
+    const status = await provider.getBatchStatus(ref);
+    if (!status.results_ready) {
+      if (record.cancel_requested) await provider.cancelBatch(ref);
+      else if (record.status === 'submitted' && status.state !== 'validating') {
+        await this.repo.transition(id, ['submitted'], 'in_progress');
+      }
+      return { kind: 'poll' };
+    }
+    const outcome = await provider.collectBatchResults(ref);
+    const requests = await this.repo.getRequests(id);
+    const results = outcomeToResults(record, requests, outcome, new Date());
+    await this.finisher.store(record, results);
+    return this.finisher.finish(
+      id,
+      this.finalStatus(
+        record,
+        status,
+        results.map((r) => r.result.error_detail?.error_code),
+      ),
+    );
+  }
+
+  private finalStatus(
+    record: BatchRecord,
+    status: ProviderBatchStatus,
+    codes: Array<string | undefined>,
+  ): BatchStatus {
+    if (record.cancel_requested) return 'canceled';
+    if (status.state === 'expired' || codes.includes('BATCH_EXPIRED')) return 'expired';
+    return 'completed';
+  }
+
+  private async fail(record: BatchRecord, error: ProviderError): Promise<StepOutcome> {
+    await this.finisher.failRemaining(record, failureOf(error));
+    return this.finisher.finish(record.batch_id, 'failed', { code: error.code, message: error.message });
+  }
+}

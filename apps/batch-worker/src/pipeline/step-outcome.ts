@@ -1,0 +1,9 @@
+import type { BatchStatus } from '#batch-store';
+
+/** What a job run asks its queue to do next. */
+export type StepOutcome =
+  | { kind: 'done'; status: BatchStatus | 'missing' }
+  /** The provider batch is still running: run this job again after the next poll interval. */
+  | { kind: 'poll' }
+  /** The provider said 429 (or its circuit is open): pause the queue for `delayMs`, then run again. */
+  | { kind: 'rate_limited'; delayMs: number };

@@ -1,0 +1,106 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { DelayedError, Worker, type Job } from 'bullmq';
+import { QUEUES } from '#contracts';
+import {
+  BATCH_STORE_OPTIONS,
+  bullConnectionOptions,
+  resolvedKeyPrefix,
+  type BatchJobData,
+  type BatchStoreOptions,
+} from '#batch-store';
+import type { WorkerEnv } from '../config/worker-env.js';
+import { BatchStepRunner } from '../pipeline/batch-step-runner.js';
+import { pollDelayMs } from '../pipeline/poll-backoff.js';
+import { WORKER_ENV } from '../worker.tokens.js';
+
+const MIN_RATE_LIMIT_MS = 50;
+
+/**
+ * The BullMQ workers of both queues. A job only unpacks its batch id and runs one step; waiting on a provider
+ * batch is a delayed re-run of the same job (the step-job pattern), a 429 pauses the queue.
+ */
+@Injectable()
+export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(QueueWorkers.name);
+  private readonly workers: Worker<BatchJobData>[] = [];
+
+  constructor(
+    @Inject(BatchStepRunner) private readonly runner: BatchStepRunner,
+    @Inject(BATCH_STORE_OPTIONS) private readonly store: BatchStoreOptions,
+    @Inject(WORKER_ENV) private readonly env: WorkerEnv,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    for (const queue of [QUEUES.batches, QUEUES.comparisons]) {
+      const worker: Worker<BatchJobData> = new Worker<BatchJobData>(
+        queue,
+        (job, token) => this.process(worker, job, token),
+        {
+          connection: bullConnectionOptions(this.store.redisUrl),
+          prefix: `${resolvedKeyPrefix(this.store)}:bull`,
+          concurrency: this.env.WORKER_CONCURRENCY,
+          lockDuration: this.env.JOB_LOCK_DURATION_MS,
+          stalledInterval: this.env.JOB_LOCK_DURATION_MS,
+          maxStalledCount: 10,
+        },
+      );
+      worker.on('error', (err) =>
+        this.logger.error({ msg: 'queue worker error', queue, error: err.message }),
+      );
+      worker.on('failed', (job, err) =>
+        this.logger.warn({
+          msg: 'job attempt failed',
+          queue,
+          batch_id: job?.data.batchId,
+          error: err.message,
+        }),
+      );
+      this.workers.push(worker);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(this.workers.map((w) => w.close()));
+  }
+
+  private async process(
+    worker: Worker<BatchJobData>,
+    job: Job<BatchJobData>,
+    token?: string,
+  ): Promise<string> {
+    let outcome;
+    try {
+      outcome = await this.runner.run(job.data.batchId);
+    } catch (err) {
+      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+        outcome = await this.runner.failAfterRetries(job.data.batchId, err);
+      } else {
+        throw err;
+      }
+    }
+    if (outcome.kind === 'poll') {
+      const polls = job.data.polls ?? 0;
+      await job.updateData({ ...job.data, polls: polls + 1 });
+      const delay = pollDelayMs(polls, this.env.BATCH_POLL_INTERVAL_MS, this.env.BATCH_POLL_MAX_INTERVAL_MS);
+      await job.moveToDelayed(Date.now() + delay, token);
+      throw new DelayedError();
+    }
+    if (outcome.kind === 'rate_limited') {
+      this.logger.warn({
+        msg: 'provider rate limit: pausing queue',
+        queue: worker.name,
+        delay_ms: outcome.delayMs,
+      });
+      // Redis rejects a zero expiry (Retry-After: 0); the shortest pause is still a pause.
+      await worker.rateLimit(Math.max(MIN_RATE_LIMIT_MS, outcome.delayMs));
+      throw Worker.RateLimitError();
+    }
+    return outcome.status;
+  }
+}

@@ -1,0 +1,76 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { BatchStoreModule } from '#batch-store';
+import { HealthModule, KafkaEventPublisher, MetricsModule, parseBrokers, RedisModule } from '#infra';
+import {
+  LlmProvidersModule,
+  loadProvidersConfig,
+  type LlmProvidersModuleOptions,
+  type ProvidersConfig,
+} from '#llm-providers';
+import type { WorkerEnv } from './config/worker-env.js';
+import { MetricsSampler } from './metrics/metrics-sampler.js';
+import { WorkerMetrics } from './metrics/worker-metrics.js';
+import { OutboxPublisher } from './outbox/outbox-publisher.js';
+import { OutboxSignal } from './outbox/outbox-signal.js';
+import { TopicGuard } from './outbox/topic-guard.js';
+import { BatchFinisher } from './pipeline/batch-finisher.js';
+import { BatchStepRunner } from './pipeline/batch-step-runner.js';
+import { IndividualRunner } from './pipeline/individual-runner.js';
+import { ActiveBatchReconciler } from './queue/active-batch-reconciler.js';
+import { QueueWorkers } from './queue/queue-workers.js';
+import { WORKER_ENV } from './worker.tokens.js';
+
+export interface WorkerModuleOptions {
+  /** Defaults to loadProvidersConfig(process.env). */
+  providers?: ProvidersConfig;
+  /** Tests: provider classes, instant sleeps. */
+  providerModule?: LlmProvidersModuleOptions;
+  /** Node process metrics; off in tests that start several apps in one process. */
+  defaultMetrics?: boolean;
+}
+
+@Module({})
+export class WorkerModule {
+  static forRoot(env: WorkerEnv, options: WorkerModuleOptions = {}): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        RedisModule.forRoot({ url: env.REDIS_URL }),
+        HealthModule.forRoot({
+          kafkaBrokers: parseBrokers(env.KAFKA_BROKERS),
+          timeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
+          cacheMs: 1000,
+        }),
+        MetricsModule.forRoot({ service: 'batch-worker', defaultMetrics: options.defaultMetrics ?? true }),
+        BatchStoreModule.forRoot({
+          redisUrl: env.REDIS_URL,
+          retentionSeconds: env.RESULT_RETENTION_SECONDS,
+          keyPrefix: env.REDIS_KEY_PREFIX,
+        }),
+        LlmProvidersModule.forRoot(
+          options.providers ?? loadProvidersConfig(process.env),
+          options.providerModule,
+        ),
+      ],
+      providers: [
+        { provide: WORKER_ENV, useValue: env },
+        {
+          provide: KafkaEventPublisher,
+          useFactory: () =>
+            new KafkaEventPublisher({ brokers: parseBrokers(env.KAFKA_BROKERS), clientId: 'batch-worker' }),
+        },
+        OutboxSignal,
+        TopicGuard,
+        OutboxPublisher,
+        WorkerMetrics,
+        BatchFinisher,
+        IndividualRunner,
+        BatchStepRunner,
+        QueueWorkers,
+        ActiveBatchReconciler,
+        MetricsSampler,
+      ],
+      exports: [BatchStepRunner, OutboxPublisher],
+    };
+  }
+}

@@ -1,0 +1,43 @@
+/** Redis key layout of the batch store. `{id}` hash tags keep one batch's keys together. */
+export class BatchKeys {
+  constructor(readonly prefix: string) {}
+
+  /** Hash: record JSON, status, rev, request_hash, succeeded, failed, cost, icost, cancel. */
+  record(batchId: string): string {
+    return `${this.prefix}:batch:{${batchId}}`;
+  }
+  /** List of request JSON in input order. */
+  requests(batchId: string): string {
+    return `${this.prefix}:batch:{${batchId}}:requests`;
+  }
+  /** Hash: input index → StoredResult JSON. */
+  results(batchId: string): string {
+    return `${this.prefix}:batch:{${batchId}}:results`;
+  }
+  /** Requests written before the record exists; renamed into place by the create script. */
+  staging(batchId: string): string {
+    return `${this.prefix}:batch:{${batchId}}:staging`;
+  }
+  /** List of OutboxMessage JSON waiting for Kafka, in publish order. */
+  outbox(batchId: string): string {
+    return `${this.prefix}:outbox:{${batchId}}`;
+  }
+  outboxLock(batchId: string): string {
+    return `${this.prefix}:outbox:{${batchId}}:lock`;
+  }
+  /** Set of batch ids whose outbox is not empty. */
+  outboxPending(): string {
+    return `${this.prefix}:outbox:pending`;
+  }
+  /** Set of batch ids not yet terminal (reconciled by the worker at start). */
+  active(): string {
+    return `${this.prefix}:batches:active`;
+  }
+  idempotency(key: string): string {
+    return `${this.prefix}:idem:${key}`;
+  }
+  /** The record key prefix as used inside Lua to look up another batch. */
+  recordPrefix(): string {
+    return `${this.prefix}:batch:{`;
+  }
+}

@@ -1,0 +1,64 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { PRIORITY, QUEUES } from '#contracts';
+import type { JobsOptions, Queue } from 'bullmq';
+
+/** Data of every job on both queues: the job only points at the stored batch, which drives the work. */
+export interface BatchJobData {
+  batchId: string;
+  /** Status polls made so far (the worker's poll backoff). */
+  polls?: number;
+}
+
+export const BATCH_JOB_NAME = 'batch';
+export const SINGLE_JOB_NAME = 'single';
+
+/** Platform priority (0–10, higher sooner) → BullMQ priority (1 = soonest). */
+export function toBullPriority(priority: number): number {
+  const clamped = Math.min(PRIORITY.max, Math.max(PRIORITY.min, Math.round(priority)));
+  return PRIORITY.max - clamped + 1;
+}
+
+const JOB_OPTIONS: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 3600, count: 10_000 },
+  removeOnFail: { age: 86_400 },
+};
+
+/**
+ * Producers of the two work queues. The job id is the batch id, so enqueueing the same batch again while its
+ * job exists is a no-op.
+ */
+@Injectable()
+export class BatchQueues {
+  constructor(
+    @InjectQueue(QUEUES.batches) readonly batches: Queue<BatchJobData>,
+    @InjectQueue(QUEUES.comparisons) readonly comparisons: Queue<BatchJobData>,
+  ) {}
+
+  async enqueueBatch(batchId: string, priority: number = PRIORITY.default): Promise<void> {
+    await this.batches.add(
+      BATCH_JOB_NAME,
+      { batchId },
+      { ...JOB_OPTIONS, jobId: batchId, priority: toBullPriority(priority) },
+    );
+  }
+
+  async enqueueSingle(batchId: string, priority: number = PRIORITY.default): Promise<void> {
+    await this.comparisons.add(
+      SINGLE_JOB_NAME,
+      { batchId },
+      { ...JOB_OPTIONS, jobId: batchId, priority: toBullPriority(priority) },
+    );
+  }
+
+  /** Waiting + prioritized + delayed + active jobs of each queue (metrics). */
+  async depths(): Promise<Record<string, Record<string, number>>> {
+    const states = ['waiting', 'prioritized', 'delayed', 'active', 'failed'] as const;
+    return {
+      [QUEUES.batches]: await this.batches.getJobCounts(...states),
+      [QUEUES.comparisons]: await this.comparisons.getJobCounts(...states),
+    };
+  }
+}

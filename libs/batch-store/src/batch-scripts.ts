@@ -1,0 +1,133 @@
+import { LuaScript } from './lua-script.js';
+
+/**
+ * Every state change of a batch is one of these scripts, so it is atomic. Events caused by a change are appended
+ * to the batch's outbox inside the same script: an event is enqueued exactly once per change, and only if the
+ * change happened.
+ */
+
+/**
+ * KEYS: record, requests, staging, idempotency (or record when none), active
+ * ARGV: batchId, recordJson, status, requestHash, hasIdempotencyKey, recordKeyPrefix
+ * → {'created'|'existing'|'conflict', batchId}
+ */
+export const CREATE_SCRIPT = new LuaScript(`
+if ARGV[5] == '1' then
+  local existing = redis.call('GET', KEYS[4])
+  if existing then
+    local hash = redis.call('HGET', ARGV[6] .. existing .. '}', 'request_hash')
+    if hash then
+      redis.call('DEL', KEYS[3])
+      if hash == ARGV[4] then return {'existing', existing} end
+      return {'conflict', existing}
+    end
+  end
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('DEL', KEYS[3])
+  return {'existing', ARGV[1]}
+end
+redis.call('HSET', KEYS[1], 'record', ARGV[2], 'status', ARGV[3], 'rev', '1', 'request_hash', ARGV[4],
+  'succeeded', '0', 'failed', '0', 'cost', '0', 'icost', '0')
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('RENAME', KEYS[3], KEYS[2])
+  redis.call('PERSIST', KEYS[2])
+end
+if ARGV[5] == '1' then redis.call('SET', KEYS[4], ARGV[1]) end
+redis.call('SADD', KEYS[5], ARGV[1])
+return {'created', ARGV[1]}
+`);
+
+/**
+ * Compare-and-set of the record: applies only when the status is allowed AND nobody wrote since it was read.
+ * KEYS: record, requests, results, idempotency (or record), active, outbox, outboxPending
+ * ARGV: allowedCsv, to, expectedRev, recordJson, terminal, retentionSeconds, batchId, eventCount, events...
+ * → 1 applied, 0 status not allowed, -1 stale read (retry), -2 no such batch
+ */
+export const TRANSITION_SCRIPT = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return -2 end
+local allowed = false
+for s in string.gmatch(ARGV[1], '[^,]+') do
+  if s == status then allowed = true end
+end
+if not allowed then return 0 end
+if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[3] then return -1 end
+redis.call('HSET', KEYS[1], 'status', ARGV[2], 'record', ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
+local n = tonumber(ARGV[8])
+for i = 1, n do redis.call('RPUSH', KEYS[6], ARGV[8 + i]) end
+if n > 0 then redis.call('SADD', KEYS[7], ARGV[7]) end
+if ARGV[5] == '1' then
+  local ttl = tonumber(ARGV[6])
+  for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
+  redis.call('SREM', KEYS[5], ARGV[7])
+end
+return 1
+`);
+
+/**
+ * Stores results once per input index; counts, costs and the result's event follow only a newly stored one.
+ * KEYS: record, results, outbox, outboxPending
+ * ARGV: batchId, itemCount, terminalCsv, then per item: index, storedJson, succeeded(1/0), cost, individualCost, eventJson|''
+ * → number newly stored, -2 no such batch, -3 batch already terminal
+ */
+export const STORE_RESULTS_SCRIPT = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return -2 end
+for s in string.gmatch(ARGV[3], '[^,]+') do
+  if s == status then return -3 end
+end
+local stored = 0
+local pushed = 0
+local n = tonumber(ARGV[2])
+for i = 0, n - 1 do
+  local b = 3 + i * 6
+  if redis.call('HSETNX', KEYS[2], ARGV[b + 1], ARGV[b + 2]) == 1 then
+    stored = stored + 1
+    if ARGV[b + 3] == '1' then
+      redis.call('HINCRBY', KEYS[1], 'succeeded', 1)
+    else
+      redis.call('HINCRBY', KEYS[1], 'failed', 1)
+    end
+    redis.call('HINCRBYFLOAT', KEYS[1], 'cost', ARGV[b + 4])
+    redis.call('HINCRBYFLOAT', KEYS[1], 'icost', ARGV[b + 5])
+    if ARGV[b + 6] ~= '' then
+      redis.call('RPUSH', KEYS[3], ARGV[b + 6])
+      pushed = pushed + 1
+    end
+  end
+end
+if pushed > 0 then redis.call('SADD', KEYS[4], ARGV[1]) end
+return stored
+`);
+
+/**
+ * KEYS: record. ARGV: terminalCsv → 1 requested, 0 already terminal, -2 no such batch
+ */
+export const REQUEST_CANCEL_SCRIPT = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return -2 end
+for s in string.gmatch(ARGV[1], '[^,]+') do
+  if s == status then return 0 end
+end
+redis.call('HSET', KEYS[1], 'cancel', '1')
+return 1
+`);
+
+/**
+ * Removes the first `count` published messages; clears the pending mark when the outbox is empty.
+ * KEYS: outbox, outboxPending. ARGV: count, batchId → remaining length
+ */
+export const OUTBOX_ACK_SCRIPT = new LuaScript(`
+redis.call('LTRIM', KEYS[1], tonumber(ARGV[1]), -1)
+local left = redis.call('LLEN', KEYS[1])
+if left == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
+return left
+`);
+
+/** KEYS: lock. ARGV: owner → 1 released, 0 held by another owner */
+export const RELEASE_LOCK_SCRIPT = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);

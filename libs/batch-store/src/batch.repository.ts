@@ -1,0 +1,271 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ComparisonRequest } from '#contracts';
+import { REDIS_CLIENT } from '#infra';
+import type { ProviderBatchRef } from '#llm-providers';
+import type { Redis } from 'ioredis';
+import { BatchKeys } from './batch-keys.js';
+import {
+  CREATE_SCRIPT,
+  REQUEST_CANCEL_SCRIPT,
+  STORE_RESULTS_SCRIPT,
+  TRANSITION_SCRIPT,
+} from './batch-scripts.js';
+import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from './batch-store.options.js';
+import {
+  ACTIVE_STATUSES,
+  isTerminal,
+  TERMINAL_STATUSES,
+  type BatchPatch,
+  type BatchRecord,
+  type BatchStatus,
+  type NewBatchRecord,
+  type OutboxMessage,
+  type StoredComparison,
+  type StoredResult,
+} from './batch.types.js';
+import { BatchNotFoundError } from './errors/batch-not-found.error.js';
+import { IdempotencyConflictError } from './errors/idempotency-conflict.error.js';
+
+const WRITE_CHUNK = 500;
+const STAGING_TTL_SECONDS = 3600;
+const MAX_CAS_ATTEMPTS = 50;
+const TERMINAL_CSV = TERMINAL_STATUSES.join(',');
+
+/**
+ * Batches in Redis. Every state change is one Lua script (atomic); writes are safe to repeat, so a worker that
+ * runs a step twice changes nothing the second time.
+ */
+@Injectable()
+export class BatchRepository {
+  readonly keys: BatchKeys;
+  private readonly retentionSeconds: number;
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(BATCH_STORE_OPTIONS) options: BatchStoreOptions,
+  ) {
+    this.keys = new BatchKeys(resolvedKeyPrefix(options));
+    this.retentionSeconds = options.retentionSeconds;
+  }
+
+  /**
+   * Stores a new batch and its requests, atomically with its idempotency key: the same key with the same
+   * request_hash returns the existing batch (created false); with another hash it throws IdempotencyConflictError.
+   */
+  async create(
+    record: NewBatchRecord,
+    requests: ComparisonRequest[],
+  ): Promise<{ batch: BatchRecord; created: boolean }> {
+    const id = record.batch_id;
+    const full: BatchRecord = {
+      ...record,
+      status: record.status ?? 'queued',
+      counts: { succeeded: 0, failed: 0, pending: record.comparison_count },
+      cost_usd: 0,
+      individual_cost_usd: 0,
+    };
+    const staging = this.keys.staging(id);
+    await this.redis.del(staging);
+    for (let i = 0; i < requests.length; i += WRITE_CHUNK) {
+      const chunk = requests.slice(i, i + WRITE_CHUNK).map((r) => JSON.stringify(r));
+      await this.redis
+        .multi()
+        .rpush(staging, ...chunk)
+        .expire(staging, STAGING_TTL_SECONDS)
+        .exec();
+    }
+    const idemKey = record.idempotency_key
+      ? this.keys.idempotency(record.idempotency_key)
+      : this.keys.record(id);
+    const [outcome, batchId] = (await CREATE_SCRIPT.run(
+      this.redis,
+      [this.keys.record(id), this.keys.requests(id), staging, idemKey, this.keys.active()],
+      [
+        id,
+        JSON.stringify(full),
+        full.status,
+        full.request_hash,
+        record.idempotency_key ? '1' : '0',
+        this.keys.recordPrefix(),
+      ],
+    )) as [string, string];
+    if (outcome === 'conflict') throw new IdempotencyConflictError(record.idempotency_key ?? id, batchId);
+    const batch = await this.get(batchId);
+    if (!batch) throw new BatchNotFoundError(batchId);
+    return { batch, created: outcome === 'created' };
+  }
+
+  async get(batchId: string): Promise<BatchRecord | null> {
+    return (await this.read(batchId))?.record ?? null;
+  }
+
+  /** The batch's comparisons in input order, each with its index. */
+  async getRequests(batchId: string): Promise<StoredComparison[]> {
+    const raw = await this.redis.lrange(this.keys.requests(batchId), 0, -1);
+    return raw.map((json, index) => ({ ...(JSON.parse(json) as ComparisonRequest), index }));
+  }
+
+  /**
+   * Moves the batch to `to` when its status is one of `allowedFrom`, applying `patch`; `events` go to the outbox
+   * in the same atomic write. Returns the updated record, or null when the status did not allow it.
+   */
+  async transition(
+    batchId: string,
+    allowedFrom: BatchStatus[],
+    to: BatchStatus,
+    patch: BatchPatch = {},
+    events: OutboxMessage[] = [],
+  ): Promise<BatchRecord | null> {
+    return this.compareAndSet(batchId, allowedFrom, () => ({ to, patch }), events);
+  }
+
+  /** Persists the (growing) provider batch reference; called before any wait on the provider. */
+  async saveProviderRef(batchId: string, ref: ProviderBatchRef): Promise<BatchRecord | null> {
+    return this.compareAndSet(batchId, ACTIVE_STATUSES, (current) => ({
+      to: current.status,
+      patch: { provider_ref: ref },
+    }));
+  }
+
+  /**
+   * Stores results, once per index (a repeated index is ignored, counts stay right). `events[i]`, when given, is
+   * enqueued in the outbox only if `results[i]` was newly stored. Returns how many were new.
+   */
+  async storeResults(batchId: string, results: StoredResult[], events?: OutboxMessage[]): Promise<number> {
+    let stored = 0;
+    for (let i = 0; i < results.length; i += WRITE_CHUNK) {
+      const args: Array<string | number> = [batchId, 0, TERMINAL_CSV];
+      const chunk = results.slice(i, i + WRITE_CHUNK);
+      chunk.forEach((item, j) => {
+        const cost = item.result.cost_estimate ?? 0;
+        const event = events?.[i + j];
+        args.push(
+          item.index,
+          JSON.stringify(item),
+          item.result.error_detail ? '0' : '1',
+          String(cost),
+          String(item.individual_cost_usd ?? cost),
+          event ? JSON.stringify(event) : '',
+        );
+      });
+      args[1] = chunk.length;
+      const outcome = (await STORE_RESULTS_SCRIPT.run(
+        this.redis,
+        [
+          this.keys.record(batchId),
+          this.keys.results(batchId),
+          this.keys.outbox(batchId),
+          this.keys.outboxPending(),
+        ],
+        args,
+      )) as number;
+      if (outcome === -2) throw new BatchNotFoundError(batchId);
+      if (outcome === -3) throw new Error(`Batch ${batchId} is terminal; results can no longer be stored`);
+      stored += outcome;
+    }
+    return stored;
+  }
+
+  /** Stored results with index in [offset, offset + limit), in input order (pending indexes are absent). */
+  async getResults(batchId: string, offset = 0, limit = 100): Promise<StoredResult[]> {
+    if (limit <= 0) return [];
+    const indexes = Array.from({ length: limit }, (_, i) => String(offset + i));
+    const raw = await this.redis.hmget(this.keys.results(batchId), ...indexes);
+    return raw
+      .filter((json): json is string => json !== null)
+      .map((json) => JSON.parse(json) as StoredResult);
+  }
+
+  /** Indexes that already have a result (a resumed run skips them). */
+  async storedIndexes(batchId: string): Promise<Set<number>> {
+    const keys = await this.redis.hkeys(this.keys.results(batchId));
+    return new Set(keys.map(Number));
+  }
+
+  /**
+   * Asks the worker to cancel. Returns the record (with cancel_requested) or null when the batch does not exist;
+   * a terminal batch is returned unchanged.
+   */
+  async requestCancel(batchId: string): Promise<BatchRecord | null> {
+    const outcome = (await REQUEST_CANCEL_SCRIPT.run(
+      this.redis,
+      [this.keys.record(batchId)],
+      [TERMINAL_CSV],
+    )) as number;
+    if (outcome === -2) return null;
+    return this.get(batchId);
+  }
+
+  async isCancelRequested(batchId: string): Promise<boolean> {
+    return (await this.redis.hget(this.keys.record(batchId), 'cancel')) === '1';
+  }
+
+  /** Batches not yet terminal (the worker re-enqueues them at start, in case an enqueue was lost). */
+  async listActive(): Promise<string[]> {
+    return this.redis.smembers(this.keys.active());
+  }
+
+  private async compareAndSet(
+    batchId: string,
+    allowedFrom: readonly BatchStatus[],
+    change: (current: BatchRecord) => { to: BatchStatus; patch: BatchPatch },
+    events: OutboxMessage[] = [],
+  ): Promise<BatchRecord | null> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const current = await this.read(batchId);
+      if (!current) return null;
+      if (!allowedFrom.includes(current.record.status)) return null;
+      const { to, patch } = change(current.record);
+      const next: BatchRecord = { ...current.record, ...patch, status: to };
+      const { counts: _counts, cancel_requested: _cancel, ...stored } = next;
+      void _counts;
+      void _cancel;
+      const idemKey = next.idempotency_key
+        ? this.keys.idempotency(next.idempotency_key)
+        : this.keys.record(batchId);
+      const outcome = (await TRANSITION_SCRIPT.run(
+        this.redis,
+        [
+          this.keys.record(batchId),
+          this.keys.requests(batchId),
+          this.keys.results(batchId),
+          idemKey,
+          this.keys.active(),
+          this.keys.outbox(batchId),
+          this.keys.outboxPending(),
+        ],
+        [
+          allowedFrom.join(','),
+          to,
+          current.rev,
+          JSON.stringify(stored),
+          isTerminal(to) ? '1' : '0',
+          this.retentionSeconds,
+          batchId,
+          events.length,
+          ...events.map((e) => JSON.stringify(e)),
+        ],
+      )) as number;
+      if (outcome === 1) return this.get(batchId);
+      if (outcome === 0 || outcome === -2) return null;
+    }
+    throw new Error(`Batch ${batchId}: too many concurrent writers`);
+  }
+
+  private async read(batchId: string): Promise<{ record: BatchRecord; rev: string } | null> {
+    const fields = await this.redis.hgetall(this.keys.record(batchId));
+    if (!fields.record) return null;
+    const base = JSON.parse(fields.record) as BatchRecord;
+    const succeeded = Number(fields.succeeded ?? 0);
+    const failed = Number(fields.failed ?? 0);
+    const record: BatchRecord = {
+      ...base,
+      status: fields.status as BatchStatus,
+      counts: { succeeded, failed, pending: Math.max(0, base.comparison_count - succeeded - failed) },
+      cost_usd: Number(fields.cost ?? 0),
+      individual_cost_usd: Number(fields.icost ?? 0),
+      cancel_requested: fields.cancel === '1',
+    };
+    return { record, rev: fields.rev };
+  }
+}

@@ -1,0 +1,104 @@
+import type {
+  ComparisonRequest,
+  EventEnvelope,
+  LLMComparisonResultV1,
+  ProviderName,
+  ResolvedLlmConfig,
+} from '#contracts';
+import type { ProviderBatchRef } from '#llm-providers';
+
+export const BATCH_STATUSES = [
+  'queued',
+  'submitted',
+  'in_progress',
+  'completed',
+  'failed',
+  'canceled',
+  'expired',
+] as const;
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
+/** Statuses a batch never leaves; reaching one starts the retention clock. */
+export const TERMINAL_STATUSES: readonly BatchStatus[] = ['completed', 'failed', 'canceled', 'expired'];
+
+export function isTerminal(status: BatchStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/** Statuses from which a batch can still move. */
+export const ACTIVE_STATUSES: readonly BatchStatus[] = BATCH_STATUSES.filter((s) => !isTerminal(s));
+
+/** `batch`: the provider's batch API; `individual`: capped concurrent single calls (the rollback path). */
+export type BatchMode = 'batch' | 'individual';
+/** `batch`: POST /comparison/batch; `single`: the individual endpoint (one comparison, its own queue). */
+export type BatchKind = 'batch' | 'single';
+
+export interface BatchCounts {
+  succeeded: number;
+  failed: number;
+  pending: number;
+}
+
+export interface BatchRecord {
+  batch_id: string;
+  kind: BatchKind;
+  status: BatchStatus;
+  mode: BatchMode;
+  correlation_id: string;
+  assessment_id: string | null;
+  callback_topic: string;
+  /** 0–10, higher is sooner. */
+  priority: number;
+  /** Snapshot taken at acceptance: the ONLY config used afterwards. */
+  config: ResolvedLlmConfig;
+  comparison_count: number;
+  /** sha256 of the canonical request body (idempotency). */
+  request_hash: string;
+  idempotency_key: string | null;
+  created_at: string;
+  submitted_at?: string;
+  completed_at?: string;
+  provider_ref?: ProviderBatchRef;
+  /** Maintained by the repository from stored results; values passed to create/transition are ignored. */
+  counts: BatchCounts;
+  /** Sum of the stored results' costs (maintained by the repository). */
+  cost_usd: number;
+  /** What the same results would have cost as individual requests (maintained by the repository). */
+  individual_cost_usd: number;
+  /** Set by requestCancel; the worker cancels the provider batch and finishes with status `canceled`. */
+  cancel_requested?: boolean;
+  error?: { code: string; message: string };
+}
+
+/** Fields a caller supplies to `create`; the repository fills status, counts and costs. */
+export type NewBatchRecord = Omit<BatchRecord, 'status' | 'counts' | 'cost_usd' | 'individual_cost_usd'> & {
+  status?: BatchStatus;
+};
+
+/** Fields `transition` may change besides the status. */
+export type BatchPatch = Partial<
+  Pick<BatchRecord, 'mode' | 'submitted_at' | 'completed_at' | 'provider_ref' | 'error'>
+>;
+
+export type StoredComparison = ComparisonRequest & { index: number };
+
+export interface StoredResult {
+  /** Position of the comparison in the request (0-based). */
+  index: number;
+  comparison_id: string;
+  result: LLMComparisonResultV1;
+  /** Cost of the same item as an individual request (for savings); defaults to result.cost_estimate. */
+  individual_cost_usd?: number;
+}
+
+/** One Kafka message waiting in a batch's outbox (written atomically with the state change that caused it). */
+export interface OutboxMessage {
+  topic: string;
+  key: string;
+  envelope: EventEnvelope;
+}
+
+/** Provider of a stored batch, for metrics and status without parsing the whole config. */
+export function providerOf(record: Pick<BatchRecord, 'config'>): ProviderName {
+  return record.config.provider;
+}

@@ -1,0 +1,205 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { IdempotencyConflictError, type OutboxMessage, type StoredResult } from '#batch-store';
+import { createEnvelope } from '#contracts';
+import { makeBatch, makeRequests } from './support/batch-factory.js';
+import { storeHarness } from './support/store-harness.js';
+
+const h = storeHarness(120);
+
+function result(index: number, ok = true, cost = 0.001): StoredResult {
+  return {
+    index,
+    comparison_id: `c-${index}`,
+    individual_cost_usd: ok ? cost * 2 : 0,
+    result: {
+      request_id: `c-${index}`,
+      correlation_id: 'corr',
+      ...(ok
+        ? { winner: 'Essay A' as const, justification: 'because', confidence: 4 }
+        : {
+            error_detail: {
+              error_code: 'TIMEOUT' as const,
+              message: 'slow',
+              correlation_id: 'corr',
+              timestamp: new Date().toISOString(),
+              service: 's',
+              operation: 'o',
+            },
+          }),
+      provider: 'mock',
+      model: 'm',
+      response_time_ms: 1,
+      token_usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      cost_estimate: ok ? cost : 0,
+      requested_at: new Date().toISOString(),
+      completed_at: new Date().toISOString(),
+      request_metadata: {},
+    },
+  };
+}
+
+function event(id: string): OutboxMessage {
+  return {
+    topic: 't',
+    key: 'k',
+    envelope: createEnvelope({ event_type: 'X', source_service: 's', correlation_id: id, data: {} }),
+  };
+}
+
+afterAll(() => h.cleanup());
+
+describe('BatchRepository.create', () => {
+  it('stores the record and the requests in input order', async () => {
+    const requests = makeRequests(1200);
+    const { batch, created } = await h.repo.create(makeBatch(requests), requests);
+    expect(created).toBe(true);
+    expect(batch.status).toBe('queued');
+    expect(batch.counts).toEqual({ succeeded: 0, failed: 0, pending: 1200 });
+    const stored = await h.repo.getRequests(batch.batch_id);
+    expect(stored.map((r) => r.comparison_id)).toEqual(requests.map((r) => r.comparison_id));
+    expect(stored[7]).toEqual({ ...requests[7], index: 7 });
+    expect(await h.repo.listActive()).toContain(batch.batch_id);
+  });
+
+  it('returns the existing batch for the same idempotency key and body, concurrently too', async () => {
+    const requests = makeRequests(5);
+    const attempts = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        h.repo.create(makeBatch(requests, { idempotency_key: 'idem-same' }), requests),
+      ),
+    );
+    expect(attempts.filter((a) => a.created)).toHaveLength(1);
+    expect(new Set(attempts.map((a) => a.batch.batch_id)).size).toBe(1);
+    const keys = await h.redis.keys(`${h.options.keyPrefix}:batch:*:requests`);
+    const owners = keys.filter((k) => attempts.some((a) => k.includes(a.batch.batch_id)));
+    expect(owners).toHaveLength(1);
+    expect(await h.redis.keys(`${h.options.keyPrefix}:batch:*:staging`)).toEqual([]);
+  });
+
+  it('rejects the same idempotency key with another body, storing nothing', async () => {
+    const first = makeRequests(2);
+    await h.repo.create(makeBatch(first, { idempotency_key: 'idem-diff' }), first);
+    const other = makeRequests(3);
+    const rejected = makeBatch(other, { idempotency_key: 'idem-diff' });
+    await expect(h.repo.create(rejected, other)).rejects.toBeInstanceOf(IdempotencyConflictError);
+    expect(await h.repo.get(rejected.batch_id)).toBeNull();
+    expect(await h.repo.getRequests(rejected.batch_id)).toEqual([]);
+  });
+});
+
+describe('BatchRepository.transition', () => {
+  it('lets exactly one of many concurrent identical transitions through, with its events once', async () => {
+    const requests = makeRequests(1);
+    const { batch } = await h.repo.create(makeBatch(requests), requests);
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        h.repo.transition(batch.batch_id, ['queued'], 'submitted', { submitted_at: `t${i}` }, [
+          event(`e${i}`),
+        ]),
+      ),
+    );
+    expect(outcomes.filter((o) => o !== null)).toHaveLength(1);
+    expect(await h.outbox.size(batch.batch_id)).toBe(1);
+    expect((await h.repo.get(batch.batch_id))?.status).toBe('submitted');
+    expect(await h.repo.transition(batch.batch_id, ['queued'], 'in_progress')).toBeNull();
+  });
+
+  it('does not lose a provider ref written concurrently with a status change', async () => {
+    const requests = makeRequests(1);
+    const { batch } = await h.repo.create(makeBatch(requests), requests);
+    const ref = {
+      provider: 'mock' as const,
+      model: 'm',
+      batch_key: batch.batch_id,
+      part_count: 1,
+      parts: [{ part_index: 0, provider_batch_id: 'pb-1', comparison_ids: ['c-0'] }],
+      submitted_at: new Date().toISOString(),
+    };
+    await Promise.all([
+      h.repo.saveProviderRef(batch.batch_id, ref),
+      h.repo.transition(batch.batch_id, ['queued'], 'submitted'),
+    ]);
+    const after = await h.repo.get(batch.batch_id);
+    expect(after?.status).toBe('submitted');
+    expect(after?.provider_ref).toEqual(ref);
+  });
+
+  it('starts the retention clock on every key once terminal and leaves the active set', async () => {
+    const requests = makeRequests(2);
+    const { batch } = await h.repo.create(makeBatch(requests), requests);
+    await h.repo.storeResults(batch.batch_id, [result(0)]);
+    expect(await h.redis.ttl(h.repo.keys.record(batch.batch_id))).toBe(-1);
+    await h.repo.transition(batch.batch_id, ['queued'], 'completed');
+    for (const key of [h.repo.keys.record, h.repo.keys.requests, h.repo.keys.results]) {
+      const ttl = await h.redis.ttl(key.call(h.repo.keys, batch.batch_id));
+      expect(ttl).toBeGreaterThan(100);
+      expect(ttl).toBeLessThanOrEqual(120);
+    }
+    expect(await h.repo.listActive()).not.toContain(batch.batch_id);
+    await expect(h.repo.storeResults(batch.batch_id, [result(1)])).rejects.toThrow(/terminal/);
+  });
+});
+
+describe('BatchRepository.storeResults', () => {
+  it('stores each index once, keeps counts and costs right and enqueues each event once', async () => {
+    const requests = makeRequests(4);
+    const { batch } = await h.repo.create(makeBatch(requests), requests);
+    const id = batch.batch_id;
+    const items = [result(2), result(0), result(1, false)];
+    const events = items.map((_, i) => event(`r${i}`));
+    await Promise.all([h.repo.storeResults(id, items, events), h.repo.storeResults(id, items, events)]);
+    expect(await h.repo.storeResults(id, items, events)).toBe(0);
+    const after = await h.repo.get(id);
+    expect(after?.counts).toEqual({ succeeded: 2, failed: 1, pending: 1 });
+    expect(after?.cost_usd).toBeCloseTo(0.002, 10);
+    expect(after?.individual_cost_usd).toBeCloseTo(0.004, 10);
+    expect(await h.outbox.size(id)).toBe(3);
+    const page = await h.repo.getResults(id, 0, 10);
+    expect(page.map((r) => r.index)).toEqual([0, 1, 2]);
+    expect((await h.repo.getResults(id, 1, 1)).map((r) => r.comparison_id)).toEqual(['c-1']);
+    expect(await h.repo.storedIndexes(id)).toEqual(new Set([0, 1, 2]));
+  });
+
+  it('handles thousands of results in one call', async () => {
+    const requests = makeRequests(2500);
+    const { batch } = await h.repo.create(makeBatch(requests), requests);
+    const items = requests.map((_, i) => result(i));
+    expect(await h.repo.storeResults(batch.batch_id, items)).toBe(2500);
+    expect((await h.repo.get(batch.batch_id))?.counts.pending).toBe(0);
+    const last = await h.repo.getResults(batch.batch_id, 2490, 100);
+    expect(last.map((r) => r.index)).toEqual(Array.from({ length: 10 }, (_, i) => 2490 + i));
+  });
+});
+
+describe('cancel and outbox', () => {
+  it('records a cancel request only while the batch is active', async () => {
+    const requests = makeRequests(1);
+    const { batch } = await h.repo.create(makeBatch(requests), requests);
+    expect((await h.repo.requestCancel(batch.batch_id))?.cancel_requested).toBe(true);
+    expect(await h.repo.isCancelRequested(batch.batch_id)).toBe(true);
+    expect(await h.repo.requestCancel('no-such-batch')).toBeNull();
+    const other = await h.repo.create(makeBatch(requests), requests);
+    await h.repo.transition(other.batch.batch_id, ['queued'], 'completed');
+    expect((await h.repo.requestCancel(other.batch.batch_id))?.cancel_requested).toBe(false);
+  });
+
+  it('acks published messages from the head and clears the pending mark when empty', async () => {
+    const requests = makeRequests(3);
+    const { batch } = await h.repo.create(makeBatch(requests), requests);
+    const id = batch.batch_id;
+    await h.repo.storeResults(id, [result(0), result(1), result(2)], [event('a'), event('b'), event('c')]);
+    expect(await h.outbox.pendingBatchIds()).toContain(id);
+    const head = await h.outbox.peek(id, 2);
+    expect(head.map((m) => m.envelope.correlation_id)).toEqual(['a', 'b']);
+    expect(await h.outbox.ack(id, 2)).toBe(1);
+    expect((await h.outbox.peek(id, 10)).map((m) => m.envelope.correlation_id)).toEqual(['c']);
+    expect(await h.outbox.ack(id, 1)).toBe(0);
+    expect(await h.outbox.pendingBatchIds()).not.toContain(id);
+    expect(await h.outbox.tryLock(id, 'w1', 5000)).toBe(true);
+    expect(await h.outbox.tryLock(id, 'w2', 5000)).toBe(false);
+    await h.outbox.unlock(id, 'w2');
+    expect(await h.outbox.tryLock(id, 'w2', 5000)).toBe(false);
+    await h.outbox.unlock(id, 'w1');
+    expect(await h.outbox.tryLock(id, 'w2', 5000)).toBe(true);
+  });
+});
