@@ -1,0 +1,120 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { EventEnvelope } from '#contracts';
+import { CjScoringError, generatePairs, type Pair } from '#cj-scoring';
+import { CJ_SETTINGS } from '../cj.tokens.js';
+import type { CjSettings } from '../config/cj-settings.js';
+import { AssessmentEventPublisher } from '../kafka/assessment-event-publisher.js';
+import { AssessmentFinalizer } from './assessment-finalizer.service.js';
+import { AssessmentRepository } from './assessment.repository.js';
+import { newAssessment } from './assessment-state.js';
+import { BatchStepRunner } from './batch-step-runner.service.js';
+import { BatchSubmitter } from './batch-submitter.service.js';
+import { buildSharedPrompt } from './shared-prompt.js';
+import { validateAssessmentRequest, type RequestRefusal } from './validate-assessment-request.js';
+
+export type IntakeOutcome = 'started' | 'resumed' | 'duplicate' | 'conflict' | 'refused';
+
+/**
+ * Turns a CJAssessmentRequestedV1 into a running assessment: validate, design the pairs, store the assessment
+ * (atomically, once per assessment id) and submit ALL pairs as one batch. A redelivered request finds the stored
+ * assessment and at most finishes its interrupted submission.
+ */
+@Injectable()
+export class AssessmentIntake {
+  private readonly logger = new Logger(AssessmentIntake.name);
+
+  constructor(
+    private readonly repository: AssessmentRepository,
+    private readonly submitter: BatchSubmitter,
+    private readonly steps: BatchStepRunner,
+    private readonly finalizer: AssessmentFinalizer,
+    private readonly events: AssessmentEventPublisher,
+    @Inject(CJ_SETTINGS) private readonly settings: CjSettings,
+  ) {}
+
+  async onRequested(envelope: EventEnvelope): Promise<IntakeOutcome> {
+    const validation = validateAssessmentRequest(envelope.data, this.settings.requestDefaults);
+    if (!validation.ok) return this.refuse(envelope, validation.refusal);
+    const request = validation.request;
+
+    let pairs: Pair[];
+    try {
+      pairs = generatePairs({
+        essayIds: request.essays.map((e) => e.essay_id),
+        comparisonsPerEssay: request.comparisons_per_essay,
+        seed: request.seed,
+        bothOrders: request.both_orders,
+      });
+    } catch (err) {
+      if (!(err instanceof CjScoringError)) throw err;
+      return this.refuse(envelope, {
+        reason_code: 'INVALID_REQUEST',
+        message: err.message,
+        details: err.details,
+      });
+    }
+
+    const fresh = newAssessment(
+      request,
+      pairs.length,
+      buildSharedPrompt(request),
+      envelope.correlation_id,
+      new Date(),
+      this.settings.deadlineMs,
+    );
+    const { record, created } = await this.repository.create(fresh, request.essays, pairs);
+    if (!created && record.request_hash !== request.request_hash) {
+      // Never mix two requests (and possibly two configs) into one assessment id.
+      this.logger.warn({
+        msg: 'conflicting request for an existing assessment ignored',
+        assessment_id: record.assessment_id,
+      });
+      return 'conflict';
+    }
+    if (record.status === 'finalizing') {
+      await this.finalizer.resume(record);
+      return 'duplicate';
+    }
+    if (record.status !== 'active') return 'duplicate';
+    const pending = record.batches.at(-1)?.status === 'submitting';
+    if (!pending) return 'duplicate';
+    if (created) {
+      this.logger.log({
+        msg: 'assessment started',
+        assessment_id: record.assessment_id,
+        essays: record.essay_ids.length,
+        comparisons: record.pair_count,
+      });
+    }
+    await this.steps.submitOrFail(record.assessment_id, () => this.submitter.submitPending(record));
+    return created ? 'started' : 'resumed';
+  }
+
+  private async refuse(envelope: EventEnvelope, refusal: RequestRefusal): Promise<IntakeOutcome> {
+    const data = (envelope.data ?? {}) as { assessment_id?: unknown };
+    const assessmentId = typeof data.assessment_id === 'string' ? data.assessment_id : '';
+    this.logger.warn({
+      msg: 'assessment request refused',
+      assessment_id: assessmentId,
+      reason_code: refusal.reason_code,
+    });
+    const failed = this.events.failedEnvelope(
+      {
+        assessment_id: assessmentId,
+        reason_code: refusal.reason_code,
+        message: refusal.message,
+        details: refusal.details,
+        batches: [],
+        provider: null,
+        model: null,
+        comparisons_requested: 0,
+        comparisons_succeeded: 0,
+        comparisons_failed: 0,
+        correlation_id: envelope.correlation_id,
+      },
+      `:refused:${envelope.event_id}`,
+    );
+    await this.events.publish(failed);
+    return 'refused';
+  }
+}

@@ -1,0 +1,73 @@
+import { generatePairs } from '#cj-scoring';
+import { completedOutcome, judgementsInPairOrder } from './assessment-outcome.js';
+import { newAssessment } from './assessment-state.js';
+import type { AssessmentRecord, StoredResult } from './assessment.types.js';
+
+const ids = Array.from({ length: 8 }, (_, i) => `e${i}`);
+const pairs = generatePairs({ essayIds: ids, comparisonsPerEssay: 4, seed: 3 });
+
+function record(): AssessmentRecord {
+  return newAssessment(
+    {
+      assessment_id: 'o',
+      essays: ids.map((essay_id) => ({ essay_id, text: essay_id })),
+      assignment: 'a',
+      criteria: 'c',
+      instructions: null,
+      llm_config: {},
+      comparisons_per_essay: 4,
+      both_orders: false,
+      seed: 3,
+      request_hash: 'h',
+    },
+    pairs.length,
+    'p',
+    'corr',
+    new Date(0),
+    1000,
+  );
+}
+
+function results(r: AssessmentRecord, order: number[]): Map<number, StoredResult> {
+  return new Map(
+    order.map((index) => [
+      index,
+      {
+        pair_index: index,
+        winner: index % 3 === 0 ? 'Essay B' : 'Essay A',
+        error_code: null,
+        provider: 'mock',
+        model: 'm',
+        cost_estimate: 0.5,
+      },
+    ]),
+  );
+}
+
+describe('assessment outcome', () => {
+  it('feeds judgements in pair-generation order whatever order the results were stored in', () => {
+    const r = record();
+    const indexes = pairs.map((p) => p.pair_index);
+    const shuffled = [...indexes].sort((a, b) => ((a * 7919) % 13) - ((b * 7919) % 13) || b - a);
+    expect(shuffled).not.toEqual(indexes);
+    const inOrder = judgementsInPairOrder(pairs, results(r, indexes));
+    expect(judgementsInPairOrder(pairs, results(r, shuffled))).toEqual(inOrder);
+    expect(inOrder.map((j) => j.essay_a)).toEqual(
+      [...pairs].sort((a, b) => a.pair_index - b.pair_index).map((p) => p.essay_a),
+    );
+    const now = new Date(5000);
+    expect(completedOutcome(r, pairs, results(r, shuffled), now, 0.01)).toEqual(
+      completedOutcome(r, pairs, results(r, indexes), now, 0.01),
+    );
+  });
+
+  it('leaves pairs without a successful result out of the fit', () => {
+    const r = record();
+    const some = results(r, [0, 1, 2]);
+    expect(judgementsInPairOrder(pairs, some)).toHaveLength(3);
+    const outcome = completedOutcome(r, pairs, some, new Date(0), 0.01);
+    expect(outcome.comparisons_succeeded).toBe(3);
+    expect(outcome.comparisons_failed).toBe(r.pair_count - 3);
+    expect(outcome.rankings.reduce((n, x) => n + x.comparisons, 0)).toBe(6);
+  });
+});

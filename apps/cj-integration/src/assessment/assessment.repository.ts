@@ -1,0 +1,206 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { REDIS_CLIENT } from '#infra';
+import type { Pair } from '#cj-scoring';
+import type { AssessmentRecord, StoredResult } from './assessment.types.js';
+
+export const CJ_KEY_PREFIX = 'cj';
+
+export type RecordResultOutcome = 'stored' | 'duplicate_event' | 'duplicate_pair';
+
+const CREATE_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return {0, redis.call('HGET', KEYS[1], 'json')}
+end
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'json', ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+redis.call('SET', KEYS[4], ARGV[5])
+for i = 6, #ARGV, 2 do
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+end
+return {1, ARGV[2]}
+`;
+
+const COMPARE_AND_SET_SCRIPT = `
+local current = redis.call('HGET', KEYS[1], 'version')
+if not current then return -1 end
+if current ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'version', ARGV[2], 'json', ARGV[3])
+return 1
+`;
+
+const RECORD_RESULT_SCRIPT = `
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 0 then return 2 end
+return 1
+`;
+
+/**
+ * Assessment state in Redis. The record is one hash {version, json}; every change is a compare-and-set on the
+ * version (Lua), so concurrent handlers (Kafka, the deadline watch) never overwrite each other's transition.
+ * Results live per batch attempt, one field per pair index, written with an event-id guard (duplicates ignored).
+ */
+@Injectable()
+export class AssessmentRepository {
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+
+  /** Creates the assessment (record, essay texts, pair design) unless it exists; returns the stored record. */
+  async create(
+    record: AssessmentRecord,
+    essays: ReadonlyArray<{ essay_id: string; text: string }>,
+    pairs: readonly Pair[],
+  ): Promise<{ record: AssessmentRecord; created: boolean }> {
+    const id = record.assessment_id;
+    const essayArgs = essays.flatMap((e) => [e.essay_id, e.text]);
+    const [created, json] = (await this.redis.eval(
+      CREATE_SCRIPT,
+      4,
+      this.recordKey(id),
+      this.essaysKey(id),
+      this.deadlinesKey(),
+      this.pairsKey(id),
+      String(record.version),
+      JSON.stringify(record),
+      String(record.deadline_at),
+      id,
+      JSON.stringify(pairs.map((p) => [p.pair_index, p.essay_a, p.essay_b])),
+      ...essayArgs,
+    )) as [number, string];
+    return { record: JSON.parse(json) as AssessmentRecord, created: created === 1 };
+  }
+
+  async get(assessmentId: string): Promise<AssessmentRecord | null> {
+    const json = await this.redis.hget(this.recordKey(assessmentId), 'json');
+    return json ? (JSON.parse(json) as AssessmentRecord) : null;
+  }
+
+  /**
+   * Writes `next` if the stored version is still `next.version - 1`. Returns false when another writer got there
+   * first (the caller re-reads and decides again).
+   */
+  async compareAndSet(next: AssessmentRecord): Promise<boolean> {
+    const result = (await this.redis.eval(
+      COMPARE_AND_SET_SCRIPT,
+      1,
+      this.recordKey(next.assessment_id),
+      String(next.version - 1),
+      String(next.version),
+      JSON.stringify(next),
+    )) as number;
+    return result === 1;
+  }
+
+  /**
+   * Read → change → compare-and-set, repeated while other writers interfere. `change` returns the next record
+   * (version + 1) or null to leave the record as it is. Returns the record as stored afterwards.
+   */
+  async update(
+    assessmentId: string,
+    change: (record: AssessmentRecord) => AssessmentRecord | null,
+  ): Promise<AssessmentRecord | null> {
+    for (let tries = 0; tries < 20; tries++) {
+      const current = await this.get(assessmentId);
+      if (!current) return null;
+      const next = change(current);
+      if (!next) return current;
+      if (await this.compareAndSet(next)) return next;
+    }
+    throw new Error(`assessment ${assessmentId}: too many concurrent updates`);
+  }
+
+  /** The pair design, in pair_index order (immutable, so kept apart from the often-rewritten record). */
+  async getPairs(assessmentId: string): Promise<Pair[]> {
+    const json = await this.redis.get(this.pairsKey(assessmentId));
+    const packed = json ? (JSON.parse(json) as Array<[number, string, string]>) : [];
+    return packed.map(([pair_index, essay_a, essay_b]) => ({ pair_index, essay_a, essay_b }));
+  }
+
+  async getEssayTexts(assessmentId: string): Promise<Map<string, string>> {
+    return new Map(Object.entries(await this.redis.hgetall(this.essaysKey(assessmentId))));
+  }
+
+  async recordResult(
+    assessmentId: string,
+    attemptCorrelationId: string,
+    eventId: string,
+    result: StoredResult,
+  ): Promise<RecordResultOutcome> {
+    const outcome = (await this.redis.eval(
+      RECORD_RESULT_SCRIPT,
+      2,
+      this.eventsKey(assessmentId),
+      this.resultsKey(assessmentId, attemptCorrelationId),
+      eventId,
+      String(result.pair_index),
+      JSON.stringify(result),
+    )) as number;
+    return outcome === 1 ? 'stored' : outcome === 0 ? 'duplicate_event' : 'duplicate_pair';
+  }
+
+  /** Results of one batch attempt, by pair index. */
+  async getResults(assessmentId: string, attemptCorrelationId: string): Promise<Map<number, StoredResult>> {
+    const raw = await this.redis.hgetall(this.resultsKey(assessmentId, attemptCorrelationId));
+    return new Map(
+      Object.entries(raw).map(([index, json]) => [Number(index), JSON.parse(json) as StoredResult]),
+    );
+  }
+
+  async countResults(assessmentId: string, attemptCorrelationId: string): Promise<number> {
+    return this.redis.hlen(this.resultsKey(assessmentId, attemptCorrelationId));
+  }
+
+  async linkBatch(batchId: string, assessmentId: string, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.batchKey(batchId), assessmentId, 'EX', ttlSeconds);
+  }
+
+  async assessmentForBatch(batchId: string): Promise<string | null> {
+    return this.redis.get(this.batchKey(batchId));
+  }
+
+  /** Ids of assessments whose deadline has passed (terminal ones are removed from the index when they end). */
+  async overdue(nowMs: number, limit = 100): Promise<string[]> {
+    return this.redis.zrangebyscore(this.deadlinesKey(), '-inf', nowMs, 'LIMIT', 0, limit);
+  }
+
+  /** Removes an id from the deadline index (its state expired or was removed). */
+  async dropDeadline(assessmentId: string): Promise<void> {
+    await this.redis.zrem(this.deadlinesKey(), assessmentId);
+  }
+
+  /** After the outcome: leave the deadline index and let every key of the assessment expire. */
+  async retire(record: AssessmentRecord, retentionSeconds: number): Promise<void> {
+    const id = record.assessment_id;
+    const tx = this.redis.multi().zrem(this.deadlinesKey(), id);
+    const keys = [
+      this.recordKey(id),
+      this.essaysKey(id),
+      this.pairsKey(id),
+      this.eventsKey(id),
+      ...record.batches.map((b) => this.resultsKey(id, b.correlation_id)),
+    ];
+    for (const key of keys) tx.expire(key, retentionSeconds);
+    await tx.exec();
+  }
+
+  private recordKey(id: string): string {
+    return `${CJ_KEY_PREFIX}:assessment:${id}`;
+  }
+  private essaysKey(id: string): string {
+    return `${CJ_KEY_PREFIX}:assessment:${id}:essays`;
+  }
+  private pairsKey(id: string): string {
+    return `${CJ_KEY_PREFIX}:assessment:${id}:pairs`;
+  }
+  private eventsKey(id: string): string {
+    return `${CJ_KEY_PREFIX}:assessment:${id}:events`;
+  }
+  private resultsKey(id: string, attempt: string): string {
+    return `${CJ_KEY_PREFIX}:assessment:${id}:results:${attempt}`;
+  }
+  private batchKey(batchId: string): string {
+    return `${CJ_KEY_PREFIX}:batch:${batchId}`;
+  }
+  private deadlinesKey(): string {
+    return `${CJ_KEY_PREFIX}:deadlines`;
+  }
+}

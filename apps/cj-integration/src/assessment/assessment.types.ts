@@ -1,0 +1,62 @@
+import type {
+  CJBatchAttemptV1,
+  CJBatchKind,
+  EventEnvelope,
+  LlmConfigOverrides,
+  ProviderName,
+  Winner,
+} from '#contracts';
+
+/** active: batches running; finalizing: outcome decided and stored, being published; then terminal. */
+export type AssessmentStatus = 'active' | 'finalizing' | 'completed' | 'failed';
+
+export const TERMINAL_STATUSES: readonly AssessmentStatus[] = ['completed', 'failed'];
+
+/** Batch status as the comparison service reports it, plus our own 'submitting' (not yet accepted). */
+export type AttemptStatus = 'submitting' | 'accepted' | 'completed' | 'failed' | 'expired' | 'canceled';
+
+export interface BatchAttempt extends CJBatchAttemptV1 {
+  kind: CJBatchKind;
+  /** Our correlation id for the batch request: deterministic, so a resubmission returns the same batch. */
+  correlation_id: string;
+  /** Pairs in this batch, ascending; null = every pair of the design (a main batch). */
+  pair_indexes: number[] | null;
+  status: AttemptStatus;
+  /** Set once LLMBatchCompletedV1 arrived. */
+  reported_count: number | null;
+  cost_usd: number | null;
+  individual_cost_usd: number | null;
+}
+
+export interface AssessmentRecord {
+  assessment_id: string;
+  /** Incremented on every write (compare-and-set). */
+  version: number;
+  status: AssessmentStatus;
+  request_hash: string;
+  /** Correlation id of the request event, carried on the outcome event. */
+  correlation_id: string;
+  created_at: string;
+  deadline_at: number;
+  essay_ids: string[];
+  /** Size of the pair design (pair indexes 0..pair_count-1); the pairs themselves are stored apart, once. */
+  pair_count: number;
+  /** The cacheable part shared by every comparison (assignment, criteria, instructions). */
+  user_prompt: string;
+  llm_config: LlmConfigOverrides;
+  /** Provider and model the comparison service resolved for the first batch; every later batch is pinned to them. */
+  pinned: { provider: ProviderName; model: string } | null;
+  batches: BatchAttempt[];
+  /** The outcome event, stored before it is published so a redelivery publishes the same event again. */
+  outcome: EventEnvelope | null;
+}
+
+/** What is kept of one LLMComparisonResultV1. */
+export interface StoredResult {
+  pair_index: number;
+  winner: Winner | null;
+  error_code: string | null;
+  provider: ProviderName;
+  model: string;
+  cost_estimate: number;
+}

@@ -1,0 +1,65 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { HealthModule, KafkaEventPublisher, parseBrokers, RedisModule } from '#infra';
+import { AssessmentFinalizer } from './assessment/assessment-finalizer.service.js';
+import { AssessmentIntake } from './assessment/assessment-intake.service.js';
+import { AssessmentRepository } from './assessment/assessment.repository.js';
+import { BatchStepRunner } from './assessment/batch-step-runner.service.js';
+import { BatchSubmitter } from './assessment/batch-submitter.service.js';
+import { ResultCollector } from './assessment/result-collector.service.js';
+import { CJ_SETTINGS, CJ_TOPICS } from './cj.tokens.js';
+import { ComparisonApiClient } from './comparison-api/comparison-api.client.js';
+import type { CjEnv } from './config/cj-env.js';
+import { cjSettings } from './config/cj-settings.js';
+import { DeadlineWatcher } from './deadline/deadline-watcher.service.js';
+import { AssessmentEventPublisher } from './kafka/assessment-event-publisher.js';
+import { AssessmentEventsController } from './kafka/assessment-events.controller.js';
+import { cjTopics } from './kafka/cj-topics.js';
+
+@Module({})
+export class CjModule {
+  static forRoot(env: CjEnv): DynamicModule {
+    const topics = cjTopics(env);
+    return {
+      module: CjModule,
+      imports: [
+        RedisModule.forRoot({ url: env.REDIS_URL }),
+        HealthModule.forRoot({
+          kafkaBrokers: parseBrokers(env.KAFKA_BROKERS),
+          timeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
+          cacheMs: 1000,
+        }),
+      ],
+      controllers: [AssessmentEventsController],
+      providers: [
+        { provide: CJ_TOPICS, useValue: topics },
+        { provide: CJ_SETTINGS, useValue: cjSettings(env, topics.callback) },
+        {
+          provide: KafkaEventPublisher,
+          useFactory: () =>
+            new KafkaEventPublisher({
+              brokers: parseBrokers(env.KAFKA_BROKERS),
+              clientId: 'cj-integration-publisher',
+            }),
+        },
+        {
+          provide: ComparisonApiClient,
+          useFactory: () =>
+            new ComparisonApiClient({
+              baseUrl: env.CJ_API_BASE_URL,
+              apiKey: env.CJ_API_KEY,
+              timeoutMs: env.CJ_API_TIMEOUT_MS,
+              attempts: env.CJ_API_ATTEMPTS,
+            }),
+        },
+        AssessmentRepository,
+        AssessmentEventPublisher,
+        AssessmentFinalizer,
+        BatchSubmitter,
+        BatchStepRunner,
+        ResultCollector,
+        AssessmentIntake,
+        DeadlineWatcher,
+      ],
+    };
+  }
+}

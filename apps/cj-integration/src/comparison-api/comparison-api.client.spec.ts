@@ -1,0 +1,93 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ComparisonApiClient } from './comparison-api.client.js';
+import { ComparisonApiError } from './comparison-api.error.js';
+
+type Reply = { status: number; body: unknown };
+
+describe('ComparisonApiClient', () => {
+  let server: Server;
+  let baseUrl: string;
+  let replies: Reply[];
+  const seen: Array<{ method?: string; url?: string; auth?: string; body: string }> = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push({ method: req.method, url: req.url, auth: req.headers.authorization, body });
+        const reply = replies.shift() ?? { status: 500, body: {} };
+        res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => new Promise((resolve) => server.close(resolve)));
+  beforeEach(() => {
+    seen.length = 0;
+  });
+
+  const client = (attempts = 3) =>
+    new ComparisonApiClient({ baseUrl, apiKey: 'k'.repeat(20), timeoutMs: 2000, attempts, backoffMs: 1 });
+  const submission = { comparisons: [], llm_config_overrides: {}, correlation_id: 'c-1' };
+
+  it('posts the batch with the bearer key and returns the batch id', async () => {
+    replies = [{ status: 202, body: { batch_id: 'b-1', status: 'queued' } }];
+    await expect(client().submitBatch(submission)).resolves.toMatchObject({ batch_id: 'b-1' });
+    expect(seen).toEqual([
+      {
+        method: 'POST',
+        url: '/api/v1/comparison/batch',
+        auth: `Bearer ${'k'.repeat(20)}`,
+        body: JSON.stringify(submission),
+      },
+    ]);
+  });
+
+  it('retries 5xx and then succeeds with the same body (idempotent correlation id)', async () => {
+    replies = [
+      { status: 503, body: { error_code: 'CIRCUIT_OPEN' } },
+      { status: 202, body: { batch_id: 'b-2' } },
+    ];
+    await expect(client().submitBatch(submission)).resolves.toMatchObject({ batch_id: 'b-2' });
+    expect(seen).toHaveLength(2);
+    expect(seen[0].body).toBe(seen[1].body);
+  });
+
+  it('does not retry a refusal and reports the service code', async () => {
+    replies = [{ status: 503, body: { error_detail: { error_code: 'PROVIDER_NOT_CONFIGURED' } } }];
+    const error = await client()
+      .submitBatch(submission)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ComparisonApiError);
+    expect(error).toMatchObject({ code: 'PROVIDER_NOT_CONFIGURED', retryable: false, status: 503 });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('maps 400 to INVALID_REQUEST and gives up on 5xx after the configured attempts', async () => {
+    replies = [{ status: 400, body: { message: 'bad' } }];
+    await expect(client().submitBatch(submission)).rejects.toMatchObject({
+      code: 'INVALID_REQUEST',
+      retryable: false,
+    });
+    replies = [500, 500].map((status) => ({ status, body: {} }));
+    seen.length = 0;
+    await expect(client(2).submitBatch(submission)).rejects.toMatchObject({ code: 'EXTERNAL_SERVICE_ERROR' });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('reports CONNECTION_ERROR when nothing listens', async () => {
+    const closed = new ComparisonApiClient({
+      baseUrl: 'http://127.0.0.1:1',
+      apiKey: 'k'.repeat(20),
+      timeoutMs: 500,
+      attempts: 1,
+    });
+    await expect(closed.submitBatch(submission)).rejects.toMatchObject({
+      code: 'CONNECTION_ERROR',
+      retryable: true,
+    });
+  });
+});

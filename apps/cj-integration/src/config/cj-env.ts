@@ -1,0 +1,116 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
+import { TOPIC_NAME_PATTERN } from '#contracts';
+import { CommonEnv } from '#infra';
+
+export class CjEnv extends CommonEnv {
+  /** Port of the service's health probes. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  CJ_PORT = 3002;
+
+  /** Base URL of the comparison service (apps/api), without /api/v1. */
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'must be an http(s) URL' })
+  CJ_API_BASE_URL = 'http://127.0.0.1:3000';
+
+  /** Key sent as `Authorization: Bearer <key>` to the comparison service (one of its API_KEYS). */
+  @Matches(/^[A-Za-z0-9._~+/=-]{16,}$/, { message: 'must be a key of at least 16 characters' })
+  CJ_API_KEY: string;
+
+  /** Kafka consumer group of the service. */
+  @Matches(/^[a-zA-Z0-9._-]{1,200}$/, { message: 'must be a Kafka group id' })
+  CJ_KAFKA_GROUP_ID = 'cj-integration';
+
+  /** Topic the comparison service publishes this service's results to; default: the platform's result topic. */
+  @IsOptional()
+  @Matches(TOPIC_NAME_PATTERN, { message: 'must be a Kafka topic name' })
+  CJ_CALLBACK_TOPIC?: string;
+
+  /** Comparisons per essay when the request does not say. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  CJ_DEFAULT_COMPARISONS_PER_ESSAY = 10;
+
+  /** How many times a failed or expired batch is resubmitted as a whole (same provider) before the assessment fails. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  CJ_BATCH_RETRIES = 1;
+
+  /** Share of comparisons that must succeed (after one follow-up batch for per-item errors); 1 = all. */
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  CJ_MIN_SUCCESS_RATE = 1;
+
+  /** Upper bound on one assessment, request to outcome event. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  CJ_ASSESSMENT_DEADLINE_MS = 24 * 60 * 60 * 1000;
+
+  /** How often overdue assessments are looked for. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60000)
+  CJ_DEADLINE_CHECK_INTERVAL_MS = 1000;
+
+  /** Temperature pinned into every batch of an assessment whose request does not set one (no default drift). */
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0)
+  @Max(2)
+  CJ_DEFAULT_TEMPERATURE = 0;
+
+  /** Max tokens pinned into every batch of an assessment whose request does not set them. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200000)
+  CJ_DEFAULT_MAX_TOKENS = 1024;
+
+  /**
+   * Ridge alpha of the Bradley-Terry fit (penalty alpha * sum(theta^2), i.e. a N(0, 1/(2 alpha)) prior). The scoring
+   * lib's default (1e-5) reproduces the plain MLE, but in CJ an essay often wins or loses all of its ~10
+   * comparisons: under that near-flat prior it lands at +-30 logits with SE ~45 and SSR turns negative. 0.01
+   * (prior SD ~7 logits, far wider than real ability spreads) keeps such essays finite and SSR meaningful.
+   */
+  @Type(() => Number)
+  @IsNumber()
+  @Min(0)
+  @Max(10)
+  CJ_BT_RIDGE = 0.01;
+
+  /** Attempts per call to the comparison service on connection errors and 5xx (then the assessment fails). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  CJ_API_ATTEMPTS = 3;
+
+  /** Timeout of one call to the comparison service. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(600000)
+  CJ_API_TIMEOUT_MS = 30000;
+
+  /** Most essays accepted in one assessment. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  CJ_MAX_ESSAYS = 10000;
+
+  /** How long assessment state is kept in Redis after the outcome. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  CJ_STATE_RETENTION_SECONDS = 7 * 24 * 3600;
+}

@@ -1,0 +1,32 @@
+import type { FailurePolicy } from '../assessment/next-step.js';
+import type { RequestDefaults } from '../assessment/validate-assessment-request.js';
+import type { CjEnv } from './cj-env.js';
+
+/** The settings the assessment services read, derived once from the validated environment. */
+export interface CjSettings {
+  requestDefaults: RequestDefaults;
+  failurePolicy: FailurePolicy;
+  deadlineMs: number;
+  deadlineCheckIntervalMs: number;
+  retentionSeconds: number;
+  callbackTopic: string;
+  /** Ridge alpha of the Bradley-Terry fit. */
+  ridge: number;
+}
+
+export function cjSettings(env: CjEnv, callbackTopic: string): CjSettings {
+  return {
+    requestDefaults: {
+      comparisonsPerEssay: env.CJ_DEFAULT_COMPARISONS_PER_ESSAY,
+      temperature: env.CJ_DEFAULT_TEMPERATURE,
+      maxTokens: env.CJ_DEFAULT_MAX_TOKENS,
+      maxEssays: env.CJ_MAX_ESSAYS,
+    },
+    failurePolicy: { batchRetries: env.CJ_BATCH_RETRIES, minSuccessRate: env.CJ_MIN_SUCCESS_RATE },
+    deadlineMs: env.CJ_ASSESSMENT_DEADLINE_MS,
+    deadlineCheckIntervalMs: env.CJ_DEADLINE_CHECK_INTERVAL_MS,
+    retentionSeconds: env.CJ_STATE_RETENTION_SECONDS,
+    callbackTopic,
+    ridge: env.CJ_BT_RIDGE,
+  };
+}

@@ -1,0 +1,77 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { CJ_SETTINGS } from '../cj.tokens.js';
+import type { CjSettings } from '../config/cj-settings.js';
+import { ComparisonApiClient } from '../comparison-api/comparison-api.client.js';
+import { AssessmentFinalizer } from '../assessment/assessment-finalizer.service.js';
+import { AssessmentRepository } from '../assessment/assessment.repository.js';
+import { ResultCollector } from '../assessment/result-collector.service.js';
+
+/**
+ * Bounds every assessment by CJ_ASSESSMENT_DEADLINE_MS: overdue assessments fail with DEADLINE_EXCEEDED and
+ * their running batch is cancelled (best effort). The deadline index lives in Redis, so a restart keeps it.
+ */
+@Injectable()
+export class DeadlineWatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(DeadlineWatcher.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly repository: AssessmentRepository,
+    private readonly finalizer: AssessmentFinalizer,
+    private readonly collector: ResultCollector,
+    private readonly api: ComparisonApiClient,
+    @Inject(CJ_SETTINGS) private readonly settings: CjSettings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.sweep(Date.now())
+        .then(() => undefined)
+        .catch((err: unknown) => this.logger.error({ msg: 'deadline sweep failed', error: String(err) }))
+        .finally(() => (this.running = undefined));
+    }, this.settings.deadlineCheckIntervalMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Fails every assessment whose deadline is before `nowMs`; returns their ids. */
+  async sweep(nowMs: number): Promise<string[]> {
+    const ended: string[] = [];
+    for (const id of await this.repository.overdue(nowMs)) {
+      const record = await this.repository.get(id);
+      if (!record) {
+        await this.repository.dropDeadline(id);
+        continue;
+      }
+      if (record.status === 'finalizing') {
+        await this.finalizer.resume(record);
+        continue;
+      }
+      if (record.status !== 'active') continue;
+      const running = record.batches.at(-1);
+      if (running?.batch_id && (running.status === 'accepted' || running.status === 'submitting')) {
+        await this.api.cancelBatch(running.batch_id).catch(() => undefined);
+      }
+      const successes = await this.collector.successes(record);
+      await this.finalizer.fail(
+        id,
+        'DEADLINE_EXCEEDED',
+        `the assessment did not finish within ${this.settings.deadlineMs} ms`,
+        successes.size,
+      );
+      ended.push(id);
+    }
+    return ended;
+  }
+}

@@ -1,0 +1,109 @@
+import type { Pair } from '#cj-scoring';
+import type { AssessmentRepository, RecordResultOutcome } from '../src/assessment/assessment.repository.js';
+import type { AssessmentRecord, StoredResult } from '../src/assessment/assessment.types.js';
+
+type RepositoryApi = Pick<AssessmentRepository, keyof AssessmentRepository>;
+
+/** AssessmentRepository in memory, with the same compare-and-set and duplicate rules (unit specs). */
+export class InMemoryAssessmentRepository implements RepositoryApi {
+  readonly records = new Map<string, AssessmentRecord>();
+  readonly essays = new Map<string, Map<string, string>>();
+  readonly pairs = new Map<string, Pair[]>();
+  readonly results = new Map<string, Map<number, StoredResult>>();
+  readonly events = new Set<string>();
+  readonly batches = new Map<string, string>();
+  readonly deadlines = new Map<string, number>();
+  readonly retired = new Set<string>();
+
+  async create(
+    record: AssessmentRecord,
+    essays: ReadonlyArray<{ essay_id: string; text: string }>,
+    pairs: readonly Pair[],
+  ) {
+    const existing = this.records.get(record.assessment_id);
+    if (existing) return { record: clone(existing), created: false };
+    this.records.set(record.assessment_id, clone(record));
+    this.essays.set(record.assessment_id, new Map(essays.map((e) => [e.essay_id, e.text])));
+    this.deadlines.set(record.assessment_id, record.deadline_at);
+    this.pairs.set(record.assessment_id, clone([...pairs]));
+    return { record: clone(record), created: true };
+  }
+
+  async get(id: string) {
+    const record = this.records.get(id);
+    return record ? clone(record) : null;
+  }
+
+  async compareAndSet(next: AssessmentRecord) {
+    const current = this.records.get(next.assessment_id);
+    if (!current || current.version !== next.version - 1) return false;
+    this.records.set(next.assessment_id, clone(next));
+    return true;
+  }
+
+  async update(id: string, change: (record: AssessmentRecord) => AssessmentRecord | null) {
+    const current = await this.get(id);
+    if (!current) return null;
+    const next = change(current);
+    if (!next) return current;
+    if (!(await this.compareAndSet(next))) throw new Error('unexpected concurrent write in a unit spec');
+    return clone(next);
+  }
+
+  async getPairs(id: string) {
+    return clone(this.pairs.get(id) ?? []);
+  }
+
+  async getEssayTexts(id: string) {
+    return new Map(this.essays.get(id) ?? []);
+  }
+
+  async recordResult(
+    id: string,
+    attempt: string,
+    eventId: string,
+    result: StoredResult,
+  ): Promise<RecordResultOutcome> {
+    if (this.events.has(`${id}/${eventId}`)) return 'duplicate_event';
+    this.events.add(`${id}/${eventId}`);
+    const key = `${id}/${attempt}`;
+    const map = this.results.get(key) ?? new Map<number, StoredResult>();
+    this.results.set(key, map);
+    if (map.has(result.pair_index)) return 'duplicate_pair';
+    map.set(result.pair_index, { ...result });
+    return 'stored';
+  }
+
+  async getResults(id: string, attempt: string) {
+    return new Map(this.results.get(`${id}/${attempt}`) ?? []);
+  }
+
+  async countResults(id: string, attempt: string) {
+    return this.results.get(`${id}/${attempt}`)?.size ?? 0;
+  }
+
+  async linkBatch(batchId: string, id: string) {
+    this.batches.set(batchId, id);
+  }
+
+  async assessmentForBatch(batchId: string) {
+    return this.batches.get(batchId) ?? null;
+  }
+
+  async overdue(nowMs: number) {
+    return [...this.deadlines].filter(([, at]) => at <= nowMs).map(([id]) => id);
+  }
+
+  async dropDeadline(id: string) {
+    this.deadlines.delete(id);
+  }
+
+  async retire(record: AssessmentRecord) {
+    this.deadlines.delete(record.assessment_id);
+    this.retired.add(record.assessment_id);
+  }
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}

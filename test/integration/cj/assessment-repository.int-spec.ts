@@ -1,0 +1,107 @@
+import { Redis } from 'ioredis';
+import { generatePairs } from '#cj-scoring';
+import { AssessmentRepository } from '../../../apps/cj-integration/src/assessment/assessment.repository.js';
+import {
+  newAssessment,
+  withPinnedConfig,
+} from '../../../apps/cj-integration/src/assessment/assessment-state.js';
+import type {
+  AssessmentRecord,
+  StoredResult,
+} from '../../../apps/cj-integration/src/assessment/assessment.types.js';
+
+const run = `repo${Date.now().toString(36)}`;
+
+const essays = ['a', 'b', 'c'].map((essay_id) => ({ essay_id, text: `text ${essay_id}` }));
+const pairs = generatePairs({ essayIds: essays.map((e) => e.essay_id), comparisonsPerEssay: 2, seed: 1 });
+
+function record(id: string): AssessmentRecord {
+  return newAssessment(
+    {
+      assessment_id: id,
+      essays,
+      assignment: 'x',
+      criteria: 'y',
+      instructions: null,
+      llm_config: {},
+      comparisons_per_essay: 2,
+      both_orders: false,
+      seed: 1,
+      request_hash: 'h',
+    },
+    pairs.length,
+    'p',
+    'c',
+    new Date(0),
+    1000,
+  );
+}
+
+const result = (pair_index: number): StoredResult => ({
+  pair_index,
+  winner: 'Essay A',
+  error_code: null,
+  provider: 'mock',
+  model: 'm',
+  cost_estimate: 0,
+});
+
+describe('AssessmentRepository (real Redis)', () => {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const repo = new AssessmentRepository(redis);
+
+  afterAll(async () => {
+    const keys = await redis.keys(`cj:*${run}*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.zrem('cj:deadlines', `${run}-create`, `${run}-cas`, `${run}-results`);
+    await redis.quit();
+  });
+
+  it('creates an assessment once; concurrent creates agree on one record', async () => {
+    const id = `${run}-create`;
+    const outcomes = await Promise.all(
+      [1, 2, 3, 4].map(() => repo.create(record(id), [{ essay_id: 'a', text: 'A' }], pairs)),
+    );
+    expect(outcomes.filter((o) => o.created)).toHaveLength(1);
+    expect(new Set(outcomes.map((o) => JSON.stringify(o.record))).size).toBe(1);
+    expect(await repo.getEssayTexts(id)).toEqual(new Map([['a', 'A']]));
+    expect(await repo.getPairs(id)).toEqual(pairs);
+    expect(await repo.overdue(1000)).toContain(id);
+  });
+
+  it('lets exactly one of two writers of the same version win (compare-and-set)', async () => {
+    const id = `${run}-cas`;
+    const { record: stored } = await repo.create(record(id), [], pairs);
+    const [a, b] = await Promise.all([
+      repo.compareAndSet(withPinnedConfig(stored, 'mock', 'one')),
+      repo.compareAndSet(withPinnedConfig(stored, 'mock', 'two')),
+    ]);
+    expect([a, b].filter(Boolean)).toHaveLength(1);
+    expect((await repo.get(id))?.version).toBe(stored.version + 1);
+
+    // update() re-reads after losing a race, so concurrent changes all land.
+    await Promise.all(
+      [1, 2, 3].map((n) =>
+        repo.update(id, (r) => ({ ...r, version: r.version + 1, user_prompt: `${r.user_prompt}${n}` })),
+      ),
+    );
+    const final = await repo.get(id);
+    expect(final?.version).toBe(stored.version + 4);
+    expect([...final!.user_prompt.slice(1)].sort()).toEqual(['1', '2', '3']);
+  });
+
+  it('stores a result once per event id and once per pair; retire leaves the deadline index', async () => {
+    const id = `${run}-results`;
+    const { record: stored } = await repo.create(record(id), [], pairs);
+    expect(await repo.recordResult(id, 'att', 'ev-1', result(0))).toBe('stored');
+    expect(await repo.recordResult(id, 'att', 'ev-1', result(0))).toBe('duplicate_event');
+    expect(await repo.recordResult(id, 'att', 'ev-2', result(0))).toBe('duplicate_pair');
+    expect(await repo.recordResult(id, 'att', 'ev-3', result(1))).toBe('stored');
+    expect([...(await repo.getResults(id, 'att')).keys()].sort()).toEqual([0, 1]);
+    expect(await repo.countResults(id, 'att')).toBe(2);
+
+    await repo.retire({ ...stored, batches: [{ ...stored.batches[0], correlation_id: 'att' }] }, 60);
+    expect(await repo.overdue(Number.MAX_SAFE_INTEGER, 10_000)).not.toContain(id);
+    expect(await redis.ttl(`cj:assessment:${id}:results:att`)).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,26 @@
+import type { INestApplication } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
+import { startApi, TEST_PROVIDER_ENV } from '../../api/support/api-harness.js';
+import { startWorker, type RunningWorker } from '../../worker/support/worker-harness.js';
+import { API_KEY, type CjHarness } from './cj-harness.js';
+
+/** The real comparison service (apps/api + apps/batch-worker + Mock provider) in this process, plus the CJ app. */
+export async function startStack(harness: CjHarness, providerEnv: Record<string, string> = {}) {
+  const keyPrefix = `${harness.prefix}-svc`;
+  const env = { KAFKA_TOPIC_PREFIX: harness.prefix, REDIS_KEY_PREFIX: keyPrefix };
+  const api = await startApi(keyPrefix, { ...env, API_KEYS: API_KEY }, providerEnv);
+  await api.listen(0, '127.0.0.1');
+  const worker = await startWorker(env, { ...TEST_PROVIDER_ENV, ...providerEnv });
+  const url = `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}`;
+  await harness.start({}, url);
+  return { api, worker };
+}
+
+export async function stopStack(
+  harness: CjHarness,
+  stack?: { api: INestApplication; worker: RunningWorker },
+) {
+  await harness.stop();
+  await stack?.worker.stop();
+  await stack?.api.close();
+}
