@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,8 +85,26 @@ export class ThrowawayKafka {
     await run('bash', [servicesScript, 'kafka-down'], { env: this.env() });
   }
 
+  /** SIGKILL, as in a crash: the broker vanishes at once, without a controlled shutdown. */
+  async kill(): Promise<void> {
+    const pidFile = join(this.runDir, `kafka-${this.port}.pid`);
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    process.kill(pid, 'SIGKILL');
+    for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    rmSync(pidFile, { force: true });
+  }
+
   async destroy(): Promise<void> {
     await this.stop();
     rmSync(this.runDir, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -5,6 +5,7 @@ import { LlmProvidersModule, type LlmProvidersModuleOptions, type ProvidersConfi
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { ComparisonModule } from './comparison/comparison.module.js';
 import { API_SETTINGS, type ApiSettings } from './config/api-settings.js';
+import { ProviderAvailabilityService } from './providers/provider-availability.service.js';
 import { ProvidersStatusModule } from './providers/providers-status.module.js';
 
 export interface ApiCoreOptions {
@@ -34,8 +35,9 @@ export class ApiCoreModule {
       providers: [
         { provide: API_SETTINGS, useValue: options.settings },
         { provide: APP_GUARD, useClass: ApiKeyGuard },
+        ProviderAvailabilityService,
       ],
-      exports: [API_SETTINGS],
+      exports: [API_SETTINGS, ProviderAvailabilityService],
     };
   }
 }

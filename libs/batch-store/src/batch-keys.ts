@@ -33,6 +33,10 @@ export class BatchKeys {
   active(): string {
     return `${this.prefix}:batches:active`;
   }
+  /** String: a provider's circuit state as the worker last reported it (expires when no worker refreshes it). */
+  circuit(provider: string): string {
+    return `${this.prefix}:circuit:${provider}`;
+  }
   idempotency(key: string): string {
     return `${this.prefix}:idem:${key}`;
   }

@@ -5,6 +5,7 @@ import { BatchQueues } from './batch-queues.js';
 import { BatchRepository } from './batch.repository.js';
 import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from './batch-store.options.js';
 import { OutboxRepository } from './outbox.repository.js';
+import { CircuitStateStore } from './circuit-state.store.js';
 import { bullConnectionOptions } from './redis-connection.js';
 
 /**
@@ -28,8 +29,16 @@ export class BatchStoreModule {
         BatchRepository,
         OutboxRepository,
         BatchQueues,
+        CircuitStateStore,
       ],
-      exports: [BATCH_STORE_OPTIONS, BatchRepository, OutboxRepository, BatchQueues, BullModule],
+      exports: [
+        BATCH_STORE_OPTIONS,
+        BatchRepository,
+        OutboxRepository,
+        BatchQueues,
+        CircuitStateStore,
+        BullModule,
+      ],
     };
   }
 }

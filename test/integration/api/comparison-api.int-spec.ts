@@ -1,12 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { waitFor } from '../worker/support/batch-factory.js';
 import { clearPrefix, startWorker, type RunningWorker } from '../worker/support/worker-harness.js';
 import { auth, markedComparisons, startApi, TEST_PROVIDER_ENV } from './support/api-harness.js';
-
-jest.setTimeout(60_000);
 
 const BATCH = '/api/v1/comparison/batch';
 const SINGLE = '/api/v1/comparison';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { EVENT_TYPES, stableEventId } from '#contracts';
 import { AppMetrics, ensureTopics, parseBrokers } from '#infra';
@@ -7,8 +7,6 @@ import { makeBatch, makeRequests, waitFor } from './support/batch-factory.js';
 import { KAFKA_BROKERS } from './support/store-harness.js';
 import { TopicReader } from './support/topic-reader.js';
 import { clearPrefix, startWorker, type RunningWorker } from './support/worker-harness.js';
-
-jest.setTimeout(60_000);
 
 const brokers = parseBrokers(KAFKA_BROKERS);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

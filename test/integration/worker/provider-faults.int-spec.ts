@@ -1,9 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AnthropicFakeServer } from '#llm-providers/testing';
 import { makeBatch, makeRequests, waitFor } from './support/batch-factory.js';
 import { clearPrefix, startWorker, type RunningWorker } from './support/worker-harness.js';
-
-jest.setTimeout(60_000);
 
 async function terminal(worker: RunningWorker, batchId: string, timeoutMs = 40_000) {
   return waitFor(

@@ -122,7 +122,7 @@ export class BatchSubmissionService {
 
   private async accept(acceptance: Acceptance, batchId: string = randomUUID()): Promise<BatchRecord> {
     const { kind, options, comparisons } = acceptance;
-    const selection = this.providers.select(options.llm_config_overrides);
+    const selection = await this.providers.select(options.llm_config_overrides);
     const priority = options.priority ?? PRIORITY.default;
     let outcome: { batch: BatchRecord; created: boolean };
     try {

@@ -1,13 +1,8 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { LlmConfigOverrides, ResolvedLlmConfig } from '#contracts';
-import {
-  PROVIDERS_CONFIG,
-  ProviderError,
-  ProviderRegistry,
-  resolveLlmConfig,
-  type ProvidersConfig,
-} from '#llm-providers';
+import { PROVIDERS_CONFIG, ProviderError, resolveLlmConfig, type ProvidersConfig } from '#llm-providers';
 import { ApiError } from '../http/api-error.js';
+import { ProviderAvailabilityService } from '../providers/provider-availability.service.js';
 
 export interface ProviderSelection {
   config: ResolvedLlmConfig;
@@ -17,18 +12,19 @@ export interface ProviderSelection {
 
 /**
  * Resolves provider/model/settings once, at acceptance (the snapshot stored with the batch), and refuses a
- * provider that cannot take work now: unknown → 400, no credentials → 503, circuit open → 503.
+ * provider that cannot take work now: unknown → 400, no credentials → 503, circuit open (here or, through Redis,
+ * in the worker that calls the providers) → 503.
  */
 @Injectable()
 export class ProviderSelectionService {
   constructor(
     @Inject(PROVIDERS_CONFIG) private readonly providersConfig: ProvidersConfig,
-    private readonly registry: ProviderRegistry,
+    @Inject(ProviderAvailabilityService) private readonly providers: ProviderAvailabilityService,
   ) {}
 
-  select(overrides: LlmConfigOverrides | undefined): ProviderSelection {
+  async select(overrides: LlmConfigOverrides | undefined): Promise<ProviderSelection> {
     const config = this.resolve(overrides ?? {});
-    const state = this.registry.availability()[config.provider];
+    const state = (await this.providers.availability())[config.provider];
     if (!state.configured) {
       throw new ApiError(
         HttpStatus.SERVICE_UNAVAILABLE,

@@ -1,17 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PROVIDER_NAMES, type ProvidersResponseDto } from '#contracts';
-import { PROVIDERS_CONFIG, ProviderRegistry, type ProvidersConfig } from '#llm-providers';
+import { PROVIDERS_CONFIG, type ProvidersConfig } from '#llm-providers';
+import { ProviderAvailabilityService } from './provider-availability.service.js';
 
 /** Each provider's configured/available state and circuit state, as the acceptance path sees them. */
 @Injectable()
 export class ProvidersStatusService {
   constructor(
     @Inject(PROVIDERS_CONFIG) private readonly config: ProvidersConfig,
-    private readonly registry: ProviderRegistry,
+    @Inject(ProviderAvailabilityService) private readonly providers: ProviderAvailabilityService,
   ) {}
 
-  list(): ProvidersResponseDto {
-    const availability = this.registry.availability();
+  async list(): Promise<ProvidersResponseDto> {
+    const availability = await this.providers.availability();
     return {
       default_provider: this.config.defaultProvider,
       providers: PROVIDER_NAMES.map((name) => {

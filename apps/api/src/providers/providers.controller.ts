@@ -14,7 +14,7 @@ export class ProvidersController {
   @Get()
   @ApiOperation({ summary: 'Configured/available state and circuit state of each provider' })
   @ApiOkResponse({ type: ProvidersResponseDto })
-  list(): ProvidersResponseDto {
+  list(): Promise<ProvidersResponseDto> {
     return this.status.list();
   }
 }

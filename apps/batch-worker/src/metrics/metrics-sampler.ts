@@ -1,14 +1,36 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { BatchQueues } from '#batch-store';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { ProviderName } from '#contracts';
+import { BatchQueues, CircuitStateStore } from '#batch-store';
 import { AppMetrics } from '#infra';
-import { ProviderCallCounter, ProviderRegistry } from '#llm-providers';
+import {
+  CircuitBreakerRegistry,
+  ProviderCallCounter,
+  ProviderRegistry,
+  type CircuitState,
+} from '#llm-providers';
 import type { WorkerEnv } from '../config/worker-env.js';
 import { WORKER_ENV } from '../worker.tokens.js';
 
-/** Feeds provider calls into metrics as they happen, and samples queue depths and circuit states. */
+/** A shared circuit state outlives a few missed refreshes, not a dead worker. */
+export function circuitStateTtlSeconds(sampleMs: number): number {
+  return Math.max(10, Math.ceil((3 * sampleMs) / 1000));
+}
+
+/**
+ * Feeds provider calls into metrics as they happen, and samples queue depths and circuit states. Circuit
+ * states also go to Redis (at once on every change, then with each sample) so the API, which never calls a
+ * provider itself, refuses work for a provider whose circuit is open here.
+ */
 @Injectable()
 export class MetricsSampler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private unsubscribe?: () => void;
+  private readonly logger = new Logger(MetricsSampler.name);
+  private readonly unsubscribe: Array<() => void> = [];
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -16,27 +38,44 @@ export class MetricsSampler implements OnApplicationBootstrap, OnApplicationShut
     @Inject(BatchQueues) private readonly queues: BatchQueues,
     @Inject(ProviderRegistry) private readonly registry: ProviderRegistry,
     @Inject(ProviderCallCounter) private readonly calls: ProviderCallCounter,
+    @Inject(CircuitBreakerRegistry) private readonly breakers: CircuitBreakerRegistry,
+    @Inject(CircuitStateStore) private readonly circuits: CircuitStateStore,
     @Inject(WORKER_ENV) private readonly env: WorkerEnv,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.unsubscribe = this.calls.onCall((event) => this.metrics.recordProviderCall(event));
+    this.unsubscribe.push(
+      this.calls.onCall((event) => this.metrics.recordProviderCall(event)),
+      this.breakers.onStateChange((provider, state) => this.onCircuitChange(provider, state)),
+    );
     this.timer = setInterval(() => void this.sample().catch(() => undefined), this.env.METRICS_SAMPLE_MS);
     this.timer.unref();
     void this.sample().catch(() => undefined);
   }
 
   onApplicationShutdown(): void {
-    this.unsubscribe?.();
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
     clearInterval(this.timer);
   }
 
   async sample(): Promise<void> {
+    const states: Partial<Record<ProviderName, CircuitState>> = {};
     for (const [name, state] of Object.entries(this.registry.availability())) {
       this.metrics.setCircuitState(name, state.circuit);
+      states[name as ProviderName] = state.circuit;
     }
+    await this.circuits.writeAll(states, circuitStateTtlSeconds(this.env.METRICS_SAMPLE_MS));
     for (const [queue, counts] of Object.entries(await this.queues.depths())) {
       for (const [state, depth] of Object.entries(counts)) this.metrics.setQueueDepth(queue, state, depth);
     }
+  }
+
+  private onCircuitChange(provider: ProviderName, state: CircuitState): void {
+    this.metrics.setCircuitState(provider, state);
+    this.circuits
+      .write(provider, state, circuitStateTtlSeconds(this.env.METRICS_SAMPLE_MS))
+      .catch((err: unknown) =>
+        this.logger.warn({ msg: 'circuit state not shared', provider, error: (err as Error).message }),
+      );
   }
 }

@@ -93,6 +93,12 @@ export class BatchStepRunner {
     const id = record.batch_id;
     let ref = record.provider_ref;
     if (!isComplete(ref)) {
+      // Crash window: a part exists at the provider from the moment its create call succeeds there, but it is
+      // known here only once onPartSubmitted's Redis write returns. A worker killed between those two points
+      // (one HTTP response + one Redis round trip) submits that part again on restart: paid twice, results
+      // still stored once per comparison (the ref only holds the second copy; the first is orphaned). Anthropic
+      // batches carry no client metadata to find it again; OpenAI (metadata.batch_key/part_index) and Gemini
+      // (displayName `<batch_id>-part-<n>`) could be searched by listing recent batches, not done yet.
       const requests = (await this.repo.getRequests(id)).map(toComparisonRequest);
       ref = await provider.submitBatch(requests, toOverrides(record.config), {
         batchKey: id,

@@ -101,10 +101,10 @@ const PROVIDER_DEFAULTS: Record<ProviderName, Pick<ProviderSettings, 'defaultMod
     limits: { maxRequestsPerBatch: 100_000, maxBytesPerBatch: 256 * MB },
   },
   openai: { defaultModel: 'gpt-5-mini', limits: { maxRequestsPerBatch: 50_000, maxBytesPerBatch: 200 * MB } },
-  // Inline Gemini batches must stay under 20 MB in total.
+  // A Gemini batch goes inline under 20 MB (GOOGLE_INLINE_MAX_BYTES) and as an uploaded JSONL file above, up to 2 GB.
   google: {
     defaultModel: 'gemini-2.5-flash',
-    limits: { maxRequestsPerBatch: 50_000, maxBytesPerBatch: 19 * MB },
+    limits: { maxRequestsPerBatch: 50_000, maxBytesPerBatch: 2_000 * MB },
   },
   openrouter: {
     defaultModel: 'anthropic/claude-sonnet-4.5',

@@ -22,6 +22,8 @@ export async function startWorker(
   env: Record<string, string> = {},
   providerEnv: Record<string, string> = {},
   providerModule: LlmProvidersModuleOptions = {},
+  /** `quiet`: no logs at all (drills that break Kafka on purpose would print every kafkajs retry). */
+  options: { quiet?: boolean } = {},
 ): Promise<RunningWorker> {
   const workerEnv = loadConfig(WorkerEnv, {
     REDIS_URL,
@@ -46,7 +48,9 @@ export async function startWorker(
     imports: [WorkerModule.forRoot(workerEnv, { providers, providerModule, defaultMetrics: false })],
   }).compile();
   const app = moduleRef.createNestApplication({
-    logger: new JsonLogger('batch-worker-test', process.env.WORKER_TEST_LOG === 'warn' ? 'warn' : 'error'),
+    logger: options.quiet
+      ? false
+      : new JsonLogger('batch-worker-test', process.env.WORKER_TEST_LOG === 'warn' ? 'warn' : 'error'),
   });
   await app.init();
   return {
