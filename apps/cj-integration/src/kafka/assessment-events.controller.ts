@@ -6,6 +6,7 @@ import {
   type LLMBatchCompletedV1,
   type LLMComparisonResultV1,
 } from '#contracts';
+import { CorrelationContext } from '#infra';
 import { AssessmentIntake } from '../assessment/assessment-intake.service.js';
 import { ResultCollector } from '../assessment/result-collector.service.js';
 import { SUBSCRIBED_TOPICS } from './cj-topics.js';
@@ -30,18 +31,21 @@ export class AssessmentEventsController {
       this.logger.warn({ msg: 'not an assessment request; skipped', topic: SUBSCRIBED_TOPICS.requested });
       return;
     }
-    await this.intake.onRequested(envelope);
+    await CorrelationContext.run(envelope.correlation_id, () => this.intake.onRequested(envelope));
   }
 
   @EventPattern(SUBSCRIBED_TOPICS.callback)
   async onComparisonEvent(@Payload() message: unknown): Promise<void> {
     const envelope = asEnvelope(message);
     if (!envelope) return;
-    if (envelope.event_type === EVENT_TYPES.comparisonResult) {
-      await this.collector.onComparisonResult(envelope.event_id, envelope.data as LLMComparisonResultV1);
-    } else if (envelope.event_type === EVENT_TYPES.batchCompleted) {
-      await this.collector.onBatchCompleted(envelope.data as LLMBatchCompletedV1);
-    }
+    // Every log line of the handling carries the event's correlation id.
+    await CorrelationContext.run(envelope.correlation_id, async () => {
+      if (envelope.event_type === EVENT_TYPES.comparisonResult) {
+        await this.collector.onComparisonResult(envelope.event_id, envelope.data as LLMComparisonResultV1);
+      } else if (envelope.event_type === EVENT_TYPES.batchCompleted) {
+        await this.collector.onBatchCompleted(envelope.data as LLMBatchCompletedV1);
+      }
+    });
   }
 }
 

@@ -1,5 +1,5 @@
 import { Transport, type KafkaOptions } from '@nestjs/microservices';
-import { logLevel } from 'kafkajs';
+import { logLevel, Partitioners } from 'kafkajs';
 
 export interface KafkaSettings {
   brokers: string[];
@@ -43,7 +43,12 @@ export function kafkaTransportOptions(settings: KafkaSettings): KafkaOptions {
             },
           }
         : {}),
-      producer: { allowAutoTopicCreation: false, idempotent: false },
+      // The default (murmur2, Java-compatible) partitioner, chosen explicitly so kafkajs does not warn at start.
+      producer: {
+        allowAutoTopicCreation: false,
+        idempotent: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      },
       producerOnlyMode: !settings.groupId,
       subscribe: { fromBeginning: true },
       run: { autoCommit: true },
