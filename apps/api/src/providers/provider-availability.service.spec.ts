@@ -1,0 +1,37 @@
+import { describe, expect, it } from '@jest/globals';
+import type { CircuitStateStore } from '#batch-store';
+import { CircuitBreakerRegistry, loadProvidersConfig, MockProvider, ProviderRegistry } from '#llm-providers';
+import { createTestProviderDeps } from '#llm-providers/testing';
+import { ProviderAvailabilityService } from './provider-availability.service.js';
+
+/** A registry with the Mock provider whose own breakers are all closed, as in the API process. */
+function registry(): ProviderRegistry {
+  const breakers = new CircuitBreakerRegistry(loadProvidersConfig({}).breaker);
+  return new ProviderRegistry([new MockProvider(createTestProviderDeps().deps)], breakers);
+}
+
+const storeWith = (read: CircuitStateStore['readAll']) => ({ readAll: read }) as unknown as CircuitStateStore;
+
+describe('ProviderAvailabilityService', () => {
+  it("uses the worker's shared circuit state over the API's own (always closed) one", async () => {
+    const service = new ProviderAvailabilityService(
+      registry(),
+      storeWith(async () => ({ mock: 'open', openai: 'half_open' })),
+    );
+    const states = await service.availability();
+    expect(states.mock).toMatchObject({ configured: true, circuit: 'open' });
+    expect(states.openai.circuit).toBe('half_open');
+    expect(states.anthropic.circuit).toBe('closed');
+  });
+
+  it('falls back to the in-process state without a store or when Redis cannot be read', async () => {
+    const failing = new ProviderAvailabilityService(
+      registry(),
+      storeWith(async () => {
+        throw new Error('redis down');
+      }),
+    );
+    expect((await failing.availability()).mock.circuit).toBe('closed');
+    expect((await new ProviderAvailabilityService(registry()).availability()).mock.circuit).toBe('closed');
+  });
+});
