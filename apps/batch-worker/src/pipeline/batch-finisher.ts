@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   ACTIVE_STATUSES,
   BatchRepository,
@@ -19,6 +19,8 @@ import type { StepOutcome } from './step-outcome.js';
  */
 @Injectable()
 export class BatchFinisher {
+  private readonly logger = new Logger('BatchFinisher');
+
   constructor(
     @Inject(BatchRepository) private readonly repo: BatchRepository,
     @Inject(WorkerMetrics) private readonly metrics: WorkerMetrics,
@@ -66,6 +68,16 @@ export class BatchFinisher {
     const patch = { completed_at: now.toISOString(), ...(error ? { error } : {}) };
     const done = await this.repo.transition(batchId, [...ACTIVE_STATUSES], final, patch, events);
     if (done) {
+      this.logger.log({
+        msg: 'batch finished',
+        batch_id: batchId,
+        status: done.status,
+        provider: done.config.provider,
+        model: done.config.model,
+        succeeded: done.counts.succeeded,
+        failed: done.counts.failed,
+        ...(error ? { error_code: error.code } : {}),
+      });
       this.metrics.recordFinished(done);
       this.signal.notify();
     }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BatchRepository, isTerminal, type BatchRecord, type BatchStatus } from '#batch-store';
 import { CorrelationContext } from '#infra';
 import {
@@ -31,6 +31,8 @@ function isComplete(ref: ProviderBatchRef | undefined): ref is ProviderBatchRef 
  */
 @Injectable()
 export class BatchStepRunner {
+  private readonly logger = new Logger('BatchStepRunner');
+
   constructor(
     @Inject(BatchRepository) private readonly repo: BatchRepository,
     @Inject(ProviderRegistry) private readonly registry: ProviderRegistry,
@@ -113,7 +115,16 @@ export class BatchStepRunner {
       const now = new Date();
       const patch = { provider_ref: ref, submitted_at: now.toISOString(), mode: 'batch' as const };
       const event = startedEvent({ ...record, ...patch }, now);
-      await this.repo.transition(id, ['queued'], 'submitted', patch, [event]);
+      if (await this.repo.transition(id, ['queued'], 'submitted', patch, [event])) {
+        this.logger.log({
+          msg: 'provider batch submitted',
+          batch_id: id,
+          provider: record.config.provider,
+          model: record.config.model,
+          comparisons: record.comparison_count,
+          provider_batch_ids: ref.parts.map((p) => p.provider_batch_id),
+        });
+      }
       this.signal.notify();
       return { kind: 'poll' };
     }
