@@ -16,4 +16,5 @@ npx jest --selectProjects unit --ci
 step "build"
 node scripts/build.mjs
 step "integration tests (real Redis + Kafka)"
-npx jest --selectProjects integration --ci --runInBand
+# --forceExit: a client library may keep a socket open after its test closed it; CI must never hang on that.
+npx jest --selectProjects integration --ci --runInBand --forceExit

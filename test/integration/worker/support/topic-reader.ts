@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { EventEnvelope } from '#contracts';
+import { ensureTopics } from '#infra';
 import { waitFor } from './batch-factory.js';
 
 export interface ReadMessage {
@@ -25,6 +26,8 @@ export class TopicReader {
       retry: { initialRetryTime: 100, retries: 20 },
     });
     const reader = new TopicReader(consumer);
+    // The worker creates a callback topic when it first publishes to it; a reader may start before that.
+    await ensureTopics(brokers, [topic]);
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
