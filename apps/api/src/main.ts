@@ -1,11 +1,13 @@
 import 'reflect-metadata';
-import { loadConfigOrExit, startHttpApp } from '#infra';
+import { exitOnInvalidConfig, loadConfigOrExit, startHttpApp } from '#infra';
+import { loadProvidersConfig } from '#llm-providers';
 import { ApiModule } from './api.module.js';
 import { configureApiApp } from './bootstrap/configure-api-app.js';
 import { ApiEnv } from './config/api-env.js';
 
 const env = loadConfigOrExit(ApiEnv, 'api');
-await startHttpApp(ApiModule.forRoot(env), {
+const providers = exitOnInvalidConfig('api', () => loadProvidersConfig(process.env));
+await startHttpApp(ApiModule.forRoot(env, { providers }), {
   service: 'api',
   port: env.API_PORT,
   host: env.HTTP_HOST,

@@ -1,10 +1,12 @@
 import 'reflect-metadata';
-import { loadConfigOrExit, startHttpApp } from '#infra';
+import { exitOnInvalidConfig, loadConfigOrExit, startHttpApp } from '#infra';
+import { loadProvidersConfig } from '#llm-providers';
 import { WorkerEnv } from './config/worker-env.js';
 import { WorkerModule } from './worker.module.js';
 
 const env = loadConfigOrExit(WorkerEnv, 'batch-worker');
-await startHttpApp(WorkerModule.forRoot(env), {
+const providers = exitOnInvalidConfig('batch-worker', () => loadProvidersConfig(process.env));
+await startHttpApp(WorkerModule.forRoot(env, { providers }), {
   service: 'batch-worker',
   port: env.WORKER_PORT,
   host: env.HTTP_HOST,

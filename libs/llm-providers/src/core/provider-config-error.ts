@@ -1,6 +1,8 @@
 /** A configuration value that cannot be used; names the variable so an operator can fix it without reading code. */
 export class ProviderConfigError extends Error {
-  readonly code = 'INVALID_CONFIGURATION' as const;
+  // Same code as infra's ConfigValidationError: start-up reports both the same way.
+  readonly code = 'CONFIG_INVALID' as const;
+  readonly retryable = false;
   readonly variable: string;
 
   constructor(variable: string, problem: string) {
