@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthModule, parseBrokers, RedisModule } from '#infra';
+import { PlatformModule } from '#infra';
 import { loadProvidersConfig, type ProvidersConfig } from '#llm-providers';
 import { ApiCoreModule } from './api-core.module.js';
 import { ApiStorageModule } from './api-storage.module.js';
@@ -19,12 +19,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
-        RedisModule.forRoot({ url: env.REDIS_URL }),
-        HealthModule.forRoot({
-          kafkaBrokers: parseBrokers(env.KAFKA_BROKERS),
-          timeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
-          cacheMs: 1000,
-        }),
+        PlatformModule.forRoot(env),
         ApiStorageModule.forRoot({
           redisUrl: env.REDIS_URL,
           retentionSeconds: env.RESULT_RETENTION_SECONDS,

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BatchStoreModule } from '#batch-store';
-import { HealthModule, KafkaEventPublisher, MetricsModule, parseBrokers, RedisModule } from '#infra';
+import { KafkaEventPublisher, MetricsModule, parseBrokers, PlatformModule } from '#infra';
 import {
   LlmProvidersModule,
   loadProvidersConfig,
@@ -35,12 +35,7 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
-        RedisModule.forRoot({ url: env.REDIS_URL }),
-        HealthModule.forRoot({
-          kafkaBrokers: parseBrokers(env.KAFKA_BROKERS),
-          timeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
-          cacheMs: 1000,
-        }),
+        PlatformModule.forRoot(env),
         MetricsModule.forRoot({ service: 'batch-worker', defaultMetrics: options.defaultMetrics ?? true }),
         BatchStoreModule.forRoot({
           redisUrl: env.REDIS_URL,

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthModule, KafkaEventPublisher, parseBrokers, RedisModule } from '#infra';
+import { KafkaEventPublisher, parseBrokers, PlatformModule } from '#infra';
 import { AssessmentFinalizer } from './assessment/assessment-finalizer.service.js';
 import { AssessmentIntake } from './assessment/assessment-intake.service.js';
 import { AssessmentRepository } from './assessment/assessment.repository.js';
@@ -21,14 +21,7 @@ export class CjModule {
     const topics = cjTopics(env);
     return {
       module: CjModule,
-      imports: [
-        RedisModule.forRoot({ url: env.REDIS_URL }),
-        HealthModule.forRoot({
-          kafkaBrokers: parseBrokers(env.KAFKA_BROKERS),
-          timeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
-          cacheMs: 1000,
-        }),
-      ],
+      imports: [PlatformModule.forRoot(env)],
       controllers: [AssessmentEventsController],
       providers: [
         { provide: CJ_TOPICS, useValue: topics },

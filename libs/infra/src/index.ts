@@ -16,3 +16,4 @@ export * from './http/correlation.middleware.js';
 export * from './bootstrap/load-config-or-exit.js';
 export * from './bootstrap/start-http-app.js';
 export * from './metrics/index.js';
+export * from './platform/platform.module.js';
