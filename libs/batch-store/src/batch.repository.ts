@@ -128,6 +128,17 @@ export class BatchRepository {
   }
 
   /**
+   * Counts a provider submission as started, before its first create call (compare-and-set, like every write).
+   * Returns the updated record, or null when the batch is gone or no longer active.
+   */
+  async markSubmitAttempt(batchId: string): Promise<BatchRecord | null> {
+    return this.compareAndSet(batchId, ACTIVE_STATUSES, (current) => ({
+      to: current.status,
+      patch: { submit_attempts: (current.submit_attempts ?? 0) + 1 },
+    }));
+  }
+
+  /**
    * Stores results, once per index (a repeated index is ignored, counts stay right). `events[i]`, when given, is
    * enqueued in the outbox only if `results[i]` was newly stored. Returns how many were new.
    */

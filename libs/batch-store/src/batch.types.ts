@@ -59,6 +59,11 @@ export interface BatchRecord {
   submitted_at?: string;
   completed_at?: string;
   provider_ref?: ProviderBatchRef;
+  /**
+   * Provider submissions started (stored before each submitBatch call): above 1, an earlier attempt may have
+   * created provider batches it never recorded, so the next one asks the provider to look for them first.
+   */
+  submit_attempts?: number;
   /** Maintained by the repository from stored results; values passed to create/transition are ignored. */
   counts: BatchCounts;
   /** Sum of the stored results' costs (maintained by the repository). */
@@ -77,7 +82,7 @@ export type NewBatchRecord = Omit<BatchRecord, 'status' | 'counts' | 'cost_usd' 
 
 /** Fields `transition` may change besides the status. */
 export type BatchPatch = Partial<
-  Pick<BatchRecord, 'mode' | 'submitted_at' | 'completed_at' | 'provider_ref' | 'error'>
+  Pick<BatchRecord, 'mode' | 'submitted_at' | 'completed_at' | 'provider_ref' | 'submit_attempts' | 'error'>
 >;
 
 export type StoredComparison = ComparisonRequest & { index: number };

@@ -42,7 +42,7 @@ const STATUS_NAMES: Record<number, string> = {
 
 /**
  * Gemini API (v1beta) as `@google/genai` 2.x calls it: generateContent, batchGenerateContent (inline or from an
- * uploaded JSONL file), batches get/cancel, the resumable upload protocol and file download. Errors use Google's
+ * uploaded JSONL file), batches get/list/cancel, the resumable upload protocol and file download. Errors use Google's
  * `{error:{code,message,status}}` body; a 429 carries a RetryInfo `retryDelay` (Gemini sends no Retry-After).
  */
 export class GoogleFakeServer extends FakeHttpServer {
@@ -128,6 +128,7 @@ export class GoogleFakeServer extends FakeHttpServer {
     if (req.method === 'POST' && (match = /^\/v1beta\/models\/([^/:]+):batchGenerateContent$/.exec(path))) {
       return this.createBatch(match[1], req, res);
     }
+    if (req.method === 'GET' && path === '/v1beta/batches') return this.listBatches(url, res);
     if (req.method === 'GET' && (match = /^\/v1beta\/batches\/([^/:]+)$/.exec(path))) {
       return this.getBatch(match[1], res);
     }
@@ -190,6 +191,25 @@ export class GoogleFakeServer extends FakeHttpServer {
     };
     this.batches.set(id, fake);
     this.replyJson(res, 200, this.operation(fake));
+  }
+
+  /**
+   * `GET /v1beta/batches` (operations.list): newest first, `pageSize` (default 50, at most 1000) operations from the
+   * opaque `pageToken`, `nextPageToken` only when more follow. Listing does not count as a poll.
+   */
+  private listBatches(url: URL, res: ServerResponse): void {
+    const pageSize = Math.min(Number(url.searchParams.get('pageSize') ?? 50) || 50, 1000);
+    const token = url.searchParams.get('pageToken');
+    const start = token === null || token === '' ? 0 : decodePageToken(token);
+    if (start === undefined) return this.replyError(res, 400, 'INVALID_ARGUMENT', 'Invalid page token.');
+    const newestFirst = [...this.batches.values()].reverse();
+    newestFirst.sort((a, b) => Date.parse(b.createTime) - Date.parse(a.createTime));
+    const page = newestFirst.slice(start, start + pageSize);
+    const next = start + page.length;
+    this.replyJson(res, 200, {
+      operations: page.map((batch) => this.operation(batch)),
+      ...(next < newestFirst.length ? { nextPageToken: encodePageToken(next) } : {}),
+    });
   }
 
   private getBatch(id: string, res: ServerResponse): void {
@@ -367,6 +387,15 @@ export class GoogleFakeServer extends FakeHttpServer {
     for (const [match, behaviour] of this.behaviours) if (text.includes(match)) return behaviour;
     return 'ok';
   }
+}
+
+function encodePageToken(offset: number): string {
+  return Buffer.from(`offset:${offset}`).toString('base64url');
+}
+
+function decodePageToken(token: string): number | undefined {
+  const match = /^offset:(\d+)$/.exec(Buffer.from(token, 'base64url').toString('utf8'));
+  return match ? Number(match[1]) : undefined;
 }
 
 function textsOf(content: unknown): string[] {

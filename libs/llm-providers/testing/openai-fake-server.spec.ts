@@ -114,4 +114,34 @@ describe('OpenAIFakeServer wire format', () => {
       response: { status_code: 200 },
     });
   });
+
+  it('lists batches newest first in cursor pages, as the SDK pages them', async () => {
+    const list = async (query: string) => {
+      const res = await fetch(`${fake.url}/v1/batches${query}`, { headers: auth() });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const all = (await list('?limit=100')).body;
+    const ids = (all.data as Array<{ id: string }>).map((b) => b.id);
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    expect(all).toMatchObject({ object: 'list', first_id: ids[0], last_id: ids.at(-1), has_more: false });
+    const newest = await batchFor([line('n')]);
+    const first = (await list('?limit=1')).body;
+    expect(first).toMatchObject({ first_id: newest.id, last_id: newest.id, has_more: true });
+    expect((first.data as Array<Record<string, unknown>>)[0]).toMatchObject({
+      object: 'batch',
+      id: newest.id,
+    });
+    const rest = (await list(`?limit=100&after=${newest.id}`)).body;
+    expect((rest.data as Array<{ id: string }>).map((b) => b.id)).toEqual(ids);
+    expect(rest.has_more).toBe(false);
+    expect((await list(`?after=${ids.at(-1)}`)).body).toEqual({
+      object: 'list',
+      data: [],
+      first_id: null,
+      last_id: null,
+      has_more: false,
+    });
+    expect((await list('?limit=0')).status).toBe(400);
+    expect((await list('?limit=101')).status).toBe(400);
+  });
 });

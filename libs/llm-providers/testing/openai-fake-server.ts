@@ -10,6 +10,7 @@ import {
 } from './fake-http-server.js';
 import {
   ENDPOINTS,
+  batchListPage,
   batchObject,
   cacheablePrefix,
   chatCompletion,
@@ -34,9 +35,9 @@ export interface OpenAIFakeOptions {
 
 /**
  * OpenAI Files + Batch + Chat Completions API as the official SDK 6.x speaks it: Bearer auth, multipart upload of
- * a JSONL input file, `validating → in_progress → completed|expired|failed`, `cancelling → cancelled`, unix-second
- * timestamps, output and error files whose lines come back scrambled, per-item non-200 responses, `batch_expired`
- * lines for work the window did not reach.
+ * a JSONL input file, `validating → in_progress → completed|expired|failed`, `cancelling → cancelled`, the
+ * cursor-paged batch list (newest first), unix-second timestamps, output and error files whose lines come back
+ * scrambled, per-item non-200 responses, `batch_expired` lines for work the window did not reach.
  */
 export class OpenAIFakeServer extends FakeHttpServer {
   readonly apiKey: string;
@@ -120,6 +121,7 @@ export class OpenAIFakeServer extends FakeHttpServer {
     if (req.method === 'POST' && path === '/v1/files') return this.uploadFile(req, res);
     if (req.method === 'GET' && fileContent) return this.fileContent(fileContent[1], res);
     if (req.method === 'POST' && path === '/v1/batches') return this.createBatch(req, res);
+    if (req.method === 'GET' && path === '/v1/batches') return this.listBatches(req, res);
     if (batchPath) {
       const batch = this.batches.get(batchPath[1]);
       if (!batch)
@@ -215,6 +217,15 @@ export class OpenAIFakeServer extends FakeHttpServer {
     };
     this.batches.set(batch.id, batch);
     this.replyJson(res, 200, batchObject(batch));
+  }
+
+  /** Listing shows batches as they are; unlike a retrieve, it does not count as a poll. */
+  private listBatches(req: RecordedRequest, res: ServerResponse): void {
+    const newestFirst = [...this.batches.values()].reverse();
+    newestFirst.sort((a, b) => b.timestamps.created_at - a.timestamps.created_at);
+    const page = batchListPage(newestFirst, new URL(req.path, 'http://fake').searchParams);
+    if (typeof page === 'string') return this.replyError(res, 400, 'invalid_request_error', page);
+    this.replyJson(res, 200, page);
   }
 
   private retrieveBatch(batch: FakeBatch, res: ServerResponse): void {

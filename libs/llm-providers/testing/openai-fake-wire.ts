@@ -93,6 +93,28 @@ export function batchObject(batch: FakeBatch): Json {
   };
 }
 
+/**
+ * `GET /v1/batches`: newest first, `limit` (1–100, default 20) objects after the `after` cursor (a batch id; one
+ * the list does not hold gives an empty page), with `first_id`/`last_id` (null when empty) and `has_more`.
+ * Returns a problem message instead when `limit` is out of range.
+ */
+export function batchListPage(newestFirst: FakeBatch[], query: URLSearchParams): Json | string {
+  const limit = query.has('limit') ? Number(query.get('limit')) : 20;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+    return `Invalid 'limit': integer between 1 and 100 expected, got '${query.get('limit')}'.`;
+  }
+  const after = query.get('after');
+  const start = after === null ? 0 : newestFirst.findIndex((b) => b.id === after) + 1;
+  const page = start === 0 && after !== null ? [] : newestFirst.slice(start, start + limit);
+  return {
+    object: 'list',
+    data: page.map(batchObject),
+    first_id: page[0]?.id ?? null,
+    last_id: page.at(-1)?.id ?? null,
+    has_more: page.length > 0 && start + page.length < newestFirst.length,
+  };
+}
+
 export function fileObject(file: FakeFile): Json {
   return {
     id: file.id,

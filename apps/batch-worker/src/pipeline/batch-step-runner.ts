@@ -96,15 +96,20 @@ export class BatchStepRunner {
     let ref = record.provider_ref;
     if (!isComplete(ref)) {
       // Crash window: a part exists at the provider from the moment its create call succeeds there, but it is
-      // known here only once onPartSubmitted's Redis write returns. A worker killed between those two points
-      // (one HTTP response + one Redis round trip) submits that part again on restart: paid twice, results
-      // still stored once per comparison (the ref only holds the second copy; the first is orphaned). Anthropic
-      // batches carry no client metadata to find it again; OpenAI (metadata.batch_key/part_index) and Gemini
-      // (displayName `<batch_id>-part-<n>`) could be searched by listing recent batches, not done yet.
+      // known here only once onPartSubmitted's Redis write returns. So every attempt is counted in the record
+      // BEFORE submitBatch; from the second on, the provider first looks for the part the ref is missing and
+      // adopts it (recoverSubmittedParts). OpenAI (metadata batch_key/part_index) and Gemini (displayName
+      // `<batch_id>-part-<n>`) are fully protected that way. Anthropic Message Batches carry no client tag, and
+      // OpenRouter batches neither: a worker killed between a part's create response and its Redis write (one
+      // HTTP response + one Redis round trip) submits that part again there, paid twice; results are still
+      // stored once per comparison (the ref holds only the second copy; the first is orphaned).
+      const marked = await this.repo.markSubmitAttempt(id);
+      if (!marked) return { kind: 'done', status: (await this.repo.get(id))?.status ?? 'missing' };
       const requests = (await this.repo.getRequests(id)).map(toComparisonRequest);
       ref = await provider.submitBatch(requests, toOverrides(record.config), {
         batchKey: id,
         resumeFrom: ref,
+        recoverSubmittedParts: (marked.submit_attempts ?? 1) > 1,
         onPartSubmitted: async (partial) => {
           await this.repo.saveProviderRef(id, partial);
         },

@@ -7,6 +7,7 @@ import {
   mergePartOutcomes,
   mergePartStatuses,
 } from './batch-aggregation.js';
+import { recoveryWindowStart, type CreatedPart, type PartContext, type PartLookup } from './batch-part.js';
 import { planBatchParts } from './chunking.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { resolveLlmConfig } from './config-resolver.js';
@@ -29,21 +30,7 @@ import { ProviderError } from './provider-error.js';
 import { realSleep, type Sleep } from './resilience/retry-policy.js';
 import { assertValidRequests, assertValidRef, assertResumable } from './request-validation.js';
 
-/** What a provider needs to create one provider-side batch. */
-export interface PartContext {
-  batchKey: string;
-  partIndex: number;
-  partCount: number;
-  /** `customIds.customIds[i]` is the id to send for `requests[i]`; map results back with `comparisonIdOf`. */
-  customIds: CustomIdMap;
-  config: ResolvedLlmConfig;
-}
-
-export interface CreatedPart {
-  provider_batch_id: string;
-  /** JSON-serialisable; stored in the ref and handed back to the status/results/cancel steps. */
-  state?: Record<string, unknown>;
-}
+export type { CreatedPart, PartContext, PartLookup } from './batch-part.js';
 
 /**
  * The provider-independent half of LlmProvider: validation, config resolution, chunking into parts, resumable
@@ -76,6 +63,16 @@ export abstract class BaseBatchProvider implements LlmProvider {
   ): Promise<PartItemResult[]>;
   /** Called only for parts that have not finished. */
   protected abstract cancelPart(part: ProviderBatchPart, ref: ProviderBatchRef): Promise<void>;
+
+  /**
+   * Crash recovery: the provider batch an earlier, interrupted submission created for this part (found by the
+   * tag createPart puts on it), or null when there is none. Only batches that can still deliver results count.
+   * The default finds nothing, for APIs whose batches carry no client tag (which ones: see
+   * SubmitBatchOptions.recoverSubmittedParts). Every request goes through `this.call`, like the other wire steps.
+   */
+  protected findSubmittedPart(_lookup: PartLookup): Promise<CreatedPart | null> {
+    return Promise.resolve(null);
+  }
 
   /** Bytes one request adds to a provider batch; override with the real serialised line when cheap to build. */
   protected serialisedSize(request: ComparisonRequest, config: ResolvedLlmConfig): number {
@@ -174,16 +171,26 @@ export abstract class BaseBatchProvider implements LlmProvider {
         };
     if (options.resumeFrom) assertResumable(ref, planned, this.name, config.model, options.batchKey);
 
+    // Parts are created in order and each is recorded before the next is created, so only the first part
+    // missing from the ref can exist at the provider unrecorded: it alone is looked for.
+    let recovering = options.recoverSubmittedParts === true || options.resumeFrom !== undefined;
+    const notBefore = recoveryWindowStart(options.resumeFrom, this.clock());
     for (const part of planned) {
       if (ref.parts.some((p) => p.part_index === part.part_index)) continue;
       const comparisonIds = part.requests.map((r) => r.comparison_id);
-      const created = await this.createPart(part.requests, {
-        batchKey: options.batchKey,
-        partIndex: part.part_index,
-        partCount: planned.length,
-        customIds: new CustomIdMap(comparisonIds),
-        config,
-      });
+      const partIndex = part.part_index;
+      const lookup: PartLookup = { batchKey: options.batchKey, partIndex, model: config.model, notBefore };
+      const found = recovering ? await this.findSubmittedPart(lookup) : null;
+      recovering = false;
+      const created =
+        found ??
+        (await this.createPart(part.requests, {
+          batchKey: options.batchKey,
+          partIndex,
+          partCount: planned.length,
+          customIds: new CustomIdMap(comparisonIds),
+          config,
+        }));
       ref.parts.push({ part_index: part.part_index, comparison_ids: comparisonIds, ...created });
       ref.parts.sort((a, b) => a.part_index - b.part_index);
       await options.onPartSubmitted?.(structuredClone(ref));

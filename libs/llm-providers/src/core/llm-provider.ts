@@ -80,8 +80,19 @@ export interface ProviderBatchStatus {
 export interface SubmitBatchOptions {
   /** Stable key of the batch (our batch id). */
   batchKey: string;
-  /** A ref stored by an earlier, interrupted submission: parts already in it are not submitted again. */
+  /**
+   * A ref stored by an earlier, interrupted submission: parts already in it are not submitted again, and the
+   * first part missing from it is first looked for at the provider (as with `recoverSubmittedParts`).
+   */
   resumeFrom?: ProviderBatchRef;
+  /**
+   * Set when an earlier submission of this batch may have started, even if nothing of it was recorded. Before
+   * creating the first part the ref does not hold, a provider whose batches carry our tag (OpenAI metadata,
+   * Gemini displayName) lists its recent batches and adopts the one created for that part, so a part created
+   * but never recorded (a crash between its create call and `onPartSubmitted`) is not submitted again.
+   * Anthropic and OpenRouter batches carry no tag: there such a part is still created twice.
+   */
+  recoverSubmittedParts?: boolean;
   /** Called after each part is created, before the next: the caller persists the growing ref here. */
   onPartSubmitted?: (ref: ProviderBatchRef) => Promise<void>;
 }

@@ -1,7 +1,7 @@
 import type { BatchJob, GoogleGenAI, InlinedRequest } from '@google/genai';
 import type { ItemAnswer, PartItemResult, PartStatus } from '../core/batch-aggregation.js';
 import { CustomIdMap } from '../core/custom-id.js';
-import type { ProviderBatchPart } from '../core/llm-provider.js';
+import type { NormalisedBatchState, ProviderBatchPart } from '../core/llm-provider.js';
 import { ProviderError } from '../core/provider-error.js';
 import type { ResilientCaller } from '../core/resilience/resilient-caller.js';
 import { googleCall } from './google.errors.js';
@@ -22,8 +22,10 @@ export interface GooglePartItem {
 
 /** What a part remembers between processes (stored in the ref): how its input went up. */
 export interface GooglePartState {
-  source: 'inline' | 'file';
+  /** Absent on a part adopted after a crash (`recovered`): the list does not say how its input went up. */
+  source?: 'inline' | 'file';
   input_file?: string;
+  recovered?: true;
 }
 
 interface BatchStats {
@@ -34,6 +36,11 @@ interface BatchStats {
 }
 
 const PROVIDER = 'google';
+/** Page size of the batch list and how many pages a crash recovery reads at most. */
+const LIST_PAGE_SIZE = 100;
+const LIST_MAX_PAGES = 5;
+/** States of a job that still delivers results: a failed, cancelled or expired copy is not adopted. */
+const ADOPTABLE_STATES: ReadonlySet<NormalisedBatchState> = new Set(['validating', 'in_progress', 'ended']);
 
 /** The Gemini batch operations for one part each; every HTTP request is its own ResilientCaller call. */
 export class GoogleBatchJobs {
@@ -86,6 +93,28 @@ export class GoogleBatchJobs {
         provider: PROVIDER,
       });
     return { name: job.name, state };
+  }
+
+  /**
+   * The job an interrupted submission created under `displayName`, if it can still deliver results. The API does
+   * not document the list order, so jobs created before `notBefore` are skipped rather than ending the search;
+   * at most LIST_MAX_PAGES pages are read.
+   */
+  async findByDisplayName(displayName: string, notBefore: number): Promise<string | null> {
+    const pager = await this.caller.call(PROVIDER, 'batch.list', () =>
+      googleCall(() => this.ai.batches.list({ config: { pageSize: LIST_PAGE_SIZE } })),
+    );
+    for (let page = 1; ; page += 1) {
+      const job = pager.page.find(
+        (candidate) =>
+          candidate.displayName === displayName &&
+          ADOPTABLE_STATES.has(normaliseGeminiState(candidate.state)) &&
+          !createdBefore(candidate, notBefore),
+      );
+      if (job?.name) return job.name;
+      if (page >= LIST_MAX_PAGES || !pager.hasNextPage()) return null;
+      await this.caller.call(PROVIDER, 'batch.list', () => googleCall(() => pager.nextPage()));
+    }
   }
 
   async status(part: ProviderBatchPart): Promise<PartStatus> {
@@ -178,4 +207,10 @@ export class GoogleBatchJobs {
       },
     };
   }
+}
+
+/** A job without a readable createTime is not ruled out by it. */
+function createdBefore(job: BatchJob, epochMs: number): boolean {
+  const created = Date.parse(job.createTime ?? '');
+  return Number.isFinite(created) && created < epochMs;
 }

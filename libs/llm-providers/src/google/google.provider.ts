@@ -1,7 +1,12 @@
 import type { ComparisonRequest, ResolvedLlmConfig } from '#contracts';
 import type { GoogleGenAI } from '@google/genai';
 import type { ItemAnswer, PartItemResult, PartStatus } from '../core/batch-aggregation.js';
-import { BaseBatchProvider, type CreatedPart, type PartContext } from '../core/base-batch-provider.js';
+import {
+  BaseBatchProvider,
+  type CreatedPart,
+  type PartContext,
+  type PartLookup,
+} from '../core/base-batch-provider.js';
 import type { ProviderBatchPart } from '../core/llm-provider.js';
 import { buildComparisonPrompt } from '../core/prompt.js';
 import type { ProviderDeps } from '../core/provider-deps.js';
@@ -78,7 +83,7 @@ export class GoogleProvider extends BaseBatchProvider {
         wire: toGeminiWireRequest(prompt, context.config),
       };
     });
-    const displayName = `${context.batchKey}-part-${context.partIndex}`;
+    const displayName = partDisplayName(context.batchKey, context.partIndex);
     const created = await this.client.jobs.create(
       context.config.model,
       displayName,
@@ -86,6 +91,15 @@ export class GoogleProvider extends BaseBatchProvider {
       this.inlineMaxBytes,
     );
     return { provider_batch_id: created.name, state: { ...created.state } };
+  }
+
+  /** Jobs are created with displayName `<batch key>-part-<n>` (see createPart): the one found is adopted. */
+  protected override async findSubmittedPart(lookup: PartLookup): Promise<CreatedPart | null> {
+    const name = await this.client.jobs.findByDisplayName(
+      partDisplayName(lookup.batchKey, lookup.partIndex),
+      lookup.notBefore,
+    );
+    return name ? { provider_batch_id: name, state: { recovered: true } } : null;
   }
 
   protected fetchPartStatus(part: ProviderBatchPart): Promise<PartStatus> {
@@ -99,4 +113,9 @@ export class GoogleProvider extends BaseBatchProvider {
   protected cancelPart(part: ProviderBatchPart): Promise<void> {
     return this.client.jobs.cancel(part);
   }
+}
+
+/** The tag a part's job carries, and what crash recovery looks for. */
+function partDisplayName(batchKey: string, partIndex: number): string {
+  return `${batchKey}-part-${partIndex}`;
 }

@@ -1,7 +1,12 @@
 import type { ComparisonRequest, ResolvedLlmConfig } from '#contracts';
 import type OpenAI from 'openai';
 import { toFile } from 'openai';
-import { BaseBatchProvider, type CreatedPart, type PartContext } from '../core/base-batch-provider.js';
+import {
+  BaseBatchProvider,
+  type CreatedPart,
+  type PartContext,
+  type PartLookup,
+} from '../core/base-batch-provider.js';
 import type { ItemAnswer, PartItemResult, PartStatus } from '../core/batch-aggregation.js';
 import { CustomIdMap, toCustomId } from '../core/custom-id.js';
 import type { ProviderBatchPart } from '../core/llm-provider.js';
@@ -15,12 +20,17 @@ import {
 } from './openai.request-mapper.js';
 import {
   batchFailure,
+  isAdoptableBatchOf,
   parseBatchOutputLine,
   parseChatCompletion,
   parseJsonlLines,
   toNormalisedState,
   toStatusCounts,
 } from './openai.response-parser.js';
+
+/** Page size of the batch list (the API's maximum) and how many pages a crash recovery reads at most. */
+const LIST_PAGE_SIZE = 100;
+const LIST_MAX_PAGES = 5;
 
 /** OpenAI through the official SDK: Chat Completions for single calls, Files + Batch API for batches. */
 export class OpenAIProvider extends BaseBatchProvider {
@@ -79,6 +89,32 @@ export class OpenAIProvider extends BaseBatchProvider {
       }),
     );
     return { provider_batch_id: batch.id, state: { input_file_id: file.id } };
+  }
+
+  /**
+   * Lists batches newest first (the API's order) and adopts the one tagged with this part's metadata; stops at
+   * the first batch older than the submission, or after LIST_MAX_PAGES pages.
+   */
+  protected override async findSubmittedPart(lookup: PartLookup): Promise<CreatedPart | null> {
+    let after: string | undefined;
+    for (let page = 0; page < LIST_MAX_PAGES; page += 1) {
+      const cursor = after;
+      const listed = await this.call('batch.list', () =>
+        this.client.batches.list({ limit: LIST_PAGE_SIZE, ...(cursor ? { after: cursor } : {}) }),
+      );
+      for (const batch of listed.data) {
+        if (batch.created_at * 1000 < lookup.notBefore) return null;
+        if (isAdoptableBatchOf(batch, lookup.batchKey, lookup.partIndex)) {
+          return {
+            provider_batch_id: batch.id,
+            state: { input_file_id: batch.input_file_id, recovered: true },
+          };
+        }
+      }
+      after = listed.data.at(-1)?.id;
+      if (!listed.has_more || !after) return null;
+    }
+    return null;
   }
 
   protected async fetchPartStatus(part: ProviderBatchPart): Promise<PartStatus> {

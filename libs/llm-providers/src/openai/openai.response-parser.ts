@@ -106,6 +106,27 @@ export function isTerminal(status: Batch['status']): boolean {
   return status === 'completed' || status === 'expired' || status === 'cancelled' || status === 'failed';
 }
 
+/** Statuses of a batch that still delivers results: a failed, expired or cancelled copy is not adopted. */
+const ADOPTABLE_STATUSES: ReadonlySet<Batch['status']> = new Set([
+  'validating',
+  'in_progress',
+  'finalizing',
+  'completed',
+]);
+
+/** Whether a listed batch is the one createPart made for this part (its metadata tag) and can still be used. */
+export function isAdoptableBatchOf(
+  batch: Pick<Batch, 'metadata' | 'status'>,
+  batchKey: string,
+  partIndex: number,
+): boolean {
+  return (
+    batch.metadata?.batch_key === batchKey &&
+    batch.metadata?.part_index === String(partIndex) &&
+    ADOPTABLE_STATUSES.has(batch.status)
+  );
+}
+
 /**
  * OpenAI counts only total/completed/failed; the rest of a finished batch is expired or canceled depending on how
  * it ended, and still processing otherwise.
