@@ -1,11 +1,7 @@
 // The API's own cost: batch ingest rate for a 10,000-comparison body, and the individual path's added latency over
-// calling the Mock provider directly. The API and the worker run as the built apps (node dist/apps/<app>/main.js):
-// tsx cannot emit the decorator metadata Nest's DI needs, and separate processes are what production runs.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// calling the Mock provider directly. The API and the worker run as the built apps (bench/support/built-apps.ts).
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { ComparisonRequest } from '#contracts';
 import {
@@ -18,8 +14,8 @@ import {
   withHiddenQuality,
 } from '#llm-providers';
 import type { Benchmark, BenchRow } from './bench.types.js';
+import { compileApps, freePort, startApp, stopApp } from './support/built-apps.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const API_KEY = 'bench-key-0123456789abcdef';
 const N = 10_000;
@@ -36,33 +32,6 @@ const comparisons = (tag: string): ComparisonRequest[] =>
     essay_b: withHiddenQuality(ESSAY, ((i * 61 + 13) % 100) / 100),
     metadata: { assessment_id: 'bench', pair_index: i },
   }));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function startApp(app: 'api' | 'batch-worker', env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [`dist/apps/${app}/main.js`], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return child;
-}
-
-async function stopApp(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 async function waitHealthy(url: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -96,17 +65,7 @@ const benchmark: Benchmark = {
   name: 'api',
   needsServices: true,
   async run(): Promise<BenchRow[]> {
-    process.stderr.write('bench api: compiling the apps (tsc -p tsconfig.build.json)\n');
-    try {
-      execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
-    } catch {
-      // Type errors elsewhere in the tree still emit JavaScript; a missing entry point is caught below.
-    }
-    // The entry points scripts/build.mjs writes (tsc alone does not).
-    for (const app of ['api', 'batch-worker']) {
-      mkdirSync(`${ROOT}dist/apps/${app}`, { recursive: true });
-      writeFileSync(`${ROOT}dist/apps/${app}/main.js`, "import './src/main.js';\n");
-    }
+    compileApps('api', ['api', 'batch-worker']);
 
     const prefix = `bench-api-${randomUUID().slice(0, 8)}`;
     const [apiPort, workerPort] = [await freePort(), await freePort()];

@@ -2,11 +2,7 @@
 // event read back from Kafka, and provider HTTP calls per batch through the batch API vs per-request processing
 // (BATCH_PROCESSING_ENABLED=false, the rollback path). The worker runs as the built app in its own process (tsx
 // cannot emit the decorator metadata Nest's DI needs); batches are stored and enqueued as the API would.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
@@ -21,8 +17,8 @@ import {
 import { ensureTopics, parseBrokers } from '#infra';
 import { loadProvidersConfig, resolveLlmConfig, withHiddenQuality } from '#llm-providers';
 import type { Benchmark, BenchRow } from './bench.types.js';
+import { compileApps, freePort, startApp, stopApp } from './support/built-apps.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const N = 10_000;
@@ -39,17 +35,6 @@ const comparisons = (): ComparisonRequest[] =>
     essay_b: withHiddenQuality(ESSAY, ((i * 61 + 13) % 100) / 100),
     metadata: { assessment_id: 'bench', pair_index: i },
   }));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -107,24 +92,17 @@ async function runCase(batchApi: boolean): Promise<CaseResult> {
   const port = await freePort();
   const topic = `bench.pipeline.${randomUUID()}.v1`;
   await ensureTopics(parseBrokers(KAFKA_BROKERS), [topic]);
-  const worker: ChildProcess = spawn(process.execPath, ['dist/apps/batch-worker/main.js'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_OPTIONS: '',
-      LOG_LEVEL: 'warn',
-      REDIS_URL,
-      KAFKA_BROKERS,
-      REDIS_KEY_PREFIX: prefix,
-      WORKER_PORT: String(port),
-      LLM_DEFAULT_PROVIDER: 'mock',
-      MOCK_LATENCY_MS: String(MOCK_LATENCY_MS),
-      BATCH_PROCESSING_ENABLED: String(batchApi),
-      BATCH_POLL_INTERVAL_MS: String(POLL_MS),
-      BATCH_POLL_MAX_INTERVAL_MS: String(POLL_MS),
-      METRICS_SAMPLE_MS: '60000',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const worker = startApp('batch-worker', {
+    REDIS_URL,
+    KAFKA_BROKERS,
+    REDIS_KEY_PREFIX: prefix,
+    WORKER_PORT: String(port),
+    LLM_DEFAULT_PROVIDER: 'mock',
+    MOCK_LATENCY_MS: String(MOCK_LATENCY_MS),
+    BATCH_PROCESSING_ENABLED: String(batchApi),
+    BATCH_POLL_INTERVAL_MS: String(POLL_MS),
+    BATCH_POLL_MAX_INTERVAL_MS: String(POLL_MS),
+    METRICS_SAMPLE_MS: '60000',
   });
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const connection = bullConnectionOptions(REDIS_URL);
@@ -192,11 +170,7 @@ async function runCase(batchApi: boolean): Promise<CaseResult> {
     };
   } finally {
     await reader.stop();
-    if (worker.exitCode === null) {
-      const exited = new Promise((resolve) => worker.once('exit', resolve));
-      worker.kill('SIGTERM');
-      await exited;
-    }
+    await stopApp(worker);
     await Promise.allSettled(bull.map((q) => q.close()));
     const keys = await redis.keys(`${prefix}:*`);
     for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
@@ -208,14 +182,7 @@ const benchmark: Benchmark = {
   name: 'pipeline',
   needsServices: true,
   async run(): Promise<BenchRow[]> {
-    process.stderr.write('bench pipeline: compiling the apps (tsc -p tsconfig.build.json)\n');
-    try {
-      execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'ignore' });
-    } catch {
-      // Type errors elsewhere in the tree still emit JavaScript; a missing entry point fails the spawn.
-    }
-    mkdirSync(`${ROOT}dist/apps/batch-worker`, { recursive: true });
-    writeFileSync(`${ROOT}dist/apps/batch-worker/main.js`, "import './src/main.js';\n");
+    compileApps('pipeline', ['batch-worker']);
 
     const batch = await runCase(true);
     const individual = await runCase(false);

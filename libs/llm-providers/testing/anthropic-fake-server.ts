@@ -4,7 +4,6 @@ import {
   ItemBehaviours,
   approximateTokens,
   fakeId,
-  scrambled,
   type FakeItemBehaviour,
   type RecordedRequest,
 } from './fake-http-server.js';
@@ -45,8 +44,6 @@ export class AnthropicFakeServer extends FakeHttpServer {
   private readonly batches = new Map<string, FakeBatch>();
   private readonly cachedPrefixes = new Set<string>();
   private ids = 0;
-  private holding = false;
-  private resultOrder: 'scrambled' | 'reversed' = 'scrambled';
 
   constructor(options: AnthropicFakeOptions = {}) {
     super();
@@ -58,20 +55,6 @@ export class AnthropicFakeServer extends FakeHttpServer {
   /** `customIdOrMarker`: a batch custom_id, or any text inside the request (e.g. a marker in an essay). */
   setItemBehaviour(customIdOrMarker: string, behaviour: FakeItemBehaviour): void {
     this.behaviours.set(customIdOrMarker, behaviour);
-  }
-
-  /** New and running batches stay unfinished until releaseBatches(). */
-  holdBatches(): void {
-    this.holding = true;
-  }
-
-  releaseBatches(): void {
-    this.holding = false;
-  }
-
-  /** Results files list items in exactly reverse request order (default: a fixed scramble). */
-  reverseResults(): void {
-    this.resultOrder = 'reversed';
   }
 
   createdBatchCount(): number {
@@ -175,7 +158,7 @@ export class AnthropicFakeServer extends FakeHttpServer {
 
   private retrieveBatch(batch: FakeBatch, res: ServerResponse): void {
     batch.polls += 1;
-    const due = batch.cancelInitiatedAt || (!this.holding && batch.polls >= this.pollsUntilEnded);
+    const due = batch.cancelInitiatedAt || (!this.batchesHeld && batch.polls >= this.pollsUntilEnded);
     if (!batch.endedAt && due) this.finish(batch);
     this.replyJson(res, 200, this.batchObject(batch));
   }
@@ -295,7 +278,7 @@ export class AnthropicFakeServer extends FakeHttpServer {
   }
 
   private ordered<T>(lines: T[]): T[] {
-    return this.resultOrder === 'reversed' ? [...lines].reverse() : scrambled(lines);
+    return this.inResultOrder(lines);
   }
 
   private nextId(prefix: string): string {

@@ -22,14 +22,18 @@ interface InjectedFailure {
 }
 
 /**
- * Plumbing shared by the provider fakes: an ephemeral 127.0.0.1 server, a request log, and injected failures
- * (`failNext`) applied after authentication, the way a real gateway rate-limits only known callers.
+ * Plumbing shared by the provider fakes: an ephemeral 127.0.0.1 server, a request log, injected failures
+ * (`failNext`) applied after authentication, the way a real gateway rate-limits only known callers, and the batch
+ * controls every fake offers (hold/release, result order).
  */
 export abstract class FakeHttpServer {
   readonly requestLog: RecordedRequest[] = [];
   private server?: Server;
   private origin = '';
   private readonly failures: InjectedFailure[] = [];
+  /** While set, batches stay unfinished however often they are polled. */
+  protected batchesHeld = false;
+  private resultsReversed = false;
 
   /** Origin the fake listens on, e.g. `http://127.0.0.1:43817`. */
   get url(): string {
@@ -79,6 +83,25 @@ export abstract class FakeHttpServer {
   /** Requests whose `METHOD path` matches, e.g. `countRequests(/^POST \/v1\/messages$/)`. */
   countRequests(matcher: RegExp): number {
     return this.requestLog.filter((r) => matcher.test(`${r.method} ${r.path}`)).length;
+  }
+
+  /** New and running batches stay unfinished, however often they are polled, until releaseBatches(). */
+  holdBatches(): void {
+    this.batchesHeld = true;
+  }
+
+  releaseBatches(): void {
+    this.batchesHeld = false;
+  }
+
+  /** Results list items in exact reverse request order instead of the default scramble. */
+  reverseResults(): void {
+    this.resultsReversed = true;
+  }
+
+  /** Batch results in the order the fake returns them (never request order unless reversed is asked for). */
+  protected inResultOrder<T>(items: T[]): T[] {
+    return this.resultsReversed ? [...items].reverse() : scrambled(items);
   }
 
   protected abstract isAuthorised(req: RecordedRequest): boolean;
@@ -160,10 +183,10 @@ export function scrambled<T>(items: T[]): T[] {
 export type FakeItemBehaviour = 'ok' | 'error' | 'malformed' | 'expire' | 'refuse';
 
 /** Item behaviour registry shared by the fakes: exact custom id first, then the first marker found in the text. */
-export class ItemBehaviours {
-  private readonly rules = new Map<string, FakeItemBehaviour>();
+export class ItemBehaviours<B extends string = FakeItemBehaviour> {
+  private readonly rules = new Map<string, B>();
 
-  set(customIdOrMarker: string, behaviour: FakeItemBehaviour): void {
+  set(customIdOrMarker: string, behaviour: B): void {
     this.rules.set(customIdOrMarker, behaviour);
   }
 
@@ -171,7 +194,7 @@ export class ItemBehaviours {
     this.rules.clear();
   }
 
-  of(customId: string | undefined, text: string): FakeItemBehaviour {
+  of(customId: string | undefined, text: string): B | 'ok' {
     if (customId !== undefined && this.rules.has(customId)) return this.rules.get(customId)!;
     for (const [marker, behaviour] of this.rules) {
       if (text.includes(marker)) return behaviour;

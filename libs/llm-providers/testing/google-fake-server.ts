@@ -3,9 +3,9 @@ import { judgeComparisonText } from './fake-judge.js';
 import {
   approximateTokens,
   FakeHttpServer,
+  ItemBehaviours,
   fakeId,
   type RecordedRequest,
-  scrambled,
 } from './fake-http-server.js';
 
 /** How the fake answers one request: matched by batch key, or by a substring of the request's text. */
@@ -55,11 +55,9 @@ export class GoogleFakeServer extends FakeHttpServer {
   private readonly batches = new Map<string, FakeBatch>();
   private readonly files = new Map<string, { name: string; content: string; mimeType: string }>();
   private readonly uploads = new Map<string, { displayName: string; mimeType: string }>();
-  private readonly behaviours = new Map<string, GoogleItemBehaviour>();
+  private readonly behaviours = new ItemBehaviours<GoogleItemBehaviour>();
   private readonly seenPrefixes = new Set<string>();
   private counter = 0;
-  private reversed = false;
-  private held = false;
 
   constructor(readonly apiKey = 'test-gemini-key') {
     super();
@@ -71,20 +69,6 @@ export class GoogleFakeServer extends FakeHttpServer {
 
   createdBatchCount(): number {
     return this.batches.size;
-  }
-
-  /** Results in exact reverse request order instead of the default scramble. */
-  reverseResults(): void {
-    this.reversed = true;
-  }
-
-  /** Batches stay running, however often they are polled, until releaseBatches(). */
-  holdBatches(): void {
-    this.held = true;
-  }
-
-  releaseBatches(): void {
-    this.held = false;
   }
 
   uploadedFileCount(): number {
@@ -217,7 +201,7 @@ export class GoogleFakeServer extends FakeHttpServer {
     if (!batch) return this.replyError(res, 404, 'NOT_FOUND', `Batch batches/${id} not found.`);
     if (!batch.endTime) {
       batch.polls += 1;
-      if (batch.polls >= this.pollsUntilEnded && !this.held) this.finish(batch, batch.outcome);
+      if (batch.polls >= this.pollsUntilEnded && !this.batchesHeld) this.finish(batch, batch.outcome);
       else batch.state = 'BATCH_STATE_RUNNING';
     }
     this.replyJson(res, 200, this.operation(batch));
@@ -302,7 +286,7 @@ export class GoogleFakeServer extends FakeHttpServer {
     }
     batch.state = 'BATCH_STATE_SUCCEEDED';
     // Both the inline list and the file come back in a scrambled order: results must be matched by key.
-    const ordered = this.reversed ? [...batch.items].reverse() : scrambled(batch.items);
+    const ordered = this.inResultOrder(batch.items);
     const results = ordered.map((item) => this.batchResult(batch, item));
     const failed = results.filter((r) => 'error' in r).length;
     batch.stats = {
@@ -382,10 +366,7 @@ export class GoogleFakeServer extends FakeHttpServer {
   }
 
   private behaviourFor(key: string | undefined, request: Record<string, unknown>): GoogleItemBehaviour {
-    if (key !== undefined && this.behaviours.has(key)) return this.behaviours.get(key)!;
-    const text = requestText(request);
-    for (const [match, behaviour] of this.behaviours) if (text.includes(match)) return behaviour;
-    return 'ok';
+    return this.behaviours.of(key, requestText(request));
   }
 }
 

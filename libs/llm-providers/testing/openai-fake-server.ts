@@ -4,7 +4,6 @@ import {
   ItemBehaviours,
   approximateTokens,
   fakeId,
-  scrambled,
   type FakeItemBehaviour,
   type RecordedRequest,
 } from './fake-http-server.js';
@@ -49,8 +48,6 @@ export class OpenAIFakeServer extends FakeHttpServer {
   private readonly cachedPrefixes = new Set<string>();
   private rejectNext?: ValidationProblem;
   private ids = 0;
-  private holding = false;
-  private resultOrder: 'scrambled' | 'reversed' = 'scrambled';
 
   constructor(options: OpenAIFakeOptions = {}) {
     super();
@@ -67,20 +64,6 @@ export class OpenAIFakeServer extends FakeHttpServer {
   /** The next created batch fails validation with this problem (`errors.data[0]`). */
   failNextBatchValidation(message = 'Model mismatch across requests', code = 'invalid_request'): void {
     this.rejectNext = { code, message, param: 'body.model', line: 1 };
-  }
-
-  /** New and running batches stay unfinished until releaseBatches(). */
-  holdBatches(): void {
-    this.holding = true;
-  }
-
-  releaseBatches(): void {
-    this.holding = false;
-  }
-
-  /** Results files list items in exactly reverse request order (default: a fixed scramble). */
-  reverseResults(): void {
-    this.resultOrder = 'reversed';
   }
 
   createdBatchCount(): number {
@@ -234,7 +217,7 @@ export class OpenAIFakeServer extends FakeHttpServer {
     if (batch.status === 'cancelling') {
       batch.status = 'cancelled';
       batch.timestamps.cancelled_at = this.now();
-    } else if (batch.status === 'in_progress' && !this.holding && batch.polls >= this.pollsUntilEnded) {
+    } else if (batch.status === 'in_progress' && !this.batchesHeld && batch.polls >= this.pollsUntilEnded) {
       this.finish(batch);
     }
     this.replyJson(res, 200, batchObject(batch));
@@ -335,7 +318,7 @@ export class OpenAIFakeServer extends FakeHttpServer {
   }
 
   private ordered<T>(lines: T[]): T[] {
-    return this.resultOrder === 'reversed' ? [...lines].reverse() : scrambled(lines);
+    return this.inResultOrder(lines);
   }
 
   private nextId(prefix: string): string {

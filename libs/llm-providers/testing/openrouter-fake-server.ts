@@ -3,9 +3,9 @@ import { judgeComparisonText } from './fake-judge.js';
 import {
   approximateTokens,
   FakeHttpServer,
+  ItemBehaviours,
   fakeId,
   type RecordedRequest,
-  scrambled,
 } from './fake-http-server.js';
 
 export type OpenRouterItemBehaviour = 'ok' | 'error' | 'malformed';
@@ -49,14 +49,12 @@ export class OpenRouterFakeServer extends FakeHttpServer {
   /** Answer 200 with a body that is not JSON for the next n chat completions. */
   garbledResponses = 0;
   private readonly unsupportedModels = new Set<string>();
-  private readonly behaviours = new Map<string, OpenRouterItemBehaviour>();
+  private readonly behaviours = new ItemBehaviours<OpenRouterItemBehaviour>();
   private readonly batches = new Map<string, FakeBatch>();
   private readonly seenPrefixes = new Set<string>();
   private inFlight = 0;
   private peakInFlight = 0;
   private counter = 0;
-  private reversed = false;
-  private held = false;
 
   constructor(readonly apiKey = 'test-openrouter-key') {
     super();
@@ -74,20 +72,6 @@ export class OpenRouterFakeServer extends FakeHttpServer {
 
   createdBatchCount(): number {
     return this.batches.size;
-  }
-
-  /** Results in exact reverse request order instead of the default scramble. */
-  reverseResults(): void {
-    this.reversed = true;
-  }
-
-  /** Batches stay running, however often they are polled, until releaseBatches(). */
-  holdBatches(): void {
-    this.held = true;
-  }
-
-  releaseBatches(): void {
-    this.held = false;
   }
 
   /** Highest number of chat completions that were in flight at the same moment. */
@@ -195,7 +179,7 @@ export class OpenRouterFakeServer extends FakeHttpServer {
     if (!batch) return this.replyError(res, 404, '404', `Batch ${id} not found`);
     if (batch.finalized_at === null) {
       batch.polls += 1;
-      if (batch.polls >= this.pollsUntilEnded && !this.held) this.finish(batch);
+      if (batch.polls >= this.pollsUntilEnded && !this.batchesHeld) this.finish(batch);
       else batch.status = 'in_progress';
     }
     this.replyJson(res, 200, this.batchObject(batch));
@@ -224,9 +208,7 @@ export class OpenRouterFakeServer extends FakeHttpServer {
         ? batch.requests.slice(0, Math.floor(batch.requests.length / 2))
         : batch.requests;
     batch.status = batch.outcome;
-    batch.results = (this.reversed ? [...finished].reverse() : scrambled(finished)).map((request) =>
-      this.batchResult(batch, request),
-    );
+    batch.results = this.inResultOrder(finished).map((request) => this.batchResult(batch, request));
     batch.failed = batch.results.filter((r) => (r as { error: unknown }).error !== null).length;
     batch.completed = batch.results.length - batch.failed;
   }
@@ -311,10 +293,8 @@ export class OpenRouterFakeServer extends FakeHttpServer {
   }
 
   private behaviourFor(customId: string | undefined, body: ChatBody): OpenRouterItemBehaviour {
-    if (customId !== undefined && this.behaviours.has(customId)) return this.behaviours.get(customId)!;
     const text = (body.messages ?? []).flatMap((m) => textsOf(m.content)).join('\n');
-    for (const [match, behaviour] of this.behaviours) if (text.includes(match)) return behaviour;
-    return 'ok';
+    return this.behaviours.of(customId, text);
   }
 }
 

@@ -33,85 +33,72 @@ const BATCH_SECONDS_BUCKETS = [1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600, 
 export class AppMetrics {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests handled, by method, route template and status code',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
+  readonly httpRequests = this.counter(
+    'http_requests_total',
+    'HTTP requests handled, by method, route template and status code',
+    ['method', 'route', 'status'],
+  );
 
-  readonly httpRequestDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request handling time, by method and route template',
-    labelNames: ['method', 'route'] as const,
-    buckets: SECONDS_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly httpRequestDuration = this.histogram(
+    'http_request_duration_seconds',
+    'HTTP request handling time, by method and route template',
+    ['method', 'route'],
+    SECONDS_BUCKETS,
+  );
 
-  readonly comparisons = new Counter({
-    name: 'llm_comparisons_total',
-    help: 'Comparisons finished, by provider, mode (batch or individual) and outcome',
-    labelNames: ['provider', 'mode', 'outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly comparisons = this.counter(
+    'llm_comparisons_total',
+    'Comparisons finished, by provider, mode (batch or individual) and outcome',
+    ['provider', 'mode', 'outcome'],
+  );
 
-  readonly providerCalls = new Counter({
-    name: 'llm_provider_http_calls_total',
-    help: 'HTTP calls made to LLM providers (each retry attempt counts), by provider, operation and outcome',
-    labelNames: ['provider', 'operation', 'outcome', 'error_code'] as const,
-    registers: [this.registry],
-  });
+  readonly providerCalls = this.counter(
+    'llm_provider_http_calls_total',
+    'HTTP calls made to LLM providers (each retry attempt counts), by provider, operation and outcome',
+    ['provider', 'operation', 'outcome', 'error_code'],
+  );
 
-  readonly providerCallDuration = new Histogram({
-    name: 'llm_provider_http_call_duration_seconds',
-    help: 'Duration of one HTTP call to an LLM provider',
-    labelNames: ['provider', 'operation'] as const,
-    buckets: SECONDS_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly providerCallDuration = this.histogram(
+    'llm_provider_http_call_duration_seconds',
+    'Duration of one HTTP call to an LLM provider',
+    ['provider', 'operation'],
+    SECONDS_BUCKETS,
+  );
 
-  readonly batchDuration = new Histogram({
-    name: 'llm_batch_duration_seconds',
-    help: 'Time from batch acceptance to its terminal state, by provider, mode and final status',
-    labelNames: ['provider', 'mode', 'status'] as const,
-    buckets: BATCH_SECONDS_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly batchDuration = this.histogram(
+    'llm_batch_duration_seconds',
+    'Time from batch acceptance to its terminal state, by provider, mode and final status',
+    ['provider', 'mode', 'status'],
+    BATCH_SECONDS_BUCKETS,
+  );
 
-  readonly queueDepth = new Gauge({
-    name: 'llm_queue_depth',
-    help: 'Jobs in a BullMQ queue, by queue and job state',
-    labelNames: ['queue', 'state'] as const,
-    registers: [this.registry],
-  });
+  readonly queueDepth = this.gauge('llm_queue_depth', 'Jobs in a BullMQ queue, by queue and job state', [
+    'queue',
+    'state',
+  ]);
 
-  readonly circuitState = new Gauge({
-    name: 'llm_provider_circuit_state',
-    help: 'Circuit breaker state per provider: 0 closed, 1 half open, 2 open',
-    labelNames: ['provider'] as const,
-    registers: [this.registry],
-  });
+  readonly circuitState = this.gauge(
+    'llm_provider_circuit_state',
+    'Circuit breaker state per provider: 0 closed, 1 half open, 2 open',
+    ['provider'],
+  );
 
-  readonly tokens = new Counter({
-    name: 'llm_tokens_total',
-    help: 'Tokens used, by provider, model and kind (prompt, completion, cache_read, cache_write)',
-    labelNames: ['provider', 'model', 'kind'] as const,
-    registers: [this.registry],
-  });
+  readonly tokens = this.counter(
+    'llm_tokens_total',
+    'Tokens used, by provider, model and kind (prompt, completion, cache_read, cache_write)',
+    ['provider', 'model', 'kind'],
+  );
 
-  readonly costUsd = new Counter({
-    name: 'llm_cost_usd_total',
-    help: 'Estimated spend in USD, by provider and model',
-    labelNames: ['provider', 'model'] as const,
-    registers: [this.registry],
-  });
+  readonly costUsd = this.counter('llm_cost_usd_total', 'Estimated spend in USD, by provider and model', [
+    'provider',
+    'model',
+  ]);
 
-  readonly savingsUsd = new Counter({
-    name: 'llm_estimated_savings_usd_total',
-    help: 'Estimated USD saved by batch processing versus the same work as individual requests',
-    labelNames: ['provider', 'model'] as const,
-    registers: [this.registry],
-  });
+  readonly savingsUsd = this.counter(
+    'llm_estimated_savings_usd_total',
+    'Estimated USD saved by batch processing versus the same work as individual requests',
+    ['provider', 'model'],
+  );
 
   constructor(service: string, options: { defaultMetrics?: boolean } = {}) {
     this.registry.setDefaultLabels({ service });
@@ -167,5 +154,21 @@ export class AppMetrics {
   /** The exposition text and its content type, for the `/metrics` route. */
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+  private counter<const L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private gauge<const L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram<const L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets: number[],
+  ): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] });
   }
 }

@@ -1,50 +1,22 @@
 import type { ComparisonRequest } from '#contracts';
 import { AnthropicFakeServer } from '../../testing/anthropic-fake-server.js';
+import { runProviderContractSuite } from '../../testing/contract-suite.js';
 import {
-  runProviderContractSuite,
-  type ContractHarness,
-  type ContractHarnessOptions,
-} from '../../testing/contract-suite.js';
-import { createTestProviderDeps, type TestProviderDeps } from '../../testing/test-provider-deps.js';
+  ANTHROPIC_ON_FAKE,
+  makeFakeHarness,
+  setUpOnFake,
+  type FakeProviderOptions,
+  type FakeProviderSetup,
+} from '../../testing/fake-provider-harness.js';
 import type { ProviderBatchRef } from '../core/llm-provider.js';
 import type { ProviderError } from '../core/provider-error.js';
 import { AnthropicProvider } from './anthropic.provider.js';
 
-interface Setup {
-  provider: AnthropicProvider;
-  test: TestProviderDeps;
-}
+type Setup = FakeProviderSetup<AnthropicProvider>;
+const setUp = (fake: AnthropicFakeServer, options?: FakeProviderOptions): Setup =>
+  setUpOnFake(ANTHROPIC_ON_FAKE, fake, options);
 
-function setUp(fake: AnthropicFakeServer, options: ContractHarnessOptions & { apiKey?: string } = {}): Setup {
-  const configured = options.configured ?? true;
-  const test = createTestProviderDeps({
-    env: {
-      ANTHROPIC_API_KEY: configured ? (options.apiKey ?? fake.apiKey) : undefined,
-      ANTHROPIC_BASE_URL: fake.url,
-      // The default (claude-sonnet-4-5) makes SDK 1.x print a deprecation warning on every call.
-      ANTHROPIC_MODEL: 'claude-haiku-4-5',
-    },
-  });
-  const settings = test.config.providers.anthropic;
-  settings.limits = { ...settings.limits, ...options.limits };
-  return { provider: new AnthropicProvider(test.deps), test };
-}
-
-async function makeHarness(options: ContractHarnessOptions = {}): Promise<ContractHarness> {
-  const fake = new AnthropicFakeServer();
-  await fake.start();
-  const { provider, test } = setUp(fake, options);
-  return {
-    provider,
-    fake,
-    close: async () => {
-      test.close();
-      await fake.stop();
-    },
-  };
-}
-
-runProviderContractSuite('anthropic', makeHarness);
+runProviderContractSuite('anthropic', (options) => makeFakeHarness(ANTHROPIC_ON_FAKE, options));
 
 function comparison(id: string, qualityA: number, qualityB: number, marker = ''): ComparisonRequest {
   return {

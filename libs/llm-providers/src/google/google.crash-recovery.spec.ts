@@ -1,6 +1,7 @@
 import type { ComparisonRequest } from '#contracts';
 import { GoogleFakeServer } from '../../testing/google-fake-server.js';
-import { createTestProviderDeps, type TestProviderDeps } from '../../testing/test-provider-deps.js';
+import { GOOGLE_ON_FAKE, setUpOnFake } from '../../testing/fake-provider-harness.js';
+import type { TestProviderDeps } from '../../testing/test-provider-deps.js';
 import type { ProviderBatchRef } from '../core/llm-provider.js';
 import { GoogleProvider } from './google.provider.js';
 
@@ -27,9 +28,7 @@ describe('GoogleProvider crash recovery (a part created but never recorded)', ()
   beforeEach(async () => {
     fake = new GoogleFakeServer();
     await fake.start();
-    test = createTestProviderDeps({ env: { GEMINI_API_KEY: fake.apiKey, GOOGLE_GEMINI_BASE_URL: fake.url } });
-    test.config.providers.google.limits = { ...test.config.providers.google.limits, maxRequestsPerBatch: 2 };
-    provider = new GoogleProvider(test.deps);
+    ({ provider, test } = setUpOnFake(GOOGLE_ON_FAKE, fake, { limits: { maxRequestsPerBatch: 2 } }));
   });
 
   afterEach(async () => {

@@ -1,7 +1,7 @@
 import type { ComparisonRequest } from '#contracts';
-import { type ContractHarnessOptions, runProviderContractSuite } from '../../testing/contract-suite.js';
+import { runProviderContractSuite } from '../../testing/contract-suite.js';
+import { GOOGLE_ON_FAKE, makeFakeHarness } from '../../testing/fake-provider-harness.js';
 import { GoogleFakeServer } from '../../testing/google-fake-server.js';
-import { createTestProviderDeps } from '../../testing/test-provider-deps.js';
 import type { ProviderBatchRef } from '../core/llm-provider.js';
 import { loadProvidersConfig, type ProviderSettings, withProviderSettings } from '../core/provider-config.js';
 import type { ProviderDeps } from '../core/provider-deps.js';
@@ -53,28 +53,7 @@ function jsonBodies(fake: GoogleFakeServer, pattern: RegExp): Array<Record<strin
     .map((r) => JSON.parse(r.body.toString('utf8')) as Record<string, unknown>);
 }
 
-async function makeContractHarness(options: ContractHarnessOptions = {}) {
-  const fake = new GoogleFakeServer();
-  await fake.start();
-  const test = createTestProviderDeps({
-    env: {
-      GEMINI_API_KEY: options.configured === false ? undefined : fake.apiKey,
-      GOOGLE_GEMINI_BASE_URL: fake.url,
-    },
-  });
-  const settings = test.config.providers.google;
-  settings.limits = { ...settings.limits, ...options.limits };
-  return {
-    provider: new GoogleProvider(test.deps),
-    fake,
-    close: async () => {
-      test.close();
-      await fake.stop();
-    },
-  };
-}
-
-runProviderContractSuite('google', makeContractHarness);
+runProviderContractSuite('google', (options) => makeFakeHarness(GOOGLE_ON_FAKE, options));
 
 describe('GoogleProvider against the Gemini fake', () => {
   let fake: GoogleFakeServer;

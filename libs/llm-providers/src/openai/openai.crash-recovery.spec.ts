@@ -1,6 +1,7 @@
 import type { ComparisonRequest } from '#contracts';
 import { OpenAIFakeServer } from '../../testing/openai-fake-server.js';
-import { createTestProviderDeps, type TestProviderDeps } from '../../testing/test-provider-deps.js';
+import { OPENAI_ON_FAKE, setUpOnFake } from '../../testing/fake-provider-harness.js';
+import type { TestProviderDeps } from '../../testing/test-provider-deps.js';
 import type { ProviderBatchRef } from '../core/llm-provider.js';
 import { OpenAIProvider } from './openai.provider.js';
 
@@ -29,11 +30,7 @@ describe('OpenAIProvider crash recovery (a part created but never recorded)', ()
     fakeNow = Math.floor(Date.now() / 1000);
     fake = new OpenAIFakeServer({ now: () => fakeNow });
     await fake.start();
-    test = createTestProviderDeps({
-      env: { OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: `${fake.url}/v1` },
-    });
-    test.config.providers.openai.limits = { ...test.config.providers.openai.limits, maxRequestsPerBatch: 2 };
-    provider = new OpenAIProvider(test.deps);
+    ({ provider, test } = setUpOnFake(OPENAI_ON_FAKE, fake, { limits: { maxRequestsPerBatch: 2 } }));
   });
 
   afterEach(async () => {

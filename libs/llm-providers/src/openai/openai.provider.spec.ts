@@ -1,48 +1,22 @@
 import type { ComparisonRequest } from '#contracts';
+import { runProviderContractSuite } from '../../testing/contract-suite.js';
 import {
-  runProviderContractSuite,
-  type ContractHarness,
-  type ContractHarnessOptions,
-} from '../../testing/contract-suite.js';
+  OPENAI_ON_FAKE,
+  makeFakeHarness,
+  setUpOnFake,
+  type FakeProviderOptions,
+  type FakeProviderSetup,
+} from '../../testing/fake-provider-harness.js';
 import { OpenAIFakeServer } from '../../testing/openai-fake-server.js';
-import { createTestProviderDeps, type TestProviderDeps } from '../../testing/test-provider-deps.js';
 import type { ProviderBatchRef } from '../core/llm-provider.js';
 import type { ProviderError } from '../core/provider-error.js';
 import { OpenAIProvider } from './openai.provider.js';
 
-interface Setup {
-  provider: OpenAIProvider;
-  test: TestProviderDeps;
-}
+type Setup = FakeProviderSetup<OpenAIProvider>;
+const setUp = (fake: OpenAIFakeServer, options?: FakeProviderOptions): Setup =>
+  setUpOnFake(OPENAI_ON_FAKE, fake, options);
 
-function setUp(fake: OpenAIFakeServer, options: ContractHarnessOptions & { apiKey?: string } = {}): Setup {
-  const configured = options.configured ?? true;
-  const test = createTestProviderDeps({
-    env: {
-      OPENAI_API_KEY: configured ? (options.apiKey ?? fake.apiKey) : undefined,
-      OPENAI_BASE_URL: `${fake.url}/v1`,
-    },
-  });
-  const settings = test.config.providers.openai;
-  settings.limits = { ...settings.limits, ...options.limits };
-  return { provider: new OpenAIProvider(test.deps), test };
-}
-
-async function makeHarness(options: ContractHarnessOptions = {}): Promise<ContractHarness> {
-  const fake = new OpenAIFakeServer();
-  await fake.start();
-  const { provider, test } = setUp(fake, options);
-  return {
-    provider,
-    fake,
-    close: async () => {
-      test.close();
-      await fake.stop();
-    },
-  };
-}
-
-runProviderContractSuite('openai', makeHarness);
+runProviderContractSuite('openai', (options) => makeFakeHarness(OPENAI_ON_FAKE, options));
 
 function comparison(id: string, qualityA: number, qualityB: number, marker = ''): ComparisonRequest {
   return {

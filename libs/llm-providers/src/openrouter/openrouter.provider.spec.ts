@@ -1,7 +1,7 @@
 import type { ComparisonRequest } from '#contracts';
-import { type ContractHarnessOptions, runProviderContractSuite } from '../../testing/contract-suite.js';
+import { runProviderContractSuite } from '../../testing/contract-suite.js';
+import { OPENROUTER_ON_FAKE, makeFakeHarness } from '../../testing/fake-provider-harness.js';
 import { OpenRouterFakeServer } from '../../testing/openrouter-fake-server.js';
-import { createTestProviderDeps } from '../../testing/test-provider-deps.js';
 import type { ProviderBatchRef } from '../core/llm-provider.js';
 import { loadProvidersConfig, type ProviderSettings, withProviderSettings } from '../core/provider-config.js';
 import { CircuitBreakerRegistry } from '../core/resilience/circuit-breaker-registry.js';
@@ -52,28 +52,7 @@ const requests = [
   comparison('r-4', 6, 5),
 ];
 
-async function makeContractHarness(options: ContractHarnessOptions = {}) {
-  const fake = new OpenRouterFakeServer();
-  await fake.start();
-  const test = createTestProviderDeps({
-    env: {
-      OPENROUTER_API_KEY: options.configured === false ? undefined : fake.apiKey,
-      OPENROUTER_BASE_URL: `${fake.url}/api/v1`,
-    },
-  });
-  const settings = test.config.providers.openrouter;
-  settings.limits = { ...settings.limits, ...options.limits };
-  return {
-    provider: new OpenRouterProvider(test.deps),
-    fake,
-    close: async () => {
-      test.close();
-      await fake.stop();
-    },
-  };
-}
-
-runProviderContractSuite('openrouter', makeContractHarness);
+runProviderContractSuite('openrouter', (options) => makeFakeHarness(OPENROUTER_ON_FAKE, options));
 
 describe('OpenRouterProvider against the OpenRouter fake', () => {
   let fake: OpenRouterFakeServer;
