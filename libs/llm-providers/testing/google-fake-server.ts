@@ -52,6 +52,8 @@ export class GoogleFakeServer extends FakeHttpServer {
   batchOutcome: GoogleBatchOutcome = 'succeeded';
   /** Answer with HTTP 200 and a body that is not JSON (a broken proxy) for the next n generateContent calls. */
   garbledResponses = 0;
+  /** The next n batch creates succeed but answer HTTP 500 (the reply is lost after the job was created). */
+  lostCreateReplies = 0;
   private readonly batches = new Map<string, FakeBatch>();
   private readonly files = new Map<string, { name: string; content: string; mimeType: string }>();
   private readonly uploads = new Map<string, { displayName: string; mimeType: string }>();
@@ -174,6 +176,10 @@ export class GoogleFakeServer extends FakeHttpServer {
       state: 'BATCH_STATE_PENDING',
     };
     this.batches.set(id, fake);
+    if (this.lostCreateReplies > 0) {
+      this.lostCreateReplies -= 1;
+      return this.replyError(res, 500, this.errorTypeFor(500), 'Internal error (job created anyway).');
+    }
     this.replyJson(res, 200, this.operation(fake));
   }
 

@@ -47,6 +47,7 @@ export class OpenAIFakeServer extends FakeHttpServer {
   private readonly batches = new Map<string, FakeBatch>();
   private readonly cachedPrefixes = new Set<string>();
   private rejectNext?: ValidationProblem;
+  private lostCreateReplies = 0;
   private ids = 0;
 
   constructor(options: OpenAIFakeOptions = {}) {
@@ -64,6 +65,11 @@ export class OpenAIFakeServer extends FakeHttpServer {
   /** The next created batch fails validation with this problem (`errors.data[0]`). */
   failNextBatchValidation(message = 'Model mismatch across requests', code = 'invalid_request'): void {
     this.rejectNext = { code, message, param: 'body.model', line: 1 };
+  }
+
+  /** The next `count` batch creates succeed but answer `500` (the reply is lost after the batch was created). */
+  loseNextCreateReply(count = 1): void {
+    this.lostCreateReplies += count;
   }
 
   createdBatchCount(): number {
@@ -199,6 +205,10 @@ export class OpenAIFakeServer extends FakeHttpServer {
       counts: { total: 0, completed: 0, failed: 0 },
     };
     this.batches.set(batch.id, batch);
+    if (this.lostCreateReplies > 0) {
+      this.lostCreateReplies -= 1;
+      return this.replyError(res, 500, 'server_error', 'The server had an error (batch created anyway)');
+    }
     this.replyJson(res, 200, batchObject(batch));
   }
 

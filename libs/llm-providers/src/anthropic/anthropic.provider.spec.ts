@@ -205,6 +205,22 @@ describe('AnthropicProvider against the Anthropic fake', () => {
     expect(fake.createdBatchCount()).toBe(1);
   });
 
+  it('without a part lookup, creates again after a 5xx on batch creation, within the configured attempts', async () => {
+    const { provider, test } = open();
+    fake.failNext(500, 1, {}, /^POST \/v1\/messages\/batches$/);
+    const ref = await provider.submitBatch([comparison('c-1', 1, 2)], {}, { batchKey: 'b-500' });
+    expect(ref.parts).toHaveLength(1);
+    expect(fake.createdBatchCount()).toBe(1);
+    expect(test.counter.count('anthropic', 'batch.create')).toBe(2);
+
+    fake.failNext(500, 10, {}, /^POST \/v1\/messages\/batches$/);
+    const error = await rejection(
+      provider.submitBatch([comparison('c-2', 1, 2)], {}, { batchKey: 'b-500s' }),
+    );
+    expect(error.code).toBe('EXTERNAL_SERVICE_ERROR');
+    expect(test.counter.count('anthropic', 'batch.create')).toBe(2 + test.config.retry.attempts);
+  });
+
   it('keeps polling while in progress and reports partial counts', async () => {
     const { provider } = open();
     fake.pollsUntilEnded = 3;

@@ -53,8 +53,10 @@ export class AnthropicProvider extends BaseBatchProvider {
         context.config,
       ),
     );
-    const batch = await this.call('batch.create', () =>
-      this.client.messages.batches.create({ requests: lines }),
+    const batch = await this.call(
+      'batch.create',
+      () => this.client.messages.batches.create({ requests: lines }),
+      { idempotent: false },
     );
     return { provider_batch_id: batch.id, state: { expires_at: batch.expires_at } };
   }

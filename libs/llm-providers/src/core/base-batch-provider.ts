@@ -27,7 +27,7 @@ import { costOf } from './pricing.js';
 import type { ProviderSettings } from './provider-config.js';
 import type { ProviderDeps } from './provider-deps.js';
 import { ProviderError } from './provider-error.js';
-import { realSleep, type Sleep } from './resilience/retry-policy.js';
+import { provesNotProcessed, realSleep, type CallOptions, type Sleep } from './resilience/retry-policy.js';
 import { assertValidRequests, assertValidRef, assertResumable } from './request-validation.js';
 
 export type { CreatedPart, PartContext, PartLookup } from './batch-part.js';
@@ -97,9 +97,9 @@ export abstract class BaseBatchProvider implements LlmProvider {
     return this.deps.config.batchProcessingEnabled && this.settings.batchEnabled;
   }
 
-  /** Runs one HTTP request through retry, breaker and call counting. */
-  protected call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
-    return this.deps.caller.call(this.name, operation, fn);
+  /** Runs one HTTP request through retry, breaker and call counting; batch creation passes `idempotent: false`. */
+  protected call<T>(operation: string, fn: () => Promise<T>, options?: CallOptions): Promise<T> {
+    return this.deps.caller.call(this.name, operation, fn, options);
   }
 
   /** For per-item parsing inside results: a parse failure becomes that item's error, not the whole batch's. */
@@ -184,7 +184,7 @@ export abstract class BaseBatchProvider implements LlmProvider {
       recovering = false;
       const created =
         found ??
-        (await this.createPart(part.requests, {
+        (await this.createPartOnce(part.requests, lookup, {
           batchKey: options.batchKey,
           partIndex,
           partCount: planned.length,
@@ -233,6 +233,29 @@ export abstract class BaseBatchProvider implements LlmProvider {
     for (const [i, part] of ref.parts.entries()) {
       if (!isFinished(statuses[i].state) && statuses[i].state !== 'canceling')
         await this.cancelPart(part, ref);
+    }
+  }
+
+  /**
+   * createPart with retries that cannot duplicate the batch. Its create request is not retried in place, so an
+   * ambiguous failure (timeout, 5xx, reset: the batch may exist) lands here; after the retry policy's backoff the
+   * part is looked up by its tag and adopted if it was created, and only otherwise created again. Providers
+   * without a lookup (findSubmittedPart returns null: Anthropic, OpenRouter) simply create again, as before.
+   */
+  private async createPartOnce(
+    requests: ComparisonRequest[],
+    lookup: PartLookup,
+    context: PartContext,
+  ): Promise<CreatedPart> {
+    for (let retry = 1; ; retry += 1) {
+      try {
+        return await this.createPart(requests, context);
+      } catch (err) {
+        const error = normalizeProviderError(err, this.name);
+        if (provesNotProcessed(error) || !(await this.deps.caller.backoff(retry, error))) throw error;
+        const found = await this.findSubmittedPart(lookup);
+        if (found) return found;
+      }
     }
   }
 

@@ -85,8 +85,11 @@ export class GoogleBatchJobs {
       src = file.name;
       state = { source: 'file', input_file: file.name };
     }
-    const job = await this.caller.call(PROVIDER, 'batch.create', () =>
-      googleCall(() => this.ai.batches.create({ model, src, config: { displayName } })),
+    const job = await this.caller.call(
+      PROVIDER,
+      'batch.create',
+      () => googleCall(() => this.ai.batches.create({ model, src, config: { displayName } })),
+      { idempotent: false },
     );
     if (!job.name)
       throw new ProviderError('INVALID_RESPONSE', 'Gemini batch create returned no name', {

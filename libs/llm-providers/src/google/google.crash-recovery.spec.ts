@@ -138,4 +138,15 @@ describe('GoogleProvider crash recovery (a part created but never recorded)', ()
     );
     expect(retried.parts[0].provider_batch_id).not.toBe(failed);
   });
+
+  it('adopts a job whose create reply was lost instead of creating it again', async () => {
+    fake.lostCreateReplies = 1;
+
+    const ref = await provider.submitBatch(requests.slice(0, 1), {}, { batchKey: 'lost' });
+
+    expect(fake.createdBatchCount()).toBe(1);
+    expect(ref.parts[0].provider_batch_id).toBe((await jobNames())[0]);
+    expect(test.counter.count('google', 'batch.create')).toBe(1);
+    expect(fake.countRequests(LIST)).toBeGreaterThanOrEqual(1);
+  });
 });

@@ -61,16 +61,20 @@ export class MockProvider extends BaseBatchProvider {
   }
 
   protected async createPart(requests: ComparisonRequest[], context: PartContext): Promise<CreatedPart> {
-    return this.call('batch.create', async () => {
-      const state: MockPartState = {
-        submitted_at_ms: this.clock(),
-        judgements: requests.map((request) => packJudgement(this.judge(request, context.config))),
-      };
-      this.sequence += 1;
-      const key = context.batchKey.replace(/[^a-zA-Z0-9_-]/g, '-').slice(0, 40);
-      const id = `mockbatch_${key}_${context.partIndex}_${this.clock().toString(36)}${this.sequence}`;
-      return { provider_batch_id: id, state: state as unknown as Record<string, unknown> };
-    });
+    return this.call(
+      'batch.create',
+      async () => {
+        const state: MockPartState = {
+          submitted_at_ms: this.clock(),
+          judgements: requests.map((request) => packJudgement(this.judge(request, context.config))),
+        };
+        this.sequence += 1;
+        const key = context.batchKey.replace(/[^a-zA-Z0-9_-]/g, '-').slice(0, 40);
+        const id = `mockbatch_${key}_${context.partIndex}_${this.clock().toString(36)}${this.sequence}`;
+        return { provider_batch_id: id, state: state as unknown as Record<string, unknown> };
+      },
+      { idempotent: false },
+    );
   }
 
   protected async fetchPartStatus(part: ProviderBatchPart): Promise<PartStatus> {

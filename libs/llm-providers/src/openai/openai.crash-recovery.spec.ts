@@ -163,4 +163,43 @@ describe('OpenAIProvider crash recovery (a part created but never recorded)', ()
     expect(fake.createdBatchCount()).toBe(2);
     expect(test.counter.count('openai', 'batch.list')).toBe(0);
   });
+
+  it('adopts a batch whose create reply was lost instead of creating it again', async () => {
+    fake.loseNextCreateReply();
+
+    const ref = await provider.submitBatch(requests.slice(0, 1), {}, { batchKey: 'b-lost' });
+
+    expect(fake.createdBatchCount()).toBe(1);
+    expect(ref.parts[0]).toMatchObject({
+      provider_batch_id: fake.submittedBatches()[0].id,
+      state: { recovered: true },
+    });
+    expect(test.counter.count('openai', 'batch.create')).toBe(1);
+    expect(test.counter.count('openai', 'batch.list')).toBe(1);
+    expect((await provider.getBatchStatus(ref)).results_ready).toBe(true);
+    const outcome = await provider.collectBatchResults(ref);
+    expect(outcome.responses.map((r) => r.comparison_id)).toEqual(['r-0']);
+  });
+
+  it('creates again after an ambiguous failure when the lookup finds nothing', async () => {
+    fake.failNext(500, 1, {}, /^POST \/v1\/batches$/);
+
+    const ref = await provider.submitBatch(requests.slice(0, 1), {}, { batchKey: 'b-not-created' });
+
+    expect(fake.createdBatchCount()).toBe(1);
+    expect(ref.parts[0].provider_batch_id).toBe(fake.submittedBatches()[0].id);
+    expect(test.counter.count('openai', 'batch.create')).toBe(2);
+    expect(test.counter.count('openai', 'batch.list')).toBe(1);
+  });
+
+  it('still retries a rate-limited create in place, without a lookup', async () => {
+    fake.failNext(429, 1, { 'retry-after-ms': '0' }, /^POST \/v1\/batches$/);
+
+    const ref = await provider.submitBatch(requests.slice(0, 1), {}, { batchKey: 'b-429' });
+
+    expect(fake.createdBatchCount()).toBe(1);
+    expect(ref.parts[0].provider_batch_id).toBe(fake.submittedBatches()[0].id);
+    expect(test.counter.count('openai', 'batch.create')).toBe(2);
+    expect(test.counter.count('openai', 'batch.list')).toBe(0);
+  });
 });

@@ -80,13 +80,16 @@ export class OpenAIProvider extends BaseBatchProvider {
         purpose: 'batch',
       }),
     );
-    const batch = await this.call('batch.create', () =>
-      this.client.batches.create({
-        input_file_id: file.id,
-        endpoint: CHAT_COMPLETIONS_URL,
-        completion_window: '24h',
-        metadata: { batch_key: context.batchKey, part_index: String(context.partIndex) },
-      }),
+    const batch = await this.call(
+      'batch.create',
+      () =>
+        this.client.batches.create({
+          input_file_id: file.id,
+          endpoint: CHAT_COMPLETIONS_URL,
+          completion_window: '24h',
+          metadata: { batch_key: context.batchKey, part_index: String(context.partIndex) },
+        }),
+      { idempotent: false },
     );
     return { provider_batch_id: batch.id, state: { input_file_id: file.id } };
   }

@@ -106,7 +106,9 @@ export class OpenRouterProvider extends BaseBatchProvider {
         })),
       );
       try {
-        const created = (await this.call('batch.create', () => this.http.post('/batches', body))) as {
+        const created = (await this.call('batch.create', () => this.http.post('/batches', body), {
+          idempotent: false,
+        })) as {
           id?: string;
         };
         if (!created.id)

@@ -72,4 +72,28 @@ describe('ResilientCaller', () => {
     });
     await expect(caller.call('mock', 'comparison', async () => 1)).resolves.toBe(1);
   });
+
+  it('does not repeat a non-idempotent call after an ambiguous failure, but does after a 429', async () => {
+    const { caller, counter, sleeps } = make();
+    const error = await caller
+      .call('openai', 'batch.create', () => Promise.reject(status(502)), { idempotent: false })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'EXTERNAL_SERVICE_ERROR', status: 502 });
+    expect(counter.count('openai', 'batch.create')).toBe(1);
+    expect(sleeps).toEqual([]);
+
+    let calls = 0;
+    const created = await caller.call(
+      'openai',
+      'batch.create',
+      async () => {
+        calls += 1;
+        if (calls === 1) throw status(429);
+        return 'created';
+      },
+      { idempotent: false },
+    );
+    expect(created).toBe('created');
+    expect(counter.count('openai', 'batch.create')).toBe(3);
+  });
 });

@@ -3,7 +3,7 @@ import { normalizeProviderError } from '../error-normalizer.js';
 import type { ProviderError } from '../provider-error.js';
 import type { CircuitBreakerRegistry } from './circuit-breaker-registry.js';
 import type { ProviderCallCounter } from './provider-call-counter.js';
-import type { RetryPolicy } from './retry-policy.js';
+import type { CallOptions, RetryPolicy } from './retry-policy.js';
 
 /**
  * The road every provider HTTP call takes: retry ( breaker ( count ( call ) ) ).
@@ -14,6 +14,7 @@ import type { RetryPolicy } from './retry-policy.js';
  * breaker would count a whole retried sequence as one failure and keep retrying while the circuit is open.
  *
  * Wrap each HTTP request in its own `call` (one call = one counted request); errors come out normalised.
+ * Pass `{ idempotent: false }` for a request that must not run twice (see CallOptions).
  */
 export class ResilientCaller {
   constructor(
@@ -23,7 +24,12 @@ export class ResilientCaller {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  call<T>(provider: ProviderName, operation: string, fn: () => Promise<T>): Promise<T> {
+  call<T>(
+    provider: ProviderName,
+    operation: string,
+    fn: () => Promise<T>,
+    options: CallOptions = {},
+  ): Promise<T> {
     const normalize = (err: unknown): ProviderError => normalizeProviderError(err, provider);
     return this.retry.execute(
       () =>
@@ -51,6 +57,12 @@ export class ResilientCaller {
           }
         }),
       normalize,
+      options,
     );
+  }
+
+  /** The retry policy's wait before retry number `retry`; false when `error` should not be retried again. */
+  backoff(retry: number, error: ProviderError): Promise<boolean> {
+    return this.retry.backoff(retry, error);
   }
 }

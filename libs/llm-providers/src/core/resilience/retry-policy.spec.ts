@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ProviderError } from '../provider-error.js';
-import { RetryPolicy } from './retry-policy.js';
+import { RetryPolicy, provesNotProcessed } from './retry-policy.js';
 
 const settings = { attempts: 3, baseDelayMs: 1_000, maxDelayMs: 10_000 };
 const identity = (err: unknown) => err as ProviderError;
@@ -86,5 +86,58 @@ describe('RetryPolicy', () => {
       code: 'AUTHENTICATION_ERROR',
     });
     expect(calls).toBe(1);
+  });
+
+  describe('for a non-idempotent call', () => {
+    const refused = new ProviderError('CONNECTION_ERROR', 'refused', {
+      cause: Object.assign(new Error('fetch failed'), {
+        cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      }),
+    });
+    const reset = new ProviderError('CONNECTION_ERROR', 'reset', {
+      cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+    });
+
+    it.each([
+      ['a rate limit', new ProviderError('RATE_LIMIT', 'r', { status: 429 })],
+      ['a refused connection', refused],
+    ])('retries %s, which proves the request was not processed', async (_case, error) => {
+      const policy = new RetryPolicy(settings, { sleep: async () => undefined });
+      const { fn, calls } = failingTimes([error], 'created');
+      await expect(policy.execute(fn, identity, { idempotent: false })).resolves.toBe('created');
+      expect(calls()).toBe(2);
+      expect(provesNotProcessed(error)).toBe(true);
+    });
+
+    it.each([
+      ['a timeout', new ProviderError('TIMEOUT', 't')],
+      ['a 5xx', new ProviderError('EXTERNAL_SERVICE_ERROR', 'x', { status: 500 })],
+      ['a reset connection', reset],
+    ])('throws %s at once: the provider may have acted on it', async (_case, error) => {
+      const sleeps: number[] = [];
+      const policy = new RetryPolicy(settings, { sleep: async (ms) => void sleeps.push(ms) });
+      const { fn, calls } = failingTimes([error], 'created');
+      await expect(policy.execute(fn, identity, { idempotent: false })).rejects.toBe(error);
+      expect(calls()).toBe(1);
+      expect(sleeps).toEqual([]);
+      expect(provesNotProcessed(error)).toBe(false);
+      // The same error is retried in place for an idempotent call.
+      const again = failingTimes([error], 'ok');
+      await expect(policy.execute(again.fn, identity)).resolves.toBe('ok');
+    });
+  });
+
+  it('backoff sleeps the policy delay and refuses once attempts are used up', async () => {
+    const sleeps: number[] = [];
+    const policy = new RetryPolicy(settings, {
+      sleep: async (ms) => void sleeps.push(ms),
+      random: () => 0.5,
+    });
+    const error = new ProviderError('TIMEOUT', 't');
+    expect(await policy.backoff(1, error)).toBe(true);
+    expect(await policy.backoff(2, error)).toBe(true);
+    expect(await policy.backoff(3, error)).toBe(false);
+    expect(await policy.backoff(1, new ProviderError('INVALID_REQUEST', 'bad'))).toBe(false);
+    expect(sleeps).toEqual([500, 1_000]);
   });
 });
