@@ -91,7 +91,7 @@ export class InMemoryAssessmentRepository implements RepositoryApi {
     return new Map(indexes.flatMap((i) => (map.has(i) ? [[i, { ...map.get(i)! }] as const] : [])));
   }
 
-  async requestCancel(id: string, now: Date) {
+  async requestCancel(id: string, now: Date, _ttlSeconds?: number) {
     if (!this.cancels.has(id)) this.cancels.set(id, now.toISOString());
     if (!this.pendingCancelIds.has(id)) this.pendingCancelIds.set(id, now.getTime());
   }
