@@ -1,10 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { KafkaEventPublisher, parseBrokers, PlatformModule } from '#infra';
+import { KafkaEventPublisher, MetricsModule, parseBrokers, PlatformModule } from '#infra';
 import { AssessmentFinalizer } from './assessment/assessment-finalizer.service.js';
 import { AssessmentIntake } from './assessment/assessment-intake.service.js';
 import { AssessmentRepository } from '#assessment-store';
 import { BatchStepRunner } from './assessment/batch-step-runner.service.js';
 import { BatchSubmitter } from './assessment/batch-submitter.service.js';
+import { CjMetrics } from './assessment/cj-metrics.js';
 import { ResultCollector } from './assessment/result-collector.service.js';
 import { CJ_SETTINGS, CJ_TOPICS } from './cj.tokens.js';
 import { ComparisonApiClient } from './comparison-api/comparison-api.client.js';
@@ -21,7 +22,7 @@ export class CjModule {
     const topics = cjTopics(env);
     return {
       module: CjModule,
-      imports: [PlatformModule.forRoot(env)],
+      imports: [PlatformModule.forRoot(env), MetricsModule.forRoot({ service: 'cj-integration' })],
       controllers: [AssessmentEventsController],
       providers: [
         { provide: CJ_TOPICS, useValue: topics },
@@ -50,6 +51,7 @@ export class CjModule {
         BatchSubmitter,
         BatchStepRunner,
         ResultCollector,
+        CjMetrics,
         AssessmentIntake,
         DeadlineWatcher,
       ],
