@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { KafkaEventPublisher, parseBrokers, PlatformModule } from '#infra';
 import { AssessmentFinalizer } from './assessment/assessment-finalizer.service.js';
 import { AssessmentIntake } from './assessment/assessment-intake.service.js';
-import { AssessmentRepository } from './assessment/assessment.repository.js';
+import { AssessmentRepository } from '#assessment-store';
 import { BatchStepRunner } from './assessment/batch-step-runner.service.js';
 import { BatchSubmitter } from './assessment/batch-submitter.service.js';
 import { ResultCollector } from './assessment/result-collector.service.js';

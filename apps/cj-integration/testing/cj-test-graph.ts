@@ -11,7 +11,7 @@ import {
 import type { KafkaEventPublisher } from '#infra';
 import { AssessmentFinalizer } from '../src/assessment/assessment-finalizer.service.js';
 import { AssessmentIntake } from '../src/assessment/assessment-intake.service.js';
-import type { AssessmentRepository } from '../src/assessment/assessment.repository.js';
+import type { AssessmentRepository } from '#assessment-store';
 import { BatchStepRunner } from '../src/assessment/batch-step-runner.service.js';
 import { BatchSubmitter } from '../src/assessment/batch-submitter.service.js';
 import { ResultCollector } from '../src/assessment/result-collector.service.js';

@@ -1,6 +1,10 @@
 import type { Pair } from '#cj-scoring';
-import type { AssessmentRepository, RecordResultOutcome } from '../src/assessment/assessment.repository.js';
-import type { AssessmentRecord, StoredResult } from '../src/assessment/assessment.types.js';
+import type {
+  AssessmentRecord,
+  AssessmentRepository,
+  RecordResultOutcome,
+  StoredResult,
+} from '#assessment-store';
 
 type RepositoryApi = Pick<AssessmentRepository, keyof AssessmentRepository>;
 

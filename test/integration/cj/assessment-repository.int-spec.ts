@@ -1,14 +1,10 @@
 import { Redis } from 'ioredis';
 import { generatePairs } from '#cj-scoring';
-import { AssessmentRepository } from '../../../apps/cj-integration/src/assessment/assessment.repository.js';
+import { AssessmentRepository, type AssessmentRecord, type StoredResult } from '#assessment-store';
 import {
   newAssessment,
   withPinnedConfig,
 } from '../../../apps/cj-integration/src/assessment/assessment-state.js';
-import type {
-  AssessmentRecord,
-  StoredResult,
-} from '../../../apps/cj-integration/src/assessment/assessment.types.js';
 
 const run = `repo${Date.now().toString(36)}`;
 

@@ -5,7 +5,7 @@ import { CJ_SETTINGS } from '../cj.tokens.js';
 import type { CjSettings } from '../config/cj-settings.js';
 import { AssessmentEventPublisher } from '../kafka/assessment-event-publisher.js';
 import { AssessmentFinalizer } from './assessment-finalizer.service.js';
-import { AssessmentRepository } from './assessment.repository.js';
+import { AssessmentRepository } from '#assessment-store';
 import { newAssessment } from './assessment-state.js';
 import { BatchStepRunner } from './batch-step-runner.service.js';
 import { BatchSubmitter } from './batch-submitter.service.js';

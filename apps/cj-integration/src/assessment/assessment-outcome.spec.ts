@@ -1,7 +1,7 @@
 import { generatePairs } from '#cj-scoring';
 import { completedOutcome, judgementsInPairOrder } from './assessment-outcome.js';
 import { newAssessment } from './assessment-state.js';
-import type { AssessmentRecord, StoredResult } from './assessment.types.js';
+import type { AssessmentRecord, StoredResult } from '#assessment-store';
 
 const ids = Array.from({ length: 8 }, (_, i) => `e${i}`);
 const pairs = generatePairs({ essayIds: ids, comparisonsPerEssay: 4, seed: 3 });

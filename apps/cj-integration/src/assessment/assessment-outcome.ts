@@ -5,7 +5,7 @@ import type {
   CJFailureReason,
 } from '#contracts';
 import { fitBradleyTerry, type Judgement, type Pair } from '#cj-scoring';
-import type { AssessmentRecord, StoredResult } from './assessment.types.js';
+import type { AssessmentRecord, StoredResult } from '#assessment-store';
 
 /**
  * Judgements in the original pair-generation order (never arrival order), so the fit sees the same input however

@@ -9,7 +9,7 @@ import { CJ_SETTINGS } from '../cj.tokens.js';
 import type { CjSettings } from '../config/cj-settings.js';
 import { ComparisonApiClient } from '../comparison-api/comparison-api.client.js';
 import { AssessmentFinalizer } from '../assessment/assessment-finalizer.service.js';
-import { AssessmentRepository } from '../assessment/assessment.repository.js';
+import { AssessmentRepository } from '#assessment-store';
 import { ResultCollector } from '../assessment/result-collector.service.js';
 
 /**

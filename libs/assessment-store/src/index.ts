@@ -1,0 +1,2 @@
+export * from './assessment.types.js';
+export * from './assessment.repository.js';
