@@ -70,4 +70,24 @@ describe('assessment outcome', () => {
     expect(outcome.comparisons_failed).toBe(r.pair_count - 3);
     expect(outcome.rankings.reduce((n, x) => n + x.comparisons, 0)).toBe(6);
   });
+
+  it('reports the fitted position effect with its SE and 95 % CI', () => {
+    const r = record();
+    const outcome = completedOutcome(
+      r,
+      pairs,
+      results(
+        r,
+        pairs.map((p) => p.pair_index),
+      ),
+      new Date(0),
+      0.01,
+    );
+    const effect = outcome.position_effect!;
+    // Two thirds of the judgements went to 'Essay A' on a balanced design: a clearly positive effect.
+    expect(effect.estimate).toBeGreaterThan(0.3);
+    expect(effect.se).toBeGreaterThan(0);
+    expect(effect.ci_lower).toBeCloseTo(effect.estimate - 1.959964 * effect.se!, 5);
+    expect(effect.ci_upper).toBeCloseTo(effect.estimate + 1.959964 * effect.se!, 5);
+  });
 });

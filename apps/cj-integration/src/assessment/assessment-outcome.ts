@@ -39,6 +39,7 @@ export function completedOutcome(
     rankings: fit.scores.map((s) => ({ ...s })),
     ssr: fit.ssr,
     position_bias: fit.position_bias,
+    position_effect: fit.position_effect,
     provider: record.pinned?.provider ?? first?.provider ?? 'mock',
     model: record.pinned?.model ?? first?.model ?? '',
     comparisons_requested: record.pair_count,
