@@ -62,6 +62,14 @@ export class InMemoryAssessmentRepository implements RepositoryApi {
     return clone(this.pairs.get(id) ?? []);
   }
 
+  async appendPairs(id: string, start: number, pairs: readonly Pair[]) {
+    const current = this.pairs.get(id) ?? [];
+    if (current.length === start + pairs.length) return;
+    if (current.length !== start)
+      throw new Error(`assessment ${id}: the design does not end at pair ${start}`);
+    this.pairs.set(id, [...current, ...clone([...pairs])]);
+  }
+
   async getEssayTexts(id: string) {
     return new Map(this.essays.get(id) ?? []);
   }

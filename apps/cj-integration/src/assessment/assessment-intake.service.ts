@@ -43,7 +43,8 @@ export class AssessmentIntake {
     try {
       pairs = generatePairs({
         essayIds: request.essays.map((e) => e.essay_id),
-        comparisonsPerEssay: request.comparisons_per_essay,
+        // Adaptive: round 1 is the same balanced design at a small k; later rounds are planned from its results.
+        comparisonsPerEssay: request.adaptive?.initial_comparisons_per_essay ?? request.comparisons_per_essay,
         seed: request.seed,
         bothOrders: request.both_orders,
       });
