@@ -1,8 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule } from '#infra';
+import { parseBrokers, PlatformModule } from '#infra';
 import { loadProvidersConfig, type ProvidersConfig } from '#llm-providers';
 import { ApiCoreModule } from './api-core.module.js';
 import { ApiStorageModule } from './api-storage.module.js';
+import { AssessmentModule } from './assessment/assessment.module.js';
 import type { ApiEnv } from './config/api-env.js';
 import { apiSettingsFrom } from './config/api-settings.js';
 
@@ -30,6 +31,7 @@ export class ApiModule {
           providers: options.providers ?? loadProvidersConfig(process.env),
           defaultMetrics: options.defaultMetrics,
         }),
+        AssessmentModule.forRoot({ kafkaBrokers: parseBrokers(env.KAFKA_BROKERS) }),
       ],
     };
   }

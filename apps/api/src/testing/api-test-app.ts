@@ -28,6 +28,10 @@ export const TEST_SETTINGS: ApiSettings = {
   preferWaitPollMs: 10,
   resultsPageMaxLimit: 50,
   defaultCallbackTopic: 'huleedu.llm_provider.comparison_result.v1',
+  assessmentRequestedTopic: 'huleedu.els.cj_assessment.requested.v1',
+  assessmentMaxEventBytes: 1_000_000,
+  assessmentDefaultComparisonsPerEssay: 10,
+  assessmentRetentionSeconds: 3600,
 };
 
 export interface ApiTestApp {

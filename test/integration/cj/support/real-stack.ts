@@ -5,10 +5,15 @@ import { startWorker, type RunningWorker } from '../../worker/support/worker-har
 import { API_KEY, type CjHarness } from './cj-harness.js';
 
 /** The real comparison service (apps/api + apps/batch-worker + Mock provider) in this process, plus the CJ app. */
-export async function startStack(harness: CjHarness, providerEnv: Record<string, string> = {}) {
+export async function startStack(
+  harness: CjHarness,
+  providerEnv: Record<string, string> = {},
+  options: { extraApiKeys?: string[] } = {},
+) {
   const keyPrefix = `${harness.prefix}-svc`;
   const env = { KAFKA_TOPIC_PREFIX: harness.prefix, REDIS_KEY_PREFIX: keyPrefix };
-  const api = await startApi(keyPrefix, { ...env, API_KEYS: API_KEY }, providerEnv);
+  const apiKeys = [API_KEY, ...(options.extraApiKeys ?? [])].join(',');
+  const api = await startApi(keyPrefix, { ...env, API_KEYS: apiKeys }, providerEnv);
   await api.listen(0, '127.0.0.1');
   const worker = await startWorker(env, { ...TEST_PROVIDER_ENV, ...providerEnv });
   const url = `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}`;
