@@ -6,6 +6,7 @@ import { ApiStorageModule } from './api-storage.module.js';
 import { AssessmentModule } from './assessment/assessment.module.js';
 import type { ApiEnv } from './config/api-env.js';
 import { apiSettingsFrom } from './config/api-settings.js';
+import { ApiTopicsModule } from './topics/api-topics.module.js';
 
 export interface ApiModuleOptions {
   /** Defaults to loadProvidersConfig(process.env). */
@@ -25,6 +26,10 @@ export class ApiModule {
           redisUrl: env.REDIS_URL,
           retentionSeconds: env.RESULT_RETENTION_SECONDS,
           keyPrefix: env.REDIS_KEY_PREFIX,
+        }),
+        ApiTopicsModule.forRoot({
+          brokers: parseBrokers(env.KAFKA_BROKERS),
+          timeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
         }),
         ApiCoreModule.forRoot({
           settings: apiSettingsFrom(env),

@@ -7,11 +7,12 @@ import { ComparisonController } from './comparison.controller.js';
 import { ProviderSelectionService } from './provider-selection.service.js';
 import { CostQuoteService } from '../quote/cost-quote.service.js';
 import { QuoteController } from '../quote/quote.controller.js';
+import { CallbackTopicPolicy } from '../topics/callback-topic.policy.js';
 import { RequestCapsPipe } from './request-caps.pipe.js';
 
 /**
  * Individual and batch comparison routes. Needs, from global modules: BatchRepository and BatchQueues (storage),
- * ProviderRegistry and PROVIDERS_CONFIG (LlmProvidersModule), API_SETTINGS.
+ * ProviderRegistry and PROVIDERS_CONFIG (LlmProvidersModule), API_SETTINGS, TOPIC_DIRECTORY (ApiTopicsModule).
  */
 @Module({
   controllers: [BatchController, ComparisonController, QuoteController],
@@ -22,6 +23,7 @@ import { RequestCapsPipe } from './request-caps.pipe.js';
     ProviderSelectionService,
     RequestCapsPipe,
     CostQuoteService,
+    CallbackTopicPolicy,
   ],
   exports: [ProviderSelectionService, CostQuoteService, RequestCapsPipe],
 })

@@ -1,5 +1,6 @@
 import { topicNames } from '#contracts';
 import { parseTenantKeys, type TenantKey } from '../auth/api-principal.js';
+import { parseTenantCallbackTopics, type TenantCallbackTopics } from '../topics/tenant-callback-topics.js';
 import type { ApiEnv } from './api-env.js';
 
 export const API_SETTINGS = Symbol('API_SETTINGS');
@@ -15,6 +16,7 @@ export interface ApiSettings {
   preferWaitMaxSeconds: number;
   preferWaitPollMs: number;
   resultsPageMaxLimit: number;
+  /** The platform result topic: every tenant's default and always allowed. */
   defaultCallbackTopic: string;
   /** Topic cj-integration consumes assessment requests from (POST /assessments publishes there). */
   assessmentRequestedTopic: string;
@@ -22,6 +24,10 @@ export interface ApiSettings {
   assessmentDefaultComparisonsPerEssay: number;
   /** How long an API submission is kept before cj-integration picks it up (then its retention applies). */
   assessmentRetentionSeconds: number;
+  /** Further topics each tenant may name (TENANT_CALLBACK_TOPICS). */
+  callbackTopics: TenantCallbackTopics;
+  /** KAFKA_TOPIC_PREFIX, which marks the internal topics. */
+  topicPrefix: string;
 }
 
 export function apiSettingsFrom(env: ApiEnv): ApiSettings {
@@ -39,6 +45,8 @@ export function apiSettingsFrom(env: ApiEnv): ApiSettings {
     assessmentMaxEventBytes: env.ASSESSMENT_MAX_EVENT_BYTES,
     assessmentDefaultComparisonsPerEssay: env.ASSESSMENT_DEFAULT_COMPARISONS_PER_ESSAY,
     assessmentRetentionSeconds: env.RESULT_RETENTION_SECONDS,
+    callbackTopics: parseTenantCallbackTopics(env.TENANT_CALLBACK_TOPICS, env.KAFKA_TOPIC_PREFIX),
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
   };
 }
 
