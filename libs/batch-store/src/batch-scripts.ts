@@ -8,7 +8,8 @@ import { LuaScript } from './lua-script.js';
 
 /**
  * KEYS: record, requests, staging, idempotency (or record when none), active
- * ARGV: batchId, recordJson, status, requestHash, hasIdempotencyKey, recordKeyPrefix
+ * ARGV: batchId, recordJson, status, requestHash, hasIdempotencyKey, recordKeyPrefix, then (small batches) the
+ *       request JSONs themselves instead of a staging list
  * → {'created'|'existing'|'conflict', batchId}
  */
 export const CREATE_SCRIPT = new LuaScript(`
@@ -29,7 +30,9 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 redis.call('HSET', KEYS[1], 'record', ARGV[2], 'status', ARGV[3], 'rev', '1', 'request_hash', ARGV[4],
   'succeeded', '0', 'failed', '0', 'cost', '0', 'icost', '0')
-if redis.call('EXISTS', KEYS[3]) == 1 then
+if #ARGV > 6 then
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, 7))
+elseif redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('RENAME', KEYS[3], KEYS[2])
   redis.call('PERSIST', KEYS[2])
 end
@@ -41,8 +44,11 @@ return {'created', ARGV[1]}
 /**
  * Compare-and-set of the record: applies only when the status is allowed AND nobody wrote since it was read.
  * KEYS: record, requests, results, idempotency (or record), active, outbox, outboxPending
- * ARGV: allowedCsv, to, expectedRev, recordJson, terminal, retentionSeconds, batchId, eventCount, events...
+ * ARGV: allowedCsv, to, expectedRev, recordJson, terminal, retentionSeconds, batchId, eventCount, events...,
+ *       terminalChannel (after the events)
  * → 1 applied, 0 status not allowed, -1 stale read (retry), -2 no such batch
+ * A terminal transition PUBLISHes the batch id on terminalChannel in the same atomic step, so a waiter never
+ * sees the notification before the status it announces.
  */
 export const TRANSITION_SCRIPT = new LuaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -62,6 +68,7 @@ if ARGV[5] == '1' then
   local ttl = tonumber(ARGV[6])
   for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
   redis.call('SREM', KEYS[5], ARGV[7])
+  redis.call('PUBLISH', ARGV[9 + n], ARGV[7])
 end
 return 1
 `);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { BatchQueues, BatchRepository } from '#batch-store';
+import { BatchQueues, BatchRepository, CompletionWatchers } from '#batch-store';
 import { correlationMiddleware } from '#infra';
 import { loadProvidersConfig, type ProvidersConfig } from '#llm-providers';
 import { ApiCoreModule } from '../api-core.module.js';
@@ -39,8 +39,9 @@ class FakeStorageModule {
       providers: [
         { provide: BatchRepository, useValue: store },
         { provide: BatchQueues, useValue: queues },
+        { provide: CompletionWatchers, useValue: store.completions },
       ],
-      exports: [BatchRepository, BatchQueues],
+      exports: [BatchRepository, BatchQueues, CompletionWatchers],
     };
   }
 }
