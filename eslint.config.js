@@ -10,8 +10,16 @@ const LIB_DEPENDENCIES = {
   infra: ['contracts'],
   'llm-providers': ['contracts'],
   'batch-store': ['contracts', 'infra', 'llm-providers'],
+  'assessment-store': ['contracts', 'infra', 'cj-scoring'],
 };
-const ALIASES = ['#contracts', '#cj-scoring', '#infra', '#llm-providers', '#batch-store'];
+const ALIASES = [
+  '#contracts',
+  '#cj-scoring',
+  '#infra',
+  '#llm-providers',
+  '#batch-store',
+  '#assessment-store',
+];
 
 function libBoundaries() {
   return Object.entries(LIB_DEPENDENCIES).map(([lib, allowed]) => ({

@@ -1,5 +1,5 @@
 // ESM + ts-jest on Node 20 (see shared/reference/infrastructure.md): run with --experimental-vm-modules.
-const libs = ['contracts', 'infra', 'llm-providers', 'cj-scoring', 'batch-store'];
+const libs = ['contracts', 'infra', 'llm-providers', 'cj-scoring', 'batch-store', 'assessment-store'];
 const moduleNameMapper = {
   '^#llm-providers/testing$': '<rootDir>/libs/llm-providers/testing/index.ts',
   ...Object.fromEntries(libs.map((lib) => [`^#${lib}$`, `<rootDir>/libs/${lib}/src/index.ts`])),

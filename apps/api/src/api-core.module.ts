@@ -2,7 +2,9 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MetricsModule } from '#infra';
 import { LlmProvidersModule, type LlmProvidersModuleOptions, type ProvidersConfig } from '#llm-providers';
+import { ApiAuthenticator } from './auth/api-authenticator.js';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
+import { TenantMetrics } from './auth/tenant-metrics.js';
 import { ComparisonModule } from './comparison/comparison.module.js';
 import { API_SETTINGS, type ApiSettings } from './config/api-settings.js';
 import { ProviderAvailabilityService } from './providers/provider-availability.service.js';
@@ -34,10 +36,12 @@ export class ApiCoreModule {
       ],
       providers: [
         { provide: API_SETTINGS, useValue: options.settings },
+        ApiAuthenticator,
+        TenantMetrics,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         ProviderAvailabilityService,
       ],
-      exports: [API_SETTINGS, ProviderAvailabilityService],
+      exports: [API_SETTINGS, ApiAuthenticator, TenantMetrics, ProviderAvailabilityService],
     };
   }
 }

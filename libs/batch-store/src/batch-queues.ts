@@ -8,6 +8,8 @@ export interface BatchJobData {
   batchId: string;
   /** Status polls made so far (the worker's poll backoff). */
   polls?: number;
+  /** Consecutive transient failures of the current step (its retry budget; reset when a step succeeds). */
+  stepFailures?: number;
 }
 
 export const BATCH_JOB_NAME = 'batch';

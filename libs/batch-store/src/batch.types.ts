@@ -41,6 +41,8 @@ export interface BatchCounts {
 
 export interface BatchRecord {
   batch_id: string;
+  /** The tenant whose key submitted it; only that tenant sees it through the API (absent on internal records). */
+  tenant_id?: string;
   kind: BatchKind;
   status: BatchStatus;
   mode: BatchMode;

@@ -28,6 +28,20 @@ export interface PositionBias {
   share: number | null;
 }
 
+/**
+ * The position effect eta of the model P(A beats B) = sigmoid(theta_a - theta_b + eta): the log-odds bonus of the
+ * essay shown first ('Essay A'), the "home advantage" of sports data. 0 = no position bias; sigmoid(eta) is the
+ * chance that the first-shown of two equal essays wins.
+ */
+export interface PositionEffect {
+  estimate: number;
+  /** Standard error from the information matrix; null when SEs were not computed or eta is not identified. */
+  se: number | null;
+  /** 95 % Wald interval, estimate ± 1.96·SE; null with the SE. */
+  ci_lower: number | null;
+  ci_upper: number | null;
+}
+
 export type StandardErrorMethod = 'exact' | 'approximate' | 'none';
 
 export interface ScoringResult {
@@ -36,6 +50,8 @@ export interface ScoringResult {
   /** Scale separation reliability; null when it cannot be computed (no SEs, < 2 compared essays, zero variance). */
   ssr: number | null;
   position_bias: PositionBias;
+  /** The fitted position effect (scores are corrected for it); null when fitted with `positionEffect: false`. */
+  position_effect: PositionEffect | null;
   /** Newton iterations used. */
   iterations: number;
   converged: boolean;
@@ -46,8 +62,13 @@ export interface ScoringResult {
 }
 
 export interface FitOptions {
-  /** Ridge alpha in the penalty alpha * sum(theta^2). Default 1e-5 (see README). 0 = plain MLE (connected data only). */
+  /**
+   * Ridge alpha in the penalty alpha * (sum(theta^2) + eta^2). Default 1e-5 (see README). 0 = plain MLE (connected
+   * data only).
+   */
   ridge?: number;
+  /** Fit the position effect eta (default true); false = the plain Bradley-Terry model. */
+  positionEffect?: boolean;
   /** 'auto' (default): exact up to `exactSeMaxEssays` essays, approximate above. */
   standardErrors?: StandardErrorMethod | 'auto';
   /** Largest essay count for which 'auto' uses the exact (dense, O(n^3)) SEs. Default 1500. */

@@ -137,6 +137,8 @@ describe('CJ assessment end to end (real Redis + Kafka, fake comparison service)
       expect(b.data.rankings).toEqual(a.data.rankings);
       expect(b.data.ssr).toBe(a.data.ssr);
       expect(b.data.position_bias).toEqual(a.data.position_bias);
+      expect(b.data.position_effect).toEqual(a.data.position_effect);
+      expect(a.data.position_effect?.se).toBeGreaterThan(0);
     } finally {
       Object.assign(harness.fake.behaviour, {
         judgeByPairIndex: false,

@@ -1,20 +1,26 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ApiPrincipal, TenantKey } from './api-principal.js';
 
 /**
- * Checks a presented key against the configured ones in constant time: every configured key is compared (no early
- * exit), over fixed-length digests so neither the keys' lengths nor the matching position leak through timing.
+ * Finds the principal of a presented key in constant time: every configured key is compared (no early exit), over
+ * fixed-length digests so neither the keys' lengths nor the matching position leak through timing.
  */
 export class ApiKeyMatcher {
-  private readonly digests: Buffer[];
+  private readonly entries: Array<{ digest: Buffer; principal: ApiPrincipal }>;
 
-  constructor(keys: string[]) {
-    this.digests = keys.map(digest);
+  constructor(keys: TenantKey[]) {
+    this.entries = keys.map(({ key, tenant_id, key_id }) => ({
+      digest: digest(key),
+      principal: { tenant_id, key_id },
+    }));
   }
 
-  matches(presented: string): boolean {
+  match(presented: string): ApiPrincipal | null {
     const candidate = digest(presented);
-    let found = false;
-    for (const known of this.digests) found = timingSafeEqual(known, candidate) || found;
+    let found: ApiPrincipal | null = null;
+    for (const entry of this.entries) {
+      if (timingSafeEqual(entry.digest, candidate)) found = entry.principal;
+    }
     return found;
   }
 }

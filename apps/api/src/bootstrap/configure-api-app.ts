@@ -1,6 +1,9 @@
 import { ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppMetrics, httpMetricsMiddleware } from '#infra';
+import { ApiAuthenticator } from '../auth/api-authenticator.js';
+import { apiKeyMiddleware } from '../auth/api-key.middleware.js';
+import { TenantMetrics } from '../auth/tenant-metrics.js';
 import { ApiExceptionFilter } from '../http/api-exception.filter.js';
 import { JsonObjectBodyPipe } from '../http/json-object-body.pipe.js';
 import { jsonOnlyMiddleware } from '../http/json-only.middleware.js';
@@ -14,11 +17,13 @@ export interface ApiHttpOptions {
 
 /**
  * Everything the API adds to a Nest app before it listens, shared by main.ts and the tests so both run the same
- * pipeline: metrics first (so rejected requests are counted), 415 for non-JSON bodies, the JSON body parser with
+ * pipeline: metrics first (so rejected requests are counted), authentication, 415 for non-JSON bodies, the JSON body parser with
  * its limit, strict DTO validation, one error format, and the docs.
  */
 export function configureApiApp(app: NestExpressApplication, options: ApiHttpOptions): void {
   app.use(httpMetricsMiddleware(app.get(AppMetrics)));
+  // Authentication before the body is read: an unauthenticated body is never parsed.
+  app.use(apiKeyMiddleware(app.get(ApiAuthenticator), app.get(TenantMetrics)));
   app.use(jsonOnlyMiddleware);
   app.useBodyParser('json', { limit: options.bodyLimit, type: ['application/json', 'application/*+json'] });
   app.useGlobalPipes(

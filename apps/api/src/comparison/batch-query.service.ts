@@ -1,6 +1,7 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { BatchResultsPageDto, BatchStatusDto, ComparisonStatusDto } from '#contracts';
 import { BatchRepository, isTerminal, type BatchKind, type BatchRecord } from '#batch-store';
+import type { ApiPrincipal } from '../auth/api-principal.js';
 import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
 import { ApiError } from '../http/api-error.js';
 import { toBatchStatus, toComparisonStatus, toResultItem } from './batch-view.js';
@@ -14,12 +15,12 @@ export class BatchQueryService {
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
-  async batchStatus(batchId: string): Promise<BatchStatusDto> {
-    return toBatchStatus(await this.find(batchId, 'batch'));
+  async batchStatus(principal: ApiPrincipal, batchId: string): Promise<BatchStatusDto> {
+    return toBatchStatus(await this.find(principal, batchId, 'batch'));
   }
 
-  async comparisonStatus(queueId: string): Promise<ComparisonStatusDto> {
-    const record = await this.find(queueId, 'single');
+  async comparisonStatus(principal: ApiPrincipal, queueId: string): Promise<ComparisonStatusDto> {
+    const record = await this.find(principal, queueId, 'single');
     const [result] = await this.repository.getResults(queueId, 0, 1);
     const comparisonId =
       result?.comparison_id ?? (await this.repository.getRequests(queueId))[0]?.comparison_id;
@@ -27,6 +28,7 @@ export class BatchQueryService {
   }
 
   async resultsPage(
+    principal: ApiPrincipal,
     batchId: string,
     offset: number,
     limit: number | undefined,
@@ -37,7 +39,7 @@ export class BatchQueryService {
         max: this.settings.resultsPageMaxLimit,
       });
     }
-    const record = await this.find(batchId, 'batch');
+    const record = await this.find(principal, batchId, 'batch');
     const total = record.comparison_count;
     const stored =
       offset < total
@@ -58,8 +60,8 @@ export class BatchQueryService {
    * Asks the worker to cancel: 202 while it works on it; 200 when the batch is already canceled (a repeated
    * cancel); 409 when it already finished otherwise.
    */
-  async cancel(batchId: string): Promise<HttpOutcome<BatchStatusDto>> {
-    const existing = await this.find(batchId, 'batch');
+  async cancel(principal: ApiPrincipal, batchId: string): Promise<HttpOutcome<BatchStatusDto>> {
+    const existing = await this.find(principal, batchId, 'batch');
     if (isTerminal(existing.status)) {
       if (existing.status === 'canceled') return { status: HttpStatus.OK, body: toBatchStatus(existing) };
       throw new ApiError(HttpStatus.CONFLICT, 'CONFLICT', `Batch ${batchId} is already ${existing.status}`, {
@@ -74,10 +76,13 @@ export class BatchQueryService {
     };
   }
 
-  /** A batch id and a queue id share one store; each route only sees its own kind. */
-  private async find(id: string, kind: BatchKind): Promise<BatchRecord> {
+  /**
+   * A batch id and a queue id share one store; each route only sees its own kind, and each tenant only its own
+   * work: another tenant's id is answered exactly like an unknown one.
+   */
+  private async find(principal: ApiPrincipal, id: string, kind: BatchKind): Promise<BatchRecord> {
     const record = await this.repository.get(id);
-    if (!record || record.kind !== kind)
+    if (!record || record.kind !== kind || record.tenant_id !== principal.tenant_id)
       throw ApiError.notFound(kind === 'batch' ? 'Batch' : 'Comparison', id);
     return record;
   }

@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import {
   CALLER_ID_PATTERN,
@@ -22,6 +22,7 @@ import {
   type BatchKind,
   type BatchRecord,
 } from '#batch-store';
+import type { ApiPrincipal } from '../auth/api-principal.js';
 import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
 import { ApiError } from '../http/api-error.js';
 import { parsePreferWait } from '../http/prefer-wait.js';
@@ -38,11 +39,14 @@ export interface SubmissionHeaders {
 }
 
 interface Acceptance {
+  principal: ApiPrincipal;
   kind: BatchKind;
   options: RequestOptionsDto;
   comparisons: ComparisonRequest[];
-  /** Namespaced by kind so a batch and an individual request never share a key. */
+  /** Namespaced by tenant and kind: tenants never share keys, nor a batch and an individual request. */
   idempotencyKey: string | null;
+  /** Where the key came from, named by a 409. */
+  idempotencySource?: 'Idempotency-Key' | 'correlation_id';
   hashInput: unknown;
 }
 
@@ -53,6 +57,8 @@ interface Acceptance {
  */
 @Injectable()
 export class BatchSubmissionService {
+  private readonly logger = new Logger(BatchSubmissionService.name);
+
   constructor(
     private readonly repository: BatchRepository,
     private readonly queues: BatchQueues,
@@ -62,19 +68,23 @@ export class BatchSubmissionService {
   ) {}
 
   async submitBatch(
+    principal: ApiPrincipal,
     body: ComparisonBatchRequestDto,
     headers: SubmissionHeaders,
   ): Promise<HttpOutcome<BatchAcceptedDto | BatchCompletedDto>> {
     const wait = parsePreferWait(headers.prefer, this.settings.preferWaitMaxSeconds);
-    const key = checkedIdempotencyKey(headers.idempotencyKey) ?? body.correlation_id ?? null;
+    const header = checkedIdempotencyKey(headers.idempotencyKey);
+    const key = header ?? body.correlation_id ?? null;
     const batchId = randomUUID();
     const held = wait.applied > 0 ? this.waiter.hold(batchId) : undefined;
     const batch = await this.accept(
       {
+        principal,
         kind: 'batch',
         options: body,
         comparisons: body.comparisons.map(toComparisonRequest),
-        idempotencyKey: key === null ? null : `batch:${key}`,
+        idempotencyKey: key === null ? null : `${principal.tenant_id}:batch:${key}`,
+        idempotencySource: header !== null ? 'Idempotency-Key' : 'correlation_id',
         hashInput: body,
       },
       batchId,
@@ -93,6 +103,7 @@ export class BatchSubmissionService {
 
   /** The individual endpoint: idempotent by Idempotency-Key only (its callers reuse correlation ids). */
   async submitSingle(
+    principal: ApiPrincipal,
     body: ComparisonRequestDto,
     headers: SubmissionHeaders,
   ): Promise<HttpOutcome<ComparisonAcceptedDto | ComparisonStatusDto>> {
@@ -103,10 +114,12 @@ export class BatchSubmissionService {
     const held = wait.applied > 0 ? this.waiter.hold(queueId) : undefined;
     const batch = await this.accept(
       {
+        principal,
         kind: 'single',
         options: body,
         comparisons: [toComparisonRequest({ ...body, comparison_id: comparisonId })],
-        idempotencyKey: key === null ? null : `single:${key}`,
+        idempotencyKey: key === null ? null : `${principal.tenant_id}:single:${key}`,
+        idempotencySource: 'Idempotency-Key',
         hashInput: body,
       },
       queueId,
@@ -150,6 +163,7 @@ export class BatchSubmissionService {
       outcome = await this.repository.create(
         {
           batch_id: batchId,
+          tenant_id: acceptance.principal.tenant_id,
           kind,
           mode: kind === 'batch' && selection.batchApi ? 'batch' : 'individual',
           correlation_id: options.correlation_id ?? CorrelationContext.current() ?? batchId,
@@ -166,18 +180,27 @@ export class BatchSubmissionService {
       );
     } catch (err) {
       if (err instanceof IdempotencyConflictError) {
+        // Never names the existing batch: the key is the caller's own, and the answer must not be a way to
+        // learn ids.
         throw new ApiError(
           HttpStatus.CONFLICT,
           'CONFLICT',
           'This idempotency key was already used with a different request',
-          {
-            details: { existing_id: err.existingBatchId },
-          },
+          { field: acceptance.idempotencySource },
         );
       }
       throw err;
     }
     const { batch, created } = outcome;
+    // tenant_id and key_id come from the log context (set by authentication).
+    this.logger.log({
+      msg: created ? 'accepted' : 'repeat of an accepted request',
+      batch_id: batch.batch_id,
+      kind,
+      comparisons: batch.comparison_count,
+      provider: batch.config.provider,
+      model: batch.config.model,
+    });
     // A repeat of a request whose enqueue was lost (crash between store and enqueue) is enqueued again; the job
     // id is the batch id, so a job that still exists is not duplicated.
     if (created || batch.status === 'queued') {

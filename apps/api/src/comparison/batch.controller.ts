@@ -9,6 +9,8 @@ import {
   ComparisonBatchRequestDto,
   ResultsPageQueryDto,
 } from '#contracts';
+import type { ApiPrincipal } from '../auth/api-principal.js';
+import { Principal } from '../auth/principal.decorator.js';
 import { API_PREFIX } from '../config/api-settings.js';
 import { ApiStandardErrors, ApiSubmissionHeaders } from './api-docs.decorators.js';
 import { BatchQueryService } from './batch-query.service.js';
@@ -34,20 +36,24 @@ export class BatchController {
   @ApiOkResponse({ type: BatchCompletedDto, description: 'Every result was ready within Prefer: wait' })
   @ApiStandardErrors(400, 409, 413, 415, 503)
   async submit(
+    @Principal() principal: ApiPrincipal,
     @Body(RequestCapsPipe) body: ComparisonBatchRequestDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Headers('prefer') prefer: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<BatchAcceptedDto | BatchCompletedDto> {
-    return respond(res, await this.submissions.submitBatch(body, { idempotencyKey, prefer }));
+    return respond(res, await this.submissions.submitBatch(principal, body, { idempotencyKey, prefer }));
   }
 
   @Get(':batch_id')
   @ApiOperation({ summary: 'Status, counts, provider, timings and cost of a batch' })
   @ApiOkResponse({ type: BatchStatusDto })
   @ApiStandardErrors(400, 404)
-  status(@Param('batch_id', idParamPipe('batch_id')) batchId: string): Promise<BatchStatusDto> {
-    return this.queries.batchStatus(batchId);
+  status(
+    @Principal() principal: ApiPrincipal,
+    @Param('batch_id', idParamPipe('batch_id')) batchId: string,
+  ): Promise<BatchStatusDto> {
+    return this.queries.batchStatus(principal, batchId);
   }
 
   @Get(':batch_id/results')
@@ -55,10 +61,11 @@ export class BatchController {
   @ApiOkResponse({ type: BatchResultsPageDto })
   @ApiStandardErrors(400, 404)
   results(
+    @Principal() principal: ApiPrincipal,
     @Param('batch_id', idParamPipe('batch_id')) batchId: string,
     @Query() query: ResultsPageQueryDto,
   ): Promise<BatchResultsPageDto> {
-    return this.queries.resultsPage(batchId, query.offset ?? 0, query.limit);
+    return this.queries.resultsPage(principal, batchId, query.offset ?? 0, query.limit);
   }
 
   @Post(':batch_id/cancel')
@@ -70,9 +77,10 @@ export class BatchController {
   @ApiOkResponse({ type: BatchStatusDto, description: 'Already canceled' })
   @ApiStandardErrors(400, 404, 409)
   async cancel(
+    @Principal() principal: ApiPrincipal,
     @Param('batch_id', idParamPipe('batch_id')) batchId: string,
     @Res({ passthrough: true }) res: Response,
   ): Promise<BatchStatusDto> {
-    return respond(res, await this.queries.cancel(batchId));
+    return respond(res, await this.queries.cancel(principal, batchId));
   }
 }

@@ -45,7 +45,8 @@ describe('comparison API (HTTP layer over in-memory storage)', () => {
       assessment_id: 'asmt-1',
       callback_topic: 'huleedu.llm_provider.comparison_result.v1',
       priority: 5,
-      idempotency_key: 'batch:corr-1',
+      tenant_id: 'alpha',
+      idempotency_key: 'alpha:batch:corr-1',
       config: { provider: 'mock', model: 'mock-judge-1' },
     });
     const stored = await t.store.getRequests(res.body.batch_id);
@@ -103,10 +104,8 @@ describe('comparison API (HTTP layer over in-memory storage)', () => {
       .set('Authorization', bearer())
       .send(batchBody(3))
       .expect(409);
-    expect(conflict.body.error).toMatchObject({
-      code: 'CONFLICT',
-      details: { existing_id: first.body.batch_id },
-    });
+    expect(conflict.body.error).toMatchObject({ code: 'CONFLICT', field: 'correlation_id' });
+    expect(JSON.stringify(conflict.body)).not.toContain(first.body.batch_id);
     expect(t.store.records.size).toBe(1);
     expect(t.queues.jobs).toHaveLength(1);
   });
@@ -125,7 +124,7 @@ describe('comparison API (HTTP layer over in-memory storage)', () => {
     expect(a.status).toBe(202);
     expect(b.status).toBe(202);
     expect(b.body.batch_id).not.toBe(a.body.batch_id);
-    expect(t.store.records.get(a.body.batch_id)!.idempotency_key).toBe('batch:k-1');
+    expect(t.store.records.get(a.body.batch_id)!.idempotency_key).toBe('alpha:batch:k-1');
   });
 
   it('answers 200 with every result in input order when the batch finishes within Prefer: wait', async () => {

@@ -2,6 +2,8 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nes
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ComparisonAcceptedDto, ComparisonRequestDto, ComparisonStatusDto } from '#contracts';
+import type { ApiPrincipal } from '../auth/api-principal.js';
+import { Principal } from '../auth/principal.decorator.js';
 import { API_PREFIX } from '../config/api-settings.js';
 import { ApiStandardErrors, ApiSubmissionHeaders } from './api-docs.decorators.js';
 import { BatchQueryService } from './batch-query.service.js';
@@ -28,19 +30,23 @@ export class ComparisonController {
   @ApiOkResponse({ type: ComparisonStatusDto, description: 'The result was ready within Prefer: wait' })
   @ApiStandardErrors(400, 409, 413, 415, 503)
   async submit(
+    @Principal() principal: ApiPrincipal,
     @Body(RequestCapsPipe) body: ComparisonRequestDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Headers('prefer') prefer: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<ComparisonAcceptedDto | ComparisonStatusDto> {
-    return respond(res, await this.submissions.submitSingle(body, { idempotencyKey, prefer }));
+    return respond(res, await this.submissions.submitSingle(principal, body, { idempotencyKey, prefer }));
   }
 
   @Get(':queue_id')
   @ApiOperation({ summary: 'Status and, once finished, the result of one comparison' })
   @ApiOkResponse({ type: ComparisonStatusDto })
   @ApiStandardErrors(400, 404)
-  status(@Param('queue_id', idParamPipe('queue_id')) queueId: string): Promise<ComparisonStatusDto> {
-    return this.queries.comparisonStatus(queueId);
+  status(
+    @Principal() principal: ApiPrincipal,
+    @Param('queue_id', idParamPipe('queue_id')) queueId: string,
+  ): Promise<ComparisonStatusDto> {
+    return this.queries.comparisonStatus(principal, queueId);
   }
 }

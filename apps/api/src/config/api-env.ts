@@ -1,6 +1,28 @@
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { CommonEnv } from '#infra';
+import { parseTenantKeys } from '../auth/api-principal.js';
+
+/** API_KEYS must parse (the message never echoes a key). */
+function IsTenantKeyList(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isTenantKeyList',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && tenantKeyProblem(value) === null,
+      defaultMessage: (args) =>
+        `must be a comma-separated list of keys or tenant:key entries (${tenantKeyProblem(String(args?.value ?? '')) ?? 'missing'})`,
+    },
+  });
+}
+
+function tenantKeyProblem(value: string): string | null {
+  try {
+    parseTenantKeys(value);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 
 const toBoolean = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase()) : value;
@@ -12,10 +34,11 @@ export class ApiEnv extends CommonEnv {
   @Max(65535)
   API_PORT = 3000;
 
-  /** Comma-separated API keys accepted as `Authorization: Bearer <key>`; at least one, each ≥ 16 characters. */
-  @Matches(/^[A-Za-z0-9._~+/=-]{16,}(,[A-Za-z0-9._~+/=-]{16,})*$/, {
-    message: 'must be a comma-separated list of keys of at least 16 characters',
-  })
+  /**
+   * Comma-separated API keys accepted as `Authorization: Bearer <key>`; at least one, each ≥ 16 characters. A bare
+   * key is its own tenant; `tenant:key` puts several keys in one tenant.
+   */
+  @IsTenantKeyList()
   API_KEYS: string;
 
   /** Largest accepted request body, as understood by body-parser (e.g. 10mb). */

@@ -1,11 +1,13 @@
 import { topicNames } from '#contracts';
+import { parseTenantKeys, type TenantKey } from '../auth/api-principal.js';
 import type { ApiEnv } from './api-env.js';
 
 export const API_SETTINGS = Symbol('API_SETTINGS');
 
 /** What the API's services need from its environment, parsed once. */
 export interface ApiSettings {
-  apiKeys: string[];
+  /** Each key with its tenant and key id (API_KEYS). */
+  apiKeys: TenantKey[];
   metricsPublic: boolean;
   maxComparisonsPerBatch: number;
   maxEssayChars: number;
@@ -18,7 +20,7 @@ export interface ApiSettings {
 
 export function apiSettingsFrom(env: ApiEnv): ApiSettings {
   return {
-    apiKeys: env.API_KEYS.split(',').map((key) => key.trim()),
+    apiKeys: parseTenantKeys(env.API_KEYS),
     metricsPublic: env.METRICS_PUBLIC,
     maxComparisonsPerBatch: env.MAX_COMPARISONS_PER_BATCH,
     maxEssayChars: env.MAX_ESSAY_CHARS,

@@ -6,6 +6,8 @@ export interface ApiErrorOptions {
   details?: Record<string, unknown>;
   /** Sent as Retry-After (seconds) when the condition is expected to clear. */
   retryAfterSeconds?: number;
+  /** Extra response headers (e.g. WWW-Authenticate on a 401). */
+  headers?: Record<string, string>;
 }
 
 /** An error the API answers with as is: HTTP status, stable code and, for validation, the offending field. */
@@ -13,6 +15,7 @@ export class ApiError extends Error {
   readonly field?: string;
   readonly details?: Record<string, unknown>;
   readonly retryAfterSeconds?: number;
+  readonly headers?: Record<string, string>;
 
   constructor(
     readonly status: HttpStatus,
@@ -25,6 +28,7 @@ export class ApiError extends Error {
     this.field = options.field;
     this.details = options.details;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.headers = options.headers;
   }
 
   static invalid(field: string | undefined, message: string, details?: Record<string, unknown>): ApiError {

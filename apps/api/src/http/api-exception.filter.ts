@@ -51,6 +51,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       this.logger.error({ msg: 'unhandled error', error: describe(exception) });
     }
     if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
     const body: ApiErrorDto = {
       error: {
         code: error.code,

@@ -6,14 +6,20 @@ import { BatchQueues, BatchRepository, CompletionWatchers } from '#batch-store';
 import { correlationMiddleware } from '#infra';
 import { loadProvidersConfig, type ProvidersConfig } from '#llm-providers';
 import { ApiCoreModule } from '../api-core.module.js';
+import { parseTenantKeys } from '../auth/api-principal.js';
 import { configureApiApp } from '../bootstrap/configure-api-app.js';
 import type { ApiSettings } from '../config/api-settings.js';
 import { InMemoryBatchStore, RecordingQueues } from './in-memory-batch-store.js';
 
-export const TEST_API_KEYS = ['test-key-0123456789abcdef', 'second-key-0123456789abcdef'];
+/** [0] and [2] belong to tenant `alpha`; [1] is its own tenant. */
+export const TEST_API_KEYS = [
+  'test-key-0123456789abcdef',
+  'second-key-0123456789abcdef',
+  'teammate-key-0123456789abcdef',
+];
 
 export const TEST_SETTINGS: ApiSettings = {
-  apiKeys: TEST_API_KEYS,
+  apiKeys: parseTenantKeys(`alpha:${TEST_API_KEYS[0]},${TEST_API_KEYS[1]},alpha:${TEST_API_KEYS[2]}`),
   metricsPublic: false,
   maxComparisonsPerBatch: 3,
   maxEssayChars: 100,

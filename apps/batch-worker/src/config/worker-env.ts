@@ -98,6 +98,37 @@ export class WorkerEnv extends CommonEnv {
   @Max(600_000)
   RATE_LIMIT_BACKOFF_MS = 10_000;
 
+  /** First wait after a step (submit, poll, collect) failed transiently; doubles per consecutive failure. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  STEP_RETRY_BASE_MS = 2_000;
+
+  /** Longest wait between two tries of a failing step. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  STEP_RETRY_MAX_MS = 300_000;
+
+  /**
+   * Consecutive transient failures a submit step may have before its batch fails. Polls and collection of a
+   * submitted batch have no such budget: they are retried until the provider's own batch window has passed.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  STEP_SUBMIT_ATTEMPTS = 8;
+
+  /** Extra time after a provider's batch window (24 h; Gemini 48 h) before a batch that cannot be polled fails. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  BATCH_EXPIRY_GRACE_MS = 3_600_000;
+
   /** How often queue depths and circuit states are sampled into metrics. */
   @Type(() => Number)
   @IsInt()

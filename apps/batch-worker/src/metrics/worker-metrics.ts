@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { BatchRecord, StoredResult } from '#batch-store';
 import { AppMetrics, type ComparisonOutcome } from '#infra';
+import { Counter } from 'prom-client';
 
 function outcomeOf(stored: StoredResult): ComparisonOutcome {
   const code = stored.result.error_detail?.error_code;
@@ -13,7 +14,32 @@ function outcomeOf(stored: StoredResult): ComparisonOutcome {
 /** Worker-side recording of comparisons, tokens, cost and batch durations into the app's metrics registry. */
 @Injectable()
 export class WorkerMetrics {
-  constructor(@Inject(AppMetrics) readonly metrics: AppMetrics) {}
+  private readonly stepFailures: Counter<'provider' | 'phase' | 'decision'>;
+  private readonly cancelFailures: Counter<'provider'>;
+
+  constructor(@Inject(AppMetrics) readonly metrics: AppMetrics) {
+    const registers = [metrics.registry];
+    this.stepFailures = new Counter({
+      name: 'llm_batch_step_failures_total',
+      help: 'Batch steps that failed transiently, by provider, phase (submit, poll) and decision (retry, gave_up)',
+      labelNames: ['provider', 'phase', 'decision'],
+      registers,
+    });
+    this.cancelFailures = new Counter({
+      name: 'llm_batch_cancel_failures_total',
+      help: 'Failed batches whose provider parts could not be cancelled (may still run and bill), by provider',
+      labelNames: ['provider'],
+      registers,
+    });
+  }
+
+  recordStepFailure(provider: string, phase: string, retried: boolean): void {
+    this.stepFailures.inc({ provider, phase, decision: retried ? 'retry' : 'gave_up' });
+  }
+
+  recordCancelFailure(provider: string): void {
+    this.cancelFailures.inc({ provider });
+  }
 
   /** Call only for results that were newly stored, so a repeated step does not count twice. */
   recordResults(record: BatchRecord, results: StoredResult[]): void {

@@ -13,12 +13,14 @@ import {
 import type { WorkerEnv } from '../config/worker-env.js';
 import { OutboxSignal } from '../outbox/outbox-signal.js';
 import { WORKER_ENV } from '../worker.tokens.js';
+import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { startedEvent } from './batch-events.js';
 import { BatchFinisher } from './batch-finisher.js';
 import { IndividualRunner } from './individual-runner.js';
 import { toComparisonRequest } from './request-conversion.js';
 import { failureOf, outcomeToResults } from './result-mapper.js';
 import type { StepOutcome } from './step-outcome.js';
+import { decideStepRetry, PROVIDER_BATCH_WINDOW_MS } from './step-retry.js';
 
 function isComplete(ref: ProviderBatchRef | undefined): ref is ProviderBatchRef {
   return ref !== undefined && ref.parts.length >= ref.part_count;
@@ -39,26 +41,84 @@ export class BatchStepRunner {
     @Inject(BatchFinisher) private readonly finisher: BatchFinisher,
     @Inject(IndividualRunner) private readonly individual: IndividualRunner,
     @Inject(OutboxSignal) private readonly signal: OutboxSignal,
+    @Inject(WorkerMetrics) private readonly metrics: WorkerMetrics,
     @Inject(WORKER_ENV) private readonly env: WorkerEnv,
   ) {}
 
-  async run(batchId: string): Promise<StepOutcome> {
+  /**
+   * Runs the batch's next step. `failuresSoFar` is how many times in a row this step failed transiently before
+   * (kept by the job, reset after any success): a thrown error becomes a `retry` within the step's own budget
+   * (see decideStepRetry), or the batch's end when that budget is spent.
+   */
+  async run(batchId: string, failuresSoFar = 0): Promise<StepOutcome> {
     const record = await this.repo.get(batchId);
     if (!record) return { kind: 'done', status: 'missing' };
     if (isTerminal(record.status)) return { kind: 'done', status: record.status };
-    return CorrelationContext.run(record.correlation_id, () => this.step(record));
+    return CorrelationContext.run(record.correlation_id, async () => {
+      try {
+        return await this.step(record);
+      } catch (err) {
+        return this.afterStepError(batchId, err, failuresSoFar);
+      }
+    });
   }
 
-  /** Called when a job ran out of attempts: the batch fails with the last error instead of hanging. */
-  async failAfterRetries(batchId: string, err: unknown): Promise<StepOutcome> {
+  /** A step threw a transient (or unexpected) error: retry it with backoff, or end the batch when it may not. */
+  private async afterStepError(batchId: string, err: unknown, failuresSoFar: number): Promise<StepOutcome> {
     const record = await this.repo.get(batchId);
     if (!record) return { kind: 'done', status: 'missing' };
     if (isTerminal(record.status)) return { kind: 'done', status: record.status };
+    const ref = record.provider_ref;
+    const phase = isComplete(ref) ? 'poll' : 'submit';
+    const pollUntil = isComplete(ref)
+      ? Date.parse(ref.submitted_at) +
+        PROVIDER_BATCH_WINDOW_MS[record.config.provider] +
+        this.env.BATCH_EXPIRY_GRACE_MS
+      : null;
+    const message = err instanceof Error ? err.message : String(err);
+    const decision = decideStepRetry(
+      phase,
+      failuresSoFar,
+      {
+        baseMs: this.env.STEP_RETRY_BASE_MS,
+        maxMs: this.env.STEP_RETRY_MAX_MS,
+        submitAttempts: this.env.STEP_SUBMIT_ATTEMPTS,
+      },
+      Number.isFinite(pollUntil) ? pollUntil : null,
+      Date.now(),
+    );
+    this.metrics.recordStepFailure(record.config.provider, phase, decision.retry);
+    if (decision.retry) {
+      this.logger.warn({
+        msg: 'batch step failed; retrying',
+        batch_id: batchId,
+        phase,
+        failures: failuresSoFar + 1,
+        delay_ms: decision.delayMs,
+        error: message,
+      });
+      return { kind: 'retry', delayMs: decision.delayMs, error: message };
+    }
     const error =
       err instanceof ProviderError
         ? err
         : new ProviderError('INTERNAL_ERROR', 'The batch could not be processed');
-    return this.fail(record, error);
+    this.logger.error({
+      msg: 'batch step gave up',
+      batch_id: batchId,
+      phase,
+      reason: decision.reason,
+      error: message,
+    });
+    return this.fail(record, error, this.providerOrNull(record));
+  }
+
+  private providerOrNull(record: BatchRecord): LlmProvider | null {
+    try {
+      return this.registry.get(record.config.provider);
+    } catch {
+      return null;
+    }
   }
 
   private async step(record: BatchRecord): Promise<StepOutcome> {
@@ -66,9 +126,14 @@ export class BatchStepRunner {
     try {
       provider = this.registry.get(record.config.provider);
     } catch (err) {
-      return this.fail(record, normalizeProviderError(err, record.config.provider));
+      return this.fail(record, normalizeProviderError(err, record.config.provider), null);
     }
     if (record.status === 'queued' && record.cancel_requested) {
+      // Parts an interrupted submission already created run (and bill) at the provider: cancel them first. A
+      // failed cancel throws, so the step is retried within its budget instead of leaving them orphaned.
+      if (record.provider_ref && record.provider_ref.parts.length > 0) {
+        await provider.cancelBatch(record.provider_ref);
+      }
       await this.finisher.failRemaining(record, { code: 'CANCELED', message: 'The batch was canceled' });
       return this.finisher.finish(record.batch_id, 'canceled');
     }
@@ -87,7 +152,7 @@ export class BatchStepRunner {
         return { kind: 'rate_limited', delayMs: err.retryAfterMs ?? this.env.RATE_LIMIT_BACKOFF_MS };
       }
       if (err.retryable) throw err;
-      return this.fail(record, err);
+      return this.fail(record, err, provider);
     }
   }
 
@@ -166,7 +231,32 @@ export class BatchStepRunner {
     return 'completed';
   }
 
-  private async fail(record: BatchRecord, error: ProviderError): Promise<StepOutcome> {
+  /**
+   * Ends the batch as failed. Provider parts already recorded are cancelled first (best effort: the provider call
+   * has its own retries), so a failed batch leaves nothing running and billing at the provider; a cancel that
+   * still fails is logged with the part ids and counted, for someone to cancel by hand.
+   */
+  private async fail(
+    record: BatchRecord,
+    error: ProviderError,
+    provider: LlmProvider | null,
+  ): Promise<StepOutcome> {
+    // Read again: the record a step started from predates the parts its own submission recorded.
+    const ref = (await this.repo.get(record.batch_id))?.provider_ref ?? record.provider_ref;
+    if (provider && ref && ref.parts.length > 0) {
+      try {
+        await provider.cancelBatch(ref);
+      } catch (err) {
+        this.metrics.recordCancelFailure(record.config.provider);
+        this.logger.error({
+          msg: 'provider batch parts could not be cancelled',
+          batch_id: record.batch_id,
+          provider: record.config.provider,
+          provider_batch_ids: ref.parts.map((p) => p.provider_batch_id),
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }
     await this.finisher.failRemaining(record, failureOf(error));
     return this.finisher.finish(record.batch_id, 'failed', { code: error.code, message: error.message });
   }

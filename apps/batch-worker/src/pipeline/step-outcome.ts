@@ -6,4 +6,6 @@ export type StepOutcome =
   /** The provider batch is still running: run this job again after the next poll interval. */
   | { kind: 'poll' }
   /** The provider said 429 (or its circuit is open): pause the queue for `delayMs`, then run again. */
-  | { kind: 'rate_limited'; delayMs: number };
+  | { kind: 'rate_limited'; delayMs: number }
+  /** The step failed transiently: run it again after `delayMs` (counts against the step's own budget). */
+  | { kind: 'retry'; delayMs: number; error: string };

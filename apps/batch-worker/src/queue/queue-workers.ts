@@ -77,22 +77,17 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
     job: Job<BatchJobData>,
     token?: string,
   ): Promise<string> {
-    let outcome;
-    try {
-      outcome = await this.runner.run(job.data.batchId);
-    } catch (err) {
-      if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-        outcome = await this.runner.failAfterRetries(job.data.batchId, err);
-      } else {
-        throw err;
-      }
-    }
+    const failures = job.data.stepFailures ?? 0;
+    // Transient errors never escape as job failures (BullMQ's attempts are per job and never reset); the runner
+    // turns them into `retry` within the step's own budget. Only a failure to reach Redis at all gets here.
+    const outcome = await this.runner.run(job.data.batchId, failures);
     if (outcome.kind === 'poll') {
       const polls = job.data.polls ?? 0;
-      await job.updateData({ ...job.data, polls: polls + 1 });
       const delay = pollDelayMs(polls, this.env.BATCH_POLL_INTERVAL_MS, this.env.BATCH_POLL_MAX_INTERVAL_MS);
-      await job.moveToDelayed(Date.now() + delay, token);
-      throw new DelayedError();
+      await this.runAgainLater(job, token, { polls: polls + 1, stepFailures: 0 }, delay);
+    }
+    if (outcome.kind === 'retry') {
+      await this.runAgainLater(job, token, { stepFailures: failures + 1 }, outcome.delayMs);
     }
     if (outcome.kind === 'rate_limited') {
       this.logger.warn({
@@ -104,6 +99,18 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
       await worker.rateLimit(Math.max(MIN_RATE_LIMIT_MS, outcome.delayMs));
       throw Worker.RateLimitError();
     }
-    return outcome.status;
+    return outcome.kind === 'done' ? outcome.status : 'unknown';
+  }
+
+  /** The step-job pattern: the same job runs again after `delayMs` (never counted as a failed attempt). */
+  private async runAgainLater(
+    job: Job<BatchJobData>,
+    token: string | undefined,
+    patch: Partial<BatchJobData>,
+    delayMs: number,
+  ): Promise<never> {
+    await job.updateData({ ...job.data, ...patch });
+    await job.moveToDelayed(Date.now() + delayMs, token);
+    throw new DelayedError();
   }
 }

@@ -3,10 +3,9 @@ import { EVENT_TYPES, type CJFailureReason, type EventEnvelope } from '#contract
 import { CJ_SETTINGS } from '../cj.tokens.js';
 import type { CjSettings } from '../config/cj-settings.js';
 import { AssessmentEventPublisher } from '../kafka/assessment-event-publisher.js';
-import { AssessmentRepository } from './assessment.repository.js';
+import { AssessmentRepository, type AssessmentRecord, type StoredResult } from '#assessment-store';
 import { completedOutcome, failedOutcome } from './assessment-outcome.js';
 import { withStatus } from './assessment-state.js';
-import type { AssessmentRecord, StoredResult } from './assessment.types.js';
 
 /**
  * Ends an assessment exactly once: the outcome event is decided and stored with the record (active → finalizing,

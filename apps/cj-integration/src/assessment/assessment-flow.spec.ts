@@ -80,6 +80,7 @@ describe('assessment flow (services with in-memory fakes)', () => {
     });
     expect(data.ssr).not.toBeNull();
     expect(data.position_bias.total).toBe(12);
+    expect(data.position_effect?.se).toBeGreaterThan(0);
     expect(graph.repository.retired.has('a2')).toBe(true);
     expect((await graph.repository.get('a2'))?.status).toBe('completed');
   });

@@ -1,7 +1,7 @@
 import { generatePairs } from '#cj-scoring';
 import { completedOutcome, judgementsInPairOrder } from './assessment-outcome.js';
 import { newAssessment } from './assessment-state.js';
-import type { AssessmentRecord, StoredResult } from './assessment.types.js';
+import type { AssessmentRecord, StoredResult } from '#assessment-store';
 
 const ids = Array.from({ length: 8 }, (_, i) => `e${i}`);
 const pairs = generatePairs({ essayIds: ids, comparisonsPerEssay: 4, seed: 3 });
@@ -69,5 +69,25 @@ describe('assessment outcome', () => {
     expect(outcome.comparisons_succeeded).toBe(3);
     expect(outcome.comparisons_failed).toBe(r.pair_count - 3);
     expect(outcome.rankings.reduce((n, x) => n + x.comparisons, 0)).toBe(6);
+  });
+
+  it('reports the fitted position effect with its SE and 95 % CI', () => {
+    const r = record();
+    const outcome = completedOutcome(
+      r,
+      pairs,
+      results(
+        r,
+        pairs.map((p) => p.pair_index),
+      ),
+      new Date(0),
+      0.01,
+    );
+    const effect = outcome.position_effect!;
+    // Two thirds of the judgements went to 'Essay A' on a balanced design: a clearly positive effect.
+    expect(effect.estimate).toBeGreaterThan(0.3);
+    expect(effect.se).toBeGreaterThan(0);
+    expect(effect.ci_lower).toBeCloseTo(effect.estimate - 1.959964 * effect.se!, 5);
+    expect(effect.ci_upper).toBeCloseTo(effect.estimate + 1.959964 * effect.se!, 5);
   });
 });

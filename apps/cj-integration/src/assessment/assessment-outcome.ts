@@ -5,7 +5,7 @@ import type {
   CJFailureReason,
 } from '#contracts';
 import { fitBradleyTerry, type Judgement, type Pair } from '#cj-scoring';
-import type { AssessmentRecord, StoredResult } from './assessment.types.js';
+import type { AssessmentRecord, StoredResult } from '#assessment-store';
 
 /**
  * Judgements in the original pair-generation order (never arrival order), so the fit sees the same input however
@@ -39,6 +39,7 @@ export function completedOutcome(
     rankings: fit.scores.map((s) => ({ ...s })),
     ssr: fit.ssr,
     position_bias: fit.position_bias,
+    position_effect: fit.position_effect,
     provider: record.pinned?.provider ?? first?.provider ?? 'mock',
     model: record.pinned?.model ?? first?.model ?? '',
     comparisons_requested: record.pair_count,

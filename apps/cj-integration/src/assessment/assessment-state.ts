@@ -1,6 +1,6 @@
 import type { CJBatchKind, LLMBatchCompletedV1, LlmConfigOverrides, ProviderName } from '#contracts';
 import type { ValidAssessmentRequest } from './validate-assessment-request.js';
-import type { AssessmentRecord, AttemptStatus, BatchAttempt, StoredResult } from './assessment.types.js';
+import type { AssessmentRecord, AttemptStatus, BatchAttempt, StoredResult } from '#assessment-store';
 
 /**
  * Pure transitions of an assessment record. Each returns a new record with `version` + 1, ready for

@@ -3,7 +3,7 @@ import { CJ_SETTINGS } from '../cj.tokens.js';
 import type { CjSettings } from '../config/cj-settings.js';
 import { ComparisonApiError } from '../comparison-api/comparison-api.error.js';
 import { AssessmentFinalizer } from './assessment-finalizer.service.js';
-import type { AssessmentRecord, StoredResult } from './assessment.types.js';
+import type { AssessmentRecord, StoredResult } from '#assessment-store';
 import { BatchSubmitter } from './batch-submitter.service.js';
 import { nextStep } from './next-step.js';
 

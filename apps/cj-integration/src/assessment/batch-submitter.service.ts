@@ -4,9 +4,8 @@ import { ComparisonApiClient } from '../comparison-api/comparison-api.client.js'
 import type { BatchComparisonItem, BatchSubmission } from '../comparison-api/comparison-api.types.js';
 import { CJ_SETTINGS } from '../cj.tokens.js';
 import type { CjSettings } from '../config/cj-settings.js';
-import { AssessmentRepository } from './assessment.repository.js';
+import { AssessmentRepository, type AssessmentRecord, type BatchAttempt } from '#assessment-store';
 import { batchConfig, currentAttempt, withAttempt, withAttemptAccepted } from './assessment-state.js';
-import type { AssessmentRecord, BatchAttempt } from './assessment.types.js';
 
 /**
  * Sends one batch attempt (all its pairs in ONE request) to the comparison service. The attempt is stored before

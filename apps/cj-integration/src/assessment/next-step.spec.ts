@@ -1,6 +1,6 @@
 import { generatePairs } from '#cj-scoring';
 import { newAssessment, withAttempt, withAttemptReported } from './assessment-state.js';
-import type { AssessmentRecord, AttemptStatus } from './assessment.types.js';
+import type { AssessmentRecord, AttemptStatus } from '#assessment-store';
 import { nextStep, type FailurePolicy } from './next-step.js';
 import type { ValidAssessmentRequest } from './validate-assessment-request.js';
 

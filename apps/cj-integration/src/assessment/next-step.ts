@@ -1,6 +1,6 @@
 import type { CJBatchKind, CJFailureReason } from '#contracts';
 import { attemptCount, currentAttempt } from './assessment-state.js';
-import type { AssessmentRecord } from './assessment.types.js';
+import type { AssessmentRecord } from '#assessment-store';
 
 export interface FailurePolicy {
   /** Whole-batch resubmissions allowed after a failed or expired batch. */

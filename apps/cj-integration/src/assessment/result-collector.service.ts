@@ -3,14 +3,13 @@ import type { LLMBatchCompletedV1, LLMComparisonResultV1 } from '#contracts';
 import { CJ_SETTINGS } from '../cj.tokens.js';
 import type { CjSettings } from '../config/cj-settings.js';
 import { AssessmentFinalizer } from './assessment-finalizer.service.js';
-import { AssessmentRepository } from './assessment.repository.js';
+import { AssessmentRepository, type AssessmentRecord, type StoredResult } from '#assessment-store';
 import {
   currentAttempt,
   successfulResults,
   withAttemptReported,
   withPinnedConfig,
 } from './assessment-state.js';
-import type { AssessmentRecord, StoredResult } from './assessment.types.js';
 import { BatchStepRunner } from './batch-step-runner.service.js';
 
 /**
@@ -46,6 +45,9 @@ export class ResultCollector {
       provider: result.provider,
       model: result.model,
       cost_estimate: result.cost_estimate ?? 0,
+      ...(result.error_detail || !result.winner
+        ? {}
+        : { justification: result.justification, confidence: result.confidence }),
     };
     const outcome = await this.repository.recordResult(assessmentId, attemptId, eventId, stored);
     if (outcome !== 'stored') return;

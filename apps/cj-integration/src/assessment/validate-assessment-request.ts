@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import type { CJEssayV1, CJFailureReason, LlmConfigOverrides } from '#contracts';
-import { AssessmentRequestDto } from './dto/assessment-request.dto.js';
+import {
+  AssessmentRequestDto,
+  type CJEssayV1,
+  type CJFailureReason,
+  type LlmConfigOverrides,
+} from '#contracts';
 
 export interface RequestDefaults {
   comparisonsPerEssay: number;

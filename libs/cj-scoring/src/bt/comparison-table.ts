@@ -2,8 +2,10 @@ import { CjScoringError } from '../errors/cj-scoring-error.js';
 import type { Judgement } from '../types.js';
 
 /**
- * Judgements aggregated per unordered pair (first < second, by essay index), sorted by pair. Aggregating and
- * sorting makes every later computation independent of the order the judgements arrived in (bit for bit).
+ * Judgements aggregated per ORDERED pair (first = the essay shown as 'Essay A', second = 'Essay B'), sorted by
+ * pair. Keeping the order lets the fit estimate the position effect; a pair judged in both orders is two entries
+ * (the information and the likelihood simply add up). Aggregating and sorting makes every later computation
+ * independent of the order the judgements arrived in (bit for bit).
  */
 export interface ComparisonTable {
   essayCount: number;
@@ -12,7 +14,7 @@ export interface ComparisonTable {
   second: Int32Array;
   /** Judgements of the pair. */
   total: Float64Array;
-  /** Judgements the `first` essay won. */
+  /** Judgements the `first` essay (position A) won. */
   firstWins: Float64Array;
   wins: Float64Array;
   comparisons: Float64Array;
@@ -57,7 +59,7 @@ export function buildComparisonTable(
 ): ComparisonTable {
   const n = essayIndex.size;
   const count = judgements.length;
-  // key = (lo * n + hi) * 2 + (lo won ? 1 : 0): one numeric sort groups a pair's judgements and its outcomes.
+  // key = (a * n + b) * 2 + (a won ? 1 : 0): one numeric sort groups an ordered pair's judgements and outcomes.
   const keys = new Float64Array(count);
   let aWins = 0;
   for (let j = 0; j < count; j++) {
@@ -85,10 +87,7 @@ export function buildComparisonTable(
       });
     }
     if (winner === 'Essay A') aWins++;
-    const winnerIndex = winner === 'Essay A' ? a : b;
-    const lo = Math.min(a, b);
-    const hi = Math.max(a, b);
-    keys[j] = (lo * n + hi) * 2 + (winnerIndex === lo ? 1 : 0);
+    keys[j] = (a * n + b) * 2 + (winner === 'Essay A' ? 1 : 0);
   }
   keys.sort();
 
@@ -102,7 +101,7 @@ export function buildComparisonTable(
   let previousPair = -1;
   for (let j = 0; j < count; j++) {
     const pairKey = Math.floor(keys[j] / 2);
-    const loWon = keys[j] - pairKey * 2;
+    const aWon = keys[j] - pairKey * 2;
     if (pairKey !== previousPair) {
       first[pairs] = Math.floor(pairKey / n);
       second[pairs] = pairKey - first[pairs] * n;
@@ -111,10 +110,10 @@ export function buildComparisonTable(
     }
     const p = pairs - 1;
     total[p]++;
-    firstWins[p] += loWon;
+    firstWins[p] += aWon;
     comparisons[first[p]]++;
     comparisons[second[p]]++;
-    wins[loWon === 1 ? first[p] : second[p]]++;
+    wins[aWon === 1 ? first[p] : second[p]]++;
   }
   return {
     essayCount: n,

@@ -6,7 +6,13 @@ import { spearman } from '../stats/spearman.js';
 import type { Judgement, ScoringResult } from '../types.js';
 import { fitBradleyTerry } from './fit-bradley-terry.js';
 import { hunterMmScores } from './hunter-mm.js';
-import { BASEBALL_REFERENCE, BASEBALL_TEAMS, baseballJudgements } from './fixtures/baseball-1987.js';
+import {
+  BASEBALL_HOME_ABILITY_SHARES,
+  BASEBALL_HOME_ADVANTAGE_REFERENCE,
+  BASEBALL_REFERENCE,
+  BASEBALL_TEAMS,
+  baseballJudgements,
+} from './fixtures/baseball-1987.js';
 
 const scoreOf = (result: ScoringResult, id: string) => result.scores.find((s) => s.essay_id === id)!;
 
@@ -16,8 +22,8 @@ function randomStudy(seed: number, essays = 30, comparisonsPerEssay = 12, abilit
   return { ids, abilities, judgements: simulateJudgements(pairs, abilities, seed + 2) };
 }
 
-describe('fitBradleyTerry on the 1987 AL East data (Agresti 2002, Table 10.11)', () => {
-  const result = fitBradleyTerry(BASEBALL_TEAMS, baseballJudgements());
+describe('fitBradleyTerry without a position effect on the 1987 AL East data (Agresti 2002, Table 10.11)', () => {
+  const result = fitBradleyTerry(BASEBALL_TEAMS, baseballJudgements(), { positionEffect: false });
   const baltimore = scoreOf(result, 'Baltimore').score;
 
   it.each(Object.entries(BASEBALL_REFERENCE))('%s matches BradleyTerry2 with Baltimore at 0', (team, ref) => {
@@ -79,7 +85,8 @@ describe('fitBradleyTerry on the 1987 AL East data (Agresti 2002, Table 10.11)',
   });
 
   it('ridge 0 (plain MLE), the default ridge and independent MM agree to 4 decimals', () => {
-    const plain = fitBradleyTerry(BASEBALL_TEAMS, baseballJudgements(), { ridge: 0 });
+    const plain = fitBradleyTerry(BASEBALL_TEAMS, baseballJudgements(), { ridge: 0, positionEffect: false });
+    expect(result.position_effect).toBeNull();
     const mm = hunterMmScores(BASEBALL_TEAMS, baseballJudgements(), {
       maxIterations: 100000,
       tolerance: 1e-12,
@@ -89,6 +96,118 @@ describe('fitBradleyTerry on the 1987 AL East data (Agresti 2002, Table 10.11)',
       expect(scoreOf(result, team).score).toBeCloseTo(scoreOf(plain, team).score, 4);
       expect(scoreOf(result, team).score).toBeCloseTo(mm.theta[i], 4);
     });
+  });
+});
+
+describe('fitBradleyTerry with the position effect on the 1987 AL East data (home team = essay A)', () => {
+  const result = fitBradleyTerry(BASEBALL_TEAMS, baseballJudgements());
+  const reference = BASEBALL_HOME_ADVANTAGE_REFERENCE;
+  const baltimore = scoreOf(result, 'Baltimore').score;
+  const fourDecimals = (x: number) => Number(x.toFixed(4));
+
+  it('fits it by default: eta and its SE equal the published home advantage to 4 decimals', () => {
+    const effect = result.position_effect!;
+    expect(fourDecimals(effect.estimate)).toBe(fourDecimals(reference.eta.estimate)); // 0.3023
+    expect(fourDecimals(effect.se!)).toBe(fourDecimals(reference.eta.se)); // 0.1309
+    expect(effect.ci_lower).toBeCloseTo(effect.estimate - 1.959964 * effect.se!, 6);
+    expect(effect.ci_upper).toBeCloseTo(effect.estimate + 1.959964 * effect.se!, 6);
+    expect(effect.ci_lower).toBeGreaterThan(0); // Agresti: a home advantage, significant at 5 %
+    expect(result.converged).toBe(true);
+  });
+
+  it.each(Object.entries(reference.teams))('%s: team score (Baltimore = 0) to 4 decimals', (team, ref) => {
+    expect(fourDecimals(scoreOf(result, team).score - baltimore)).toBe(fourDecimals(ref.estimate));
+  });
+
+  it("reproduces Agresti's Table 10.11 column 5 (abilities as shares, 3 decimals)", () => {
+    const total = result.scores.reduce((sum, s) => sum + Math.exp(s.score), 0);
+    for (const [team, share] of Object.entries(BASEBALL_HOME_ABILITY_SHARES)) {
+      expect(Number((Math.exp(scoreOf(result, team).score) / total).toFixed(3))).toBe(share);
+    }
+  });
+
+  it('reference-coded team SEs from the 7x7 information (6 teams + eta) match BradleyTerry2', () => {
+    const theta = BASEBALL_TEAMS.map((t) => scoreOf(result, t).score);
+    const eta = result.position_effect!.estimate;
+    const k = BASEBALL_TEAMS.length; // rows 0..5: teams 1..6 (Baltimore dropped), row 6: eta
+    const info = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+    const row = (team: number) => (team === 0 ? -1 : team - 1);
+    for (const { essay_a, essay_b } of baseballJudgements()) {
+      const a = BASEBALL_TEAMS.indexOf(essay_a);
+      const b = BASEBALL_TEAMS.indexOf(essay_b);
+      const p = 1 / (1 + Math.exp(theta[b] - theta[a] - eta));
+      const w = p * (1 - p);
+      // gradient of the linear predictor: +1 for a, -1 for b, +1 for eta
+      const x = new Array<number>(k).fill(0);
+      if (row(a) >= 0) x[row(a)] += 1;
+      if (row(b) >= 0) x[row(b)] -= 1;
+      x[k - 1] = 1;
+      for (let r = 0; r < k; r++) for (let c = 0; c < k; c++) info[r][c] += w * x[r] * x[c];
+    }
+    const inverse = invert(info);
+    BASEBALL_TEAMS.slice(1).forEach((team, r) => {
+      const ref = reference.teams[team as keyof typeof reference.teams];
+      expect(fourDecimals(Math.sqrt(inverse[r][r]))).toBe(fourDecimals(ref.se));
+    });
+    expect(Math.sqrt(inverse[k - 1][k - 1])).toBeCloseTo(result.position_effect!.se!, 6);
+  });
+
+  it('sum-to-zero SEs include the uncertainty of eta (wider than the plain model)', () => {
+    const plain = fitBradleyTerry(BASEBALL_TEAMS, baseballJudgements(), { positionEffect: false });
+    for (const s of result.scores)
+      expect(s.se!).toBeGreaterThanOrEqual(scoreOf(plain, s.essay_id).se! - 1e-12);
+  });
+});
+
+describe('fitBradleyTerry position effect on simulated judges', () => {
+  it.each([0.6, 0, -0.4])('recovers a bias of %d logits: mean over 8 seeds, CI coverage', (bias) => {
+    const estimates: number[] = [];
+    let covered = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const { ids, abilities } = simulatedEssays(60, seed * 100, 1);
+      const pairs = generatePairs({ essayIds: ids, comparisonsPerEssay: 40, seed: seed * 100 + 1 });
+      const effect = fitBradleyTerry(
+        ids,
+        simulateJudgements(pairs, abilities, seed * 100 + 2, bias),
+      ).position_effect!;
+      expect(effect.se).toBeGreaterThan(0.05);
+      expect(effect.se).toBeLessThan(0.1);
+      estimates.push(effect.estimate);
+      if (effect.ci_lower! < bias && bias < effect.ci_upper!) covered++;
+    }
+    // 8 independent estimates with SE ~0.077: their mean has an SE of ~0.03. (Like every logistic MLE with many
+    // nuisance parameters, eta is inflated by a few % at 40 comparisons per essay, ~13 % at 20.)
+    expect(Math.abs(estimates.reduce((a, b) => a + b, 0) / 8 - bias)).toBeLessThan(0.08);
+    expect(covered).toBeGreaterThanOrEqual(6);
+  });
+
+  it('corrects the scores when positions are not balanced (one half always shown first to the other)', () => {
+    const { ids, abilities } = simulatedEssays(40, 404, 1);
+    const half = ids.length / 2;
+    const pairs = generatePairs({ essayIds: ids, comparisonsPerEssay: 16, seed: 405 }).map((p) => {
+      // Against the other half, the first half is always essay A; within a half the balanced orientation stays.
+      const firstHalfB = ids.indexOf(p.essay_b) < half && ids.indexOf(p.essay_a) >= half;
+      return firstHalfB ? { ...p, essay_a: p.essay_b, essay_b: p.essay_a } : p;
+    });
+    const judgements = simulateJudgements([...pairs, ...pairs, ...pairs], abilities, 406, 1.5);
+    const truth = ids.map((id) => abilities.get(id)!);
+    const meanTruth = truth.reduce((a, b) => a + b, 0) / truth.length;
+    const rmsError = (result: ScoringResult) =>
+      Math.sqrt(
+        ids.reduce((sum, id, i) => sum + (scoreOf(result, id).score - (truth[i] - meanTruth)) ** 2, 0) /
+          ids.length,
+      );
+    const corrected = fitBradleyTerry(ids, judgements);
+    const plain = fitBradleyTerry(ids, judgements, { positionEffect: false });
+    expect(corrected.position_effect!.ci_lower!).toBeLessThan(1.5);
+    expect(corrected.position_effect!.ci_upper!).toBeGreaterThan(1.5);
+    expect(rmsError(corrected)).toBeLessThan(0.6 * rmsError(plain));
+  });
+
+  it('rejects a non-boolean positionEffect option', () => {
+    expect(() => fitBradleyTerry(['a', 'b'], [], { positionEffect: 'yes' as unknown as boolean })).toThrow(
+      CjScoringError,
+    );
   });
 });
 
@@ -116,7 +235,9 @@ describe('fitBradleyTerry on awkward data', () => {
       { essay_a: 'c', essay_b: 'd', winner: 'Essay B' },
       { essay_a: 'c', essay_b: 'd', winner: 'Essay A' },
     ];
-    const result = fitBradleyTerry(['a', 'b', 'c', 'd', 'never-compared'], judgements);
+    const result = fitBradleyTerry(['a', 'b', 'c', 'd', 'never-compared'], judgements, {
+      positionEffect: false,
+    });
     for (const s of result.scores) {
       expect(Number.isFinite(s.score)).toBe(true);
       expect(s.se === null || Number.isFinite(s.se)).toBe(true);
@@ -192,7 +313,7 @@ describe('fitBradleyTerry properties on seeded random designs', () => {
     }
   });
 
-  it.each(seeds)('seed %i: swapping A/B and flipping the winner changes only the position bias', (seed) => {
+  it.each(seeds)('seed %i: swapping A/B and flipping the winner only flips the position effect', (seed) => {
     const { ids, judgements } = randomStudy(seed);
     const swapped: Judgement[] = judgements.map((j) => ({
       essay_a: j.essay_b,
@@ -203,16 +324,18 @@ describe('fitBradleyTerry properties on seeded random designs', () => {
     const b = fitBradleyTerry(ids, swapped);
     for (const s of a.scores) expect(Math.abs(s.score - scoreOf(b, s.essay_id).score)).toBeLessThan(1e-9);
     expect(b.position_bias.a_wins).toBe(a.position_bias.total - a.position_bias.a_wins);
+    expect(b.position_effect!.estimate).toBeCloseTo(-a.position_effect!.estimate, 9);
+    expect(b.position_effect!.se).toBeCloseTo(a.position_effect!.se!, 9);
   });
 
   it.each(seeds)('seed %i: default ridge matches plain MLE and Hunter MM to 4 decimals', (seed) => {
     const { ids, judgements } = randomStudy(seed, 25, 16, 0.5);
-    const plain = fitBradleyTerry(ids, judgements, { ridge: 0 });
+    const plain = fitBradleyTerry(ids, judgements, { ridge: 0, positionEffect: false });
     // The plain MLE exists only when every essay has both won and lost (checked, not assumed).
     expect(plain.scores.every((s) => s.wins > 0 && s.losses > 0)).toBe(true);
     const mm = hunterMmScores(ids, judgements, { maxIterations: 200000, tolerance: 1e-12 });
     expect(mm.converged).toBe(true);
-    const ridged = fitBradleyTerry(ids, judgements);
+    const ridged = fitBradleyTerry(ids, judgements, { positionEffect: false });
     expect(plain.converged).toBe(true);
     ids.forEach((id, i) => {
       expect(scoreOf(ridged, id).score).toBeCloseTo(scoreOf(plain, id).score, 4);

@@ -1,8 +1,21 @@
 import { CjScoringError } from '../errors/cj-scoring-error.js';
-import type { EssayScore, FitOptions, Judgement, ScoringResult, StandardErrorMethod } from '../types.js';
+import type {
+  EssayScore,
+  FitOptions,
+  Judgement,
+  PositionEffect,
+  ScoringResult,
+  StandardErrorMethod,
+} from '../types.js';
 import { buildComparisonTable, indexEssays } from './comparison-table.js';
 import { newtonFit } from './newton-fit.js';
-import { approximateStandardErrors, exactStandardErrors, informationWeights } from './standard-errors.js';
+import {
+  approximateStandardErrors,
+  exactStandardErrors,
+  informationWeights,
+  positionEffectCovariance,
+  widenForPositionEffect,
+} from './standard-errors.js';
 import { scaleSeparationReliability } from './reliability.js';
 
 /**
@@ -57,9 +70,13 @@ function resolveSeMethod(
   return n <= exactMax ? 'exact' : 'approximate';
 }
 
+/** 95 % two-sided normal quantile. */
+const Z95 = 1.959963984540054;
+
 /**
  * Bradley-Terry scores for the given essays from pairwise judgements (penalised MLE, sum-to-zero scale), with
- * standard errors, scale separation reliability, ranks, per-essay counts and the measured position bias.
+ * standard errors, scale separation reliability, ranks, per-essay counts, the measured position bias and (by
+ * default) the fitted position effect, for which the scores are corrected.
  * Essays without judgements are scored 0 (the prior mean).
  */
 export function fitBradleyTerry(
@@ -71,6 +88,12 @@ export function fitBradleyTerry(
   const maxIterations = option('maxIterations', options.maxIterations, 100, 1, true);
   const tolerance = option('tolerance', options.tolerance, 1e-10, Number.MIN_VALUE);
   const exactMax = option('exactSeMaxEssays', options.exactSeMaxEssays, DEFAULT_EXACT_SE_MAX_ESSAYS, 0, true);
+  if (options.positionEffect !== undefined && typeof options.positionEffect !== 'boolean') {
+    throw new CjScoringError('INVALID_OPTION', 'option positionEffect must be a boolean', {
+      option: 'positionEffect',
+    });
+  }
+  const positionEffect = options.positionEffect ?? true;
   if (!Array.isArray(essayIds) || !Array.isArray(judgements)) {
     throw new CjScoringError('INVALID_OPTION', 'essayIds and judgements must be arrays');
   }
@@ -78,14 +101,20 @@ export function fitBradleyTerry(
   const table = buildComparisonTable(essayIndex, judgements);
   const seMethod = resolveSeMethod(options.standardErrors, table.essayCount, exactMax);
 
-  const fit = newtonFit(table, { ridge, maxIterations, tolerance });
+  const fit = newtonFit(table, { ridge, maxIterations, tolerance, positionEffect });
   let se: Float64Array | null = null;
+  let etaSe: number | null = null;
   if (seMethod !== 'none') {
-    const weights = informationWeights(table, fit.theta);
+    const weights = informationWeights(table, fit.theta, fit.eta);
     se =
       seMethod === 'exact'
         ? exactStandardErrors(table, weights, ridge)
         : approximateStandardErrors(table, weights, ridge);
+    const covariance = positionEffect && se ? positionEffectCovariance(table, weights, ridge) : null;
+    if (se && covariance) {
+      widenForPositionEffect(se, covariance.coupling, covariance.etaVariance);
+      etaSe = Math.sqrt(covariance.etaVariance);
+    }
   }
 
   const scores: EssayScore[] = essayIds.map((essayId, i) => ({
@@ -107,9 +136,19 @@ export function fitBradleyTerry(
     scores,
     ssr: se ? scaleSeparationReliability(scores) : null,
     position_bias: { a_wins: table.aWins, total, share: total > 0 ? table.aWins / total : null },
+    position_effect: positionEffect ? positionEffectOf(fit.eta, etaSe) : null,
     iterations: fit.iterations,
     converged: fit.converged,
     se_method: seMethod,
     ridge,
+  };
+}
+
+function positionEffectOf(estimate: number, se: number | null): PositionEffect {
+  return {
+    estimate,
+    se,
+    ci_lower: se === null ? null : estimate - Z95 * se,
+    ci_upper: se === null ? null : estimate + Z95 * se,
   };
 }

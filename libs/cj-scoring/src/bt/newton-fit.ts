@@ -2,18 +2,25 @@ import type { ComparisonTable } from './comparison-table.js';
 
 /**
  * Penalised maximum likelihood for Bradley-Terry by damped Newton steps:
- *   maximise  l(theta) = sum_pairs [ firstWins * d - total * softplus(d) ] - ridge * sum(theta^2),  d = theta_i - theta_j.
- * The negative Hessian is the weighted graph Laplacian (weights total * p * (1 - p)) plus 2 * ridge * I, so each
- * Newton system is solved by conjugate gradients with a Jacobi preconditioner, touching only the sparse pairs.
+ *   maximise  l(theta, eta) = sum_pairs [ aWins * d - total * softplus(d) ] - ridge * (sum(theta^2) + eta^2),
+ *   d = theta_a - theta_b + eta   (a = the essay shown first; eta = the position effect, fixed at 0 when off).
+ * The negative Hessian of the theta block is the weighted graph Laplacian (weights total * p * (1 - p)) plus
+ * 2 * ridge * I, so each Newton system is solved by conjugate gradients with a Jacobi preconditioner, touching only
+ * the sparse pairs. With the position effect the system gains one row and column (the cross terms c and the eta
+ * curvature s), solved by block elimination: two CG solves with the Laplacian and a scalar Schur complement.
  */
 export interface NewtonFitOptions {
   ridge: number;
   maxIterations: number;
   tolerance: number;
+  /** Fit eta, the log-odds bonus of the first-shown essay (the "home advantage"). */
+  positionEffect?: boolean;
 }
 
 export interface NewtonFitResult {
   theta: Float64Array;
+  /** The position effect; 0 when it was not fitted. */
+  eta: number;
   iterations: number;
   converged: boolean;
 }
@@ -30,6 +37,12 @@ interface Linearisation {
   weights: Float64Array;
   /** Diagonal of the negative Hessian (the Jacobi preconditioner). */
   diagonal: Float64Array;
+  /** d l / d eta. */
+  etaGradient: number;
+  /** -d2 l / d theta_i d eta: sum of the weights where i is A minus where i is B (sums to 0). */
+  cross: Float64Array;
+  /** -d2 l / d eta2: the sum of all weights plus 2 ridge. */
+  etaCurvature: number;
 }
 
 function allocate(table: ComparisonTable): Linearisation {
@@ -38,22 +51,34 @@ function allocate(table: ComparisonTable): Linearisation {
     gradient: new Float64Array(table.essayCount),
     weights: new Float64Array(table.pairCount),
     diagonal: new Float64Array(table.essayCount),
+    etaGradient: 0,
+    cross: new Float64Array(table.essayCount),
+    etaCurvature: 0,
   };
 }
 
-function linearise(table: ComparisonTable, theta: Float64Array, ridge: number, out: Linearisation): void {
-  const { gradient, weights, diagonal } = out;
-  let squares = 0;
+function linearise(
+  table: ComparisonTable,
+  theta: Float64Array,
+  eta: number,
+  ridge: number,
+  out: Linearisation,
+): void {
+  const { gradient, weights, diagonal, cross } = out;
+  let squares = eta * eta;
   for (let i = 0; i < theta.length; i++) {
     squares += theta[i] * theta[i];
     gradient[i] = -2 * ridge * theta[i];
     diagonal[i] = 2 * ridge;
+    cross[i] = 0;
   }
   let value = -ridge * squares;
+  let etaGradient = -2 * ridge * eta;
+  let etaCurvature = 2 * ridge;
   for (let e = 0; e < table.pairCount; e++) {
     const i = table.first[e];
     const j = table.second[e];
-    const d = theta[i] - theta[j];
+    const d = theta[i] - theta[j] + eta;
     // One exp serves both softplus(d) = log(1 + e^d) and p = sigmoid(d), stably for either sign of d.
     const tail = Math.exp(-Math.abs(d));
     const p = d >= 0 ? 1 / (1 + tail) : tail / (1 + tail);
@@ -62,12 +87,18 @@ function linearise(table: ComparisonTable, theta: Float64Array, ridge: number, o
     const residual = table.firstWins[e] - total * p;
     gradient[i] += residual;
     gradient[j] -= residual;
+    etaGradient += residual;
     const w = total * p * (1 - p);
     weights[e] = w;
     diagonal[i] += w;
     diagonal[j] += w;
+    cross[i] += w;
+    cross[j] -= w;
+    etaCurvature += w;
   }
   out.value = value;
+  out.etaGradient = etaGradient;
+  out.etaCurvature = etaCurvature;
 }
 
 /** out = (L_w + 2 ridge I) x */
@@ -95,7 +126,7 @@ function dot(a: Float64Array, b: Float64Array): number {
 }
 
 /** Preconditioned CG for (L_w + 2 ridge I) x = rhs, stopping at relative residual `relativeTolerance`. */
-function conjugateGradient(
+export function conjugateGradient(
   table: ComparisonTable,
   weights: Float64Array,
   diagonal: Float64Array,
@@ -132,7 +163,7 @@ function conjugateGradient(
 }
 
 /** The likelihood ignores a common shift, and the ridge prefers the centred one: centring never hurts. */
-function centre(theta: Float64Array): void {
+export function centre(theta: Float64Array): void {
   let mean = 0;
   for (let i = 0; i < theta.length; i++) mean += theta[i];
   mean /= theta.length || 1;
@@ -168,16 +199,18 @@ function initialScores(table: ComparisonTable, ridge: number): Float64Array {
 
 export function newtonFit(table: ComparisonTable, options: NewtonFitOptions): NewtonFitResult {
   const { ridge, maxIterations, tolerance } = options;
+  const positionEffect = options.positionEffect === true;
   const n = table.essayCount;
   const theta = initialScores(table, ridge);
+  let eta = 0;
   const candidate = new Float64Array(n);
   let current = allocate(table);
   let trial = allocate(table);
-  linearise(table, theta, ridge, current);
+  linearise(table, theta, eta, ridge, current);
 
   for (let iteration = 1; iteration <= maxIterations; iteration++) {
     const { gradient, weights, diagonal } = current;
-    let gradientMax = 0;
+    let gradientMax = positionEffect ? Math.abs(current.etaGradient) : 0;
     for (let i = 0; i < n; i++) gradientMax = Math.max(gradientMax, Math.abs(gradient[i]));
     // Inexact Newton: loose solves far from the optimum, tight ones near it (Eisenstat-Walker style forcing).
     const forcing = Math.max(1e-12, Math.min(0.1, gradientMax));
@@ -185,30 +218,43 @@ export function newtonFit(table: ComparisonTable, options: NewtonFitOptions): Ne
     // along the (near-)null constant direction, where CG would otherwise blow up.
     centre(gradient);
     const direction = conjugateGradient(table, weights, diagonal, ridge, gradient, forcing);
+    let etaStep = 0;
+    if (positionEffect) {
+      // Block elimination of [[L, c], [c', s]] [dTheta; dEta] = [g; gEta]:
+      //   dEta = (gEta - c'L^-1 g) / (s - c'L^-1 c),  dTheta = L^-1 g - dEta L^-1 c.
+      centre(current.cross);
+      const coupling = conjugateGradient(table, weights, diagonal, ridge, current.cross, forcing);
+      const schur = current.etaCurvature - dot(current.cross, coupling);
+      etaStep = schur > 0 ? (current.etaGradient - dot(current.cross, direction)) / schur : 0;
+      for (let i = 0; i < n; i++) direction[i] -= etaStep * coupling[i];
+    }
     // The exact direction has no constant part (1'g = 0 at centred theta); drop the part rounding put there.
     centre(direction);
 
-    let directionMax = 0;
+    let directionMax = Math.abs(etaStep);
     for (let i = 0; i < n; i++) directionMax = Math.max(directionMax, Math.abs(direction[i]));
     let stepLength = directionMax > MAX_STEP ? MAX_STEP / directionMax : 1;
-    const slope = dot(gradient, direction);
+    const slope = dot(gradient, direction) + current.etaGradient * etaStep;
     const slack = 1e-13 * (1 + Math.abs(current.value));
     let accepted = false;
+    let candidateEta = eta;
     for (let halving = 0; halving < 40; halving++) {
       for (let i = 0; i < n; i++) candidate[i] = theta[i] + stepLength * direction[i];
       centre(candidate);
-      linearise(table, candidate, ridge, trial);
+      candidateEta = eta + stepLength * etaStep;
+      linearise(table, candidate, candidateEta, ridge, trial);
       if (trial.value >= current.value + ARMIJO * stepLength * slope - slack) {
         accepted = true;
         break;
       }
       stepLength /= 2;
     }
-    if (!accepted) return { theta, iterations: iteration, converged: directionMax < tolerance };
+    if (!accepted) return { theta, eta, iterations: iteration, converged: directionMax < tolerance };
     theta.set(candidate);
+    eta = candidateEta;
     [current, trial] = [trial, current];
     if (stepLength === 1 && directionMax < tolerance)
-      return { theta, iterations: iteration, converged: true };
+      return { theta, eta, iterations: iteration, converged: true };
   }
-  return { theta, iterations: maxIterations, converged: false };
+  return { theta, eta, iterations: maxIterations, converged: false };
 }

@@ -1,4 +1,5 @@
 import type { ComparisonTable } from './comparison-table.js';
+import { centre, conjugateGradient } from './newton-fit.js';
 
 /**
  * Standard errors in the sum-to-zero convention: the covariance is P (I_w + 2 ridge I)^-1 P, where I_w is the
@@ -8,10 +9,10 @@ import type { ComparisonTable } from './comparison-table.js';
  * essays never compared), the ridge's prior variance 1/(2 ridge) shows up as a very large SE, which is the honest
  * answer: the data do not fix those differences.
  */
-export function informationWeights(table: ComparisonTable, theta: Float64Array): Float64Array {
+export function informationWeights(table: ComparisonTable, theta: Float64Array, eta = 0): Float64Array {
   const weights = new Float64Array(table.pairCount);
   for (let e = 0; e < table.pairCount; e++) {
-    const p = 1 / (1 + Math.exp(theta[table.second[e]] - theta[table.first[e]]));
+    const p = 1 / (1 + Math.exp(theta[table.second[e]] - theta[table.first[e]] - eta));
     weights[e] = table.total[e] * p * (1 - p);
   }
   return weights;
@@ -131,6 +132,52 @@ export function approximateStandardErrors(
   for (let i = 0; i < n; i++) {
     const marginal = precision[i] + incoming[i];
     se[i] = marginal > 0 ? 1 / Math.sqrt(marginal) : Number.POSITIVE_INFINITY;
+  }
+  return se;
+}
+
+/**
+ * With a fitted position effect eta the information matrix gains a row and column: [[L, c], [c', s]] with
+ * L = I_w + 2 ridge I, c_i = (weights where i was A) - (weights where i was B) and s = sum of weights + 2 ridge.
+ * Block inversion gives Var(eta) = 1 / (s - c'L^-1 c) and adds (L^-1 c)_i^2 * Var(eta) to each score's variance
+ * (c sums to zero, so L^-1 c is already centred and the sum-to-zero convention is kept). Returns the eta variance
+ * and the coupling vector L^-1 c (solved by conjugate gradients to 1e-12); null when the Schur complement is not
+ * positive (eta not identified).
+ */
+export function positionEffectCovariance(
+  table: ComparisonTable,
+  weights: Float64Array,
+  ridge: number,
+): { etaVariance: number; coupling: Float64Array } | null {
+  const n = table.essayCount;
+  const cross = new Float64Array(n);
+  const diagonal = new Float64Array(n).fill(2 * ridge);
+  let curvature = 2 * ridge;
+  for (let e = 0; e < table.pairCount; e++) {
+    const w = weights[e];
+    cross[table.first[e]] += w;
+    cross[table.second[e]] -= w;
+    diagonal[table.first[e]] += w;
+    diagonal[table.second[e]] += w;
+    curvature += w;
+  }
+  centre(cross);
+  const coupling = conjugateGradient(table, weights, diagonal, ridge, cross, 1e-12);
+  centre(coupling);
+  let quadratic = 0;
+  for (let i = 0; i < n; i++) quadratic += cross[i] * coupling[i];
+  const schur = curvature - quadratic;
+  return schur > 0 ? { etaVariance: 1 / schur, coupling } : null;
+}
+
+/** Adds the position effect's share to sum-to-zero SEs: se_i^2 + coupling_i^2 * Var(eta), in place. */
+export function widenForPositionEffect(
+  se: Float64Array,
+  coupling: Float64Array,
+  etaVariance: number,
+): Float64Array {
+  for (let i = 0; i < se.length; i++) {
+    se[i] = Math.sqrt(se[i] * se[i] + coupling[i] * coupling[i] * etaVariance);
   }
   return se;
 }

@@ -1,4 +1,4 @@
-import type { ScoringResult } from '../types.js';
+import type { PositionEffect, ScoringResult } from '../types.js';
 
 export interface RankingJson {
   rankings: Array<{
@@ -11,6 +11,8 @@ export interface RankingJson {
     comparisons: number;
   }>;
   ssr: number | null;
+  /** eta of P(A wins) = sigmoid(theta_a - theta_b + eta), essay_a being the first-shown essay; null when not fitted. */
+  position_effect: PositionEffect | null;
 }
 
 export function rankingJson(result: ScoringResult): RankingJson {
@@ -25,7 +27,20 @@ export function rankingJson(result: ScoringResult): RankingJson {
       comparisons,
     })),
     ssr: result.ssr,
+    position_effect: result.position_effect,
   };
+}
+
+function describeEffect(effect: PositionEffect | null): string {
+  if (!effect) return 'Position effect: not fitted (plain Bradley-Terry)';
+  const estimate = `${effect.estimate >= 0 ? '+' : ''}${effect.estimate.toFixed(4)}`;
+  if (effect.se === null) return `Position effect (Essay A): ${estimate} logits`;
+  const share = 1 / (1 + Math.exp(-effect.estimate));
+  return (
+    `Position effect (Essay A): ${estimate} logits, SE ${effect.se.toFixed(4)}, ` +
+    `95% CI [${effect.ci_lower!.toFixed(4)}, ${effect.ci_upper!.toFixed(4)}] ` +
+    `(between equal essays the first shown wins ${(share * 100).toFixed(1)}%; scores are corrected for it)`
+  );
 }
 
 /** A plain-text table for people: rank, essay, score ± SE, wins, losses, comparisons; then SSR and position bias. */
@@ -55,6 +70,7 @@ export function rankingTable(result: ScoringResult): string {
     `SSR: ${result.ssr === null ? 'n/a' : result.ssr.toFixed(3)} (SEs: ${result.se_method})`,
     `Position bias: 'Essay A' won ${bias.a_wins} of ${bias.total}` +
       (bias.share === null ? '' : ` (${(bias.share * 100).toFixed(1)}%)`),
+    describeEffect(result.position_effect),
     result.converged ? '' : `Warning: the fit did not converge in ${result.iterations} iterations`,
   ]
     .join('\n')

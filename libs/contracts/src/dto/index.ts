@@ -10,3 +10,5 @@ export * from './comparison-responses.dto.js';
 export * from './providers-response.dto.js';
 export * from './api-error.dto.js';
 export * from './results-page-query.dto.js';
+export * from './assessment-request.dto.js';
+export * from './cost-quote.dto.js';

@@ -62,12 +62,27 @@ export interface CJBatchAttemptV1 {
   failed: number;
 }
 
+/**
+ * The position effect of the scoring model P(A beats B) = sigmoid(theta_a - theta_b + eta): eta is the log-odds
+ * bonus of the essay shown first ('Essay A'); 0 = no position bias. Rankings are corrected for it.
+ */
+export interface CJPositionEffectV1 {
+  estimate: number;
+  /** Standard error; null when it could not be computed. */
+  se: number | null;
+  /** 95 % confidence interval (estimate ± 1.96·SE); null with the SE. */
+  ci_lower: number | null;
+  ci_upper: number | null;
+}
+
 export interface CJAssessmentCompletedV1 {
   assessment_id: string;
   rankings: CJEssayRankingV1[];
   /** Scale separation reliability; null when it cannot be computed. */
   ssr: number | null;
   position_bias: { a_wins: number; total: number; share: number | null };
+  /** The fitted position (Essay A) effect with SE and CI (added later: absent on older events). */
+  position_effect?: CJPositionEffectV1 | null;
   provider: ProviderName;
   model: string;
   comparisons_requested: number;
@@ -101,6 +116,8 @@ export const CJ_FAILURE_REASONS = [
   'DEADLINE_EXCEEDED',
   /** The judgements could not be scored. */
   'SCORING_FAILED',
+  /** The owner cancelled the assessment (POST /api/v1/assessments/{id}/cancel). */
+  'CANCELLED',
 ] as const;
 
 export type CJFailureReason = (typeof CJ_FAILURE_REASONS)[number];

@@ -1,8 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 
+/** Who made the request being handled: a tenant and a key id (a digest prefix, never the key itself). */
+export interface CallerIdentity {
+  tenant_id: string;
+  key_id: string;
+}
+
 interface CorrelationStore {
   correlationId: string;
+  caller?: CallerIdentity;
 }
 
 const storage = new AsyncLocalStorage<CorrelationStore>();
@@ -14,5 +21,13 @@ export const CorrelationContext = {
   },
   current(): string | undefined {
     return storage.getStore()?.correlationId;
+  },
+  /** Marks the current context as acting for `caller` (authentication sets it; every later log line carries it). */
+  setCaller(caller: CallerIdentity): void {
+    const store = storage.getStore();
+    if (store) store.caller = caller;
+  },
+  caller(): CallerIdentity | undefined {
+    return storage.getStore()?.caller;
   },
 };

@@ -34,4 +34,17 @@ describe('JsonLogger', () => {
       error: { name: 'Error', message: 'boom' },
     });
   });
+
+  it('carries the caller (tenant and key id) set for the context on every later line', () => {
+    const { logger, lines } = capture();
+    CorrelationContext.run('corr-7', () => {
+      logger.log('before');
+      CorrelationContext.setCaller({ tenant_id: 'acme', key_id: 'k_0123456789ab' });
+      logger.log('after');
+    });
+    logger.log('outside');
+    expect(lines[0].tenant_id).toBeUndefined();
+    expect(lines[1]).toMatchObject({ tenant_id: 'acme', key_id: 'k_0123456789ab', correlation_id: 'corr-7' });
+    expect(lines[2].tenant_id).toBeUndefined();
+  });
 });

@@ -58,6 +58,8 @@ export class JsonLogger implements LoggerService {
     }
     const correlationId = CorrelationContext.current();
     if (correlationId && entry.correlation_id === undefined) entry.correlation_id = correlationId;
+    const caller = CorrelationContext.caller();
+    if (caller && entry.tenant_id === undefined) Object.assign(entry, caller);
     this.sink(JSON.stringify(entry));
   }
 }
