@@ -29,6 +29,7 @@ import { parsePreferWait } from '../http/prefer-wait.js';
 import { BatchWaiter, type FinishedBatch, type HeldRequest } from './batch-waiter.js';
 import { toBatchAccepted, toComparisonAccepted, toComparisonStatus, toResultItem } from './batch-view.js';
 import type { HttpOutcome } from './http-outcome.js';
+import { CallbackTopicPolicy } from '../topics/callback-topic.policy.js';
 import { ProviderSelectionService } from './provider-selection.service.js';
 import { requestHash } from './request-hash.js';
 
@@ -64,6 +65,7 @@ export class BatchSubmissionService {
     private readonly queues: BatchQueues,
     private readonly providers: ProviderSelectionService,
     private readonly waiter: BatchWaiter,
+    private readonly callbackTopics: CallbackTopicPolicy,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
@@ -156,6 +158,7 @@ export class BatchSubmissionService {
 
   private async accept(acceptance: Acceptance, batchId: string = randomUUID()): Promise<BatchRecord> {
     const { kind, options, comparisons } = acceptance;
+    const callbackTopic = await this.callbackTopics.resolve(acceptance.principal, options.callback_topic);
     const selection = await this.providers.select(options.llm_config_overrides);
     const priority = options.priority ?? PRIORITY.default;
     let outcome: { batch: BatchRecord; created: boolean };
@@ -168,7 +171,7 @@ export class BatchSubmissionService {
           mode: kind === 'batch' && selection.batchApi ? 'batch' : 'individual',
           correlation_id: options.correlation_id ?? CorrelationContext.current() ?? batchId,
           assessment_id: assessmentIdOf(comparisons),
-          callback_topic: options.callback_topic ?? this.settings.defaultCallbackTopic,
+          callback_topic: callbackTopic,
           priority,
           config: selection.config,
           comparison_count: comparisons.length,
