@@ -99,12 +99,15 @@ export class ApiEnv extends CommonEnv {
   @Max(600)
   PREFER_WAIT_MAX_SECONDS = 30;
 
-  /** How often a held request re-reads the batch while waiting. */
+  /**
+   * Safety-net re-read interval of a held request: the batch's terminal notification wakes it at once, this only
+   * bounds the wait when a notification was lost (pub/sub is at-most-once).
+   */
   @Type(() => Number)
   @IsInt()
   @Min(10)
-  @Max(10_000)
-  PREFER_WAIT_POLL_MS = 100;
+  @Max(60_000)
+  PREFER_WAIT_POLL_MS = 1_000;
 
   /** Largest page of GET /comparison/batch/{id}/results. */
   @Type(() => Number)
