@@ -15,6 +15,7 @@ import { OutboxSignal } from './outbox/outbox-signal.js';
 import { BatchOutboxDrainer } from './outbox/batch-outbox-drainer.js';
 import { BatchFinisher } from './pipeline/batch-finisher.js';
 import { BatchStepRunner } from './pipeline/batch-step-runner.js';
+import { TurnaroundTracker } from './pipeline/turnaround-tracker.js';
 import { IndividualRunner } from './pipeline/individual-runner.js';
 import { ActiveBatchReconciler } from './queue/active-batch-reconciler.js';
 import { QueueWorkers } from './queue/queue-workers.js';
@@ -64,6 +65,7 @@ export class WorkerModule {
         WorkerMetrics,
         BatchFinisher,
         IndividualRunner,
+        TurnaroundTracker,
         BatchStepRunner,
         QueueWorkers,
         ActiveBatchReconciler,

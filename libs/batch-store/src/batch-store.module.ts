@@ -6,6 +6,7 @@ import { BatchRepository } from './batch.repository.js';
 import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from './batch-store.options.js';
 import { OutboxRepository } from './outbox.repository.js';
 import { CircuitStateStore } from './circuit-state.store.js';
+import { BatchWakeups } from './wakeups/batch-wakeups.js';
 import { bullConnectionOptions } from './redis-connection.js';
 
 /**
@@ -30,8 +31,10 @@ export class BatchStoreModule {
         OutboxRepository,
         BatchQueues,
         CircuitStateStore,
+        BatchWakeups,
       ],
       exports: [
+        BatchWakeups,
         BATCH_STORE_OPTIONS,
         BatchRepository,
         OutboxRepository,
