@@ -37,6 +37,10 @@ export class BatchKeys {
   circuit(provider: string): string {
     return `${this.prefix}:circuit:${provider}`;
   }
+  /** String with an expiry: new work for a provider (model null) or one of its models waits while it exists. */
+  pause(provider: string, model: string | null): string {
+    return model === null ? `${this.prefix}:pause:${provider}` : `${this.prefix}:pause:${provider}:${model}`;
+  }
   idempotency(key: string): string {
     return `${this.prefix}:idem:${key}`;
   }
