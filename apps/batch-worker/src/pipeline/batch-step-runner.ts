@@ -115,6 +115,17 @@ export class BatchStepRunner {
     return this.fail(record, error, this.providerOrNull(record));
   }
 
+  /** Ends a batch the worker cannot process (its job keeps failing): recorded provider parts are cancelled first. */
+  async giveUp(batchId: string, why: string): Promise<StepOutcome> {
+    const record = await this.repo.get(batchId);
+    if (!record) return { kind: 'done', status: 'missing' };
+    if (isTerminal(record.status)) return { kind: 'done', status: record.status };
+    const error = new ProviderError('INTERNAL_ERROR', `The batch could not be processed: ${why}`);
+    return CorrelationContext.run(record.correlation_id, () =>
+      this.fail(record, error, this.providerOrNull(record)),
+    );
+  }
+
   private providerOrNull(record: BatchRecord): LlmProvider | null {
     try {
       return this.registry.get(record.config.provider);
