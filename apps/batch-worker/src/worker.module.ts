@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { BatchStoreModule } from '#batch-store';
-import { KafkaEventPublisher, MetricsModule, parseBrokers, PlatformModule } from '#infra';
+import { KafkaEventPublisher, KafkaTopicCatalog, MetricsModule, parseBrokers, PlatformModule } from '#infra';
 import {
   LlmProvidersModule,
   loadProvidersConfig,
@@ -12,7 +12,7 @@ import { MetricsSampler } from './metrics/metrics-sampler.js';
 import { WorkerMetrics } from './metrics/worker-metrics.js';
 import { OutboxPublisher } from './outbox/outbox-publisher.js';
 import { OutboxSignal } from './outbox/outbox-signal.js';
-import { TopicGuard } from './outbox/topic-guard.js';
+import { BatchOutboxDrainer } from './outbox/batch-outbox-drainer.js';
 import { BatchFinisher } from './pipeline/batch-finisher.js';
 import { BatchStepRunner } from './pipeline/batch-step-runner.js';
 import { IndividualRunner } from './pipeline/individual-runner.js';
@@ -55,8 +55,12 @@ export class WorkerModule {
           useFactory: () =>
             new KafkaEventPublisher({ brokers: parseBrokers(env.KAFKA_BROKERS), clientId: 'batch-worker' }),
         },
+        {
+          provide: KafkaTopicCatalog,
+          useFactory: () => new KafkaTopicCatalog(parseBrokers(env.KAFKA_BROKERS)),
+        },
         OutboxSignal,
-        TopicGuard,
+        BatchOutboxDrainer,
         OutboxPublisher,
         WorkerMetrics,
         BatchFinisher,

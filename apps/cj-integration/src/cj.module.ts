@@ -2,10 +2,12 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { KafkaEventPublisher, parseBrokers, PlatformModule } from '#infra';
 import { AssessmentFinalizer } from './assessment/assessment-finalizer.service.js';
 import { AssessmentIntake } from './assessment/assessment-intake.service.js';
-import { AssessmentRepository } from '#assessment-store';
+import { AssessmentRepository, AssessmentSubmissionRepository } from '#assessment-store';
+import { AssessmentStopper } from './assessment/assessment-stopper.service.js';
 import { BatchStepRunner } from './assessment/batch-step-runner.service.js';
 import { BatchSubmitter } from './assessment/batch-submitter.service.js';
 import { ResultCollector } from './assessment/result-collector.service.js';
+import { CancelWatcher } from './cancel/cancel-watcher.service.js';
 import { CJ_SETTINGS, CJ_TOPICS } from './cj.tokens.js';
 import { ComparisonApiClient } from './comparison-api/comparison-api.client.js';
 import type { CjEnv } from './config/cj-env.js';
@@ -45,13 +47,16 @@ export class CjModule {
             }),
         },
         AssessmentRepository,
+        AssessmentSubmissionRepository,
         AssessmentEventPublisher,
         AssessmentFinalizer,
         BatchSubmitter,
         BatchStepRunner,
         ResultCollector,
         AssessmentIntake,
+        AssessmentStopper,
         DeadlineWatcher,
+        CancelWatcher,
       ],
     };
   }

@@ -11,7 +11,9 @@ import {
 import type { KafkaEventPublisher } from '#infra';
 import { AssessmentFinalizer } from '../src/assessment/assessment-finalizer.service.js';
 import { AssessmentIntake } from '../src/assessment/assessment-intake.service.js';
-import type { AssessmentRepository } from '#assessment-store';
+import type { AssessmentRepository, AssessmentSubmissionRepository } from '#assessment-store';
+import { AssessmentStopper } from '../src/assessment/assessment-stopper.service.js';
+import { CancelWatcher } from '../src/cancel/cancel-watcher.service.js';
 import { BatchStepRunner } from '../src/assessment/batch-step-runner.service.js';
 import { BatchSubmitter } from '../src/assessment/batch-submitter.service.js';
 import { ResultCollector } from '../src/assessment/result-collector.service.js';
@@ -22,7 +24,10 @@ import { DeadlineWatcher } from '../src/deadline/deadline-watcher.service.js';
 import { AssessmentEventPublisher } from '../src/kafka/assessment-event-publisher.js';
 import { cjTopics } from '../src/kafka/cj-topics.js';
 import { FakeComparisonApi, FakeKafkaPublisher } from './fakes.js';
-import { InMemoryAssessmentRepository } from './in-memory-assessment.repository.js';
+import {
+  InMemoryAssessmentRepository,
+  InMemorySubmissionRepository,
+} from './in-memory-assessment.repository.js';
 
 export const TEST_SETTINGS: CjSettings = {
   requestDefaults: { comparisonsPerEssay: 4, temperature: 0, maxTokens: 512, maxEssays: 1000 },
@@ -38,6 +43,7 @@ export const TEST_SETTINGS: CjSettings = {
 export function cjTestGraph(overrides: Partial<CjSettings> = {}) {
   const settings = { ...TEST_SETTINGS, ...overrides };
   const repository = new InMemoryAssessmentRepository();
+  const submissions = new InMemorySubmissionRepository();
   const api = new FakeComparisonApi();
   const kafka = new FakeKafkaPublisher();
   const topics = cjTopics({ KAFKA_TOPIC_PREFIX: 'unit', CJ_CALLBACK_TOPIC: settings.callbackTopic });
@@ -48,9 +54,19 @@ export function cjTestGraph(overrides: Partial<CjSettings> = {}) {
   const submitter = new BatchSubmitter(repo, client, settings);
   const steps = new BatchStepRunner(submitter, finalizer, settings);
   const collector = new ResultCollector(repo, finalizer, steps, settings);
-  const intake = new AssessmentIntake(repo, submitter, steps, finalizer, events, settings);
-  const deadline = new DeadlineWatcher(repo, finalizer, collector, client, settings);
-  return { settings, repository, api, kafka, topics, intake, collector, deadline };
+  const intake = new AssessmentIntake(
+    repo,
+    submissions as unknown as AssessmentSubmissionRepository,
+    submitter,
+    steps,
+    finalizer,
+    events,
+    settings,
+  );
+  const stopper = new AssessmentStopper(finalizer, collector, client);
+  const deadline = new DeadlineWatcher(repo, finalizer, stopper, settings);
+  const cancels = new CancelWatcher(repo, finalizer, stopper, settings);
+  return { settings, repository, submissions, api, kafka, topics, intake, collector, deadline, cancels };
 }
 
 export function requestEnvelope(data: unknown, eventId?: string): EventEnvelope {

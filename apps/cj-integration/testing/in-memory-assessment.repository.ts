@@ -1,5 +1,7 @@
 import type { Pair } from '#cj-scoring';
 import type {
+  AssessmentSubmissionRepository,
+  StoredSubmission,
   AssessmentRecord,
   AssessmentRepository,
   RecordResultOutcome,
@@ -18,6 +20,8 @@ export class InMemoryAssessmentRepository implements RepositoryApi {
   readonly batches = new Map<string, string>();
   readonly deadlines = new Map<string, number>();
   readonly retired = new Set<string>();
+  readonly cancels = new Map<string, string>();
+  readonly pendingCancelIds = new Map<string, number>();
 
   async create(
     record: AssessmentRecord,
@@ -82,6 +86,31 @@ export class InMemoryAssessmentRepository implements RepositoryApi {
     return new Map(this.results.get(`${id}/${attempt}`) ?? []);
   }
 
+  async getResultsOf(id: string, attempt: string, indexes: readonly number[]) {
+    const map = this.results.get(`${id}/${attempt}`) ?? new Map<number, StoredResult>();
+    return new Map(indexes.flatMap((i) => (map.has(i) ? [[i, { ...map.get(i)! }] as const] : [])));
+  }
+
+  async requestCancel(id: string, now: Date, _ttlSeconds?: number) {
+    if (!this.cancels.has(id)) this.cancels.set(id, now.toISOString());
+    if (!this.pendingCancelIds.has(id)) this.pendingCancelIds.set(id, now.getTime());
+  }
+
+  async cancelRequestedAt(id: string) {
+    return this.cancels.get(id) ?? null;
+  }
+
+  async pendingCancels() {
+    return [...this.pendingCancelIds].map(([assessment_id, requested_at_ms]) => ({
+      assessment_id,
+      requested_at_ms,
+    }));
+  }
+
+  async dropPendingCancel(id: string) {
+    this.pendingCancelIds.delete(id);
+  }
+
   async countResults(id: string, attempt: string) {
     return this.results.get(`${id}/${attempt}`)?.size ?? 0;
   }
@@ -104,7 +133,39 @@ export class InMemoryAssessmentRepository implements RepositoryApi {
 
   async retire(record: AssessmentRecord) {
     this.deadlines.delete(record.assessment_id);
+    this.pendingCancelIds.delete(record.assessment_id);
     this.retired.add(record.assessment_id);
+  }
+}
+
+/** AssessmentSubmissionRepository in memory (unit specs). */
+export class InMemorySubmissionRepository implements Pick<
+  AssessmentSubmissionRepository,
+  keyof AssessmentSubmissionRepository
+> {
+  readonly stored = new Map<string, StoredSubmission>();
+
+  async claim(submission: StoredSubmission['submission']) {
+    const existing = this.stored.get(submission.assessment_id);
+    if (existing) return { submission: clone(existing.submission), created: false };
+    this.stored.set(submission.assessment_id, { submission: clone(submission), refusal: null });
+    return { submission: clone(submission), created: true };
+  }
+
+  async release(id: string) {
+    this.stored.delete(id);
+  }
+
+  async get(id: string) {
+    const stored = this.stored.get(id);
+    return stored ? clone(stored) : null;
+  }
+
+  async recordRefusal(id: string, refusal: NonNullable<StoredSubmission['refusal']>) {
+    const stored = this.stored.get(id);
+    if (!stored) return false;
+    stored.refusal = clone(refusal);
+    return true;
   }
 }
 

@@ -3,8 +3,7 @@ import type { Redis } from 'ioredis';
 import { REDIS_CLIENT } from '#infra';
 import type { Pair } from '#cj-scoring';
 import type { AssessmentRecord, StoredResult } from './assessment.types.js';
-
-export const CJ_KEY_PREFIX = 'cj';
+import { CJ_KEY_PREFIX, submissionKey } from './assessment-keys.js';
 
 export type RecordResultOutcome = 'stored' | 'duplicate_event' | 'duplicate_pair';
 
@@ -137,6 +136,24 @@ export class AssessmentRepository {
     return outcome === 1 ? 'stored' : outcome === 0 ? 'duplicate_event' : 'duplicate_pair';
   }
 
+  /** Results of some pairs of one batch attempt (a page of judgements), by pair index. */
+  async getResultsOf(
+    assessmentId: string,
+    attemptCorrelationId: string,
+    pairIndexes: readonly number[],
+  ): Promise<Map<number, StoredResult>> {
+    if (pairIndexes.length === 0) return new Map();
+    const raw = await this.redis.hmget(
+      this.resultsKey(assessmentId, attemptCorrelationId),
+      ...pairIndexes.map(String),
+    );
+    const found = new Map<number, StoredResult>();
+    raw.forEach((json, i) => {
+      if (json) found.set(pairIndexes[i], JSON.parse(json) as StoredResult);
+    });
+    return found;
+  }
+
   /** Results of one batch attempt, by pair index. */
   async getResults(assessmentId: string, attemptCorrelationId: string): Promise<Map<number, StoredResult>> {
     const raw = await this.redis.hgetall(this.resultsKey(assessmentId, attemptCorrelationId));
@@ -167,15 +184,51 @@ export class AssessmentRepository {
     await this.redis.zrem(this.deadlinesKey(), assessmentId);
   }
 
+  /**
+   * Asks for the assessment to be cancelled (the API's cancel route). cj-integration honours it: it finds the id
+   * in the cancel index, cancels the running batch and ends the assessment as failed with reason CANCELLED. The
+   * first request's time is kept. Works before cj-integration has created the assessment (the request is still
+   * in Kafka): the intake then ends it at once.
+   */
+  async requestCancel(assessmentId: string, now: Date, ttlSeconds: number): Promise<void> {
+    await this.redis
+      .multi()
+      .set(this.cancelKey(assessmentId), now.toISOString(), 'EX', ttlSeconds, 'NX')
+      .zadd(this.cancelsKey(), 'NX', now.getTime(), assessmentId)
+      .exec();
+  }
+
+  /** When the cancel was requested (ISO time), or null. */
+  async cancelRequestedAt(assessmentId: string): Promise<string | null> {
+    return this.redis.get(this.cancelKey(assessmentId));
+  }
+
+  /** Ids with a cancel request that cj-integration has not handled yet, oldest first. */
+  async pendingCancels(limit = 100): Promise<Array<{ assessment_id: string; requested_at_ms: number }>> {
+    const flat = await this.redis.zrange(this.cancelsKey(), 0, limit - 1, 'WITHSCORES');
+    const pending: Array<{ assessment_id: string; requested_at_ms: number }> = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      pending.push({ assessment_id: flat[i], requested_at_ms: Number(flat[i + 1]) });
+    }
+    return pending;
+  }
+
+  /** The cancel request has been acted on (or can no longer be): leave the index. */
+  async dropPendingCancel(assessmentId: string): Promise<void> {
+    await this.redis.zrem(this.cancelsKey(), assessmentId);
+  }
+
   /** After the outcome: leave the deadline index and let every key of the assessment expire. */
   async retire(record: AssessmentRecord, retentionSeconds: number): Promise<void> {
     const id = record.assessment_id;
-    const tx = this.redis.multi().zrem(this.deadlinesKey(), id);
+    const tx = this.redis.multi().zrem(this.deadlinesKey(), id).zrem(this.cancelsKey(), id);
     const keys = [
       this.recordKey(id),
       this.essaysKey(id),
       this.pairsKey(id),
       this.eventsKey(id),
+      this.cancelKey(id),
+      submissionKey(id),
       ...record.batches.map((b) => this.resultsKey(id, b.correlation_id)),
     ];
     for (const key of keys) tx.expire(key, retentionSeconds);
@@ -202,5 +255,11 @@ export class AssessmentRepository {
   }
   private deadlinesKey(): string {
     return `${CJ_KEY_PREFIX}:deadlines`;
+  }
+  private cancelKey(id: string): string {
+    return `${CJ_KEY_PREFIX}:assessment:${id}:cancel`;
+  }
+  private cancelsKey(): string {
+    return `${CJ_KEY_PREFIX}:cancels`;
   }
 }

@@ -59,4 +59,7 @@ export interface StoredResult {
   provider: ProviderName;
   model: string;
   cost_estimate: number;
+  /** The judge's reasons and confidence (absent on results stored before they were kept, and on errors). */
+  justification?: string;
+  confidence?: number;
 }

@@ -14,6 +14,14 @@ export class BatchKeys {
   results(batchId: string): string {
     return `${this.prefix}:batch:{${batchId}}:results`;
   }
+  /** Hash: essay_id → text, for a batch in the essay-referencing form (each essay stored once). */
+  essays(batchId: string): string {
+    return `${this.prefix}:batch:{${batchId}}:essays`;
+  }
+  /** Essays written before the record exists; renamed into place by the create script. */
+  essaysStaging(batchId: string): string {
+    return `${this.prefix}:batch:{${batchId}}:essays-staging`;
+  }
   /** Requests written before the record exists; renamed into place by the create script. */
   staging(batchId: string): string {
     return `${this.prefix}:batch:{${batchId}}:staging`;
@@ -22,8 +30,13 @@ export class BatchKeys {
   outbox(batchId: string): string {
     return `${this.prefix}:outbox:{${batchId}}`;
   }
+  /** String: the fencing token of the worker draining this batch's outbox (expires unless renewed). */
   outboxLock(batchId: string): string {
     return `${this.prefix}:outbox:{${batchId}}:lock`;
+  }
+  /** List of DeadLetterRecord JSON: events that can never be delivered, with their reason. */
+  deadLetter(batchId: string): string {
+    return `${this.prefix}:outbox:{${batchId}}:dead`;
   }
   /** Set of batch ids whose outbox is not empty. */
   outboxPending(): string {

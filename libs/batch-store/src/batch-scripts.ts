@@ -7,8 +7,8 @@ import { LuaScript } from './lua-script.js';
  */
 
 /**
- * KEYS: record, requests, staging, idempotency (or record when none), active
- * ARGV: batchId, recordJson, status, requestHash, hasIdempotencyKey, recordKeyPrefix
+ * KEYS: record, requests, staging, idempotency (or record when none), active, essaysStaging, essays
+ * ARGV: batchId, recordJson, status, requestHash, hasIdempotencyKey, recordKeyPrefix, hasPrompt, prompt
  * → {'created'|'existing'|'conflict', batchId}
  */
 export const CREATE_SCRIPT = new LuaScript(`
@@ -17,21 +17,26 @@ if ARGV[5] == '1' then
   if existing then
     local hash = redis.call('HGET', ARGV[6] .. existing .. '}', 'request_hash')
     if hash then
-      redis.call('DEL', KEYS[3])
+      redis.call('DEL', KEYS[3], KEYS[6])
       if hash == ARGV[4] then return {'existing', existing} end
       return {'conflict', existing}
     end
   end
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('DEL', KEYS[3])
+  redis.call('DEL', KEYS[3], KEYS[6])
   return {'existing', ARGV[1]}
 end
 redis.call('HSET', KEYS[1], 'record', ARGV[2], 'status', ARGV[3], 'rev', '1', 'request_hash', ARGV[4],
   'succeeded', '0', 'failed', '0', 'cost', '0', 'icost', '0')
+if ARGV[7] == '1' then redis.call('HSET', KEYS[1], 'prompt', ARGV[8]) end
 if redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('RENAME', KEYS[3], KEYS[2])
   redis.call('PERSIST', KEYS[2])
+end
+if redis.call('EXISTS', KEYS[6]) == 1 then
+  redis.call('RENAME', KEYS[6], KEYS[7])
+  redis.call('PERSIST', KEYS[7])
 end
 if ARGV[5] == '1' then redis.call('SET', KEYS[4], ARGV[1]) end
 redis.call('SADD', KEYS[5], ARGV[1])
@@ -40,7 +45,7 @@ return {'created', ARGV[1]}
 
 /**
  * Compare-and-set of the record: applies only when the status is allowed AND nobody wrote since it was read.
- * KEYS: record, requests, results, idempotency (or record), active, outbox, outboxPending
+ * KEYS: record, requests, results, idempotency (or record), active, outbox, outboxPending, essays
  * ARGV: allowedCsv, to, expectedRev, recordJson, terminal, retentionSeconds, batchId, eventCount, events...
  * → 1 applied, 0 status not allowed, -1 stale read (retry), -2 no such batch
  */
@@ -61,6 +66,7 @@ if n > 0 then redis.call('SADD', KEYS[7], ARGV[7]) end
 if ARGV[5] == '1' then
   local ttl = tonumber(ARGV[6])
   for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
+  redis.call('EXPIRE', KEYS[8], ttl)
   redis.call('SREM', KEYS[5], ARGV[7])
 end
 return 1
@@ -116,14 +122,45 @@ return 1
 `);
 
 /**
- * Removes the first `count` published messages; clears the pending mark when the outbox is empty.
- * KEYS: outbox, outboxPending. ARGV: count, batchId → remaining length
+ * Removes the published head of the outbox, by identity: only while the caller still holds the lock (its fencing
+ * token) and only when the head still starts and ends with the exact entries it published. A drain that
+ * outlived its lock therefore never trims events another worker has not sent. Clears the pending mark when the
+ * outbox is empty.
+ * KEYS: outbox, lock, outboxPending. ARGV: token, count, firstEntry, lastEntry, batchId
+ * → remaining length, -1 lock lost, -2 head changed
  */
 export const OUTBOX_ACK_SCRIPT = new LuaScript(`
-redis.call('LTRIM', KEYS[1], tonumber(ARGV[1]), -1)
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
+local n = tonumber(ARGV[2])
+if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[3] or redis.call('LINDEX', KEYS[1], n - 1) ~= ARGV[4] then
+  return -2
+end
+redis.call('LTRIM', KEYS[1], n, -1)
 local left = redis.call('LLEN', KEYS[1])
-if left == 0 then redis.call('SREM', KEYS[2], ARGV[2]) end
+if left == 0 then redis.call('SREM', KEYS[3], ARGV[5]) end
 return left
+`);
+
+/**
+ * Moves the head entry of the outbox to the dead-letter list (same fencing and identity checks as the ack).
+ * KEYS: outbox, lock, deadLetter, outboxPending. ARGV: token, headEntry, deadLetterJson, retentionSeconds, batchId
+ * → remaining length, -1 lock lost, -2 head changed
+ */
+export const OUTBOX_DEAD_LETTER_SCRIPT = new LuaScript(`
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
+if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[2] then return -2 end
+redis.call('LPOP', KEYS[1])
+redis.call('RPUSH', KEYS[3], ARGV[3])
+redis.call('EXPIRE', KEYS[3], tonumber(ARGV[4]))
+local left = redis.call('LLEN', KEYS[1])
+if left == 0 then redis.call('SREM', KEYS[4], ARGV[5]) end
+return left
+`);
+
+/** KEYS: lock. ARGV: token, ttlMs → 1 renewed, 0 lost */
+export const RENEW_LOCK_SCRIPT = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2])) end
+return 0
 `);
 
 /** KEYS: lock. ARGV: owner → 1 released, 0 held by another owner */

@@ -15,7 +15,10 @@ import {
   ACTIVE_STATUSES,
   isTerminal,
   TERMINAL_STATUSES,
+  isEssayContent,
+  type BatchContent,
   type BatchPatch,
+  type EssayRefComparison,
   type BatchRecord,
   type BatchStatus,
   type NewBatchRecord,
@@ -54,7 +57,7 @@ export class BatchRepository {
    */
   async create(
     record: NewBatchRecord,
-    requests: ComparisonRequest[],
+    content: BatchContent,
   ): Promise<{ batch: BatchRecord; created: boolean }> {
     const id = record.batch_id;
     const full: BatchRecord = {
@@ -65,13 +68,26 @@ export class BatchRepository {
       individual_cost_usd: 0,
     };
     const staging = this.keys.staging(id);
-    await this.redis.del(staging);
-    for (let i = 0; i < requests.length; i += WRITE_CHUNK) {
-      const chunk = requests.slice(i, i + WRITE_CHUNK).map((r) => JSON.stringify(r));
+    const essaysStaging = this.keys.essaysStaging(id);
+    await this.redis.del(staging, essaysStaging);
+    const essayForm = isEssayContent(content);
+    const items: Array<ComparisonRequest | EssayRefComparison> = essayForm ? content.comparisons : content;
+    for (let i = 0; i < items.length; i += WRITE_CHUNK) {
+      const chunk = items.slice(i, i + WRITE_CHUNK).map((r) => JSON.stringify(r));
       await this.redis
         .multi()
         .rpush(staging, ...chunk)
         .expire(staging, STAGING_TTL_SECONDS)
+        .exec();
+    }
+    // Essay-referencing form: each essay's text once per batch, however many comparisons name it.
+    const essays = essayForm ? content.essays : [];
+    for (let i = 0; i < essays.length; i += WRITE_CHUNK) {
+      const fields = essays.slice(i, i + WRITE_CHUNK).flatMap((e) => [e.essay_id, e.text]);
+      await this.redis
+        .multi()
+        .hset(essaysStaging, ...fields)
+        .expire(essaysStaging, STAGING_TTL_SECONDS)
         .exec();
     }
     const idemKey = record.idempotency_key
@@ -79,7 +95,15 @@ export class BatchRepository {
       : this.keys.record(id);
     const [outcome, batchId] = (await CREATE_SCRIPT.run(
       this.redis,
-      [this.keys.record(id), this.keys.requests(id), staging, idemKey, this.keys.active()],
+      [
+        this.keys.record(id),
+        this.keys.requests(id),
+        staging,
+        idemKey,
+        this.keys.active(),
+        essaysStaging,
+        this.keys.essays(id),
+      ],
       [
         id,
         JSON.stringify(full),
@@ -87,6 +111,8 @@ export class BatchRepository {
         full.request_hash,
         record.idempotency_key ? '1' : '0',
         this.keys.recordPrefix(),
+        essayForm ? '1' : '0',
+        essayForm ? content.user_prompt : '',
       ],
     )) as [string, string];
     if (outcome === 'conflict') throw new IdempotencyConflictError(record.idempotency_key ?? id, batchId);
@@ -99,10 +125,37 @@ export class BatchRepository {
     return (await this.read(batchId))?.record ?? null;
   }
 
-  /** The batch's comparisons in input order, each with its index. */
+  /**
+   * The batch's comparisons in input order, each with its index. A batch stored in the essay-referencing form is
+   * resolved here (the returned items share one string per essay, so memory stays one copy per essay).
+   */
   async getRequests(batchId: string): Promise<StoredComparison[]> {
     const raw = await this.redis.lrange(this.keys.requests(batchId), 0, -1);
-    return raw.map((json, index) => ({ ...(JSON.parse(json) as ComparisonRequest), index }));
+    const items = raw.map((json) => JSON.parse(json) as ComparisonRequest | EssayRefComparison);
+    if (items.length === 0 || !('essay_a_id' in items[0])) {
+      return (items as ComparisonRequest[]).map((item, index) => ({ ...item, index }));
+    }
+    const [essays, prompt] = await Promise.all([
+      this.redis.hgetall(this.keys.essays(batchId)),
+      this.redis.hget(this.keys.record(batchId), 'prompt'),
+    ]);
+    return (items as EssayRefComparison[]).map((item, index) => {
+      const essayA = essays[item.essay_a_id];
+      const essayB = essays[item.essay_b_id];
+      if (essayA === undefined || essayB === undefined || prompt === null) {
+        throw new Error(
+          `Batch ${batchId}: comparison ${item.comparison_id} names an essay that is not stored`,
+        );
+      }
+      return {
+        comparison_id: item.comparison_id,
+        user_prompt: prompt,
+        essay_a: essayA,
+        essay_b: essayB,
+        ...(item.metadata !== undefined ? { metadata: item.metadata } : {}),
+        index,
+      };
+    });
   }
 
   /**
@@ -244,6 +297,7 @@ export class BatchRepository {
           this.keys.active(),
           this.keys.outbox(batchId),
           this.keys.outboxPending(),
+          this.keys.essays(batchId),
         ],
         [
           allowedFrom.join(','),

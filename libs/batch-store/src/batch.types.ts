@@ -89,6 +89,28 @@ export type BatchPatch = Partial<
 
 export type StoredComparison = ComparisonRequest & { index: number };
 
+/** A comparison of the essay-referencing form: its essays by id (their text is stored once per batch). */
+export interface EssayRefComparison {
+  comparison_id: string;
+  essay_a_id: string;
+  essay_b_id: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** A batch in the essay-referencing form: the shared prompt and each essay once, comparisons by essay id. */
+export interface EssayBatchContent {
+  user_prompt: string;
+  essays: Array<{ essay_id: string; text: string }>;
+  comparisons: EssayRefComparison[];
+}
+
+/** What a batch is created from: comparisons with their essays inline, or the essay-referencing form. */
+export type BatchContent = ComparisonRequest[] | EssayBatchContent;
+
+export function isEssayContent(content: BatchContent): content is EssayBatchContent {
+  return !Array.isArray(content);
+}
+
 export interface StoredResult {
   /** Position of the comparison in the request (0-based). */
   index: number;
@@ -103,6 +125,18 @@ export interface OutboxMessage {
   topic: string;
   key: string;
   envelope: EventEnvelope;
+}
+
+/** Why an event can never be delivered (it is moved to the batch's dead-letter list instead). */
+export type DeadLetterReason = 'too_large' | 'topic_not_found' | 'topic_invalid' | 'topic_not_authorized';
+
+/** An undeliverable event, kept with its reason for as long as the batch (RESULT_RETENTION_SECONDS). */
+export interface DeadLetterRecord {
+  reason: DeadLetterReason;
+  /** The broker's or the size check's words. */
+  detail: string;
+  dead_lettered_at: string;
+  message: OutboxMessage;
 }
 
 /** Provider of a stored batch, for metrics and status without parsing the whole config. */

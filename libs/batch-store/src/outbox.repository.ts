@@ -1,25 +1,52 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { REDIS_CLIENT } from '#infra';
 import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import { BatchKeys } from './batch-keys.js';
-import { OUTBOX_ACK_SCRIPT, RELEASE_LOCK_SCRIPT } from './batch-scripts.js';
+import {
+  OUTBOX_ACK_SCRIPT,
+  OUTBOX_DEAD_LETTER_SCRIPT,
+  RELEASE_LOCK_SCRIPT,
+  RENEW_LOCK_SCRIPT,
+} from './batch-scripts.js';
 import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from './batch-store.options.js';
-import type { OutboxMessage } from './batch.types.js';
+import type { DeadLetterReason, DeadLetterRecord, OutboxMessage } from './batch.types.js';
+
+/** One outbox entry: the stored text (its identity for ack) and the parsed message. */
+export interface OutboxEntry {
+  raw: string;
+  message: OutboxMessage;
+}
+
+/** What an ack or dead-letter did: the outbox length left, or why it did nothing. */
+export type OutboxWriteOutcome = { remaining: number } | { refused: 'lock_lost' | 'head_changed' };
+
+function outcomeOf(reply: number): OutboxWriteOutcome {
+  if (reply === -1) return { refused: 'lock_lost' };
+  if (reply === -2) return { refused: 'head_changed' };
+  return { remaining: reply };
+}
 
 /**
  * Events waiting for Kafka, one ordered list per batch. Messages are appended by BatchRepository's scripts (in
  * the same atomic write as the change that caused them) and removed here only after Kafka acknowledged them:
  * a crash between publish and ack republishes them (at-least-once; event ids are stable).
+ *
+ * Several workers: one drains a batch at a time under a lock whose value is a fresh fencing token; the lock is
+ * renewed while the drain runs, and every removal (ack, dead-letter) checks the token and the exact head entries
+ * in the same script, so a drain that outlived its lock removes nothing.
  */
 @Injectable()
 export class OutboxRepository {
   private readonly keys: BatchKeys;
+  private readonly retentionSeconds: number;
 
   constructor(
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     @Inject(BATCH_STORE_OPTIONS) options: BatchStoreOptions,
   ) {
     this.keys = new BatchKeys(resolvedKeyPrefix(options));
+    this.retentionSeconds = options.retentionSeconds;
   }
 
   /** Batches that have unpublished events. */
@@ -29,17 +56,57 @@ export class OutboxRepository {
 
   /** The oldest `max` unpublished events of a batch, in order. */
   async peek(batchId: string, max: number): Promise<OutboxMessage[]> {
-    const raw = await this.redis.lrange(this.keys.outbox(batchId), 0, max - 1);
-    return raw.map((json) => JSON.parse(json) as OutboxMessage);
+    return (await this.peekEntries(batchId, max)).map((e) => e.message);
   }
 
-  /** Removes the first `count` events (they were published). Returns how many remain. */
-  async ack(batchId: string, count: number): Promise<number> {
-    return (await OUTBOX_ACK_SCRIPT.run(
+  /** The oldest `max` unpublished entries of a batch, in order, with their stored text. */
+  async peekEntries(batchId: string, max: number): Promise<OutboxEntry[]> {
+    const raw = await this.redis.lrange(this.keys.outbox(batchId), 0, max - 1);
+    return raw.map((text) => ({ raw: text, message: JSON.parse(text) as OutboxMessage }));
+  }
+
+  /** Removes `published` (the head of the outbox, in order) if `token` still holds the batch's lock. */
+  async ack(batchId: string, token: string, published: OutboxEntry[]): Promise<OutboxWriteOutcome> {
+    if (published.length === 0) return { remaining: await this.size(batchId) };
+    const reply = (await OUTBOX_ACK_SCRIPT.run(
       this.redis,
-      [this.keys.outbox(batchId), this.keys.outboxPending()],
-      [count, batchId],
+      [this.keys.outbox(batchId), this.keys.outboxLock(batchId), this.keys.outboxPending()],
+      [token, published.length, published[0].raw, published[published.length - 1].raw, batchId],
     )) as number;
+    return outcomeOf(reply);
+  }
+
+  /** Moves the head entry to the batch's dead-letter list with its reason. */
+  async deadLetter(
+    batchId: string,
+    token: string,
+    entry: OutboxEntry,
+    reason: DeadLetterReason,
+    detail: string,
+  ): Promise<OutboxWriteOutcome> {
+    const record: DeadLetterRecord = {
+      reason,
+      detail,
+      dead_lettered_at: new Date().toISOString(),
+      message: entry.message,
+    };
+    const reply = (await OUTBOX_DEAD_LETTER_SCRIPT.run(
+      this.redis,
+      [
+        this.keys.outbox(batchId),
+        this.keys.outboxLock(batchId),
+        this.keys.deadLetter(batchId),
+        this.keys.outboxPending(),
+      ],
+      [token, entry.raw, JSON.stringify(record), this.retentionSeconds, batchId],
+    )) as number;
+    return outcomeOf(reply);
+  }
+
+  /** The batch's undeliverable events, oldest first. */
+  async deadLetters(batchId: string): Promise<DeadLetterRecord[]> {
+    const raw = await this.redis.lrange(this.keys.deadLetter(batchId), 0, -1);
+    return raw.map((json) => JSON.parse(json) as DeadLetterRecord);
   }
 
   async size(batchId: string): Promise<number> {
@@ -56,12 +123,19 @@ export class OutboxRepository {
     return replies.reduce((sum, [, n]) => sum + Number(n ?? 0), 0);
   }
 
-  /** One publisher per batch at a time keeps the batch's events in order across worker processes. */
-  async tryLock(batchId: string, owner: string, ttlMs: number): Promise<boolean> {
-    return (await this.redis.set(this.keys.outboxLock(batchId), owner, 'PX', ttlMs, 'NX')) === 'OK';
+  /** Takes the batch's drain lock; returns the fencing token that must accompany every removal, or null. */
+  async tryLock(batchId: string, ttlMs: number): Promise<string | null> {
+    const token = randomUUID();
+    const ok = await this.redis.set(this.keys.outboxLock(batchId), token, 'PX', ttlMs, 'NX');
+    return ok === 'OK' ? token : null;
   }
 
-  async unlock(batchId: string, owner: string): Promise<void> {
-    await RELEASE_LOCK_SCRIPT.run(this.redis, [this.keys.outboxLock(batchId)], [owner]);
+  /** Extends the lock while the drain runs; false when it was lost (expired and maybe taken by another). */
+  async renewLock(batchId: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await RENEW_LOCK_SCRIPT.run(this.redis, [this.keys.outboxLock(batchId)], [token, ttlMs])) === 1;
+  }
+
+  async unlock(batchId: string, token: string): Promise<void> {
+    await RELEASE_LOCK_SCRIPT.run(this.redis, [this.keys.outboxLock(batchId)], [token]);
   }
 }

@@ -8,6 +8,8 @@ export * from './redis/redis.module.js';
 export * from './kafka/kafka-config.js';
 export * from './kafka/kafka-admin.js';
 export * from './kafka/kafka-event-publisher.js';
+export * from './kafka/kafka-error-types.js';
+export * from './kafka/kafka-topic-catalog.js';
 export * from './health/health-options.js';
 export * from './health/health.module.js';
 export * from './health/redis.health-indicator.js';

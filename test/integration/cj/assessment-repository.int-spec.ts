@@ -1,6 +1,12 @@
 import { Redis } from 'ioredis';
 import { generatePairs } from '#cj-scoring';
-import { AssessmentRepository, type AssessmentRecord, type StoredResult } from '#assessment-store';
+import {
+  AssessmentRepository,
+  AssessmentSubmissionRepository,
+  type AssessmentRecord,
+  type AssessmentSubmission,
+  type StoredResult,
+} from '#assessment-store';
 import {
   newAssessment,
   withPinnedConfig,
@@ -49,7 +55,8 @@ describe('AssessmentRepository (real Redis)', () => {
   afterAll(async () => {
     const keys = await redis.keys(`cj:*${run}*`);
     if (keys.length) await redis.del(...keys);
-    await redis.zrem('cj:deadlines', `${run}-create`, `${run}-cas`, `${run}-results`);
+    await redis.zrem('cj:deadlines', `${run}-create`, `${run}-cas`, `${run}-results`, `${run}-cancel`);
+    await redis.zrem('cj:cancels', `${run}-cancel`);
     await redis.quit();
   });
 
@@ -99,5 +106,35 @@ describe('AssessmentRepository (real Redis)', () => {
     await repo.retire({ ...stored, batches: [{ ...stored.batches[0], correlation_id: 'att' }] }, 60);
     expect(await repo.overdue(Number.MAX_SAFE_INTEGER, 10_000)).not.toContain(id);
     expect(await redis.ttl(`cj:assessment:${id}:results:att`)).toBeGreaterThan(0);
+  });
+
+  it('keeps a cancel request and the API submission (claimed once, refusal kept) and expires them on retire', async () => {
+    const id = `${run}-cancel`;
+    const submissions = new AssessmentSubmissionRepository(redis);
+    const submission = (tenant: string): AssessmentSubmission => ({
+      assessment_id: id,
+      tenant_id: tenant,
+      key_id: `k_${tenant}`,
+      request_hash: tenant,
+      correlation_id: 'c',
+      accepted_at: new Date(0).toISOString(),
+      quote: null,
+    });
+    const claims = await Promise.all(['t1', 't2', 't3'].map((t) => submissions.claim(submission(t), 600)));
+    expect(claims.filter((c) => c.created)).toHaveLength(1);
+    const owner = claims.find((c) => c.created)!.submission.tenant_id;
+    expect(claims.every((c) => c.submission.tenant_id === owner)).toBe(true);
+    expect(await submissions.recordRefusal(`${id}-none`, {} as never)).toBe(false);
+
+    await repo.requestCancel(id, new Date(5000), 600);
+    await repo.requestCancel(id, new Date(9000), 600);
+    expect(await repo.cancelRequestedAt(id)).toBe(new Date(5000).toISOString());
+    expect(await repo.pendingCancels(10_000)).toContainEqual({ assessment_id: id, requested_at_ms: 5000 });
+
+    const { record: stored } = await repo.create(record(id), [], pairs);
+    await repo.retire(stored, 60);
+    expect((await repo.pendingCancels(10_000)).map((p) => p.assessment_id)).not.toContain(id);
+    expect(await redis.ttl(`cj:assessment:${id}:submission`)).toBeLessThanOrEqual(60);
+    expect(await redis.ttl(`cj:assessment:${id}:cancel`)).toBeLessThanOrEqual(60);
   });
 });

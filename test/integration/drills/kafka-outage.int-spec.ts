@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { EVENT_TYPES } from '#contracts';
+import { ensureTopics } from '#infra';
 import { freePort, ThrowawayKafka } from '../../support/throwaway-services.js';
 import { makeBatch, makeRequests, waitFor } from '../worker/support/batch-factory.js';
 import { TopicReader, type ReadMessage } from '../worker/support/topic-reader.js';
@@ -42,6 +43,7 @@ describe('drill: Kafka dies during fan-out and comes back', () => {
   it('delivers started, every result and completed, in order per batch, once the broker is back', async () => {
     const requests = makeRequests(COMPARISONS, 'k');
     const topic = `test.drill.kafka.${randomUUID()}.v1`;
+    await ensureTopics([kafka.brokers], [topic]);
     const record = makeBatch(requests, { callback_topic: topic });
     await worker.repo.create(record, requests);
     await worker.queues.enqueueBatch(record.batch_id, 5);

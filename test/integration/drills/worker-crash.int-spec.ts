@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { EVENT_TYPES, QUEUES, type ComparisonRequest } from '#contracts';
 import { BatchQueues, bullConnectionOptions, type BatchJobData, type BatchRecord } from '#batch-store';
-import { parseBrokers } from '#infra';
+import { ensureTopics, parseBrokers } from '#infra';
 import { loadProvidersConfig, resolveLlmConfig } from '#llm-providers';
 import { AnthropicFakeServer } from '#llm-providers/testing';
 import { freePort } from '../../support/throwaway-services.js';
@@ -94,6 +94,7 @@ describe('drill: the worker is killed between submit and collect', () => {
       { provider_override: 'anthropic' },
       loadProvidersConfig({ ANTHROPIC_API_KEY: fake.apiKey }),
     );
+    await ensureTopics(parseBrokers(KAFKA_BROKERS), [topic]);
     const record = makeBatch(requests, { callback_topic: topic, config });
     await store.repo.create(record, requests);
     await queues.enqueueBatch(record.batch_id, 5);

@@ -41,6 +41,8 @@ describe('batch pipeline through the Mock provider (batch API)', () => {
   it('stores every result in input order and publishes started, N results and completed in order', async () => {
     const requests = makeRequests(300);
     const topic = `test.worker.${randomUUID()}.v1`;
+    // Callback topics exist before a batch names them: the worker never creates one.
+    await ensureTopics(brokers, [topic]);
     const record = makeBatch(requests, { callback_topic: topic });
     await worker.repo.create(record, requests);
     await worker.queues.enqueueBatch(record.batch_id, 5);
@@ -55,7 +57,7 @@ describe('batch pipeline through the Mock provider (batch API)', () => {
     expect(results[42].result.request_metadata).toEqual(requests[42].metadata);
     expect(results.every((r) => r.result.winner && !r.result.error_detail)).toBe(true);
 
-    // The callback topic did not exist: the worker created it. A separate consumer reads everything back.
+    // A separate consumer reads everything back.
     await outboxDrained(worker, record.batch_id);
     const reader = await TopicReader.start(brokers, topic);
     try {

@@ -183,23 +183,50 @@ describe('cancel and outbox', () => {
     expect((await h.repo.requestCancel(other.batch.batch_id))?.cancel_requested).toBe(false);
   });
 
-  it('acks published messages from the head and clears the pending mark when empty', async () => {
+  it('acks published messages by identity under the fencing token and clears the pending mark when empty', async () => {
     const requests = makeRequests(3);
     const { batch } = await h.repo.create(makeBatch(requests), requests);
     const id = batch.batch_id;
     await h.repo.storeResults(id, [result(0), result(1), result(2)], [event('a'), event('b'), event('c')]);
     expect(await h.outbox.pendingBatchIds()).toContain(id);
-    const head = await h.outbox.peek(id, 2);
-    expect(head.map((m) => m.envelope.correlation_id)).toEqual(['a', 'b']);
-    expect(await h.outbox.ack(id, 2)).toBe(1);
-    expect((await h.outbox.peek(id, 10)).map((m) => m.envelope.correlation_id)).toEqual(['c']);
-    expect(await h.outbox.ack(id, 1)).toBe(0);
+    const token = await h.outbox.tryLock(id, 5000);
+    expect(token).not.toBeNull();
+    expect(await h.outbox.tryLock(id, 5000)).toBeNull();
+    const head = await h.outbox.peekEntries(id, 2);
+    expect(head.map((e) => e.message.envelope.correlation_id)).toEqual(['a', 'b']);
+    // Another worker's token, or a head that no longer starts with what was sent, removes nothing.
+    expect(await h.outbox.ack(id, 'someone-else', head)).toEqual({ refused: 'lock_lost' });
+    expect(await h.outbox.ack(id, token!, [head[1]])).toEqual({ refused: 'head_changed' });
+    expect(await h.outbox.size(id)).toBe(3);
+    expect(await h.outbox.ack(id, token!, head)).toEqual({ remaining: 1 });
+    expect(await h.outbox.ack(id, token!, head)).toEqual({ refused: 'head_changed' });
+    const [last] = await h.outbox.peekEntries(id, 10);
+    expect(last.message.envelope.correlation_id).toBe('c');
+    expect(await h.outbox.renewLock(id, token!, 5000)).toBe(true);
+    expect(await h.outbox.ack(id, token!, [last])).toEqual({ remaining: 0 });
     expect(await h.outbox.pendingBatchIds()).not.toContain(id);
-    expect(await h.outbox.tryLock(id, 'w1', 5000)).toBe(true);
-    expect(await h.outbox.tryLock(id, 'w2', 5000)).toBe(false);
-    await h.outbox.unlock(id, 'w2');
-    expect(await h.outbox.tryLock(id, 'w2', 5000)).toBe(false);
-    await h.outbox.unlock(id, 'w1');
-    expect(await h.outbox.tryLock(id, 'w2', 5000)).toBe(true);
+    await h.outbox.unlock(id, 'someone-else');
+    expect(await h.outbox.tryLock(id, 5000)).toBeNull();
+    await h.outbox.unlock(id, token!);
+    expect(await h.outbox.renewLock(id, token!, 5000)).toBe(false);
+    expect(await h.outbox.tryLock(id, 5000)).not.toBeNull();
+  });
+
+  it('moves the head to the dead-letter record with its reason, only under the token', async () => {
+    const requests = makeRequests(2);
+    const { batch } = await h.repo.create(makeBatch(requests), requests);
+    const id = batch.batch_id;
+    await h.repo.storeResults(id, [result(0), result(1)], [event('a'), event('b')]);
+    const token = (await h.outbox.tryLock(id, 5000))!;
+    const [first, second] = await h.outbox.peekEntries(id, 2);
+    expect(await h.outbox.deadLetter(id, 'stale', first, 'too_large', 'x')).toEqual({ refused: 'lock_lost' });
+    expect(await h.outbox.deadLetter(id, token, second, 'too_large', 'x')).toEqual({
+      refused: 'head_changed',
+    });
+    expect(await h.outbox.deadLetter(id, token, first, 'too_large', '2 MB')).toEqual({ remaining: 1 });
+    const dead = await h.outbox.deadLetters(id);
+    expect(dead).toHaveLength(1);
+    expect(dead[0]).toMatchObject({ reason: 'too_large', detail: '2 MB', message: first.message });
+    expect((await h.outbox.peek(id, 10)).map((m) => m.envelope.correlation_id)).toEqual(['b']);
   });
 });

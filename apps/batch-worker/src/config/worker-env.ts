@@ -67,12 +67,37 @@ export class WorkerEnv extends CommonEnv {
   @Max(60_000)
   OUTBOX_POLL_MS = 200;
 
-  /** Events sent to Kafka in one produce request. */
+  /** Most events read from a batch's outbox at once (they leave in produce requests bounded by bytes). */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(10_000)
   OUTBOX_BATCH_SIZE = 1_000;
+
+  /**
+   * Largest produce request the outbox sends, in bytes (estimated from keys, values and record overhead). Keep it
+   * below the broker's `message.max.bytes` (1,048,588 on a stock broker) and the topic's `max.message.bytes`; an
+   * event larger than this on its own is dead-lettered (reason `too_large`).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(4_096)
+  @Max(100_000_000)
+  OUTBOX_MAX_REQUEST_BYTES = 900_000;
+
+  /** Batches whose outboxes one worker drains at the same time (each batch's events stay in order). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  OUTBOX_CONCURRENCY = 4;
+
+  /** TTL of a batch's outbox lock; renewed every third of it while the drain runs. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(300)
+  @Max(600_000)
+  OUTBOX_LOCK_MS = 10_000;
 
   /** BullMQ job lock: a job whose worker died is retried after this (stalled-job detection). */
   @Type(() => Number)

@@ -5,45 +5,32 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { OutboxRepository, type OutboxMessage } from '#batch-store';
-import { KafkaEventPublisher } from '#infra';
+import { OutboxRepository } from '#batch-store';
 import type { WorkerEnv } from '../config/worker-env.js';
 import { WORKER_ENV } from '../worker.tokens.js';
+import { BatchOutboxDrainer } from './batch-outbox-drainer.js';
 import { OutboxSignal } from './outbox-signal.js';
-import { TopicGuard } from './topic-guard.js';
 
-/** A publisher that died keeps other workers off its batches only this long. */
-const LOCK_TTL_MS = 10_000;
-
-/** Consecutive messages for the same topic, so each run is one produce request and the order is kept. */
-export function runsByTopic(messages: OutboxMessage[]): Array<{ topic: string; messages: OutboxMessage[] }> {
-  const runs: Array<{ topic: string; messages: OutboxMessage[] }> = [];
-  for (const message of messages) {
-    const last = runs[runs.length - 1];
-    if (last && last.topic === message.topic) last.messages.push(message);
-    else runs.push({ topic: message.topic, messages: [message] });
-  }
-  return runs;
-}
+/** Longest wait before a failing batch's outbox is tried again, as a multiple of OUTBOX_RETRY_MS. */
+const MAX_BACKOFF_FACTOR = 16;
 
 /**
- * Drains the Redis outbox to Kafka: a batch's events in order, acknowledged (removed) only after Kafka accepted
- * them. While Kafka is down the loop retries every OUTBOX_RETRY_MS; nothing is lost, some events may be sent
- * twice (same event_id).
+ * Drains the Redis outbox to Kafka, batch by batch and isolated: up to OUTBOX_CONCURRENCY batches at once, each
+ * under its own lock, and a batch whose destination fails (Kafka away, a timeout) backs off on its own
+ * (OUTBOX_RETRY_MS, doubling) while every other batch keeps flowing. Events leave in order per batch and are
+ * removed only after Kafka accepted them; undeliverable ones are dead-lettered by the drainer.
  */
 @Injectable()
 export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxPublisher.name);
-  private readonly owner = randomUUID();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly backoff = new Map<string, { failures: number; until: number }>();
   private stopped = false;
   private loop?: Promise<void>;
 
   constructor(
     @Inject(OutboxRepository) private readonly outbox: OutboxRepository,
-    @Inject(KafkaEventPublisher) private readonly kafka: KafkaEventPublisher,
-    @Inject(TopicGuard) private readonly topics: TopicGuard,
+    @Inject(BatchOutboxDrainer) private readonly drainer: BatchOutboxDrainer,
     @Inject(OutboxSignal) private readonly signal: OutboxSignal,
     @Inject(WORKER_ENV) private readonly env: WorkerEnv,
   ) {}
@@ -58,46 +45,56 @@ export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShu
     await this.loop;
   }
 
-  /** Publishes everything pending now; returns how many events were sent. Throws when Kafka refuses. */
-  async drainOnce(): Promise<number> {
-    let published = 0;
-    for (const batchId of await this.outbox.pendingBatchIds()) {
-      if (this.stopped) break;
-      published += await this.drainBatch(batchId);
-    }
-    return published;
-  }
-
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        await this.drainOnce();
-        await this.signal.wait(this.env.OUTBOX_POLL_MS);
+        await this.schedule();
       } catch (err) {
-        this.logger.warn({ msg: 'outbox publish failed; retrying', error: (err as Error).message });
-        if (!this.stopped) await sleep(this.env.OUTBOX_RETRY_MS);
+        this.logger.warn({ msg: 'outbox: listing pending batches failed', error: (err as Error).message });
       }
+      await this.signal.wait(this.env.OUTBOX_POLL_MS);
+    }
+    await Promise.allSettled([...this.inFlight.values()]);
+  }
+
+  /** Starts a drain for each pending batch that is not running, not backing off, while slots are free. */
+  private async schedule(): Promise<void> {
+    const now = Date.now();
+    const pending = shuffled(await this.outbox.pendingBatchIds());
+    for (const batchId of pending) {
+      if (this.stopped || this.inFlight.size >= this.env.OUTBOX_CONCURRENCY) break;
+      if (this.inFlight.has(batchId)) continue;
+      if ((this.backoff.get(batchId)?.until ?? 0) > now) continue;
+      const drain = this.drainer
+        .drain(batchId, () => this.stopped)
+        .then(
+          (result) => {
+            this.backoff.delete(batchId);
+            // More may be waiting (a drain gives its slot back after a few produce requests).
+            if (result.published + result.deadLettered > 0) this.signal.notify();
+          },
+          (err: unknown) => this.failed(batchId, err),
+        )
+        .finally(() => this.inFlight.delete(batchId));
+      this.inFlight.set(batchId, drain);
     }
   }
 
-  private async drainBatch(batchId: string): Promise<number> {
-    if (!(await this.outbox.tryLock(batchId, this.owner, LOCK_TTL_MS))) return 0;
-    let published = 0;
-    try {
-      for (;;) {
-        const messages = await this.outbox.peek(batchId, this.env.OUTBOX_BATCH_SIZE);
-        if (messages.length === 0) break;
-        for (const run of runsByTopic(messages)) {
-          await this.topics.ensure(run.topic);
-          await this.kafka.publishBatch(run.topic, run.messages);
-        }
-        await this.outbox.ack(batchId, messages.length);
-        published += messages.length;
-        if (this.stopped) break;
-      }
-    } finally {
-      await this.outbox.unlock(batchId, this.owner).catch(() => undefined);
-    }
-    return published;
+  private failed(batchId: string, err: unknown): void {
+    const failures = (this.backoff.get(batchId)?.failures ?? 0) + 1;
+    const delay = this.env.OUTBOX_RETRY_MS * Math.min(2 ** (failures - 1), MAX_BACKOFF_FACTOR);
+    this.backoff.set(batchId, { failures, until: Date.now() + delay });
+    const log = { msg: 'outbox publish failed; retrying this batch later', batch_id: batchId, failures };
+    // First failure of a streak at warn, the repeats at debug: a long Kafka outage does not flood the log.
+    if (failures === 1) this.logger.warn({ ...log, error: (err as Error).message, retry_in_ms: delay });
+    else this.logger.debug({ ...log, error: (err as Error).message, retry_in_ms: delay });
   }
+}
+
+function shuffled<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import { toBullPriority } from '#batch-store';
-import { runsByTopic } from '../outbox/outbox-publisher.js';
 import { pollDelayMs } from './poll-backoff.js';
 
 describe('pollDelayMs', () => {
@@ -18,23 +17,5 @@ describe('toBullPriority', () => {
     expect([10, 8, 5, 0].map(toBullPriority)).toEqual([1, 3, 6, 11]);
     expect(toBullPriority(99)).toBe(1);
     expect(toBullPriority(-3)).toBe(11);
-  });
-});
-
-describe('runsByTopic', () => {
-  it('groups consecutive messages by topic and keeps their order', () => {
-    const m = (topic: string, id: string) => ({
-      topic,
-      key: 'k',
-      envelope: { event_id: id } as never,
-    });
-    const runs = runsByTopic([m('a', '1'), m('a', '2'), m('b', '3'), m('a', '4')]);
-    expect(
-      runs.map((r) => [r.topic, r.messages.map((x) => (x.envelope as { event_id: string }).event_id)]),
-    ).toEqual([
-      ['a', ['1', '2']],
-      ['b', ['3']],
-      ['a', ['4']],
-    ]);
   });
 });

@@ -1,18 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { EventEnvelope } from '#contracts';
+import type { CJAssessmentFailedV1, EventEnvelope } from '#contracts';
 import { CjScoringError, generatePairs, type Pair } from '#cj-scoring';
 import { CJ_SETTINGS } from '../cj.tokens.js';
 import type { CjSettings } from '../config/cj-settings.js';
 import { AssessmentEventPublisher } from '../kafka/assessment-event-publisher.js';
 import { AssessmentFinalizer } from './assessment-finalizer.service.js';
-import { AssessmentRepository } from '#assessment-store';
+import { AssessmentRepository, AssessmentSubmissionRepository } from '#assessment-store';
+import { CANCELLED_MESSAGE } from '../cancel/cancel-watcher.service.js';
 import { newAssessment } from './assessment-state.js';
 import { BatchStepRunner } from './batch-step-runner.service.js';
 import { BatchSubmitter } from './batch-submitter.service.js';
 import { buildSharedPrompt } from './shared-prompt.js';
 import { validateAssessmentRequest, type RequestRefusal } from './validate-assessment-request.js';
 
-export type IntakeOutcome = 'started' | 'resumed' | 'duplicate' | 'conflict' | 'refused';
+export type IntakeOutcome = 'started' | 'resumed' | 'duplicate' | 'conflict' | 'refused' | 'cancelled';
 
 /**
  * Turns a CJAssessmentRequestedV1 into a running assessment: validate, design the pairs, store the assessment
@@ -25,6 +26,7 @@ export class AssessmentIntake {
 
   constructor(
     private readonly repository: AssessmentRepository,
+    private readonly submissions: AssessmentSubmissionRepository,
     private readonly submitter: BatchSubmitter,
     private readonly steps: BatchStepRunner,
     private readonly finalizer: AssessmentFinalizer,
@@ -78,6 +80,15 @@ export class AssessmentIntake {
     if (record.status !== 'active') return 'duplicate';
     const pending = record.batches.at(-1)?.status === 'submitting';
     if (!pending) return 'duplicate';
+    const cancelRequestedAt = await this.repository.cancelRequestedAt(record.assessment_id);
+    if (cancelRequestedAt) {
+      // Cancelled over the API while the request was still in Kafka: end it before spending anything.
+      await this.finalizer.fail(record.assessment_id, 'CANCELLED', CANCELLED_MESSAGE, 0, {
+        cancel_requested_at: cancelRequestedAt,
+      });
+      await this.repository.dropPendingCancel(record.assessment_id);
+      return 'cancelled';
+    }
     if (created) {
       this.logger.log({
         msg: 'assessment started',
@@ -91,30 +102,31 @@ export class AssessmentIntake {
   }
 
   private async refuse(envelope: EventEnvelope, refusal: RequestRefusal): Promise<IntakeOutcome> {
-    const data = (envelope.data ?? {}) as { assessment_id?: unknown };
-    const assessmentId = typeof data.assessment_id === 'string' ? data.assessment_id : '';
+    const raw = (envelope.data ?? {}) as { assessment_id?: unknown };
+    const assessmentId = typeof raw.assessment_id === 'string' ? raw.assessment_id : '';
     this.logger.warn({
       msg: 'assessment request refused',
       assessment_id: assessmentId,
       reason_code: refusal.reason_code,
     });
-    const failed = this.events.failedEnvelope(
-      {
-        assessment_id: assessmentId,
-        reason_code: refusal.reason_code,
-        message: refusal.message,
-        details: refusal.details,
-        batches: [],
-        provider: null,
-        model: null,
-        comparisons_requested: 0,
-        comparisons_succeeded: 0,
-        comparisons_failed: 0,
-        correlation_id: envelope.correlation_id,
-      },
-      `:refused:${envelope.event_id}`,
-    );
-    await this.events.publish(failed);
+    const data: CJAssessmentFailedV1 = {
+      assessment_id: assessmentId,
+      reason_code: refusal.reason_code,
+      message: refusal.message,
+      details: refusal.details,
+      batches: [],
+      provider: null,
+      model: null,
+      comparisons_requested: 0,
+      comparisons_succeeded: 0,
+      comparisons_failed: 0,
+      correlation_id: envelope.correlation_id,
+    };
+    // A request submitted over the API shows its refusal there too (no assessment state exists for it).
+    if (assessmentId && !(await this.repository.get(assessmentId))) {
+      await this.submissions.recordRefusal(assessmentId, data);
+    }
+    await this.events.publish(this.events.failedEnvelope(data, `:refused:${envelope.event_id}`));
     return 'refused';
   }
 }

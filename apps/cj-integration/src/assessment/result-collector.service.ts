@@ -45,6 +45,9 @@ export class ResultCollector {
       provider: result.provider,
       model: result.model,
       cost_estimate: result.cost_estimate ?? 0,
+      ...(result.error_detail || !result.winner
+        ? {}
+        : { justification: result.justification, confidence: result.confidence }),
     };
     const outcome = await this.repository.recordResult(assessmentId, attemptId, eventId, stored);
     if (outcome !== 'stored') return;

@@ -7,10 +7,9 @@ import {
 } from '@nestjs/common';
 import { CJ_SETTINGS } from '../cj.tokens.js';
 import type { CjSettings } from '../config/cj-settings.js';
-import { ComparisonApiClient } from '../comparison-api/comparison-api.client.js';
 import { AssessmentFinalizer } from '../assessment/assessment-finalizer.service.js';
 import { AssessmentRepository } from '#assessment-store';
-import { ResultCollector } from '../assessment/result-collector.service.js';
+import { AssessmentStopper } from '../assessment/assessment-stopper.service.js';
 
 /**
  * Bounds every assessment by CJ_ASSESSMENT_DEADLINE_MS: overdue assessments fail with DEADLINE_EXCEEDED and
@@ -25,8 +24,7 @@ export class DeadlineWatcher implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     private readonly repository: AssessmentRepository,
     private readonly finalizer: AssessmentFinalizer,
-    private readonly collector: ResultCollector,
-    private readonly api: ComparisonApiClient,
+    private readonly stopper: AssessmentStopper,
     @Inject(CJ_SETTINGS) private readonly settings: CjSettings,
   ) {}
 
@@ -59,16 +57,10 @@ export class DeadlineWatcher implements OnApplicationBootstrap, OnApplicationShu
         continue;
       }
       if (record.status !== 'active') continue;
-      const running = record.batches.at(-1);
-      if (running?.batch_id && (running.status === 'accepted' || running.status === 'submitting')) {
-        await this.api.cancelBatch(running.batch_id).catch(() => undefined);
-      }
-      const successes = await this.collector.successes(record);
-      await this.finalizer.fail(
-        id,
+      await this.stopper.stop(
+        record,
         'DEADLINE_EXCEEDED',
         `the assessment did not finish within ${this.settings.deadlineMs} ms`,
-        successes.size,
       );
       ended.push(id);
     }

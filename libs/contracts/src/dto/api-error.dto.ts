@@ -1,10 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ERROR_CODES, type ErrorCode } from '../errors/error-code.js';
 
-/** Codes of API error bodies: the shared error codes plus the two HTTP-level rejections that have no event form. */
+/** Codes of API error bodies: the shared error codes plus the HTTP-level rejections that have no event form. */
 export const API_ONLY_ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { retryable: false },
+  /** 422: the request's cost quote is above the caller's `max_cost_usd`. */
+  COST_LIMIT_EXCEEDED: { retryable: false },
 } as const;
 export type ApiErrorCode = ErrorCode | keyof typeof API_ONLY_ERROR_CODES;
 

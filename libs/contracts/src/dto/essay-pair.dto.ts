@@ -9,7 +9,7 @@ import {
 } from 'class-validator';
 
 /** `metadata.assessment_id`, when present, must be a non-empty string: it is copied onto the batch and its events. */
-function HasValidAssessmentId(options?: ValidationOptions): PropertyDecorator {
+export function HasValidAssessmentId(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'hasValidAssessmentId',

@@ -116,6 +116,8 @@ export const CJ_FAILURE_REASONS = [
   'DEADLINE_EXCEEDED',
   /** The judgements could not be scored. */
   'SCORING_FAILED',
+  /** The owner cancelled the assessment (POST /api/v1/assessments/{id}/cancel). */
+  'CANCELLED',
 ] as const;
 
 export type CJFailureReason = (typeof CJ_FAILURE_REASONS)[number];

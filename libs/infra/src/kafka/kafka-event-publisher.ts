@@ -11,6 +11,12 @@ export interface PublishableEvent {
   envelope: EventEnvelope;
 }
 
+/** A record ready for Kafka: the key and the envelope's JSON text. */
+export interface SerializedEvent {
+  key: string;
+  value: string;
+}
+
 /**
  * Emits enveloped events through Nest's Kafka transport (emit-only client). Connects lazily, so an app starts
  * while Kafka is down; a failed publish throws and the caller decides (the worker's outbox retries).
@@ -30,9 +36,19 @@ export class KafkaEventPublisher implements OnApplicationShutdown {
 
   /** Sends several events to one topic in a single produce request, in the given order. */
   async publishBatch(topic: string, events: PublishableEvent[]): Promise<void> {
-    if (events.length === 0) return;
+    await this.publishSerialized(
+      topic,
+      events.map((e) => ({ key: e.key, value: JSON.stringify(e.envelope) })),
+    );
+  }
+
+  /**
+   * Sends already serialized records to one topic in a single produce request, in order. The caller bounds the
+   * request's bytes (the broker refuses a record batch above `message.max.bytes`).
+   */
+  async publishSerialized(topic: string, messages: SerializedEvent[]): Promise<void> {
+    if (messages.length === 0) return;
     await this.ensureConnected();
-    const messages = events.map((e) => ({ key: e.key, value: JSON.stringify(e.envelope) }));
     await lastValueFrom(this.client.emitBatch(topic, { messages }), { defaultValue: undefined });
   }
 

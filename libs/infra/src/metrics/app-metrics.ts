@@ -100,6 +100,18 @@ export class AppMetrics {
     ['provider', 'model'],
   );
 
+  readonly outboxPublished = this.counter(
+    'outbox_events_published_total',
+    'Events the outbox delivered to Kafka (a republished event counts again)',
+    [],
+  );
+
+  readonly outboxDeadLettered = this.counter(
+    'outbox_events_dead_lettered_total',
+    "Events that can never be delivered, moved to their batch's dead-letter record, by reason",
+    ['reason'],
+  );
+
   constructor(service: string, options: { defaultMetrics?: boolean } = {}) {
     this.registry.setDefaultLabels({ service });
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });

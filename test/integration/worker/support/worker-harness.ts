@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { BatchQueues, BatchRepository, OutboxRepository } from '#batch-store';
 import { JsonLogger, loadConfig } from '#infra';
 import { loadProvidersConfig, type LlmProvidersModuleOptions } from '#llm-providers';
@@ -23,7 +23,8 @@ export async function startWorker(
   providerEnv: Record<string, string> = {},
   providerModule: LlmProvidersModuleOptions = {},
   /** `quiet`: no logs at all (drills that break Kafka on purpose would print every kafkajs retry). */
-  options: { quiet?: boolean } = {},
+  /** `override`: replaces providers of the real module (e.g. a Kafka publisher with a delayed produce). */
+  options: { quiet?: boolean; override?: (builder: TestingModuleBuilder) => TestingModuleBuilder } = {},
 ): Promise<RunningWorker> {
   const workerEnv = loadConfig(WorkerEnv, {
     REDIS_URL,
@@ -44,9 +45,10 @@ export async function startWorker(
     LLM_RETRY_MAX_DELAY_MS: '50',
     ...providerEnv,
   });
-  const moduleRef = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     imports: [WorkerModule.forRoot(workerEnv, { providers, providerModule, defaultMetrics: false })],
-  }).compile();
+  });
+  const moduleRef = await (options.override?.(builder) ?? builder).compile();
   const app = moduleRef.createNestApplication({
     logger: options.quiet
       ? false

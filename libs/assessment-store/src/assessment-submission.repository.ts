@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { CJAssessmentFailedV1, CostQuote } from '#contracts';
+import { REDIS_CLIENT } from '#infra';
+import { submissionKey } from './assessment-keys.js';
+
+/** An assessment submitted over REST: who owns it and what was quoted. cj-integration never needs it to run. */
+export interface AssessmentSubmission {
+  assessment_id: string;
+  /** Only this tenant sees the assessment through the API. */
+  tenant_id: string;
+  /** Id of the API key that submitted it (never the key). */
+  key_id: string;
+  /** sha256 of the submitted body without max_cost_usd: a repeat of the same body is the same submission. */
+  request_hash: string;
+  correlation_id: string;
+  accepted_at: string;
+  quote: CostQuote | null;
+}
+
+export interface StoredSubmission {
+  submission: AssessmentSubmission;
+  /** Set when cj-integration refused the request before creating any state. */
+  refusal: CJAssessmentFailedV1 | null;
+}
+
+const CLAIM_SCRIPT = `
+if redis.call('HSETNX', KEYS[1], 'json', ARGV[1]) == 1 then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  return {1, ARGV[1]}
+end
+return {0, redis.call('HGET', KEYS[1], 'json')}
+`;
+
+const REFUSAL_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'refusal', ARGV[1])
+return 1
+`;
+
+/**
+ * The API's side of an assessment, one hash per id (`json`, later `refusal`). Claiming an id is atomic, so two
+ * tenants (or two racing requests) can never both own one. Expires with the assessment's state (retire()).
+ */
+@Injectable()
+export class AssessmentSubmissionRepository {
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
+
+  /** Stores the submission unless the id is taken; returns what is stored and whether this call stored it. */
+  async claim(
+    submission: AssessmentSubmission,
+    ttlSeconds: number,
+  ): Promise<{ submission: AssessmentSubmission; created: boolean }> {
+    const [created, json] = (await this.redis.eval(
+      CLAIM_SCRIPT,
+      1,
+      submissionKey(submission.assessment_id),
+      JSON.stringify(submission),
+      String(ttlSeconds),
+    )) as [number, string];
+    return { submission: JSON.parse(json) as AssessmentSubmission, created: created === 1 };
+  }
+
+  /** Gives an id back when the request could not be handed on (nothing half-stored). */
+  async release(assessmentId: string): Promise<void> {
+    await this.redis.del(submissionKey(assessmentId));
+  }
+
+  async get(assessmentId: string): Promise<StoredSubmission | null> {
+    const [json, refusal] = await this.redis.hmget(submissionKey(assessmentId), 'json', 'refusal');
+    if (!json) return null;
+    return {
+      submission: JSON.parse(json) as AssessmentSubmission,
+      refusal: refusal ? (JSON.parse(refusal) as CJAssessmentFailedV1) : null,
+    };
+  }
+
+  /** cj-integration refused a submitted request: keep its reason where the API can show it. */
+  async recordRefusal(assessmentId: string, refusal: CJAssessmentFailedV1): Promise<boolean> {
+    const stored = (await this.redis.eval(
+      REFUSAL_SCRIPT,
+      1,
+      submissionKey(assessmentId),
+      JSON.stringify(refusal),
+    )) as number;
+    return stored === 1;
+  }
+}
