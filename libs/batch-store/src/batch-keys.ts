@@ -54,6 +54,13 @@ export class BatchKeys {
   pause(provider: string, model: string | null): string {
     return model === null ? `${this.prefix}:pause:${provider}` : `${this.prefix}:pause:${provider}:${model}`;
   }
+  /**
+   * Pub/sub channel on which every terminal transition publishes its batch id (held `Prefer: wait` requests wake
+   * on it). Not a key: it is passed to scripts as an argument, so it never crosses a cluster hash slot.
+   */
+  terminalChannel(): string {
+    return `${this.prefix}:batch:terminal`;
+  }
   idempotency(key: string): string {
     return `${this.prefix}:idem:${key}`;
   }
