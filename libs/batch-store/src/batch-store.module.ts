@@ -7,6 +7,7 @@ import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from '
 import { OutboxRepository } from './outbox.repository.js';
 import { CircuitStateStore } from './circuit-state.store.js';
 import { BatchWakeups } from './wakeups/batch-wakeups.js';
+import { ProviderPauseStore } from './provider-pause.store.js';
 import { bullConnectionOptions } from './redis-connection.js';
 
 /**
@@ -32,6 +33,7 @@ export class BatchStoreModule {
         BatchQueues,
         CircuitStateStore,
         BatchWakeups,
+        ProviderPauseStore,
       ],
       exports: [
         BatchWakeups,
@@ -40,6 +42,7 @@ export class BatchStoreModule {
         OutboxRepository,
         BatchQueues,
         CircuitStateStore,
+        ProviderPauseStore,
         BullModule,
       ],
     };

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNumber, IsOptional, Matches, Min } from 'class-validator';
 import { PROVIDER_NAMES, WINNERS, type ProviderName, type Winner } from '../comparison/comparison.types.js';
+import type { CJBatchKind } from '../events/cj-events.js';
 import { ASSESSMENT_ID_PATTERN, AssessmentRequestDto } from './assessment-request.dto.js';
 import { CostQuoteDto } from './cost-quote.dto.js';
 
@@ -47,7 +48,7 @@ export class AssessmentAcceptedDto {
 
 export class AssessmentBatchDto {
   @ApiProperty() batch_id: string;
-  @ApiProperty({ enum: ['main', 'follow_up'] }) kind: string;
+  @ApiProperty({ enum: ['main', 'follow_up'] }) kind: CJBatchKind;
   @ApiProperty() attempt: number;
   @ApiPropertyOptional({ description: 'Adaptive round of the batch (1 = the initial balanced design)' })
   round?: number;
