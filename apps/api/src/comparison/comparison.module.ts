@@ -6,7 +6,8 @@ import { BatchWaiter } from './batch-waiter.js';
 import { ComparisonController } from './comparison.controller.js';
 import { ProviderSelectionService } from './provider-selection.service.js';
 import { CallbackTopicPolicy } from '../topics/callback-topic.policy.js';
-import { RequestCapsPipe } from './request-caps.pipe.js';
+import { ComparisonRequestValidator } from '../validation/comparison-request.validator.js';
+import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe.js';
 
 /**
  * Individual and batch comparison routes. Needs, from global modules: BatchRepository and BatchQueues (storage),
@@ -19,7 +20,9 @@ import { RequestCapsPipe } from './request-caps.pipe.js';
     BatchQueryService,
     BatchWaiter,
     ProviderSelectionService,
-    RequestCapsPipe,
+    ComparisonRequestValidator,
+    BatchBodyPipe,
+    SingleBodyPipe,
     CallbackTopicPolicy,
   ],
 })

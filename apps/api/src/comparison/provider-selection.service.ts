@@ -2,6 +2,7 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { LlmConfigOverrides, ResolvedLlmConfig } from '#contracts';
 import { PROVIDERS_CONFIG, ProviderError, resolveLlmConfig, type ProvidersConfig } from '#llm-providers';
 import { ApiError } from '../http/api-error.js';
+import { modelCatalogProblem } from './model-catalog.check.js';
 import { ProviderAvailabilityService } from '../providers/provider-availability.service.js';
 
 export interface ProviderSelection {
@@ -46,8 +47,9 @@ export class ProviderSelectionService {
   }
 
   private resolve(overrides: LlmConfigOverrides): ResolvedLlmConfig {
+    let config: ResolvedLlmConfig;
     try {
-      return resolveLlmConfig(overrides, this.providersConfig);
+      config = resolveLlmConfig(overrides, this.providersConfig);
     } catch (err) {
       if (err instanceof ProviderError && err.code === 'INVALID_REQUEST') {
         const field =
@@ -56,5 +58,14 @@ export class ProviderSelectionService {
       }
       throw err;
     }
+    const model = overrides.model_override;
+    const problem = model === undefined ? null : modelCatalogProblem(config.provider, model);
+    if (problem !== null) {
+      throw ApiError.invalid('llm_config_overrides.model_override', problem, {
+        provider: config.provider,
+        model,
+      });
+    }
+    return config;
   }
 }

@@ -92,6 +92,20 @@ export class ApiEnv extends CommonEnv {
   @Max(1_000_000)
   MAX_PROMPT_CHARS = 20_000;
 
+  /** Most bytes of one comparison's metadata, as JSON. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(64)
+  @Max(1_048_576)
+  METADATA_MAX_BYTES = 16_384;
+
+  /** Deepest nesting of one comparison's metadata (`{}` is 1). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  METADATA_MAX_DEPTH = 8;
+
   /** Cap on the caller's `Prefer: wait=N`: the longest a request is held open waiting for results. */
   @Type(() => Number)
   @IsInt()

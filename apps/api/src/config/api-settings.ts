@@ -1,12 +1,13 @@
 import { topicNames } from '#contracts';
 import { parseTenantKeys, type TenantKey } from '../auth/api-principal.js';
 import { parseTenantCallbackTopics, type TenantCallbackTopics } from '../topics/tenant-callback-topics.js';
+import type { RequestLimits } from '../validation/request-limits.js';
 import type { ApiEnv } from './api-env.js';
 
 export const API_SETTINGS = Symbol('API_SETTINGS');
 
 /** What the API's services need from its environment, parsed once. */
-export interface ApiSettings {
+export interface ApiSettings extends RequestLimits {
   /** Each key with its tenant and key id (API_KEYS). */
   apiKeys: TenantKey[];
   metricsPublic: boolean;
@@ -31,6 +32,8 @@ export function apiSettingsFrom(env: ApiEnv): ApiSettings {
     maxComparisonsPerBatch: env.MAX_COMPARISONS_PER_BATCH,
     maxEssayChars: env.MAX_ESSAY_CHARS,
     maxPromptChars: env.MAX_PROMPT_CHARS,
+    metadataMaxBytes: env.METADATA_MAX_BYTES,
+    metadataMaxDepth: env.METADATA_MAX_DEPTH,
     preferWaitMaxSeconds: env.PREFER_WAIT_MAX_SECONDS,
     preferWaitPollMs: env.PREFER_WAIT_POLL_MS,
     resultsPageMaxLimit: env.RESULTS_PAGE_MAX_LIMIT,

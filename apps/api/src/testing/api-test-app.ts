@@ -25,6 +25,8 @@ export const TEST_SETTINGS: ApiSettings = {
   maxComparisonsPerBatch: 3,
   maxEssayChars: 100,
   maxPromptChars: 50,
+  metadataMaxBytes: 512,
+  metadataMaxDepth: 4,
   preferWaitMaxSeconds: 2,
   preferWaitPollMs: 10,
   resultsPageMaxLimit: 50,
