@@ -749,6 +749,16 @@ const HOSTILE_CASES: BadRequestCase[] = [
     field: 'comparisons[0].metadata',
     body: withItem({ metadata: { assessment_id: 'a'.repeat(129) } }),
   },
+  // model_override must be a catalog model of the provider, refused at once (not a 202 that fails later)
+  ...['no-such-model', 'gpt-5-mini', 'claude-sonnet-4-6', 'gemini-2.5-flash'].map(
+    (model): BadRequestCase => ({
+      name: `model_override ${JSON.stringify(model)} not in the mock catalog`,
+      status: 400,
+      code: 'INVALID_REQUEST',
+      field: 'llm_config_overrides.model_override',
+      body: overrides({ provider_override: 'mock', model_override: model }),
+    }),
+  ),
   // Caps and shapes checked before per-item work
   {
     name: 'far more comparisons than allowed (refused before parsing them)',

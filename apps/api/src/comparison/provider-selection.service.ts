@@ -2,7 +2,6 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { LlmConfigOverrides, ResolvedLlmConfig } from '#contracts';
 import { PROVIDERS_CONFIG, ProviderError, resolveLlmConfig, type ProvidersConfig } from '#llm-providers';
 import { ApiError } from '../http/api-error.js';
-import { modelCatalogProblem } from './model-catalog.check.js';
 import { ProviderAvailabilityService } from '../providers/provider-availability.service.js';
 
 export interface ProviderSelection {
@@ -47,6 +46,7 @@ export class ProviderSelectionService {
   }
 
   private resolve(overrides: LlmConfigOverrides): ResolvedLlmConfig {
+    // resolveLlmConfig also checks model_override against the provider's model catalog (400 naming it).
     let config: ResolvedLlmConfig;
     try {
       config = resolveLlmConfig(overrides, this.providersConfig);
@@ -57,14 +57,6 @@ export class ProviderSelectionService {
         throw ApiError.invalid(field, err.message, err.details);
       }
       throw err;
-    }
-    const model = overrides.model_override;
-    const problem = model === undefined ? null : modelCatalogProblem(config.provider, model);
-    if (problem !== null) {
-      throw ApiError.invalid('llm_config_overrides.model_override', problem, {
-        provider: config.provider,
-        model,
-      });
     }
     return config;
   }
