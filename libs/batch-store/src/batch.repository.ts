@@ -27,6 +27,7 @@ import {
   type StoredResult,
 } from './batch.types.js';
 import { BatchNotFoundError } from './errors/batch-not-found.error.js';
+import { TenantLoadStore } from './tenant-load.store.js';
 import { IdempotencyConflictError } from './errors/idempotency-conflict.error.js';
 
 const WRITE_CHUNK = 500;
@@ -41,6 +42,8 @@ const TERMINAL_CSV = TERMINAL_STATUSES.join(',');
 @Injectable()
 export class BatchRepository {
   readonly keys: BatchKeys;
+  /** Per-tenant request rate and comparisons in flight (released here when a batch becomes terminal). */
+  readonly tenantLoad: TenantLoadStore;
   private readonly retentionSeconds: number;
 
   constructor(
@@ -48,6 +51,7 @@ export class BatchRepository {
     @Inject(BATCH_STORE_OPTIONS) options: BatchStoreOptions,
   ) {
     this.keys = new BatchKeys(resolvedKeyPrefix(options));
+    this.tenantLoad = new TenantLoadStore(redis, resolvedKeyPrefix(options));
     this.retentionSeconds = options.retentionSeconds;
   }
 
@@ -311,7 +315,10 @@ export class BatchRepository {
           ...events.map((e) => JSON.stringify(e)),
         ],
       )) as number;
-      if (outcome === 1) return this.get(batchId);
+      if (outcome === 1) {
+        if (isTerminal(to) && next.tenant_id) await this.tenantLoad.release(next.tenant_id, batchId);
+        return this.get(batchId);
+      }
       if (outcome === 0 || outcome === -2) return null;
     }
     throw new Error(`Batch ${batchId}: too many concurrent writers`);

@@ -4,6 +4,8 @@ import { AppMetrics, httpMetricsMiddleware } from '#infra';
 import { ApiAuthenticator } from '../auth/api-authenticator.js';
 import { apiKeyMiddleware } from '../auth/api-key.middleware.js';
 import { TenantMetrics } from '../auth/tenant-metrics.js';
+import { rateLimitMiddleware } from '../rate-limit/rate-limit.middleware.js';
+import { TenantRateLimiter } from '../rate-limit/tenant-rate-limiter.js';
 import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
 import { jsonBodyMiddleware } from '../http/json/json-body.middleware.js';
 import { ApiExceptionFilter } from '../http/api-exception.filter.js';
@@ -26,6 +28,7 @@ export function configureApiApp(app: NestExpressApplication, options: ApiHttpOpt
   app.use(httpMetricsMiddleware(app.get(AppMetrics)));
   // Authentication before the body is read: an unauthenticated body is never parsed.
   app.use(apiKeyMiddleware(app.get(ApiAuthenticator), app.get(TenantMetrics)));
+  app.use(rateLimitMiddleware(app.get(TenantRateLimiter)));
   app.use(jsonOnlyMiddleware);
   // The raw bytes (size-limited), then a parse that splits the comparisons array and yields between pieces: a
   // 20 MB body never blocks the event loop in one go, and an over-cap array is refused before it is parsed.

@@ -1,6 +1,7 @@
 import { topicNames } from '#contracts';
 import { parseTenantKeys, type TenantKey } from '../auth/api-principal.js';
 import { parseTenantCallbackTopics, type TenantCallbackTopics } from '../topics/tenant-callback-topics.js';
+import { parseTenantRateLimits, type RateLimitSettings } from '../rate-limit/tenant-limits.js';
 import type { RequestLimits } from '../validation/request-limits.js';
 import type { ApiEnv } from './api-env.js';
 
@@ -23,6 +24,8 @@ export interface ApiSettings extends RequestLimits {
   callbackTopics: TenantCallbackTopics;
   /** KAFKA_TOPIC_PREFIX, which marks the internal topics. */
   topicPrefix: string;
+  /** Per-tenant requests per second and comparisons in flight. */
+  rateLimits: RateLimitSettings;
 }
 
 export function apiSettingsFrom(env: ApiEnv): ApiSettings {
@@ -40,6 +43,13 @@ export function apiSettingsFrom(env: ApiEnv): ApiSettings {
     defaultCallbackTopic: topicNames(env.KAFKA_TOPIC_PREFIX).comparisonResult,
     callbackTopics: parseTenantCallbackTopics(env.TENANT_CALLBACK_TOPICS, env.KAFKA_TOPIC_PREFIX),
     topicPrefix: env.KAFKA_TOPIC_PREFIX,
+    rateLimits: {
+      defaults: {
+        requestsPerSecond: env.TENANT_REQUESTS_PER_SECOND,
+        comparisonsInFlight: env.TENANT_MAX_COMPARISONS_IN_FLIGHT,
+      },
+      perTenant: parseTenantRateLimits(env.TENANT_RATE_LIMITS),
+    },
   };
 }
 

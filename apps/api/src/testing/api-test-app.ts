@@ -33,6 +33,7 @@ export const TEST_SETTINGS: ApiSettings = {
   defaultCallbackTopic: 'huleedu.llm_provider.comparison_result.v1',
   callbackTopics: new Map([['alpha', new Set(['alpha.results.v1', 'alpha.missing.v1'])]]),
   topicPrefix: 'huleedu',
+  rateLimits: { defaults: { requestsPerSecond: 1000, comparisonsInFlight: 1000 }, perTenant: new Map() },
 };
 
 /** Topics the fake broker has (`alpha.missing.v1` is allowed for alpha but does not exist). */
