@@ -72,6 +72,7 @@ const benchmark: Benchmark = {
         normalKey: NORMAL_KEY,
         authenticated: { count: 20, bytes: BODY_BYTES },
         unauthenticated: { count: 200, bytes: BODY_BYTES },
+        separateProcess: true,
         probeIntervalMs: 10,
         normalIntervalMs: 20,
       });

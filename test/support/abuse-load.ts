@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
+import { fileURLToPath } from 'node:url';
 
 /** A body of `bytes` (approximately, ≤) made of minimal comparisons: the cheapest items to send, the most to parse. */
 export function minimalItemsBody(bytes: number): Buffer {
@@ -80,6 +82,8 @@ export interface AbuseLoadOptions {
   normalKey: string;
   authenticated: { count: number; bytes: number };
   unauthenticated: { count: number; bytes: number };
+  /** Send the abusive requests from a child process (a fair measurement of the server's latency). */
+  separateProcess?: boolean;
   /** Interval of /health/live probes and of normal requests while the load runs. */
   probeIntervalMs: number;
   normalIntervalMs: number;
@@ -100,11 +104,6 @@ export interface AbuseLoadResult {
  * tenant, until every abusive request has been answered.
  */
 export async function runAbuseLoad(options: AbuseLoadOptions): Promise<AbuseLoadResult> {
-  const authedBody = minimalItemsBody(options.authenticated.bytes);
-  const unauthBody =
-    options.unauthenticated.bytes === options.authenticated.bytes
-      ? authedBody
-      : minimalItemsBody(options.unauthenticated.bytes);
   const url = `${options.baseUrl}/api/v1/comparison/batch`;
   const health: SentRequest[] = [];
   const normal: SentRequest[] = [];
@@ -139,6 +138,22 @@ export async function runAbuseLoad(options: AbuseLoadOptions): Promise<AbuseLoad
     }
   })();
 
+  let sent: Omit<AbuseLoadResult, 'health' | 'normal'>;
+  try {
+    sent = options.separateProcess ? await sendFromChild(url, options) : await sendHere(url, options);
+  } finally {
+    running = false;
+    await Promise.all([probe, traffic]);
+  }
+  return { ...sent, health, normal };
+}
+
+async function sendHere(
+  url: string,
+  options: AbuseLoadOptions,
+): Promise<Omit<AbuseLoadResult, 'health' | 'normal'>> {
+  const authedBody = minimalItemsBody(options.authenticated.bytes);
+  const unauthBody = minimalItemsBody(options.unauthenticated.bytes);
   const started = performance.now();
   const [authenticated, unauthenticated] = await Promise.all([
     Promise.all(
@@ -148,15 +163,32 @@ export async function runAbuseLoad(options: AbuseLoadOptions): Promise<AbuseLoad
     ),
     Promise.all(Array.from({ length: options.unauthenticated.count }, () => postRaw(url, unauthBody, {}))),
   ]);
-  const durationMs = performance.now() - started;
-  running = false;
-  await Promise.all([probe, traffic]);
   return {
     authenticated,
     unauthenticated,
-    health,
-    normal,
-    durationMs,
+    durationMs: performance.now() - started,
     bodyBytes: { authenticated: authedBody.length, unauthenticated: unauthBody.length },
   };
+}
+
+function sendFromChild(
+  url: string,
+  options: AbuseLoadOptions,
+): Promise<Omit<AbuseLoadResult, 'health' | 'normal'>> {
+  const script = fileURLToPath(new URL('./abuse-senders.ts', import.meta.url));
+  const args = JSON.stringify({
+    url,
+    abuserKey: options.abuserKey,
+    authenticated: options.authenticated,
+    unauthenticated: options.unauthenticated,
+  });
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', script, args],
+      { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } },
+      (err, stdout) =>
+        err ? reject(err) : resolve(JSON.parse(stdout) as Omit<AbuseLoadResult, 'health' | 'normal'>),
+    );
+  });
 }
