@@ -191,7 +191,10 @@ describe('cancel and priorities', () => {
     const cancel = await request(server).post(`${batch.body.status_url}/cancel`).set(auth).expect(202);
     expect(cancel.body).toMatchObject({ status: 'queued', cancel_requested: true });
 
-    worker = await startWorker({ REDIS_KEY_PREFIX: prefix, WORKER_CONCURRENCY: '1' }, TEST_PROVIDER_ENV);
+    worker = await startWorker(
+      { REDIS_KEY_PREFIX: prefix, WORKER_CONCURRENCY: '1', COMPARISON_QUEUE_CONCURRENCY: '1' },
+      TEST_PROVIDER_ENV,
+    );
     const finished = [];
     for (const q of queued)
       finished.push({ priority: q.priority, done: await pollUntilTerminal(api, q.url) });

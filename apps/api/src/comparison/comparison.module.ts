@@ -5,8 +5,11 @@ import { BatchSubmissionService } from './batch-submission.service.js';
 import { BatchWaiter } from './batch-waiter.js';
 import { ComparisonController } from './comparison.controller.js';
 import { ProviderSelectionService } from './provider-selection.service.js';
+import { CostQuoteService } from '../quote/cost-quote.service.js';
+import { QuoteController } from '../quote/quote.controller.js';
 import { CallbackTopicPolicy } from '../topics/callback-topic.policy.js';
 import { ComparisonRequestValidator } from '../validation/comparison-request.validator.js';
+import { RequestCapsPipe } from './request-caps.pipe.js';
 import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe.js';
 
 /**
@@ -14,7 +17,7 @@ import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe
  * ProviderRegistry and PROVIDERS_CONFIG (LlmProvidersModule), API_SETTINGS, TOPIC_DIRECTORY (ApiTopicsModule).
  */
 @Module({
-  controllers: [BatchController, ComparisonController],
+  controllers: [BatchController, ComparisonController, QuoteController],
   providers: [
     BatchSubmissionService,
     BatchQueryService,
@@ -23,7 +26,10 @@ import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe
     ComparisonRequestValidator,
     BatchBodyPipe,
     SingleBodyPipe,
+    RequestCapsPipe,
+    CostQuoteService,
     CallbackTopicPolicy,
   ],
+  exports: [ProviderSelectionService, CostQuoteService, RequestCapsPipe],
 })
 export class ComparisonModule {}

@@ -139,12 +139,15 @@ export class ApiEnv extends CommonEnv {
   @Max(600)
   PREFER_WAIT_MAX_SECONDS = 30;
 
-  /** How often a held request re-reads the batch while waiting. */
+  /**
+   * Safety-net re-read interval of a held request: the batch's terminal notification wakes it at once, this only
+   * bounds the wait when a notification was lost (pub/sub is at-most-once).
+   */
   @Type(() => Number)
   @IsInt()
   @Min(10)
-  @Max(10_000)
-  PREFER_WAIT_POLL_MS = 100;
+  @Max(60_000)
+  PREFER_WAIT_POLL_MS = 1_000;
 
   /** Largest page of GET /comparison/batch/{id}/results. */
   @Type(() => Number)
@@ -162,6 +165,22 @@ export class ApiEnv extends CommonEnv {
   @IsInt()
   @Min(60)
   RESULT_RETENTION_SECONDS = 604_800;
+
+  /**
+   * Largest CJAssessmentRequestedV1 event POST /api/v1/assessments publishes (bytes of JSON): the Kafka broker's
+   * message.max.bytes (default 1 MB) refuses bigger ones, so the API answers 413 naming `essays` first.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10_000)
+  ASSESSMENT_MAX_EVENT_BYTES = 1_000_000;
+
+  /** Comparisons per essay of a REST assessment that does not say (sent explicitly to cj-integration). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  ASSESSMENT_DEFAULT_COMPARISONS_PER_ESSAY = 10;
 
   /** Serve /metrics without the API key (for a scraper inside a trusted network). */
   @Transform(toBoolean)

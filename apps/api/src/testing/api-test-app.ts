@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { BatchQueues, BatchRepository } from '#batch-store';
+import { BatchQueues, BatchRepository, CompletionWatchers } from '#batch-store';
 import { correlationMiddleware } from '#infra';
 import { loadProvidersConfig, type ProvidersConfig } from '#llm-providers';
 import { ApiCoreModule } from '../api-core.module.js';
@@ -31,6 +31,10 @@ export const TEST_SETTINGS: ApiSettings = {
   preferWaitPollMs: 10,
   resultsPageMaxLimit: 50,
   defaultCallbackTopic: 'huleedu.llm_provider.comparison_result.v1',
+  assessmentRequestedTopic: 'huleedu.els.cj_assessment.requested.v1',
+  assessmentMaxEventBytes: 1_000_000,
+  assessmentDefaultComparisonsPerEssay: 10,
+  assessmentRetentionSeconds: 3600,
   callbackTopics: new Map([['alpha', new Set(['alpha.results.v1', 'alpha.missing.v1'])]]),
   topicPrefix: 'huleedu',
   rateLimits: { defaults: { requestsPerSecond: 1000, comparisonsInFlight: 1000 }, perTenant: new Map() },
@@ -60,9 +64,10 @@ class FakeStorageModule {
       providers: [
         { provide: BatchRepository, useValue: store },
         { provide: BatchQueues, useValue: queues },
+        { provide: CompletionWatchers, useValue: store.completions },
         { provide: TOPIC_DIRECTORY, useValue: new StaticTopicDirectory(EXISTING_TOPICS) },
       ],
-      exports: [BatchRepository, BatchQueues, TOPIC_DIRECTORY],
+      exports: [BatchRepository, BatchQueues, CompletionWatchers, TOPIC_DIRECTORY],
     };
   }
 }

@@ -32,12 +32,22 @@ export class WorkerEnv extends CommonEnv {
   @Max(3_600_000)
   BATCH_POLL_MAX_INTERVAL_MS = 300_000;
 
-  /** Jobs each queue's worker runs at the same time. */
+  /** Batch jobs (submit, poll, collect steps) the worker runs at the same time. */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(256)
   WORKER_CONCURRENCY = 4;
+
+  /**
+   * Individual-endpoint jobs (one provider call each, mostly waiting on the provider) run at once per worker, so
+   * that a burst of single comparisons is not served four at a time. Priority decides which queued job starts next.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  COMPARISON_QUEUE_CONCURRENCY = 32;
 
   /** Cap on concurrent provider calls when a batch is served by individual calls (the rollback path). */
   @Type(() => Number)
@@ -143,6 +153,20 @@ export class WorkerEnv extends CommonEnv {
   @Min(0)
   @Max(86_400_000)
   BATCH_EXPIRY_GRACE_MS = 3_600_000;
+
+  /** How often one worker of the deployment checks every active batch against its job (the reconciler). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  RECONCILE_INTERVAL_MS = 60_000;
+
+  /** Jobs a batch may lose or fail (and get back from the reconciler) before the batch is failed. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  RECONCILE_MAX_REVIVALS = 5;
 
   /** How often queue depths and circuit states are sampled into metrics. */
   @Type(() => Number)
