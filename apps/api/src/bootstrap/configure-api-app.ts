@@ -12,6 +12,7 @@ import { ApiExceptionFilter } from '../http/api-exception.filter.js';
 import { JsonObjectBodyPipe } from '../http/json-object-body.pipe.js';
 import { jsonOnlyMiddleware } from '../http/json-only.middleware.js';
 import { validationApiError } from '../http/validation-errors.js';
+import { rawWebhookBodyMiddleware } from '../webhooks/raw-webhook-body.middleware.js';
 import { setupApiDocs } from './setup-api-docs.js';
 
 export interface ApiHttpOptions {
@@ -29,6 +30,8 @@ export function configureApiApp(app: NestExpressApplication, options: ApiHttpOpt
   // Authentication before the body is read: an unauthenticated body is never parsed.
   app.use(apiKeyMiddleware(app.get(ApiAuthenticator), app.get(TenantMetrics)));
   app.use(rateLimitMiddleware(app.get(TenantRateLimiter)));
+  // Provider webhooks keep their raw body (signatures cover the exact bytes); the JSON parser then skips them.
+  app.use(rawWebhookBodyMiddleware);
   app.use(jsonOnlyMiddleware);
   // The raw bytes (size-limited), then a parse that splits the comparisons array and yields between pieces: a
   // 20 MB body never blocks the event loop in one go, and an over-cap array is refused before it is parsed.

@@ -3,6 +3,7 @@ import { parseTenantKeys, type TenantKey } from '../auth/api-principal.js';
 import { parseTenantCallbackTopics, type TenantCallbackTopics } from '../topics/tenant-callback-topics.js';
 import { parseTenantRateLimits, type RateLimitSettings } from '../rate-limit/tenant-limits.js';
 import type { RequestLimits } from '../validation/request-limits.js';
+import type { WebhookSecrets } from '../webhooks/webhook-verifier.js';
 import type { ApiEnv } from './api-env.js';
 
 export const API_SETTINGS = Symbol('API_SETTINGS');
@@ -32,6 +33,8 @@ export interface ApiSettings extends RequestLimits {
   topicPrefix: string;
   /** Per-tenant requests per second and comparisons in flight. */
   rateLimits: RateLimitSettings;
+  /** Secrets that verify provider webhooks (/webhooks/<provider>); none set: those routes answer 404. */
+  webhooks: WebhookSecrets;
 }
 
 export function apiSettingsFrom(env: ApiEnv): ApiSettings {
@@ -59,6 +62,11 @@ export function apiSettingsFrom(env: ApiEnv): ApiSettings {
         comparisonsInFlight: env.TENANT_MAX_COMPARISONS_IN_FLIGHT,
       },
       perTenant: parseTenantRateLimits(env.TENANT_RATE_LIMITS),
+    },
+    webhooks: {
+      openai: env.OPENAI_WEBHOOK_SECRET,
+      gemini: env.GEMINI_WEBHOOK_SECRET,
+      url: env.WEBHOOK_URL_SECRET,
     },
   };
 }
