@@ -50,6 +50,10 @@ export class BatchKeys {
   circuit(provider: string): string {
     return `${this.prefix}:circuit:${provider}`;
   }
+  /** String with an expiry: new work for a provider (model null) or one of its models waits while it exists. */
+  pause(provider: string, model: string | null): string {
+    return model === null ? `${this.prefix}:pause:${provider}` : `${this.prefix}:pause:${provider}:${model}`;
+  }
   /**
    * Pub/sub channel on which every terminal transition publishes its batch id (held `Prefer: wait` requests wake
    * on it). Not a key: it is passed to scripts as an argument, so it never crosses a cluster hash slot.

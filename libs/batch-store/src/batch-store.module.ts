@@ -6,6 +6,7 @@ import { BatchRepository } from './batch.repository.js';
 import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from './batch-store.options.js';
 import { OutboxRepository } from './outbox.repository.js';
 import { CircuitStateStore } from './circuit-state.store.js';
+import { ProviderPauseStore } from './provider-pause.store.js';
 import { bullConnectionOptions } from './redis-connection.js';
 
 /**
@@ -30,6 +31,7 @@ export class BatchStoreModule {
         OutboxRepository,
         BatchQueues,
         CircuitStateStore,
+        ProviderPauseStore,
       ],
       exports: [
         BATCH_STORE_OPTIONS,
@@ -37,6 +39,7 @@ export class BatchStoreModule {
         OutboxRepository,
         BatchQueues,
         CircuitStateStore,
+        ProviderPauseStore,
         BullModule,
       ],
     };

@@ -154,6 +154,20 @@ export class WorkerEnv extends CommonEnv {
   @Max(86_400_000)
   BATCH_EXPIRY_GRACE_MS = 3_600_000;
 
+  /** How often one worker of the deployment checks every active batch against its job (the reconciler). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  RECONCILE_INTERVAL_MS = 60_000;
+
+  /** Jobs a batch may lose or fail (and get back from the reconciler) before the batch is failed. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  RECONCILE_MAX_REVIVALS = 5;
+
   /** How often queue depths and circuit states are sampled into metrics. */
   @Type(() => Number)
   @IsInt()

@@ -17,6 +17,7 @@ import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { startedEvent } from './batch-events.js';
 import { BatchFinisher } from './batch-finisher.js';
 import { IndividualRunner } from './individual-runner.js';
+import { ProviderPauser } from './provider-pauser.js';
 import { toComparisonRequest } from './request-conversion.js';
 import { failureOf, outcomeToResults } from './result-mapper.js';
 import type { StepOutcome } from './step-outcome.js';
@@ -41,6 +42,7 @@ export class BatchStepRunner {
     @Inject(BatchFinisher) private readonly finisher: BatchFinisher,
     @Inject(IndividualRunner) private readonly individual: IndividualRunner,
     @Inject(OutboxSignal) private readonly signal: OutboxSignal,
+    @Inject(ProviderPauser) private readonly pauser: ProviderPauser,
     @Inject(WorkerMetrics) private readonly metrics: WorkerMetrics,
     @Inject(WORKER_ENV) private readonly env: WorkerEnv,
   ) {}
@@ -113,6 +115,17 @@ export class BatchStepRunner {
     return this.fail(record, error, this.providerOrNull(record));
   }
 
+  /** Ends a batch the worker cannot process (its job keeps failing): recorded provider parts are cancelled first. */
+  async giveUp(batchId: string, why: string): Promise<StepOutcome> {
+    const record = await this.repo.get(batchId);
+    if (!record) return { kind: 'done', status: 'missing' };
+    if (isTerminal(record.status)) return { kind: 'done', status: record.status };
+    const error = new ProviderError('INTERNAL_ERROR', `The batch could not be processed: ${why}`);
+    return CorrelationContext.run(record.correlation_id, () =>
+      this.fail(record, error, this.providerOrNull(record)),
+    );
+  }
+
   private providerOrNull(record: BatchRecord): LlmProvider | null {
     try {
       return this.registry.get(record.config.provider);
@@ -143,14 +156,17 @@ export class BatchStepRunner {
           ? 'individual'
           : 'batch'
         : record.mode;
+    // New provider work waits while its provider or model is paused; polls of running batches never do.
+    if (record.status === 'queued' || mode === 'individual') {
+      const paused = await this.pauser.waitIfPaused(record);
+      if (paused) return paused;
+    }
     try {
       if (mode === 'individual') return await this.individual.run(record, provider);
       return await this.batchStep(record, provider);
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;
-      if (err.code === 'RATE_LIMIT' || err.code === 'CIRCUIT_OPEN') {
-        return { kind: 'rate_limited', delayMs: err.retryAfterMs ?? this.env.RATE_LIMIT_BACKOFF_MS };
-      }
+      if (err.code === 'RATE_LIMIT' || err.code === 'CIRCUIT_OPEN') return this.pauser.pauseFor(record, err);
       if (err.retryable) throw err;
       return this.fail(record, err, provider);
     }

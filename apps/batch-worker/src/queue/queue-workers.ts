@@ -19,11 +19,10 @@ import { BatchStepRunner } from '../pipeline/batch-step-runner.js';
 import { pollDelayMs } from '../pipeline/poll-backoff.js';
 import { WORKER_ENV } from '../worker.tokens.js';
 
-const MIN_RATE_LIMIT_MS = 50;
-
 /**
  * The BullMQ workers of both queues. A job only unpacks its batch id and runs one step; waiting on a provider
- * batch is a delayed re-run of the same job (the step-job pattern), a 429 pauses the queue.
+ * batch is a delayed re-run of the same job (the step-job pattern), and so is a wait for a paused provider: the queue
+ * itself is never paused, so one provider's rate limit never holds up another's work.
  */
 @Injectable()
 export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -40,7 +39,7 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
     for (const queue of [QUEUES.batches, QUEUES.comparisons]) {
       const worker: Worker<BatchJobData> = new Worker<BatchJobData>(
         queue,
-        (job, token) => this.process(worker, job, token),
+        (job, token) => this.process(job, token),
         {
           connection: bullConnectionOptions(this.store.redisUrl),
           prefix: `${resolvedKeyPrefix(this.store)}:bull`,
@@ -72,11 +71,7 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
     await Promise.allSettled(this.workers.map((w) => w.close()));
   }
 
-  private async process(
-    worker: Worker<BatchJobData>,
-    job: Job<BatchJobData>,
-    token?: string,
-  ): Promise<string> {
+  private async process(job: Job<BatchJobData>, token?: string): Promise<string> {
     const failures = job.data.stepFailures ?? 0;
     // Transient errors never escape as job failures (BullMQ's attempts are per job and never reset); the runner
     // turns them into `retry` within the step's own budget. Only a failure to reach Redis at all gets here.
@@ -89,16 +84,7 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
     if (outcome.kind === 'retry') {
       await this.runAgainLater(job, token, { stepFailures: failures + 1 }, outcome.delayMs);
     }
-    if (outcome.kind === 'rate_limited') {
-      this.logger.warn({
-        msg: 'provider rate limit: pausing queue',
-        queue: worker.name,
-        delay_ms: outcome.delayMs,
-      });
-      // Redis rejects a zero expiry (Retry-After: 0); the shortest pause is still a pause.
-      await worker.rateLimit(Math.max(MIN_RATE_LIMIT_MS, outcome.delayMs));
-      throw Worker.RateLimitError();
-    }
+    if (outcome.kind === 'paused') await this.runAgainLater(job, token, {}, outcome.delayMs);
     return outcome.kind === 'done' ? outcome.status : 'unknown';
   }
 
