@@ -15,6 +15,7 @@ import { OutboxSignal } from './outbox/outbox-signal.js';
 import { BatchOutboxDrainer } from './outbox/batch-outbox-drainer.js';
 import { BatchFinisher } from './pipeline/batch-finisher.js';
 import { BatchStepRunner } from './pipeline/batch-step-runner.js';
+import { TurnaroundTracker } from './pipeline/turnaround-tracker.js';
 import { IndividualRunner } from './pipeline/individual-runner.js';
 import { ProviderPauser } from './pipeline/provider-pauser.js';
 import { ActiveBatchReconciler } from './queue/active-batch-reconciler.js';
@@ -66,6 +67,7 @@ export class WorkerModule {
         BatchFinisher,
         ProviderPauser,
         IndividualRunner,
+        TurnaroundTracker,
         BatchStepRunner,
         QueueWorkers,
         ActiveBatchReconciler,

@@ -61,6 +61,14 @@ export class BatchKeys {
   terminalChannel(): string {
     return `${this.prefix}:batch:terminal`;
   }
+  /** String: a provider's batch id → our batch id (webhooks name the provider's). */
+  providerBatch(provider: string, providerBatchId: string): string {
+    return `${this.prefix}:pbatch:${provider}:${providerBatchId}`;
+  }
+  /** String: a webhook delivery already handled (dedupe of at-least-once deliveries and replays). */
+  webhookDelivery(provider: string, deliveryId: string): string {
+    return `${this.prefix}:webhook:${provider}:${deliveryId}`;
+  }
   idempotency(key: string): string {
     return `${this.prefix}:idem:${key}`;
   }

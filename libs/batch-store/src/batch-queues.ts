@@ -65,6 +65,21 @@ export class BatchQueues {
     );
   }
 
+  /**
+   * Runs a batch's delayed poll now (a provider said the batch ended). False when the job is not waiting on a
+   * delay (running, already queued, or gone): the caller's wake flag covers a running one.
+   */
+  async promoteBatch(batchId: string): Promise<boolean> {
+    const job = await this.batches.getJob(batchId);
+    if (!job) return false;
+    try {
+      await job.promote();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Waiting + prioritized + delayed + active jobs of each queue (metrics). */
   async depths(): Promise<Record<string, Record<string, number>>> {
     const states = ['waiting', 'prioritized', 'delayed', 'active', 'failed'] as const;

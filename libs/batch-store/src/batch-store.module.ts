@@ -6,6 +6,7 @@ import { BatchRepository } from './batch.repository.js';
 import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from './batch-store.options.js';
 import { OutboxRepository } from './outbox.repository.js';
 import { CircuitStateStore } from './circuit-state.store.js';
+import { BatchWakeups } from './wakeups/batch-wakeups.js';
 import { ProviderPauseStore } from './provider-pause.store.js';
 import { bullConnectionOptions } from './redis-connection.js';
 
@@ -31,9 +32,11 @@ export class BatchStoreModule {
         OutboxRepository,
         BatchQueues,
         CircuitStateStore,
+        BatchWakeups,
         ProviderPauseStore,
       ],
       exports: [
+        BatchWakeups,
         BATCH_STORE_OPTIONS,
         BatchRepository,
         OutboxRepository,

@@ -11,4 +11,6 @@ export * from './redis-connection.js';
 export * from './errors/idempotency-conflict.error.js';
 export * from './errors/batch-not-found.error.js';
 export * from './completions/completion-watchers.js';
+export * from './wakeups/batch-wakeups.js';
 export * from './completions/redis-completion-subscriber.js';
+export * from './wakeups/webhook-token.js';

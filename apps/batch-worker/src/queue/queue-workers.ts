@@ -11,12 +11,15 @@ import {
   BATCH_STORE_OPTIONS,
   bullConnectionOptions,
   resolvedKeyPrefix,
+  BatchWakeups,
   type BatchJobData,
   type BatchStoreOptions,
 } from '#batch-store';
 import type { WorkerEnv } from '../config/worker-env.js';
-import { BatchStepRunner } from '../pipeline/batch-step-runner.js';
-import { pollDelayMs } from '../pipeline/poll-backoff.js';
+import { BatchStepRunner, webhookProviders } from '../pipeline/batch-step-runner.js';
+import { choosePollDelayMs, pollDelayMs } from '../pipeline/poll-backoff.js';
+import type { PollHint } from '../pipeline/step-outcome.js';
+import { TurnaroundTracker } from '../pipeline/turnaround-tracker.js';
 import { WORKER_ENV } from '../worker.tokens.js';
 
 /**
@@ -33,6 +36,8 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(BatchStepRunner) private readonly runner: BatchStepRunner,
     @Inject(BATCH_STORE_OPTIONS) private readonly store: BatchStoreOptions,
     @Inject(WORKER_ENV) private readonly env: WorkerEnv,
+    @Inject(BatchWakeups) private readonly wakeups: BatchWakeups,
+    @Inject(TurnaroundTracker) private readonly turnaround: TurnaroundTracker,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -78,8 +83,8 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
     const outcome = await this.runner.run(job.data.batchId, failures);
     if (outcome.kind === 'poll') {
       const polls = job.data.polls ?? 0;
-      const delay = pollDelayMs(polls, this.env.BATCH_POLL_INTERVAL_MS, this.env.BATCH_POLL_MAX_INTERVAL_MS);
-      await this.runAgainLater(job, token, { polls: polls + 1, stepFailures: 0 }, delay);
+      const delay = this.pollDelay(polls, outcome.hint);
+      await this.runAgainLater(job, token, { polls: polls + 1, stepFailures: 0 }, delay, true);
     }
     if (outcome.kind === 'retry') {
       await this.runAgainLater(job, token, { stepFailures: failures + 1 }, outcome.delayMs);
@@ -94,9 +99,30 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
     token: string | undefined,
     patch: Partial<BatchJobData>,
     delayMs: number,
+    wakeable = false,
   ): Promise<never> {
     await job.updateData({ ...job.data, ...patch });
     await job.moveToDelayed(Date.now() + delayMs, token);
+    // A provider's notification that arrived while this run was polling could not promote the (then active) job;
+    // it left a wake flag instead. Read it only now that the job is delayed, so none falls between the two.
+    if (wakeable && (await this.wakeups.takeWake(job.data.batchId))) {
+      await job.promote().catch(() => undefined);
+    }
     throw new DelayedError();
+  }
+
+  private pollDelay(polls: number, hint: PollHint | undefined): number {
+    if (!hint)
+      return pollDelayMs(polls, this.env.BATCH_POLL_INTERVAL_MS, this.env.BATCH_POLL_MAX_INTERVAL_MS);
+    return choosePollDelayMs({
+      pollsSoFar: polls,
+      baseMs: this.env.BATCH_POLL_INTERVAL_MS,
+      maxMs: this.env.BATCH_POLL_MAX_INTERVAL_MS,
+      comparisons: hint.comparisons,
+      notified: webhookProviders(this.env).has(hint.provider),
+      safetyMs: this.env.BATCH_POLL_SAFETY_INTERVAL_MS,
+      expectedTurnaroundMs: this.turnaround.expectedMs(hint.provider, hint.comparisons),
+      sinceSubmitMs: hint.submittedAt ? Date.now() - Date.parse(hint.submittedAt) : 0,
+    });
   }
 }
