@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import {
   BatchAcceptedDto,
@@ -17,7 +17,8 @@ import { BatchQueryService } from './batch-query.service.js';
 import { BatchSubmissionService } from './batch-submission.service.js';
 import { respond } from './http-outcome.js';
 import { idParamPipe } from './id-param.pipe.js';
-import { RequestCapsPipe } from './request-caps.pipe.js';
+import type { ValidatedBatchRequest } from '../validation/comparison-request.validator.js';
+import { BatchBodyPipe } from '../validation/validated-body.pipe.js';
 
 @ApiTags('comparison batches')
 @ApiStandardErrors()
@@ -32,12 +33,13 @@ export class BatchController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Submit comparisons as one batch' })
   @ApiSubmissionHeaders()
+  @ApiBody({ type: ComparisonBatchRequestDto })
   @ApiAcceptedResponse({ type: BatchAcceptedDto })
   @ApiOkResponse({ type: BatchCompletedDto, description: 'Every result was ready within Prefer: wait' })
   @ApiStandardErrors(400, 409, 413, 415, 503)
   async submit(
     @Principal() principal: ApiPrincipal,
-    @Body(RequestCapsPipe) body: ComparisonBatchRequestDto,
+    @Body(BatchBodyPipe) body: ValidatedBatchRequest,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Headers('prefer') prefer: string | undefined,
     @Res({ passthrough: true }) res: Response,
