@@ -135,6 +135,13 @@ export class InMemoryAssessmentRepository implements RepositoryApi {
     return [...this.deadlines].filter(([, at]) => at <= nowMs).map(([id]) => id);
   }
 
+  async unfinished(offset = 0, limit = 500) {
+    return [...this.deadlines]
+      .sort((a, b) => a[1] - b[1])
+      .slice(offset, offset + limit)
+      .map(([id]) => id);
+  }
+
   async dropDeadline(id: string) {
     this.deadlines.delete(id);
   }

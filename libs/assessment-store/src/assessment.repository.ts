@@ -212,6 +212,11 @@ export class AssessmentRepository {
     return this.redis.zrangebyscore(this.deadlinesKey(), '-inf', nowMs, 'LIMIT', 0, limit);
   }
 
+  /** Ids of assessments not yet ended (the deadline index holds each until it ends), oldest deadline first. */
+  async unfinished(offset = 0, limit = 500): Promise<string[]> {
+    return this.redis.zrange(this.deadlinesKey(), offset, offset + limit - 1);
+  }
+
   /** Removes an id from the deadline index (its state expired or was removed). */
   async dropDeadline(assessmentId: string): Promise<void> {
     await this.redis.zrem(this.deadlinesKey(), assessmentId);
