@@ -133,7 +133,7 @@ describe('assessment view', () => {
     const data = {
       rankings: [{ essay_id: 'e1', score: 1, se: 0.5, rank: 1, wins: 3, losses: 0, comparisons: 3 }],
       ssr: 0.8,
-      split_half_reliability: { estimate: 0.75 },
+      split_half_reliability: 0.75,
       position_bias: { a_wins: 1, total: 2, share: 0.5 },
       position_effect: { estimate: 0.1, se: 0.2, ci_lower: -0.29, ci_upper: 0.49 },
       comparisons_requested: 10,
