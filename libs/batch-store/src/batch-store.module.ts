@@ -5,6 +5,7 @@ import { BatchQueues } from './batch-queues.js';
 import { BatchRepository } from './batch.repository.js';
 import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from './batch-store.options.js';
 import { OutboxRepository } from './outbox.repository.js';
+import { UploadRepository } from './upload.repository.js';
 import { CircuitStateStore } from './circuit-state.store.js';
 import { bullConnectionOptions } from './redis-connection.js';
 
@@ -28,6 +29,7 @@ export class BatchStoreModule {
         { provide: BATCH_STORE_OPTIONS, useValue: options },
         BatchRepository,
         OutboxRepository,
+        UploadRepository,
         BatchQueues,
         CircuitStateStore,
       ],
@@ -35,6 +37,7 @@ export class BatchStoreModule {
         BATCH_STORE_OPTIONS,
         BatchRepository,
         OutboxRepository,
+        UploadRepository,
         BatchQueues,
         CircuitStateStore,
         BullModule,

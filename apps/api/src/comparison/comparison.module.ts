@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BatchController } from './batch.controller.js';
+import { BatchUploadController } from './batch-upload.controller.js';
+import { BatchUploadService } from './batch-upload.service.js';
 import { BatchQueryService } from './batch-query.service.js';
 import { BatchSubmissionService } from './batch-submission.service.js';
 import { BatchWaiter } from './batch-waiter.js';
@@ -12,9 +14,10 @@ import { RequestCapsPipe } from './request-caps.pipe.js';
  * ProviderRegistry and PROVIDERS_CONFIG (LlmProvidersModule), API_SETTINGS.
  */
 @Module({
-  controllers: [BatchController, ComparisonController],
+  controllers: [BatchUploadController, BatchController, ComparisonController],
   providers: [
     BatchSubmissionService,
+    BatchUploadService,
     BatchQueryService,
     BatchWaiter,
     ProviderSelectionService,

@@ -31,7 +31,13 @@ describe('ComparisonApiClient', () => {
 
   const client = (attempts = 3) =>
     new ComparisonApiClient({ baseUrl, apiKey: 'k'.repeat(20), timeoutMs: 2000, attempts, backoffMs: 1 });
-  const submission = { comparisons: [], llm_config_overrides: {}, correlation_id: 'c-1' };
+  const submission = {
+    user_prompt: 'p',
+    essays: [],
+    comparisons: [],
+    llm_config_overrides: {},
+    correlation_id: 'c-1',
+  };
 
   it('posts the batch with the bearer key and returns the batch id', async () => {
     replies = [{ status: 202, body: { batch_id: 'b-1', status: 'queued' } }];
