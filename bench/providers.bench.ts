@@ -90,7 +90,7 @@ const benchmark: Benchmark = {
       row('batch-10k', 'provider calls', batchCalls, 'calls'),
       row('batch-10k', 'heap delta', heapAfter - heapBefore, 'MB'),
       row('batch-10k', 'stored ref size', refBytes / 1_048_576, 'MB'),
-      row('batch-10k', 'cost', batchCost.cost_usd, 'USD'),
+      row('batch-10k', 'cost', batchCost.cost_usd ?? NaN, 'USD'),
       row('individual-10k', 'total', t4 - t3, 'ms', {
         value: (t4 - t3) / batchTotal,
         against: 'batch-10k total',
@@ -99,8 +99,8 @@ const benchmark: Benchmark = {
         value: individual.counter.count('mock') / batchCalls,
         against: 'batch-10k calls',
       }),
-      row('individual-10k', 'cost', singleCost.cost_usd, 'USD', {
-        value: singleCost.cost_usd / batchCost.cost_usd,
+      row('individual-10k', 'cost', singleCost.cost_usd ?? NaN, 'USD', {
+        value: (singleCost.cost_usd ?? NaN) / (batchCost.cost_usd ?? NaN),
         against: 'batch-10k cost',
       }),
     ];

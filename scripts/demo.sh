@@ -89,7 +89,9 @@ export LOG_LEVEL="${LOG_LEVEL:-info}"
 export LLM_DEFAULT_PROVIDER=mock MOCK_PROVIDER_ENABLED=true MOCK_LATENCY_MS="${MOCK_LATENCY_MS:-1500}"
 export MOCK_POLL_INTERVAL_MS="${MOCK_POLL_INTERVAL_MS:-250}" BATCH_POLL_INTERVAL_MS="${BATCH_POLL_INTERVAL_MS:-250}"
 export API_PORT WORKER_PORT CJ_PORT
-export API_KEYS="$API_KEY" CJ_API_KEY="$API_KEY" CJ_API_BASE_URL="http://127.0.0.1:$API_PORT"
+# cj-integration is a tenant of the api; only it may name its private result topic.
+export API_KEYS="cj-integration:$API_KEY" CJ_API_KEY="$API_KEY" CJ_API_BASE_URL="http://127.0.0.1:$API_PORT"
+export TENANT_CALLBACK_TOPICS="{\"cj-integration\":[\"$KAFKA_TOPIC_PREFIX.cj_integration.comparison_result.v1\"]}"
 export CJ_KAFKA_GROUP_ID="${CJ_KAFKA_GROUP_ID:-cj-integration-demo}"
 
 # 4. Start the three apps from the build.

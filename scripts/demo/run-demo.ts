@@ -28,7 +28,7 @@ const quiet = args.quiet;
 const out = (line = '') => void (quiet || process.stdout.write(line + '\n'));
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const topics = topicNames(process.env.KAFKA_TOPIC_PREFIX || undefined);
-const callbackTopic = process.env.CJ_CALLBACK_TOPIC || topics.comparisonResult;
+const callbackTopic = process.env.CJ_CALLBACK_TOPIC || topics.cjComparisonResult;
 
 const essays = sampleEssays(Number(args.essays));
 const assessmentId = `demo-${Date.now().toString(36)}`;

@@ -1,10 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule } from '#infra';
+import { parseBrokers, PlatformModule } from '#infra';
 import { loadProvidersConfig, type ProvidersConfig } from '#llm-providers';
 import { ApiCoreModule } from './api-core.module.js';
 import { ApiStorageModule } from './api-storage.module.js';
 import type { ApiEnv } from './config/api-env.js';
 import { apiSettingsFrom } from './config/api-settings.js';
+import { ApiTopicsModule } from './topics/api-topics.module.js';
 
 export interface ApiModuleOptions {
   /** Defaults to loadProvidersConfig(process.env). */
@@ -24,6 +25,10 @@ export class ApiModule {
           redisUrl: env.REDIS_URL,
           retentionSeconds: env.RESULT_RETENTION_SECONDS,
           keyPrefix: env.REDIS_KEY_PREFIX,
+        }),
+        ApiTopicsModule.forRoot({
+          brokers: parseBrokers(env.KAFKA_BROKERS),
+          timeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,
         }),
         ApiCoreModule.forRoot({
           settings: apiSettingsFrom(env),

@@ -1,11 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { KafkaEventPublisher, parseBrokers, PlatformModule } from '#infra';
+import { KafkaEventPublisher, MetricsModule, parseBrokers, PlatformModule } from '#infra';
 import { AssessmentFinalizer } from './assessment/assessment-finalizer.service.js';
 import { AssessmentIntake } from './assessment/assessment-intake.service.js';
 import { AssessmentRepository, AssessmentSubmissionRepository } from '#assessment-store';
 import { AssessmentStopper } from './assessment/assessment-stopper.service.js';
 import { BatchStepRunner } from './assessment/batch-step-runner.service.js';
 import { BatchSubmitter } from './assessment/batch-submitter.service.js';
+import { CjMetrics } from './assessment/cj-metrics.js';
 import { ResultCollector } from './assessment/result-collector.service.js';
 import { CancelWatcher } from './cancel/cancel-watcher.service.js';
 import { CJ_SETTINGS, CJ_TOPICS } from './cj.tokens.js';
@@ -23,7 +24,7 @@ export class CjModule {
     const topics = cjTopics(env);
     return {
       module: CjModule,
-      imports: [PlatformModule.forRoot(env)],
+      imports: [PlatformModule.forRoot(env), MetricsModule.forRoot({ service: 'cj-integration' })],
       controllers: [AssessmentEventsController],
       providers: [
         { provide: CJ_TOPICS, useValue: topics },
@@ -53,6 +54,7 @@ export class CjModule {
         BatchSubmitter,
         BatchStepRunner,
         ResultCollector,
+        CjMetrics,
         AssessmentIntake,
         AssessmentStopper,
         DeadlineWatcher,

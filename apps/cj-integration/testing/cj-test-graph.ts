@@ -8,7 +8,7 @@ import {
   type ProviderName,
   type Winner,
 } from '#contracts';
-import type { KafkaEventPublisher } from '#infra';
+import { AppMetrics, type KafkaEventPublisher } from '#infra';
 import { AssessmentFinalizer } from '../src/assessment/assessment-finalizer.service.js';
 import { AssessmentIntake } from '../src/assessment/assessment-intake.service.js';
 import type { AssessmentRepository, AssessmentSubmissionRepository } from '#assessment-store';
@@ -16,6 +16,7 @@ import { AssessmentStopper } from '../src/assessment/assessment-stopper.service.
 import { CancelWatcher } from '../src/cancel/cancel-watcher.service.js';
 import { BatchStepRunner } from '../src/assessment/batch-step-runner.service.js';
 import { BatchSubmitter } from '../src/assessment/batch-submitter.service.js';
+import { CjMetrics } from '../src/assessment/cj-metrics.js';
 import { ResultCollector } from '../src/assessment/result-collector.service.js';
 import type { ComparisonApiClient } from '../src/comparison-api/comparison-api.client.js';
 import type { BatchSubmission } from '../src/comparison-api/comparison-api.types.js';
@@ -61,7 +62,8 @@ export function cjTestGraph(overrides: Partial<CjSettings> = {}) {
   const finalizer = new AssessmentFinalizer(repo, events, settings);
   const submitter = new BatchSubmitter(repo, client, settings);
   const steps = new BatchStepRunner(submitter, finalizer, settings);
-  const collector = new ResultCollector(repo, finalizer, steps, settings);
+  const metrics = new CjMetrics(new AppMetrics('cj-unit', { defaultMetrics: false }));
+  const collector = new ResultCollector(repo, finalizer, steps, settings, metrics);
   const intake = new AssessmentIntake(
     repo,
     submissions as unknown as AssessmentSubmissionRepository,
@@ -74,7 +76,19 @@ export function cjTestGraph(overrides: Partial<CjSettings> = {}) {
   const stopper = new AssessmentStopper(finalizer, collector, client);
   const deadline = new DeadlineWatcher(repo, finalizer, stopper, settings);
   const cancels = new CancelWatcher(repo, finalizer, stopper, settings);
-  return { settings, repository, submissions, api, kafka, topics, intake, collector, deadline, cancels };
+  return {
+    settings,
+    repository,
+    submissions,
+    api,
+    kafka,
+    topics,
+    intake,
+    collector,
+    deadline,
+    cancels,
+    metrics,
+  };
 }
 
 export function requestEnvelope(data: unknown, eventId?: string): EventEnvelope {
@@ -131,6 +145,8 @@ export function resultEvent(
     requested_at: now,
     completed_at: now,
     request_metadata: item.metadata,
+    batch_id: submission.batch_id,
+    comparison_id: item.comparison_id,
     ...(options.error
       ? {
           error_detail: {

@@ -50,6 +50,13 @@ export class BatchKeys {
   circuit(provider: string): string {
     return `${this.prefix}:circuit:${provider}`;
   }
+  /**
+   * Pub/sub channel on which every terminal transition publishes its batch id (held `Prefer: wait` requests wake
+   * on it). Not a key: it is passed to scripts as an argument, so it never crosses a cluster hash slot.
+   */
+  terminalChannel(): string {
+    return `${this.prefix}:batch:terminal`;
+  }
   idempotency(key: string): string {
     return `${this.prefix}:idem:${key}`;
   }

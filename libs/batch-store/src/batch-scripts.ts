@@ -8,7 +8,8 @@ import { LuaScript } from './lua-script.js';
 
 /**
  * KEYS: record, requests, staging, idempotency (or record when none), active, essaysStaging, essays
- * ARGV: batchId, recordJson, status, requestHash, hasIdempotencyKey, recordKeyPrefix, hasPrompt, prompt
+ * ARGV: batchId, recordJson, status, requestHash, hasIdempotencyKey, recordKeyPrefix, hasPrompt, prompt, then
+ *       (small inline batches) the request JSONs themselves instead of a staging list
  * → {'created'|'existing'|'conflict', batchId}
  */
 export const CREATE_SCRIPT = new LuaScript(`
@@ -30,7 +31,9 @@ end
 redis.call('HSET', KEYS[1], 'record', ARGV[2], 'status', ARGV[3], 'rev', '1', 'request_hash', ARGV[4],
   'succeeded', '0', 'failed', '0', 'cost', '0', 'icost', '0')
 if ARGV[7] == '1' then redis.call('HSET', KEYS[1], 'prompt', ARGV[8]) end
-if redis.call('EXISTS', KEYS[3]) == 1 then
+if #ARGV > 8 then
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, 9))
+elseif redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('RENAME', KEYS[3], KEYS[2])
   redis.call('PERSIST', KEYS[2])
 end
@@ -46,8 +49,11 @@ return {'created', ARGV[1]}
 /**
  * Compare-and-set of the record: applies only when the status is allowed AND nobody wrote since it was read.
  * KEYS: record, requests, results, idempotency (or record), active, outbox, outboxPending, essays
- * ARGV: allowedCsv, to, expectedRev, recordJson, terminal, retentionSeconds, batchId, eventCount, events...
+ * ARGV: allowedCsv, to, expectedRev, recordJson, terminal, retentionSeconds, batchId, eventCount, events...,
+ *       terminalChannel (after the events)
  * → 1 applied, 0 status not allowed, -1 stale read (retry), -2 no such batch
+ * A terminal transition PUBLISHes the batch id on terminalChannel in the same atomic step, so a waiter never
+ * sees the notification before the status it announces.
  */
 export const TRANSITION_SCRIPT = new LuaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -68,6 +74,7 @@ if ARGV[5] == '1' then
   for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
   redis.call('EXPIRE', KEYS[8], ttl)
   redis.call('SREM', KEYS[5], ARGV[7])
+  redis.call('PUBLISH', ARGV[9 + n], ARGV[7])
 end
 return 1
 `);

@@ -30,6 +30,8 @@ import { BatchNotFoundError } from './errors/batch-not-found.error.js';
 import { IdempotencyConflictError } from './errors/idempotency-conflict.error.js';
 
 const WRITE_CHUNK = 500;
+/** Batches up to this size pass their requests to the create script directly (no staging list). */
+const INLINE_REQUESTS = 16;
 const STAGING_TTL_SECONDS = 3600;
 const MAX_CAS_ATTEMPTS = 50;
 const TERMINAL_CSV = TERMINAL_STATUSES.join(',');
@@ -69,16 +71,21 @@ export class BatchRepository {
     };
     const staging = this.keys.staging(id);
     const essaysStaging = this.keys.essaysStaging(id);
-    await this.redis.del(staging, essaysStaging);
     const essayForm = isEssayContent(content);
     const items: Array<ComparisonRequest | EssayRefComparison> = essayForm ? content.comparisons : content;
-    for (let i = 0; i < items.length; i += WRITE_CHUNK) {
-      const chunk = items.slice(i, i + WRITE_CHUNK).map((r) => JSON.stringify(r));
-      await this.redis
-        .multi()
-        .rpush(staging, ...chunk)
-        .expire(staging, STAGING_TTL_SECONDS)
-        .exec();
+    // A small inline batch (every individual request) travels inside the create script: one round trip in all.
+    // Anything larger is staged in chunks first, so no single command carries megabytes.
+    const inline = !essayForm && items.length <= INLINE_REQUESTS ? items.map((r) => JSON.stringify(r)) : [];
+    if (inline.length === 0) {
+      await this.redis.del(staging, essaysStaging);
+      for (let i = 0; i < items.length; i += WRITE_CHUNK) {
+        const chunk = items.slice(i, i + WRITE_CHUNK).map((r) => JSON.stringify(r));
+        await this.redis
+          .multi()
+          .rpush(staging, ...chunk)
+          .expire(staging, STAGING_TTL_SECONDS)
+          .exec();
+      }
     }
     // Essay-referencing form: each essay's text once per batch, however many comparisons name it.
     const essays = essayForm ? content.essays : [];
@@ -113,9 +120,12 @@ export class BatchRepository {
         this.keys.recordPrefix(),
         essayForm ? '1' : '0',
         essayForm ? content.user_prompt : '',
+        ...inline,
       ],
     )) as [string, string];
     if (outcome === 'conflict') throw new IdempotencyConflictError(record.idempotency_key ?? id, batchId);
+    // A new batch is exactly what was written: no read back (one round trip less on every acceptance).
+    if (outcome === 'created') return { batch: { ...full, cancel_requested: false }, created: true };
     const batch = await this.get(batchId);
     if (!batch) throw new BatchNotFoundError(batchId);
     return { batch, created: outcome === 'created' };
@@ -169,7 +179,23 @@ export class BatchRepository {
     patch: BatchPatch = {},
     events: OutboxMessage[] = [],
   ): Promise<BatchRecord | null> {
-    return this.compareAndSet(batchId, allowedFrom, () => ({ to, patch }), events);
+    return this.compareAndSet(batchId, allowedFrom, () => ({ to, patch, events }));
+  }
+
+  /**
+   * Like `transition`, with the target, patch and events computed from the record as read in the same attempt
+   * (one read fewer than get + transition when the change depends on fresh counts). Returns null when the status
+   * is not in `allowedFrom` or the batch is gone.
+   */
+  async transitionFrom(
+    batchId: string,
+    allowedFrom: readonly BatchStatus[],
+    change: (current: BatchRecord) => { to: BatchStatus; patch?: BatchPatch; events?: OutboxMessage[] },
+  ): Promise<BatchRecord | null> {
+    return this.compareAndSet(batchId, allowedFrom, (current) => {
+      const { to, patch = {}, events = [] } = change(current);
+      return { to, patch, events };
+    });
   }
 
   /** Persists the (growing) provider batch reference; called before any wait on the provider. */
@@ -272,14 +298,13 @@ export class BatchRepository {
   private async compareAndSet(
     batchId: string,
     allowedFrom: readonly BatchStatus[],
-    change: (current: BatchRecord) => { to: BatchStatus; patch: BatchPatch },
-    events: OutboxMessage[] = [],
+    change: (current: BatchRecord) => { to: BatchStatus; patch: BatchPatch; events?: OutboxMessage[] },
   ): Promise<BatchRecord | null> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const current = await this.read(batchId);
       if (!current) return null;
       if (!allowedFrom.includes(current.record.status)) return null;
-      const { to, patch } = change(current.record);
+      const { to, patch, events = [] } = change(current.record);
       const next: BatchRecord = { ...current.record, ...patch, status: to };
       const { counts: _counts, cancel_requested: _cancel, ...stored } = next;
       void _counts;
@@ -309,9 +334,11 @@ export class BatchRepository {
           batchId,
           events.length,
           ...events.map((e) => JSON.stringify(e)),
+          this.keys.terminalChannel(),
         ],
       )) as number;
-      if (outcome === 1) return this.get(batchId);
+      // Applied: the record is what was just written (counts as read in this same attempt).
+      if (outcome === 1) return next;
       if (outcome === 0 || outcome === -2) return null;
     }
     throw new Error(`Batch ${batchId}: too many concurrent writers`);

@@ -10,3 +10,5 @@ export * from './batch-store.module.js';
 export * from './redis-connection.js';
 export * from './errors/idempotency-conflict.error.js';
 export * from './errors/batch-not-found.error.js';
+export * from './completions/completion-watchers.js';
+export * from './completions/redis-completion-subscriber.js';

@@ -95,3 +95,41 @@ export interface PairDesignOptions {
   /** Judge every chosen pair twice, once in each order (counter-balances position bias). */
   bothOrders?: boolean;
 }
+
+export interface SplitHalfOptions {
+  /** Seed of the random splits (the same seed and judgements give the same value). */
+  seed: number;
+  /** Random splits averaged (default 10). */
+  splits?: number;
+  /** Ridge of each half's fit (default 0.05, see DEFAULT_SPLIT_HALF_RIDGE). */
+  ridge?: number;
+  /** Fit the position effect in each half (default true, like the full fit). */
+  positionEffect?: boolean;
+}
+
+export interface SplitHalfReliability {
+  /** Spearman-Brown stepped-up mean half correlation, 2r / (1 + r); null when it cannot be computed. */
+  reliability: number | null;
+  /** Mean Pearson correlation of the two halves' scores. */
+  half_correlation: number | null;
+  splits: number;
+}
+
+export interface AdaptiveRoundOptions {
+  essayIds: readonly string[];
+  /** Every pair of the design so far, judged or not: counts, A/B balance and the pairs not to repeat. */
+  previousPairs: readonly Pair[];
+  /** Every successful judgement so far: the pairs are chosen from their fit. */
+  judgements: readonly Judgement[];
+  /**
+   * Ridge of that fit (default 0.01, a N(0, 50) prior, SD ~7 logits): essays that won or lost everything so far get
+   * finite, usable scores and SEs instead of the near-flat default prior's |theta| ~ 15 and huge SEs.
+   */
+  ridge?: number;
+  /** New comparisons this round, on average per essay (round size = round(n * k / 2)); may be fractional. */
+  comparisonsPerEssay: number;
+  /** No essay is put in more comparisons than this in total. */
+  maxComparisonsPerEssay: number;
+  /** Integer seed (tie-breaks, orientation, order). */
+  seed: number;
+}

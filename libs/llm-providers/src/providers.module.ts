@@ -2,12 +2,14 @@ import {
   type DynamicModule,
   Global,
   Inject,
+  Logger,
   Module,
   type OnModuleDestroy,
+  type OnModuleInit,
   type Provider,
 } from '@nestjs/common';
 import { PROVIDER_CLASSES, type ProviderClass } from './core/provider-factories.js';
-import type { ProvidersConfig } from './core/provider-config.js';
+import { modelRetirementWarnings, type ProvidersConfig } from './core/provider-config.js';
 import type { ProviderDeps } from './core/provider-deps.js';
 import { ProviderRegistry } from './core/provider-registry.js';
 import { CircuitBreakerRegistry } from './core/resilience/circuit-breaker-registry.js';
@@ -18,6 +20,8 @@ import type { LlmProvider } from './core/llm-provider.js';
 
 export const PROVIDERS_CONFIG = Symbol('PROVIDERS_CONFIG');
 export const PROVIDER_DEPS = Symbol('PROVIDER_DEPS');
+/** `() => number` (ms): the providers' clock, for callers that judge model retirement the same way. */
+export const PROVIDERS_CLOCK = Symbol('PROVIDERS_CLOCK');
 
 export interface LlmProvidersModuleOptions {
   /** Replaces the provider list (tests); defaults to PROVIDER_CLASSES. */
@@ -33,8 +37,30 @@ export interface LlmProvidersModuleOptions {
  */
 @Global()
 @Module({})
-export class LlmProvidersModule implements OnModuleDestroy {
-  constructor(@Inject(CircuitBreakerRegistry) private readonly breakers: CircuitBreakerRegistry) {}
+export class LlmProvidersModule implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('LlmProviders');
+
+  constructor(
+    @Inject(CircuitBreakerRegistry) private readonly breakers: CircuitBreakerRegistry,
+    @Inject(PROVIDERS_CONFIG) private readonly config: ProvidersConfig,
+    @Inject(PROVIDER_DEPS) private readonly deps: ProviderDeps,
+  ) {}
+
+  /** A configured default model close to its shutdown date is worth an operator's attention at every start. */
+  onModuleInit(): void {
+    const now = (this.deps.clock ?? Date.now)();
+    for (const warning of modelRetirementWarnings(this.config, now)) {
+      this.logger.warn({
+        msg: 'configured model retires soon',
+        provider: warning.provider,
+        model: warning.model,
+        variable: warning.variable,
+        retires_on: warning.retires_on,
+        days_left: warning.days_left,
+        replacement: warning.replacement,
+      });
+    }
+  }
 
   static forRoot(config: ProvidersConfig, options: LlmProvidersModuleOptions = {}): DynamicModule {
     const classes = options.providerClasses ?? PROVIDER_CLASSES;
@@ -48,6 +74,7 @@ export class LlmProvidersModule implements OnModuleDestroy {
       global: true,
       providers: [
         { provide: PROVIDERS_CONFIG, useValue: config },
+        { provide: PROVIDERS_CLOCK, useValue: options.clock ?? Date.now },
         { provide: ProviderCallCounter, useFactory: () => new ProviderCallCounter() },
         {
           provide: CircuitBreakerRegistry,
@@ -90,6 +117,7 @@ export class LlmProvidersModule implements OnModuleDestroy {
       ],
       exports: [
         PROVIDERS_CONFIG,
+        PROVIDERS_CLOCK,
         ProviderRegistry,
         ResilientCaller,
         CircuitBreakerRegistry,

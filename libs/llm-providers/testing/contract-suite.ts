@@ -130,7 +130,7 @@ export function runProviderContractSuite(name: string, makeHarness: MakeContract
       expectAccountedInOrder(outcome, requests);
       expect(outcome.errors).toEqual([]);
       for (const response of outcome.responses) {
-        expect(response.cost.cost_usd).toBeLessThanOrEqual(response.cost.individual_cost_usd);
+        expect(response.cost.cost_usd).toBeLessThanOrEqual(response.cost.individual_cost_usd!);
       }
     });
 

@@ -27,6 +27,8 @@ export interface FakeProviderWiring<F extends ProviderFake, P extends LlmProvide
 export interface FakeProviderOptions extends ContractHarnessOptions {
   /** Defaults to the fake's own key; another one makes every call unauthorised. */
   apiKey?: string;
+  /** The providers' clock (default Date.now): fix it to use a model that retires later without a time bomb. */
+  clock?: () => number;
 }
 
 export interface FakeProviderSetup<P> {
@@ -40,7 +42,7 @@ export const ANTHROPIC_ON_FAKE: FakeProviderWiring<AnthropicFakeServer, Anthropi
   env: (fake, apiKey) => ({
     ANTHROPIC_API_KEY: apiKey,
     ANTHROPIC_BASE_URL: fake.url,
-    // The default (claude-sonnet-4-5) makes SDK 1.x print a deprecation warning on every call.
+    // A cheap model without a retirement date, so the wiring never turns into a time bomb.
     ANTHROPIC_MODEL: 'claude-haiku-4-5',
   }),
   create: (deps) => new AnthropicProvider(deps),
@@ -76,6 +78,7 @@ export function setUpOnFake<F extends ProviderFake, P extends LlmProvider>(
   const configured = options.configured ?? true;
   const test = createTestProviderDeps({
     env: wiring.env(fake, configured ? (options.apiKey ?? fake.apiKey) : undefined),
+    clock: options.clock,
   });
   const settings = test.config.providers[wiring.name];
   settings.limits = { ...settings.limits, ...options.limits };

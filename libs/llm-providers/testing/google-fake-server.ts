@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { judgeComparisonText } from './fake-judge.js';
+import { geminiModelVersion } from './served-models.js';
 import {
   approximateTokens,
   FakeHttpServer,
@@ -366,7 +367,7 @@ export class GoogleFakeServer extends FakeHttpServer {
         totalTokenCount: promptTokens + outputTokens,
         ...(cached ? { cachedContentTokenCount: cached } : {}),
       },
-      modelVersion: model,
+      modelVersion: geminiModelVersion(model),
       responseId: fakeId('resp', (this.counter += 1), 16),
     };
   }

@@ -1,5 +1,6 @@
 import { approximateTokens, type FakeItemBehaviour } from './fake-http-server.js';
 import { judgeComparisonText } from './fake-judge.js';
+import { openAIServedModel } from './served-models.js';
 
 /** Wire shapes and pure checks of the OpenAI fake (openai-fake-server.ts): files, batches, input-line rules. */
 
@@ -192,7 +193,7 @@ export function chatCompletion(
     id: meta.id,
     object: 'chat.completion',
     created: meta.created,
-    model: body.model,
+    model: openAIServedModel(String(body.model)),
     choices: [{ index: 0, message, logprobs: null, finish_reason: 'stop' }],
     usage: {
       prompt_tokens: promptTokens,

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { judgeComparisonText } from './fake-judge.js';
+import { openRouterServedModel } from './served-models.js';
 import {
   approximateTokens,
   FakeHttpServer,
@@ -272,7 +273,7 @@ export class OpenRouterFakeServer extends FakeHttpServer {
     return {
       id: fakeId('gen-', (this.counter += 1), 20),
       provider: 'FakeProvider',
-      model: body.model,
+      model: openRouterServedModel(String(body.model)),
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       choices: [

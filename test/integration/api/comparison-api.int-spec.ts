@@ -4,7 +4,15 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { waitFor } from '../worker/support/batch-factory.js';
 import { clearPrefix, startWorker, type RunningWorker } from '../worker/support/worker-harness.js';
-import { auth, markedComparisons, startApi, TEST_PROVIDER_ENV } from './support/api-harness.js';
+import { ensureTopics, parseBrokers } from '#infra';
+import { KAFKA_BROKERS } from '../worker/support/store-harness.js';
+import {
+  auth,
+  markedComparisons,
+  startApi,
+  TEST_CALLBACK_TOPIC,
+  TEST_PROVIDER_ENV,
+} from './support/api-harness.js';
 
 const BATCH = '/api/v1/comparison/batch';
 const SINGLE = '/api/v1/comparison';
@@ -29,6 +37,8 @@ describe('comparison API with the real store and the worker in-process', () => {
   const server = () => api.getHttpServer();
 
   beforeAll(async () => {
+    // Callback topics are never created at run time: the test creates the one it names.
+    await ensureTopics(parseBrokers(KAFKA_BROKERS), [TEST_CALLBACK_TOPIC]);
     worker = await startWorker({}, TEST_PROVIDER_ENV);
     api = await startApi(worker.env.REDIS_KEY_PREFIX);
   });
@@ -53,7 +63,7 @@ describe('comparison API with the real store and the worker in-process', () => {
       .post(BATCH)
       .set(auth)
       .set('Prefer', 'wait=20')
-      .send({ comparisons, correlation_id: 'int-wait-1', callback_topic: 'api-int.results.v1' })
+      .send({ comparisons, correlation_id: 'int-wait-1', callback_topic: TEST_CALLBACK_TOPIC })
       .expect(200);
     expect(res.headers['preference-applied']).toBe('wait=20');
     expect(res.body).toMatchObject({ status: 'completed', comparison_count: 12 });
@@ -181,7 +191,10 @@ describe('cancel and priorities', () => {
     const cancel = await request(server).post(`${batch.body.status_url}/cancel`).set(auth).expect(202);
     expect(cancel.body).toMatchObject({ status: 'queued', cancel_requested: true });
 
-    worker = await startWorker({ REDIS_KEY_PREFIX: prefix, WORKER_CONCURRENCY: '1' }, TEST_PROVIDER_ENV);
+    worker = await startWorker(
+      { REDIS_KEY_PREFIX: prefix, WORKER_CONCURRENCY: '1', COMPARISON_QUEUE_CONCURRENCY: '1' },
+      TEST_PROVIDER_ENV,
+    );
     const finished = [];
     for (const q of queued)
       finished.push({ priority: q.priority, done: await pollUntilTerminal(api, q.url) });

@@ -3,7 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { REDIS_URL } from '../worker/support/store-harness.js';
+import { Kafka, logLevel } from 'kafkajs';
+import { ensureTopics, parseBrokers } from '#infra';
+import { waitFor } from '../../support/wait-for.js';
+import { KAFKA_BROKERS, REDIS_URL } from '../worker/support/store-harness.js';
 import { markedComparisons, startApi } from './support/api-harness.js';
 
 const BATCH = '/api/v1/comparison/batch';
@@ -17,11 +20,16 @@ const as = (key: string) => ({ Authorization: `Bearer ${key}` });
 describe('two tenants on the real store: each sees only its own work', () => {
   let api: NestExpressApplication;
   const prefix = `ten-${randomUUID().slice(0, 8)}`;
+  /** Allowed for school-a but created only during the test. */
+  const lateTopic = `${prefix}.results.v1`;
   const server = () => api.getHttpServer();
 
   beforeAll(async () => {
     // No worker: batches stay queued, which is all reads, pages, cancels and idempotency need.
-    api = await startApi(prefix, { API_KEYS: `school-a:${A1},school-a:${A2},${B}` });
+    api = await startApi(prefix, {
+      API_KEYS: `school-a:${A1},school-a:${A2},${B}`,
+      TENANT_CALLBACK_TOPICS: JSON.stringify({ 'school-a': [lateTopic] }),
+    });
   });
 
   afterAll(async () => {
@@ -89,5 +97,31 @@ describe('two tenants on the real store: each sees only its own work', () => {
     expect(other.body.queue_id).not.toBe(single.body.queue_id);
     await request(server()).get(`${SINGLE}/${single.body.queue_id}`).set(as(B)).expect(404);
     await request(server()).get(`${SINGLE}/${single.body.queue_id}`).set(as(A2)).expect(200);
+  });
+
+  it('refuses a callback topic that does not exist on the broker (never creating it) until it is created', async () => {
+    const body = { callback_topic: lateTopic, comparisons: markedComparisons(2) };
+    const missing = await request(server()).post(BATCH).set(as(A1)).send(body).expect(400);
+    expect(missing.body.error).toMatchObject({ field: 'callback_topic' });
+    expect(missing.body.error.message).toMatch(/does not exist/);
+    // Another tenant is refused before existence is even asked.
+    const foreign = await request(server()).post(BATCH).set(as(B)).send(body).expect(400);
+    expect(foreign.body.error.message).toMatch(/not allowed/);
+
+    const admin = new Kafka({ brokers: parseBrokers(KAFKA_BROKERS), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    expect(await admin.listTopics()).not.toContain(lateTopic);
+    await admin.disconnect();
+
+    await ensureTopics(parseBrokers(KAFKA_BROKERS), [lateTopic], { partitions: 1 });
+    const accepted = await waitFor(
+      async () => (await request(server()).post(BATCH).set(as(A1)).send(body)).status,
+      (status) => status === 202,
+      { timeoutMs: 15_000, intervalMs: 500, what: 'the new topic to be accepted' },
+    );
+    expect(accepted).toBe(202);
+    await admin.connect();
+    await admin.deleteTopics({ topics: [lateTopic] }).catch(() => undefined);
+    await admin.disconnect();
   });
 });

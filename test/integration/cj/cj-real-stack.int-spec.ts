@@ -1,5 +1,14 @@
 import request from 'supertest';
-import { EVENT_TYPES, type CJAssessmentCompletedV1 } from '#contracts';
+import { AssessmentRepository } from '#assessment-store';
+import {
+  createEnvelope,
+  EVENT_TYPES,
+  topicNames,
+  type CJAssessmentCompletedV1,
+  type LLMComparisonResultV1,
+} from '#contracts';
+import { CjMetrics } from '../../../apps/cj-integration/src/assessment/cj-metrics.js';
+import { waitFor } from '../../support/wait-for.js';
 import { spearman } from '#cj-scoring';
 import { sampleEssays, sampleRequest } from '../../../scripts/demo/sample-essays.js';
 import { API_KEY as CJ_TEST_KEY, CjHarness } from './support/cj-harness.js';
@@ -12,7 +21,8 @@ describe('CJ on the real comparison service (api + batch-worker + Mock, real Red
   let stack: Awaited<ReturnType<typeof startStack>> | undefined;
 
   beforeAll(async () => {
-    stack = await startStack(harness);
+    // Results take 2 s to appear, so a forged result sent right after acceptance arrives before the real ones.
+    stack = await startStack(harness, { MOCK_LATENCY_MS: '2000' });
   }, 120_000);
   afterAll(async () => stopStack(harness, stack), 60_000);
 
@@ -45,5 +55,67 @@ describe('CJ on the real comparison service (api + batch-worker + Mock, real Red
       counts: { total: 150 },
     });
     expect(harness.outcomesFor(id)).toHaveLength(1);
+  }, 90_000);
+
+  it('ignores forged results on its topic (right metadata, wrong batch): the assessment is unchanged', async () => {
+    const id = `${harness.prefix}-forged`;
+    const essays = sampleEssays(20);
+    await harness.send(harness.requestEnvelope(sampleRequest(id, essays)));
+    const repository = harness.app!.get(AssessmentRepository);
+    const record = await waitFor(
+      () => repository.get(id),
+      (r) => (r?.batches[0]?.batch_id ?? '') !== '',
+      { timeoutMs: 30_000, intervalMs: 20, what: 'the accepted batch' },
+    );
+    const attempt = record!.batches[0];
+    const quality = new Map(essays.map((e) => [e.essay_id, e.quality]));
+    const pairs = await repository.getPairs(id);
+    // Every pair judged the wrong way round, with exactly the metadata the real results carry.
+    const forged = pairs.map((pair) => {
+      const data: LLMComparisonResultV1 = {
+        request_id: `${id}-p${pair.pair_index}`,
+        correlation_id: attempt.correlation_id,
+        winner: quality.get(pair.essay_a)! < quality.get(pair.essay_b)! ? 'Essay A' : 'Essay B',
+        justification: 'forged',
+        confidence: 5,
+        provider: 'mock',
+        model: 'mock-judge-1',
+        response_time_ms: 1,
+        token_usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+        cost_estimate: 0,
+        requested_at: new Date().toISOString(),
+        completed_at: new Date().toISOString(),
+        request_metadata: {
+          assessment_id: id,
+          pair_index: pair.pair_index,
+          essay_a_id: pair.essay_a,
+          essay_b_id: pair.essay_b,
+          cj_attempt: attempt.correlation_id,
+        },
+        batch_id: '00000000-0000-4000-8000-000000000000',
+        comparison_id: `${id}-p${pair.pair_index}`,
+      };
+      return createEnvelope({
+        event_type: EVENT_TYPES.comparisonResult,
+        source_service: 'forger',
+        correlation_id: attempt.correlation_id,
+        data,
+      });
+    });
+    await harness.publish(topicNames(harness.prefix).cjComparisonResult, forged, attempt.batch_id);
+
+    const outcome = await harness.outcome<CJAssessmentCompletedV1>(id, 60_000);
+    expect(outcome.event_type).toBe(EVENT_TYPES.assessmentCompleted);
+    expect(outcome.data.comparisons_succeeded).toBe(pairs.length);
+    const rho = spearman(
+      outcome.data.rankings.map((r) => r.score),
+      outcome.data.rankings.map((r) => quality.get(r.essay_id)!),
+    );
+    expect(rho).toBeGreaterThanOrEqual(0.9);
+    const rejected = await harness.app!.get(CjMetrics).rejectedResults.get();
+    const wrongBatch = rejected.values.find(
+      (v) => v.labels.event === 'comparison_result' && v.labels.reason === 'wrong_batch',
+    );
+    expect(wrongBatch?.value).toBe(pairs.length);
   }, 90_000);
 });

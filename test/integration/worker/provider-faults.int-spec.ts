@@ -16,7 +16,7 @@ async function terminal(worker: RunningWorker, batchId: string, timeoutMs = 40_0
 
 const ANTHROPIC = {
   provider: 'anthropic' as const,
-  model: 'claude-sonnet-4-5',
+  model: 'claude-haiku-4-5',
   temperature: 0,
   max_tokens: 256,
   system_prompt: 'Judge.',

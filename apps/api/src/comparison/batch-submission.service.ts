@@ -30,9 +30,10 @@ import type { ApiPrincipal } from '../auth/api-principal.js';
 import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
 import { ApiError } from '../http/api-error.js';
 import { parsePreferWait } from '../http/prefer-wait.js';
-import { BatchWaiter } from './batch-waiter.js';
+import { BatchWaiter, type FinishedBatch, type HeldRequest } from './batch-waiter.js';
 import { toBatchAccepted, toComparisonAccepted, toComparisonStatus, toResultItem } from './batch-view.js';
 import type { HttpOutcome } from './http-outcome.js';
+import { CallbackTopicPolicy } from '../topics/callback-topic.policy.js';
 import { ProviderSelectionService } from './provider-selection.service.js';
 import { requestHash } from './request-hash.js';
 
@@ -68,6 +69,7 @@ export class BatchSubmissionService {
     private readonly queues: BatchQueues,
     private readonly providers: ProviderSelectionService,
     private readonly waiter: BatchWaiter,
+    private readonly callbackTopics: CallbackTopicPolicy,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
@@ -79,23 +81,28 @@ export class BatchSubmissionService {
     const wait = parsePreferWait(headers.prefer, this.settings.preferWaitMaxSeconds);
     const header = checkedIdempotencyKey(headers.idempotencyKey);
     const key = header ?? body.correlation_id ?? null;
-    const batch = await this.accept({
-      principal,
-      kind: 'batch',
-      options: body,
-      content: 'essays' in body ? toEssayContent(body) : body.comparisons.map(toComparisonRequest),
-      idempotencyKey: key === null ? null : `${principal.tenant_id}:batch:${key}`,
-      idempotencySource: header !== null ? 'Idempotency-Key' : 'correlation_id',
-      hashInput: body,
-    });
-    const finished =
-      wait.applied > 0 ? await this.waiter.waitForTerminal(batch.batch_id, wait.applied) : null;
+    const batchId = randomUUID();
+    const held = wait.applied > 0 ? this.waiter.hold(batchId) : undefined;
+    const batch = await this.accept(
+      {
+        principal,
+        kind: 'batch',
+        options: body,
+        content: 'essays' in body ? toEssayContent(body) : body.comparisons.map(toComparisonRequest),
+        idempotencyKey: key === null ? null : `${principal.tenant_id}:batch:${key}`,
+        idempotencySource: header !== null ? 'Idempotency-Key' : 'correlation_id',
+        hashInput: body,
+      },
+      batchId,
+    );
+    const finished = held
+      ? await this.waitFor(batch, batchId, wait.applied, batch.comparison_count, held)
+      : null;
     const applied = wait.requested > 0 ? { 'Preference-Applied': `wait=${wait.applied}` } : undefined;
     if (!finished) return { status: HttpStatus.ACCEPTED, body: toBatchAccepted(batch), headers: applied };
-    const results = await this.repository.getResults(finished.batch_id, 0, finished.comparison_count);
     return {
       status: HttpStatus.OK,
-      body: { ...toBatchAccepted(finished), results: results.map(toResultItem) },
+      body: { ...toBatchAccepted(finished.record), results: finished.results.map(toResultItem) },
       headers: applied,
     };
   }
@@ -135,6 +142,7 @@ export class BatchSubmissionService {
     const key = checkedIdempotencyKey(headers.idempotencyKey);
     const queueId = randomUUID();
     const comparisonId = body.comparison_id ?? queueId;
+    const held = wait.applied > 0 ? this.waiter.hold(queueId) : undefined;
     const batch = await this.accept(
       {
         principal,
@@ -147,24 +155,40 @@ export class BatchSubmissionService {
       },
       queueId,
     );
-    const finished =
-      wait.applied > 0 ? await this.waiter.waitForTerminal(batch.batch_id, wait.applied) : null;
+    const finished = held ? await this.waitFor(batch, queueId, wait.applied, 1, held) : null;
     const applied = wait.requested > 0 ? { 'Preference-Applied': `wait=${wait.applied}` } : undefined;
     if (!finished)
       return { status: HttpStatus.ACCEPTED, body: toComparisonAccepted(batch), headers: applied };
-    const [result] = await this.repository.getResults(finished.batch_id, 0, 1);
+    const [result] = finished.results;
     const storedId =
-      result?.comparison_id ?? (await this.repository.getRequests(finished.batch_id))[0]?.comparison_id;
+      result?.comparison_id ??
+      (await this.repository.getRequests(finished.record.batch_id))[0]?.comparison_id;
     return {
       status: HttpStatus.OK,
-      body: toComparisonStatus(finished, storedId ?? comparisonId, result),
+      body: toComparisonStatus(finished.record, storedId ?? comparisonId, result),
       headers: applied,
     };
+  }
+
+  /**
+   * Holds the request until the batch ends. When `batch` is the one just created under `newId`, the first read
+   * is skipped (it is queued); an idempotent repeat returned another batch, which is read first.
+   */
+  private waitFor(
+    batch: BatchRecord,
+    newId: string,
+    seconds: number,
+    resultsLimit: number,
+    held: HeldRequest,
+  ): Promise<FinishedBatch | null> {
+    const fresh = batch.batch_id === newId && batch.status === 'queued';
+    return this.waiter.waitForTerminal(batch.batch_id, seconds, resultsLimit, { held, knownActive: fresh });
   }
 
   private async accept(acceptance: Acceptance, batchId: string = randomUUID()): Promise<BatchRecord> {
     const { kind, options, content } = acceptance;
     const items = isEssayContent(content) ? content.comparisons : content;
+    const callbackTopic = await this.callbackTopics.resolve(acceptance.principal, options.callback_topic);
     const selection = await this.providers.select(options.llm_config_overrides);
     const priority = options.priority ?? PRIORITY.default;
     let outcome: { batch: BatchRecord; created: boolean };
@@ -177,7 +201,7 @@ export class BatchSubmissionService {
           mode: kind === 'batch' && selection.batchApi ? 'batch' : 'individual',
           correlation_id: options.correlation_id ?? CorrelationContext.current() ?? batchId,
           assessment_id: assessmentIdOf(items[0]?.metadata),
-          callback_topic: options.callback_topic ?? this.settings.defaultCallbackTopic,
+          callback_topic: callbackTopic,
           priority,
           config: selection.config,
           comparison_count: items.length,

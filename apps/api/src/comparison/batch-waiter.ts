@@ -1,26 +1,84 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchRepository, isTerminal, type BatchRecord } from '#batch-store';
+import {
+  BatchRepository,
+  CompletionWatchers,
+  isTerminal,
+  type BatchRecord,
+  type CompletionWatch,
+  type StoredResult,
+} from '#batch-store';
 import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
 
-/** Holds a request open (Prefer: wait=N) until the batch reaches a terminal status or the time is up. */
+/** A batch that reached a terminal status while a request was held, with its first results. */
+export interface FinishedBatch {
+  record: BatchRecord;
+  results: StoredResult[];
+}
+
+/** A held request: watching started before the work was enqueued, so its end cannot slip past unseen. */
+export interface HeldRequest {
+  readonly batchId: string;
+  readonly watch: CompletionWatch;
+}
+
+/**
+ * Holds a request open (Prefer: wait=N) until the batch reaches a terminal status or the time is up. The
+ * terminal transition's notification wakes it at once; a re-read every PREFER_WAIT_POLL_MS is only the safety
+ * net for a lost notification (pub/sub is at-most-once).
+ */
 @Injectable()
 export class BatchWaiter {
   constructor(
     private readonly repository: BatchRepository,
+    @Inject(CompletionWatchers) private readonly completions: CompletionWatchers,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
-  /** The record once terminal, or null when `seconds` passed first (or the batch vanished). */
-  async waitForTerminal(batchId: string, seconds: number): Promise<BatchRecord | null> {
+  /** Starts listening for `batchId`'s end; call it before the work is enqueued. */
+  hold(batchId: string): HeldRequest {
+    return { batchId, watch: this.completions.watch(batchId) };
+  }
+
+  /**
+   * The record and results [0, resultsLimit) once terminal, or null when `seconds` passed first (or the batch
+   * vanished). `held` is the watch started before enqueueing (else one starts now); `knownActive` skips the
+   * first read when the caller has just created the batch.
+   */
+  async waitForTerminal(
+    batchId: string,
+    seconds: number,
+    resultsLimit: number,
+    options: { held?: HeldRequest; knownActive?: boolean } = {},
+  ): Promise<FinishedBatch | null> {
     const deadline = Date.now() + seconds * 1000;
-    for (;;) {
-      const record = await this.repository.get(batchId);
-      if (!record) return null;
-      if (isTerminal(record.status)) return record;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return null;
-      await sleep(Math.min(this.settings.preferWaitPollMs, remaining));
+    const watch = options.held?.batchId === batchId ? options.held.watch : this.completions.watch(batchId);
+    try {
+      let notified = false;
+      let skipRead = options.knownActive === true;
+      for (;;) {
+        if (!skipRead) {
+          // After a notification the batch is almost surely terminal: read its results in the same round trip
+          // (issued after the record read on the same connection, so they are at least as fresh).
+          const [record, results] = await Promise.all([
+            this.repository.get(batchId),
+            notified ? this.repository.getResults(batchId, 0, resultsLimit) : undefined,
+          ]);
+          if (!record) return null;
+          if (isTerminal(record.status)) {
+            return {
+              record,
+              results: results ?? (await this.repository.getResults(batchId, 0, resultsLimit)),
+            };
+          }
+        }
+        skipRead = false;
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) return null;
+        notified = await watch.next(Math.min(this.settings.preferWaitPollMs, remaining));
+      }
+    } finally {
+      watch.close();
+      if (options.held && options.held.watch !== watch) options.held.watch.close();
     }
   }
 }

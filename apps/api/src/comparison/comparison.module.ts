@@ -7,11 +7,12 @@ import { BatchSubmissionService } from './batch-submission.service.js';
 import { BatchWaiter } from './batch-waiter.js';
 import { ComparisonController } from './comparison.controller.js';
 import { ProviderSelectionService } from './provider-selection.service.js';
+import { CallbackTopicPolicy } from '../topics/callback-topic.policy.js';
 import { RequestCapsPipe } from './request-caps.pipe.js';
 
 /**
  * Individual and batch comparison routes. Needs, from global modules: BatchRepository and BatchQueues (storage),
- * ProviderRegistry and PROVIDERS_CONFIG (LlmProvidersModule), API_SETTINGS.
+ * ProviderRegistry and PROVIDERS_CONFIG (LlmProvidersModule), API_SETTINGS, TOPIC_DIRECTORY (ApiTopicsModule).
  */
 @Module({
   controllers: [BatchUploadController, BatchController, ComparisonController],
@@ -22,6 +23,7 @@ import { RequestCapsPipe } from './request-caps.pipe.js';
     BatchWaiter,
     ProviderSelectionService,
     RequestCapsPipe,
+    CallbackTopicPolicy,
   ],
 })
 export class ComparisonModule {}

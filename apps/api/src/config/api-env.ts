@@ -3,6 +3,7 @@ import { IsBoolean, IsInt, Matches, Max, Min, ValidateBy } from 'class-validator
 import { BATCH_LIMIT_DEFAULTS } from '#contracts';
 import { CommonEnv } from '#infra';
 import { parseTenantKeys } from '../auth/api-principal.js';
+import { parseTenantCallbackTopics } from '../topics/tenant-callback-topics.js';
 
 /** API_KEYS must parse (the message never echoes a key). */
 function IsTenantKeyList(): PropertyDecorator {
@@ -17,12 +18,20 @@ function IsTenantKeyList(): PropertyDecorator {
 }
 
 function tenantKeyProblem(value: string): string | null {
+  return problemOf(() => parseTenantKeys(value));
+}
+
+function problemOf(parse: () => unknown): string | null {
   try {
-    parseTenantKeys(value);
+    parse();
     return null;
   } catch (err) {
     return (err as Error).message;
   }
+}
+
+function topicPrefixOf(env: unknown): string {
+  return (env as { KAFKA_TOPIC_PREFIX?: string } | undefined)?.KAFKA_TOPIC_PREFIX ?? 'huleedu';
 }
 
 const toBoolean = ({ value }: { value: unknown }) =>
@@ -41,6 +50,23 @@ export class ApiEnv extends CommonEnv {
    */
   @IsTenantKeyList()
   API_KEYS: string;
+
+  /**
+   * Callback topics each tenant may name besides the platform result topic, as JSON
+   * `{"<tenant>": ["<topic>", …]}`. Internal topics are refused at start-up.
+   */
+  @ValidateBy({
+    name: 'isTenantCallbackTopics',
+    validator: {
+      validate: (value: unknown, args) =>
+        typeof value === 'string' &&
+        problemOf(() => parseTenantCallbackTopics(value, topicPrefixOf(args?.object))) === null,
+      defaultMessage: (args) =>
+        problemOf(() => parseTenantCallbackTopics(String(args?.value ?? ''), topicPrefixOf(args?.object))) ??
+        'must be a JSON object',
+    },
+  })
+  TENANT_CALLBACK_TOPICS = '';
 
   /** Largest accepted request body, as understood by body-parser (e.g. 10mb). */
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'must be a size such as 512kb or 20mb' })
@@ -95,12 +121,15 @@ export class ApiEnv extends CommonEnv {
   @Max(600)
   PREFER_WAIT_MAX_SECONDS = 30;
 
-  /** How often a held request re-reads the batch while waiting. */
+  /**
+   * Safety-net re-read interval of a held request: the batch's terminal notification wakes it at once, this only
+   * bounds the wait when a notification was lost (pub/sub is at-most-once).
+   */
   @Type(() => Number)
   @IsInt()
   @Min(10)
-  @Max(10_000)
-  PREFER_WAIT_POLL_MS = 100;
+  @Max(60_000)
+  PREFER_WAIT_POLL_MS = 1_000;
 
   /** Largest page of GET /comparison/batch/{id}/results. */
   @Type(() => Number)

@@ -1,5 +1,6 @@
 import { topicNames } from '#contracts';
 import { parseTenantKeys, type TenantKey } from '../auth/api-principal.js';
+import { parseTenantCallbackTopics, type TenantCallbackTopics } from '../topics/tenant-callback-topics.js';
 import type { ApiEnv } from './api-env.js';
 
 export const API_SETTINGS = Symbol('API_SETTINGS');
@@ -18,7 +19,12 @@ export interface ApiSettings {
   preferWaitMaxSeconds: number;
   preferWaitPollMs: number;
   resultsPageMaxLimit: number;
+  /** The platform result topic: every tenant's default and always allowed. */
   defaultCallbackTopic: string;
+  /** Further topics each tenant may name (TENANT_CALLBACK_TOPICS). */
+  callbackTopics: TenantCallbackTopics;
+  /** KAFKA_TOPIC_PREFIX, which marks the internal topics. */
+  topicPrefix: string;
 }
 
 export function apiSettingsFrom(env: ApiEnv): ApiSettings {
@@ -35,6 +41,8 @@ export function apiSettingsFrom(env: ApiEnv): ApiSettings {
     preferWaitPollMs: env.PREFER_WAIT_POLL_MS,
     resultsPageMaxLimit: env.RESULTS_PAGE_MAX_LIMIT,
     defaultCallbackTopic: topicNames(env.KAFKA_TOPIC_PREFIX).comparisonResult,
+    callbackTopics: parseTenantCallbackTopics(env.TENANT_CALLBACK_TOPICS, env.KAFKA_TOPIC_PREFIX),
+    topicPrefix: env.KAFKA_TOPIC_PREFIX,
   };
 }
 

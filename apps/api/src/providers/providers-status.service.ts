@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PROVIDER_NAMES, type ProvidersResponseDto } from '#contracts';
-import { PROVIDERS_CONFIG, type ProvidersConfig } from '#llm-providers';
+import { PROVIDER_NAMES, type ProviderName, type ProvidersResponseDto } from '#contracts';
+import {
+  findModel,
+  PROVIDERS_CLOCK,
+  PROVIDERS_CONFIG,
+  retirementStatus,
+  type ProvidersConfig,
+} from '#llm-providers';
 import { ProviderAvailabilityService } from './provider-availability.service.js';
 
 /** Each provider's configured/available state and circuit state, as the acceptance path sees them. */
@@ -9,10 +15,12 @@ export class ProvidersStatusService {
   constructor(
     @Inject(PROVIDERS_CONFIG) private readonly config: ProvidersConfig,
     @Inject(ProviderAvailabilityService) private readonly providers: ProviderAvailabilityService,
+    @Inject(PROVIDERS_CLOCK) private readonly clock: () => number,
   ) {}
 
   async list(): Promise<ProvidersResponseDto> {
     const availability = await this.providers.availability();
+    const now = this.clock();
     return {
       default_provider: this.config.defaultProvider,
       providers: PROVIDER_NAMES.map((name) => {
@@ -24,8 +32,15 @@ export class ProvidersStatusService {
           circuit_state: state.circuit,
           batch_enabled: state.batch_enabled,
           default_model: this.config.providers[name].defaultModel,
+          default_model_retirement: this.retirement(name, now),
         };
       }),
     };
+  }
+
+  /** The default model's lifecycle: near_retirement within 30 days of its shutdown date; null when unlisted. */
+  private retirement(name: ProviderName, now: number) {
+    const model = findModel(name, this.config.providers[name].defaultModel);
+    return model ? retirementStatus(model, now) : null;
   }
 }

@@ -2,13 +2,14 @@ import 'reflect-metadata';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { BatchQueues, BatchRepository, UploadRepository } from '#batch-store';
+import { BatchQueues, BatchRepository, CompletionWatchers, UploadRepository } from '#batch-store';
 import { correlationMiddleware } from '#infra';
 import { loadProvidersConfig, type ProvidersConfig } from '#llm-providers';
 import { ApiCoreModule } from '../api-core.module.js';
 import { parseTenantKeys } from '../auth/api-principal.js';
 import { configureApiApp } from '../bootstrap/configure-api-app.js';
 import type { ApiSettings } from '../config/api-settings.js';
+import { StaticTopicDirectory, TOPIC_DIRECTORY } from '../topics/topic-directory.js';
 import { InMemoryBatchStore, RecordingQueues } from './in-memory-batch-store.js';
 
 /** [0] and [2] belong to tenant `alpha`; [1] is its own tenant. */
@@ -31,7 +32,18 @@ export const TEST_SETTINGS: ApiSettings = {
   preferWaitPollMs: 10,
   resultsPageMaxLimit: 50,
   defaultCallbackTopic: 'huleedu.llm_provider.comparison_result.v1',
+  callbackTopics: new Map([['alpha', new Set(['alpha.results.v1', 'alpha.missing.v1'])]]),
+  topicPrefix: 'huleedu',
 };
+
+/** Topics the fake broker has (`alpha.missing.v1` is allowed for alpha but does not exist). */
+export const EXISTING_TOPICS = [
+  'huleedu.llm_provider.comparison_result.v1',
+  'huleedu.cj_integration.comparison_result.v1',
+  'huleedu.cj_assessment.completed.v1',
+  'alpha.results.v1',
+  'beta.results.v1',
+];
 
 export interface ApiTestApp {
   app: NestExpressApplication;
@@ -48,10 +60,12 @@ class FakeStorageModule {
       providers: [
         { provide: BatchRepository, useValue: store },
         { provide: BatchQueues, useValue: queues },
+        { provide: CompletionWatchers, useValue: store.completions },
+        { provide: TOPIC_DIRECTORY, useValue: new StaticTopicDirectory(EXISTING_TOPICS) },
         // Multi-part uploads are exercised against real Redis (test/integration/api/batch-upload.int-spec.ts).
         { provide: UploadRepository, useValue: null },
       ],
-      exports: [BatchRepository, BatchQueues, UploadRepository],
+      exports: [BatchRepository, BatchQueues, CompletionWatchers, TOPIC_DIRECTORY, UploadRepository],
     };
   }
 }

@@ -1,5 +1,6 @@
 import type { ComparisonRequest } from '#contracts';
 import {
+  CompletionWatchers,
   IdempotencyConflictError,
   isEssayContent,
   isTerminal,
@@ -19,6 +20,10 @@ export class InMemoryBatchStore {
   private readonly requests = new Map<string, ComparisonRequest[]>();
   private readonly results = new Map<string, Map<number, StoredResult>>();
   private readonly keys = new Map<string, string>();
+  /** Woken by `finish`, as the Redis store's terminal transition publishes (specs may leave it silent). */
+  readonly completions = new CompletionWatchers();
+  /** When false, `finish` does not notify: a lost notification, which held requests must survive. */
+  notifyOnFinish = true;
   /** Called after each new batch is stored (specs use it to play the worker). */
   onCreated?: (record: BatchRecord, requests: ComparisonRequest[]) => void;
 
@@ -105,6 +110,7 @@ export class InMemoryBatchStore {
     };
     record.status = status;
     record.completed_at = new Date().toISOString();
+    if (this.notifyOnFinish) this.completions.notify(batchId);
   }
 }
 

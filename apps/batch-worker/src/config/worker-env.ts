@@ -32,12 +32,22 @@ export class WorkerEnv extends CommonEnv {
   @Max(3_600_000)
   BATCH_POLL_MAX_INTERVAL_MS = 300_000;
 
-  /** Jobs each queue's worker runs at the same time. */
+  /** Batch jobs (submit, poll, collect steps) the worker runs at the same time. */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(256)
   WORKER_CONCURRENCY = 4;
+
+  /**
+   * Individual-endpoint jobs (one provider call each, mostly waiting on the provider) run at once per worker, so
+   * that a burst of single comparisons is not served four at a time. Priority decides which queued job starts next.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  COMPARISON_QUEUE_CONCURRENCY = 32;
 
   /** Cap on concurrent provider calls when a batch is served by individual calls (the rollback path). */
   @Type(() => Number)

@@ -52,6 +52,7 @@ export class WorkerMetrics {
       if (outcome !== 'success') continue;
       const { model, token_usage, cost_estimate } = stored.result;
       this.metrics.recordUsage(provider, model, token_usage);
+      if (cost_estimate === null) continue; // unknown price (unlisted model): never counted as free
       const sum = costs.get(model) ?? { cost: 0, individual: 0 };
       sum.cost += cost_estimate;
       sum.individual += stored.individual_cost_usd ?? cost_estimate;

@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   ACTIVE_STATUSES,
   BatchRepository,
-  isTerminal,
   type BatchRecord,
   type BatchStatus,
   type StoredResult,
@@ -58,29 +57,30 @@ export class BatchFinisher {
     status: BatchStatus,
     error?: { code: string; message: string },
   ): Promise<StepOutcome> {
-    const fresh = await this.repo.get(batchId);
-    if (!fresh) return { kind: 'done', status: 'missing' };
-    if (isTerminal(fresh.status)) return { kind: 'done', status: fresh.status };
-    const final: BatchStatus =
-      status === 'completed' && fresh.counts.succeeded === 0 && fresh.counts.failed > 0 ? 'failed' : status;
     const now = new Date();
-    const events = fresh.kind === 'batch' ? [completedEvent(fresh, final, now)] : [];
     const patch = { completed_at: now.toISOString(), ...(error ? { error } : {}) };
-    const done = await this.repo.transition(batchId, [...ACTIVE_STATUSES], final, patch, events);
-    if (done) {
-      this.logger.log({
-        msg: 'batch finished',
-        batch_id: batchId,
-        status: done.status,
-        provider: done.config.provider,
-        model: done.config.model,
-        succeeded: done.counts.succeeded,
-        failed: done.counts.failed,
-        ...(error ? { error_code: error.code } : {}),
-      });
-      this.metrics.recordFinished(done);
-      this.signal.notify();
+    // Decided on the record as read inside the write, so the counts are those after the last stored result.
+    const done = await this.repo.transitionFrom(batchId, ACTIVE_STATUSES, (fresh) => {
+      const final: BatchStatus =
+        status === 'completed' && fresh.counts.succeeded === 0 && fresh.counts.failed > 0 ? 'failed' : status;
+      return { to: final, patch, events: fresh.kind === 'batch' ? [completedEvent(fresh, final, now)] : [] };
+    });
+    if (!done) {
+      const current = await this.repo.get(batchId);
+      return { kind: 'done', status: current?.status ?? 'missing' };
     }
-    return { kind: 'done', status: done?.status ?? final };
+    this.logger.log({
+      msg: 'batch finished',
+      batch_id: batchId,
+      status: done.status,
+      provider: done.config.provider,
+      model: done.config.model,
+      succeeded: done.counts.succeeded,
+      failed: done.counts.failed,
+      ...(error ? { error_code: error.code } : {}),
+    });
+    this.metrics.recordFinished(done);
+    this.signal.notify();
+    return { kind: 'done', status: done.status };
   }
 }

@@ -45,8 +45,9 @@ export class IndividualRunner {
     if (isTerminal(current.status)) return { kind: 'done', status: current.status };
     const active = current;
 
-    const done = await this.repo.storedIndexes(id);
-    const todo = (await this.repo.getRequests(id)).filter((r) => !done.has(r.index));
+    // Both reads in one round trip (ioredis pipelines commands issued together).
+    const [done, requests] = await Promise.all([this.repo.storedIndexes(id), this.repo.getRequests(id)]);
+    const todo = requests.filter((r) => !done.has(r.index));
     const overrides = toOverrides(active.config);
     let pause: ProviderError | undefined;
     let canceled = active.cancel_requested === true;

@@ -33,6 +33,7 @@ export function successResult(
     confidence: response.answer.confidence,
     provider: response.provider,
     model: response.model,
+    served_model: response.served_model,
     response_time_ms: response.response_time_ms,
     token_usage: response.usage,
     cost_estimate: response.cost.cost_usd,
@@ -42,7 +43,7 @@ export function successResult(
     index: request.index,
     comparison_id: request.comparison_id,
     result,
-    individual_cost_usd: response.cost.individual_cost_usd,
+    individual_cost_usd: response.cost.individual_cost_usd ?? undefined,
   };
 }
 

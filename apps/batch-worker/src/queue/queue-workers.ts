@@ -44,7 +44,10 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
         {
           connection: bullConnectionOptions(this.store.redisUrl),
           prefix: `${resolvedKeyPrefix(this.store)}:bull`,
-          concurrency: this.env.WORKER_CONCURRENCY,
+          concurrency:
+            queue === QUEUES.comparisons
+              ? this.env.COMPARISON_QUEUE_CONCURRENCY
+              : this.env.WORKER_CONCURRENCY,
           lockDuration: this.env.JOB_LOCK_DURATION_MS,
           stalledInterval: this.env.JOB_LOCK_DURATION_MS,
           maxStalledCount: 10,

@@ -11,6 +11,8 @@ import {
   withPinnedConfig,
 } from './assessment-state.js';
 import { BatchStepRunner } from './batch-step-runner.service.js';
+import { CjMetrics } from './cj-metrics.js';
+import { admitBatchEvent, admitResult, AttemptNotAcceptedYetError } from './result-admission.js';
 
 /**
  * Files per-comparison results under their batch attempt (duplicates by event_id ignored) and, once a batch has
@@ -25,6 +27,7 @@ export class ResultCollector {
     private readonly finalizer: AssessmentFinalizer,
     private readonly steps: BatchStepRunner,
     @Inject(CJ_SETTINGS) private readonly settings: CjSettings,
+    private readonly metrics: CjMetrics,
   ) {}
 
   async onComparisonResult(eventId: string, result: LLMComparisonResultV1): Promise<void> {
@@ -32,10 +35,27 @@ export class ResultCollector {
     const assessmentId = typeof meta.assessment_id === 'string' ? meta.assessment_id : null;
     const attemptId = typeof meta.cj_attempt === 'string' ? meta.cj_attempt : null;
     const pairIndex = typeof meta.pair_index === 'number' ? meta.pair_index : null;
-    if (!assessmentId || !attemptId || pairIndex === null) return; // another client's result on a shared topic
+    if (!assessmentId || !attemptId || pairIndex === null) {
+      return this.metrics.rejected('comparison_result', 'no_assessment_metadata');
+    }
     const record = await this.repository.get(assessmentId);
-    if (!record || !this.isOpen(record)) return;
-    if (!record.batches.some((b) => b.correlation_id === attemptId)) return;
+    if (!record) return this.metrics.rejected('comparison_result', 'unknown_assessment');
+    if (!this.isOpen(record)) return this.metrics.rejected('comparison_result', 'assessment_closed');
+    const admission = admitResult(record, attemptId, result.batch_id, pairIndex);
+    if (!admission.admitted) {
+      if (admission.reason === 'attempt_not_accepted_yet') {
+        throw new AttemptNotAcceptedYetError(assessmentId, String(result.batch_id));
+      }
+      this.metrics.rejected('comparison_result', admission.reason);
+      this.logger.warn({
+        msg: 'result ignored',
+        reason: admission.reason,
+        assessment_id: assessmentId,
+        batch_id: result.batch_id ?? null,
+        pair_index: pairIndex,
+      });
+      return;
+    }
 
     if (!(await this.checkConfig(record, result.provider, result.model))) return;
     const stored: StoredResult = {
@@ -51,21 +71,32 @@ export class ResultCollector {
     };
     const outcome = await this.repository.recordResult(assessmentId, attemptId, eventId, stored);
     if (outcome !== 'stored') return;
-    const attempt = record.batches.find((b) => b.correlation_id === attemptId);
+    const attempt = admission.attempt;
     // A batch that reported before all its results were processed continues once the last one is in.
     if (attempt?.reported_count !== null) await this.advance(assessmentId);
   }
 
   async onBatchCompleted(event: LLMBatchCompletedV1): Promise<void> {
     const assessmentId = event.assessment_id ?? (await this.repository.assessmentForBatch(event.batch_id));
-    if (!assessmentId) return;
+    if (!assessmentId) return this.metrics.rejected('batch_completed', 'unknown_assessment');
     const record = await this.repository.get(assessmentId);
-    if (!record || !this.isOpen(record)) return;
-    const attempt = record.batches.find(
-      (b) =>
-        b.correlation_id === event.correlation_id || (b.batch_id !== '' && b.batch_id === event.batch_id),
-    );
-    if (!attempt) return;
+    if (!record) return this.metrics.rejected('batch_completed', 'unknown_assessment');
+    if (!this.isOpen(record)) return this.metrics.rejected('batch_completed', 'assessment_closed');
+    const admission = admitBatchEvent(record, event.batch_id, event.correlation_id);
+    if (!admission.admitted) {
+      if (admission.reason === 'attempt_not_accepted_yet') {
+        throw new AttemptNotAcceptedYetError(assessmentId, event.batch_id);
+      }
+      this.metrics.rejected('batch_completed', admission.reason);
+      this.logger.warn({
+        msg: 'batch event ignored',
+        reason: admission.reason,
+        assessment_id: assessmentId,
+        batch_id: event.batch_id,
+      });
+      return;
+    }
+    const attempt = admission.attempt;
     if (event.provider && event.model && !(await this.checkConfig(record, event.provider, event.model)))
       return;
     const results = await this.repository.getResults(assessmentId, attempt.correlation_id);

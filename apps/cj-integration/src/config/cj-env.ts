@@ -23,7 +23,7 @@ export class CjEnv extends CommonEnv {
   @Matches(/^[a-zA-Z0-9._-]{1,200}$/, { message: 'must be a Kafka group id' })
   CJ_KAFKA_GROUP_ID = 'cj-integration';
 
-  /** Topic the comparison service publishes this service's results to; default: the platform's result topic. */
+  /** Topic the comparison service publishes this service's results to; default: its private `<prefix>.cj_integration.comparison_result.v1`. */
   @IsOptional()
   @Matches(TOPIC_NAME_PATTERN, { message: 'must be a Kafka topic name' })
   CJ_CALLBACK_TOPIC?: string;

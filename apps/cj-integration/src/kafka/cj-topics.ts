@@ -3,7 +3,10 @@ import { DEFAULT_TOPIC_PREFIX, topicNames } from '#contracts';
 export interface CjTopics {
   /** Assessment requests this service consumes. */
   requested: string;
-  /** Where the comparison service publishes this service's per-comparison results and batch events. */
+  /**
+   * Where the comparison service publishes this service's per-comparison results and batch events: by default its
+   * private topic, which the api lets only cj-integration's tenant name (TENANT_CALLBACK_TOPICS).
+   */
   callback: string;
   completed: string;
   failed: string;
@@ -13,7 +16,7 @@ export function cjTopics(env: { KAFKA_TOPIC_PREFIX?: string; CJ_CALLBACK_TOPIC?:
   const names = topicNames(env.KAFKA_TOPIC_PREFIX || DEFAULT_TOPIC_PREFIX);
   return {
     requested: names.assessmentRequested,
-    callback: env.CJ_CALLBACK_TOPIC || names.comparisonResult,
+    callback: env.CJ_CALLBACK_TOPIC || names.cjComparisonResult,
     completed: names.assessmentCompleted,
     failed: names.assessmentFailed,
   };

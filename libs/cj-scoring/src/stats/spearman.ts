@@ -13,7 +13,8 @@ export function averageRanks(values: readonly number[]): number[] {
   return ranks;
 }
 
-function pearson(a: readonly number[], b: readonly number[]): number {
+/** Pearson correlation; NaN when either side is constant. */
+export function pearson(a: readonly number[], b: readonly number[]): number {
   const n = a.length;
   let meanA = 0;
   let meanB = 0;

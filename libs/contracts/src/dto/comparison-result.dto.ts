@@ -39,10 +39,15 @@ export class ComparisonResultItemDto implements LLMComparisonResultV1 {
   @ApiPropertyOptional({ type: () => ErrorDetailDto, description: 'Present instead of the success fields' })
   error_detail?: ErrorDetailDto;
   @ApiProperty({ enum: PROVIDER_NAMES }) provider: ProviderName;
-  @ApiProperty() model: string;
+  @ApiProperty({ description: 'The requested model (the batch configuration)' }) model: string;
+  @ApiPropertyOptional({
+    description: 'The model the provider reported serving (e.g. a dated snapshot); information only',
+  })
+  served_model?: string;
   @ApiProperty() response_time_ms: number;
   @ApiProperty({ type: () => TokenUsageDto }) token_usage: TokenUsageDto;
-  @ApiProperty() cost_estimate: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'USD; null when the model has no known price' })
+  cost_estimate: number | null;
   @ApiProperty() requested_at: string;
   @ApiProperty() completed_at: string;
   @ApiProperty({ type: 'object', additionalProperties: true }) request_metadata: Record<string, unknown>;

@@ -13,7 +13,7 @@ export class LlmConfigOverridesDto implements LlmConfigOverrides {
   @IsIn(PROVIDER_NAMES, { message: `provider_override must be one of: ${PROVIDER_NAMES.join(', ')}` })
   provider_override?: ProviderName;
 
-  @ApiPropertyOptional({ maxLength: 200, example: 'claude-sonnet-4-5' })
+  @ApiPropertyOptional({ maxLength: 200, example: 'claude-sonnet-4-6' })
   @IsOptional()
   @IsString()
   @MinLength(1)

@@ -10,10 +10,17 @@ export interface LLMComparisonResultV1 {
   confidence?: number;
   error_detail?: ErrorDetail;
   provider: ProviderName;
+  /** The requested model: the same on every result of a batch, success or error. */
   model: string;
+  /**
+   * The model the provider reported serving (OpenAI answers `gpt-5-mini-2025-08-07` for `gpt-5-mini`); absent on
+   * errors. Information only: never compare it for integrity.
+   */
+  served_model?: string;
   response_time_ms: number;
   token_usage: TokenUsage;
-  cost_estimate: number;
+  /** USD; null when the model has no known price (an unlisted model): unknown, not free. */
+  cost_estimate: number | null;
   requested_at: string;
   completed_at: string;
   /** The caller's metadata, echoed back verbatim. */

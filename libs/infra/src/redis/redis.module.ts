@@ -26,7 +26,14 @@ export class RedisModule {
       providers: [
         {
           provide: REDIS_CLIENT,
-          useFactory: () => new Redis(options.url, { maxRetriesPerRequest: null, connectionName: 'app' }),
+          // Auto-pipelining sends the commands issued in one event-loop turn (concurrent requests, Promise.all)
+          // in one socket write: fewer syscalls per request on a busy API or worker; order is kept.
+          useFactory: () =>
+            new Redis(options.url, {
+              maxRetriesPerRequest: null,
+              connectionName: 'app',
+              enableAutoPipelining: true,
+            }),
         },
         {
           provide: REDIS_PROBE_CLIENT,

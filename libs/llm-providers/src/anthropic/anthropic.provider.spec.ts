@@ -78,7 +78,7 @@ describe('AnthropicProvider against the Anthropic fake', () => {
     expect(first.usage.cache_read_tokens).toBe(0);
     expect(second.usage.cache_read_tokens).toBe(first.usage.cache_write_tokens);
     expect(second.usage.prompt_tokens).toBeGreaterThan(second.usage.cache_read_tokens!);
-    expect(second.cost.cost_usd).toBeLessThan(first.cost.cost_usd);
+    expect(second.cost.cost_usd).toBeLessThan(first.cost.cost_usd!);
   });
 
   it('retries a 429 after its Retry-After, then succeeds', async () => {
@@ -140,7 +140,7 @@ describe('AnthropicProvider against the Anthropic fake', () => {
       expect(params.messages[0].content[0].cache_control).toEqual({ type: 'ephemeral', ttl: '1h' });
     }
     for (const response of outcome.responses) {
-      expect(response.cost.cost_usd).toBeCloseTo(response.cost.individual_cost_usd / 2, 8);
+      expect(response.cost.cost_usd).toBeCloseTo(response.cost.individual_cost_usd! / 2, 8);
     }
   });
 

@@ -23,7 +23,7 @@ import type {
   ProviderBatchStatus,
   SubmitBatchOptions,
 } from './llm-provider.js';
-import { costOf } from './pricing.js';
+import { costOf, type CacheWriteTtl } from './pricing.js';
 import type { ProviderSettings } from './provider-config.js';
 import type { ProviderDeps } from './provider-deps.js';
 import { ProviderError } from './provider-error.js';
@@ -294,7 +294,7 @@ export abstract class BaseBatchProvider implements LlmProvider {
         },
       );
     }
-    return resolveLlmConfig({ ...overrides, provider_override: this.name }, this.deps.config);
+    return resolveLlmConfig({ ...overrides, provider_override: this.name }, this.deps.config, this.clock());
   }
 
   private ensureConfigured(): void {
@@ -305,6 +305,11 @@ export abstract class BaseBatchProvider implements LlmProvider {
     }
   }
 
+  /**
+   * The requested model is the item's identity (`model`); the name the provider reports (a dated snapshot, a
+   * Gemini modelVersion) is kept beside it as `served_model` and never compared. The price is the requested
+   * model's: a snapshot is billed as its model.
+   */
   private toResponse(
     comparisonId: string,
     item: ItemAnswer,
@@ -312,15 +317,30 @@ export abstract class BaseBatchProvider implements LlmProvider {
     batch: boolean,
     startedAt: number,
   ): ComparisonResponse {
-    const model = item.model ?? requestedModel;
     return {
       comparison_id: comparisonId,
       answer: item.answer,
       provider: this.name,
-      model,
+      model: requestedModel,
+      served_model: item.model ?? requestedModel,
       usage: item.usage,
-      cost: costOf(item.usage, model, { batch }, this.deps.config.pricing),
+      cost: item.cost ?? this.costOf(item, requestedModel, batch),
       response_time_ms: Math.max(0, this.clock() - startedAt),
     };
+  }
+
+  /** Cost from the price table; providers whose cache writes live longer in batches override cacheWriteTtl. */
+  protected costOf(item: ItemAnswer, model: string, batch: boolean) {
+    return costOf(
+      item.usage,
+      model,
+      { batch, cacheWriteTtl: this.cacheWriteTtl(batch) },
+      this.deps.config.pricing,
+    );
+  }
+
+  /** TTL of the prompt-cache entries this provider's requests write (Anthropic batches: 1 hour). */
+  protected cacheWriteTtl(_batch: boolean): CacheWriteTtl {
+    return '5m';
   }
 }

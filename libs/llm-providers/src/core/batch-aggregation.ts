@@ -3,6 +3,7 @@ import type {
   BatchComparisonOutcome,
   ComparisonItemError,
   ComparisonResponse,
+  ItemCost,
   NormalisedBatchState,
   ProviderBatchPart,
   ProviderBatchRef,
@@ -27,8 +28,10 @@ export interface PartStatus {
 export interface ItemAnswer {
   answer: ComparisonAnswer;
   usage: TokenUsage;
-  /** The model the provider says answered, when it differs from the requested name (e.g. a dated snapshot). */
+  /** The model the provider says answered (e.g. OpenAI's dated snapshot, Gemini's modelVersion). */
   model?: string;
+  /** The provider's own billed cost, when it reports one (OpenRouter `usage.cost`); else priced from the table. */
+  cost?: ItemCost;
 }
 
 /** One item of a part's results, in whatever order the provider returned them. */

@@ -10,7 +10,7 @@ describe('resolveLlmConfig', () => {
   it('fills every field from the defaults', () => {
     expect(resolveLlmConfig({}, config)).toEqual({
       provider: 'openai',
-      model: 'gpt-5-mini',
+      model: 'gpt-5.4-mini',
       temperature: 0.7,
       max_tokens: 4096,
       system_prompt: config.defaults.systemPrompt,
@@ -24,7 +24,7 @@ describe('resolveLlmConfig', () => {
   it('keeps explicit overrides, including a temperature of 0', () => {
     const resolved = resolveLlmConfig(
       {
-        model_override: 'gpt-4.1-mini',
+        model_override: 'gpt-5.4-mini-2026-03-17',
         temperature_override: 0,
         max_tokens_override: 100,
         system_prompt_override: 'Be brief.',
@@ -32,7 +32,7 @@ describe('resolveLlmConfig', () => {
       config,
     );
     expect(resolved).toMatchObject({
-      model: 'gpt-4.1-mini',
+      model: 'gpt-5.4-mini-2026-03-17',
       temperature: 0,
       max_tokens: 100,
       system_prompt: 'Be brief.',

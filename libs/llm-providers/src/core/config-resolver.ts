@@ -4,6 +4,7 @@ import {
   type ProviderName,
   type ResolvedLlmConfig,
 } from '#contracts';
+import { checkModel } from './model-catalog.js';
 import type { ProvidersConfig } from './provider-config.js';
 import { ProviderError } from './provider-error.js';
 
@@ -12,9 +13,15 @@ export const MAX_TOKENS_RANGE = { min: 1, max: 200_000 } as const;
 
 /**
  * Fills every setting a call needs, from the caller's overrides and the configured defaults. Done once when a
- * batch is accepted; the result is stored with the batch so later default changes cannot affect it.
+ * batch is accepted; the result is stored with the batch so later default changes cannot affect it. The model must
+ * be in the catalog (or the provider allows unlisted models) and not retired on `now`: otherwise
+ * INVALID_REQUEST naming `model_override`, which the API answers with 400.
  */
-export function resolveLlmConfig(overrides: LlmConfigOverrides, config: ProvidersConfig): ResolvedLlmConfig {
+export function resolveLlmConfig(
+  overrides: LlmConfigOverrides,
+  config: ProvidersConfig,
+  now: number = Date.now(),
+): ResolvedLlmConfig {
   const provider = overrides.provider_override ?? config.defaultProvider;
   if (!isProviderName(provider)) {
     throw new ProviderError('INVALID_REQUEST', `Unknown provider "${String(provider)}"`, {
@@ -28,6 +35,7 @@ export function resolveLlmConfig(overrides: LlmConfigOverrides, config: Provider
 
   assertInRange('temperature_override', temperature, TEMPERATURE_RANGE, false);
   assertInRange('max_tokens_override', maxTokens, MAX_TOKENS_RANGE, true);
+  checkModel(provider, model, { allowUnlisted: config.providers[provider].allowUnlistedModels, now });
   return { provider, model, temperature, max_tokens: maxTokens, system_prompt: systemPrompt };
 }
 

@@ -8,6 +8,7 @@ export * from './config-resolver.js';
 export * from './custom-id.js';
 export * from './error-normalizer.js';
 export * from './llm-provider.js';
+export * from './model-catalog.js';
 export * from './pricing.js';
 export * from './prompt.js';
 export * from './provider-config-error.js';

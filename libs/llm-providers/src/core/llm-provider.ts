@@ -7,17 +7,23 @@ import type {
 } from '#contracts';
 import type { ProviderError } from './provider-error.js';
 
-/** What one item cost, and what the same item would have cost as an individual (non-batch) request. */
+/**
+ * What one item cost, and what the same item would have cost as an individual (non-batch) request. Null when the
+ * model has no known price (an unlisted model the operator allowed): unknown, never 0.
+ */
 export interface ItemCost {
-  cost_usd: number;
-  individual_cost_usd: number;
+  cost_usd: number | null;
+  individual_cost_usd: number | null;
 }
 
 export interface ComparisonResponse {
   comparison_id: string;
   answer: ComparisonAnswer;
   provider: ProviderName;
+  /** The requested model (the batch's configured model): the identity of the work, compared for integrity. */
   model: string;
+  /** The model the provider says served the item (e.g. OpenAI's dated snapshot): information only. */
+  served_model: string;
   usage: TokenUsage;
   cost: ItemCost;
   /** Wall time of the individual call; for batch items, submission to collection. */

@@ -35,7 +35,8 @@ describe('loadProvidersConfig', () => {
       ANTHROPIC_BASE_URL: 'http://127.0.0.1:4010/',
       GEMINI_API_KEY: 'g-key',
       GOOGLE_GEMINI_BASE_URL: 'http://127.0.0.1:4011',
-      OPENAI_MODEL: 'gpt-4.1-mini',
+      OPENAI_MODEL: 'ft:gpt-5.4-mini:acme::abc123',
+      OPENAI_ALLOW_UNLISTED_MODELS: 'true',
       OPENROUTER_BATCH_ENABLED: 'false',
       OPENAI_MAX_BATCH_REQUESTS: '1000',
       GEMINI_MAX_BATCH_BYTES: '5000000',
@@ -47,7 +48,7 @@ describe('loadProvidersConfig', () => {
     expect(config.providers.anthropic).toMatchObject({ apiKey: 'sk-ant', baseUrl: 'http://127.0.0.1:4010' });
     expect(config.providers.google).toMatchObject({ apiKey: 'g-key', baseUrl: 'http://127.0.0.1:4011' });
     expect(config.providers.google.limits.maxBytesPerBatch).toBe(5_000_000);
-    expect(config.providers.openai.defaultModel).toBe('gpt-4.1-mini');
+    expect(config.providers.openai.defaultModel).toBe('ft:gpt-5.4-mini:acme::abc123');
     expect(config.providers.openai.limits.maxRequestsPerBatch).toBe(1000);
     expect(config.providers.openrouter.batchEnabled).toBe(false);
     expect(config.batchProcessingEnabled).toBe(false);
@@ -58,7 +59,7 @@ describe('loadProvidersConfig', () => {
   it('treats empty values as unset', () => {
     expect(loadProvidersConfig({ OPENAI_API_KEY: '  ', OPENAI_MODEL: '' }).providers.openai).toMatchObject({
       apiKey: undefined,
-      defaultModel: 'gpt-5-mini',
+      defaultModel: 'gpt-5.4-mini',
     });
   });
 
@@ -82,6 +83,6 @@ describe('loadProvidersConfig', () => {
   it('merges LLM_PRICES_JSON over the default price table', () => {
     const config = loadProvidersConfig({ LLM_PRICES_JSON: '{"my-model": {"input": 2, "output": 8}}' });
     expect(config.pricing['my-model']).toEqual({ input: 2, output: 8 });
-    expect(config.pricing['claude-sonnet-4-5']).toBeDefined();
+    expect(config.pricing['claude-sonnet-4-6']).toBeDefined();
   });
 });

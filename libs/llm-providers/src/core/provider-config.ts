@@ -1,7 +1,9 @@
 import { PROVIDER_NAMES, type ProviderName } from '#contracts';
 import { type Env, readBoolean, readNumber, readOneOf, readString, readUrl } from './env-parsers.js';
 import type { BatchLimits } from './llm-provider.js';
+import { checkModel, findModel, retirementStatus, type RetirementStatus } from './model-catalog.js';
 import { DEFAULT_PRICES, type ModelPrice, type PriceTable } from './pricing.js';
+import { ProviderError } from './provider-error.js';
 import { ProviderConfigError } from './provider-config-error.js';
 import { DEFAULT_SYSTEM_PROMPT } from './prompt.js';
 
@@ -10,6 +12,8 @@ export interface ProviderSettings {
   apiKey?: string;
   baseUrl?: string;
   defaultModel: string;
+  /** `<P>_ALLOW_UNLISTED_MODELS`: accept model ids the catalog does not know (their cost is unknown: null). */
+  allowUnlistedModels: boolean;
   /** Use the provider's batch API (also needs the global `batchProcessingEnabled`). */
   batchEnabled: boolean;
   limits: BatchLimits;
@@ -100,14 +104,17 @@ const PROVIDER_DEFAULTS: Record<ProviderName, Pick<ProviderSettings, 'defaultMod
     defaultModel: 'claude-sonnet-4-6',
     limits: { maxRequestsPerBatch: 100_000, maxBytesPerBatch: 256 * MB },
   },
-  openai: { defaultModel: 'gpt-5-mini', limits: { maxRequestsPerBatch: 50_000, maxBytesPerBatch: 200 * MB } },
+  openai: {
+    defaultModel: 'gpt-5.4-mini',
+    limits: { maxRequestsPerBatch: 50_000, maxBytesPerBatch: 200 * MB },
+  },
   // A Gemini batch goes inline under 20 MB (GOOGLE_INLINE_MAX_BYTES) and as an uploaded JSONL file above, up to 2 GB.
   google: {
-    defaultModel: 'gemini-2.5-flash',
+    defaultModel: 'gemini-3.1-flash-lite',
     limits: { maxRequestsPerBatch: 50_000, maxBytesPerBatch: 2_000 * MB },
   },
   openrouter: {
-    defaultModel: 'anthropic/claude-sonnet-4.5',
+    defaultModel: 'anthropic/claude-sonnet-4.6',
     limits: { maxRequestsPerBatch: 5_000, maxBytesPerBatch: 200 * MB },
   },
   mock: {
@@ -116,10 +123,15 @@ const PROVIDER_DEFAULTS: Record<ProviderName, Pick<ProviderSettings, 'defaultMod
   },
 };
 
-/** Builds the provider library's configuration from environment variables (README: "Configuration"). */
-export function loadProvidersConfig(env: Env): ProvidersConfig {
+/**
+ * Builds the provider library's configuration from environment variables (README: "Configuration"). A default
+ * model that is retired on `now`, or unlisted without `<P>_ALLOW_UNLISTED_MODELS=true`, stops start-up naming
+ * `<P>_MODEL`.
+ */
+export function loadProvidersConfig(env: Env, options: { now?: number } = {}): ProvidersConfig {
+  const now = options.now ?? Date.now();
   const providers = Object.fromEntries(
-    PROVIDER_NAMES.map((name) => [name, loadProviderSettings(env, name)]),
+    PROVIDER_NAMES.map((name) => [name, loadProviderSettings(env, name, now)]),
   ) as Record<ProviderName, ProviderSettings>;
   return {
     defaultProvider: readOneOf(env, 'LLM_DEFAULT_PROVIDER', PROVIDER_NAMES, 'mock'),
@@ -151,15 +163,24 @@ export function loadProvidersConfig(env: Env): ProvidersConfig {
   };
 }
 
-function loadProviderSettings(env: Env, name: ProviderName): ProviderSettings {
+function loadProviderSettings(env: Env, name: ProviderName, now: number): ProviderSettings {
   const prefix = PROVIDER_ENV_PREFIX[name];
   const defaults = PROVIDER_DEFAULTS[name];
   const keyVariable = KEY_VARIABLE[name];
   const urlVariable = BASE_URL_VARIABLE[name];
+  const allowUnlistedModels = readBoolean(env, `${prefix}_ALLOW_UNLISTED_MODELS`, false);
   return {
     apiKey: keyVariable ? readString(env, keyVariable) : undefined,
     baseUrl: urlVariable ? readUrl(env, urlVariable) : undefined,
-    defaultModel: readString(env, `${prefix}_MODEL`) ?? defaults.defaultModel,
+    defaultModel: readDefaultModel(
+      env,
+      name,
+      `${prefix}_MODEL`,
+      defaults.defaultModel,
+      allowUnlistedModels,
+      now,
+    ),
+    allowUnlistedModels,
     batchEnabled: readBoolean(env, `${prefix}_BATCH_ENABLED`, true),
     limits: {
       maxRequestsPerBatch: readNumber(
@@ -182,6 +203,42 @@ function loadProviderSettings(env: Env, name: ProviderName): ProviderSettings {
     concurrency: readNumber(env, `${prefix}_CONCURRENCY`, 8, { min: 1, max: 1_000, integer: true }),
     pollIntervalMs: readNumber(env, `${prefix}_POLL_INTERVAL_MS`, 30_000, { min: 0, integer: true }),
   };
+}
+
+function readDefaultModel(
+  env: Env,
+  provider: ProviderName,
+  variable: string,
+  fallback: string,
+  allowUnlisted: boolean,
+  now: number,
+): string {
+  const model = readString(env, variable) ?? fallback;
+  try {
+    checkModel(provider, model, { allowUnlisted, now, field: variable });
+  } catch (err) {
+    if (err instanceof ProviderError) throw new ProviderConfigError(variable, err.message);
+    throw err;
+  }
+  return model;
+}
+
+/** A configured default model that retires within NEAR_RETIREMENT_DAYS (or has retired since start-up). */
+export interface ModelRetirementWarning extends RetirementStatus {
+  provider: ProviderName;
+  model: string;
+  variable: string;
+}
+
+/** The default models near (or past) retirement on `now`: logged as warnings and shown in GET /api/v1/providers. */
+export function modelRetirementWarnings(config: ProvidersConfig, now: number): ModelRetirementWarning[] {
+  return PROVIDER_NAMES.flatMap((provider) => {
+    const model = config.providers[provider].defaultModel;
+    const entry = findModel(provider, model);
+    const status = entry ? retirementStatus(entry, now) : null;
+    if (!status || status.state === 'active') return [];
+    return [{ provider, model, variable: `${PROVIDER_ENV_PREFIX[provider]}_MODEL`, ...status }];
+  });
 }
 
 function readPrices(env: Env, name: string): PriceTable {
@@ -213,7 +270,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isModelPrice(value: unknown): value is ModelPrice {
   if (!isRecord(value)) return false;
-  const fields = ['input', 'output', 'cache_read', 'cache_write', 'batch_factor'];
+  const fields = ['input', 'output', 'cache_read', 'cache_write', 'cache_write_1h', 'batch_factor'];
   if (Object.keys(value).some((key) => !fields.includes(key))) return false;
   if (typeof value.input !== 'number' || typeof value.output !== 'number') return false;
   return Object.values(value).every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0);

@@ -99,7 +99,7 @@ describe('OpenAIProvider crash recovery (a part created but never recorded)', ()
     expect(test.counter.count('openai', 'batch.list')).toBe(2);
     const listed = fake.requestLog.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/batches?'));
     expect(listed.map((r) => new URL(r.path, fake.url).searchParams.get('limit'))).toEqual(['100', '100']);
-  });
+  }, 30_000); // 100 real HTTP submissions: seconds on a loaded 2-core machine
 
   it('does not adopt batches of another key, another part, or a failed one', async () => {
     await provider.submitBatch(requests, {}, { batchKey: 'b-other' });

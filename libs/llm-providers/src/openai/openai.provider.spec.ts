@@ -55,7 +55,8 @@ describe('OpenAIProvider against the OpenAI fake', () => {
   });
 
   it('sends a strict json_schema response format with the Bearer key', async () => {
-    const { provider } = open();
+    // gpt-4.1-mini takes a temperature; it retires 2027-01-14, so the clock is fixed before that.
+    const { provider } = open({ clock: () => Date.parse('2026-12-01T12:00:00Z') });
     const response = await provider.generateComparison(comparison('c-1', 2, 7), {
       model_override: 'gpt-4.1-mini',
       temperature_override: 0.3,
@@ -71,6 +72,24 @@ describe('OpenAIProvider against the OpenAI fake', () => {
     });
     const messages = body.messages as Array<{ role: string; content: unknown }>;
     expect(messages.map((m) => m.role)).toEqual(['system', 'user']);
+  });
+
+  it('keeps the requested model as identity and the dated snapshot OpenAI reports as served_model', async () => {
+    const { provider } = open();
+    const requests = [comparison('m-1', 1, 2), comparison('m-2', 3, 1)];
+    const outcome = await provider.generateBatchComparison(requests, { temperature_override: 0 });
+    const single = await provider.generateComparison(comparison('m-3', 1, 2), {});
+    expect(outcome.errors).toEqual([]);
+    for (const response of [...outcome.responses, single]) {
+      expect(response.model).toBe('gpt-5.4-mini');
+      expect(response.served_model).toBe('gpt-5.4-mini-2026-03-17');
+      // Priced as the requested model: $0.75 in / $4.50 out (cache reads $0.075).
+      const { prompt_tokens, completion_tokens, cache_read_tokens = 0 } = response.usage;
+      const individual =
+        ((prompt_tokens - cache_read_tokens) * 0.75 + cache_read_tokens * 0.075 + completion_tokens * 4.5) /
+        1e6;
+      expect(response.cost.individual_cost_usd).toBeCloseTo(individual, 8);
+    }
   });
 
   it('leaves temperature out for the default reasoning model', async () => {
@@ -140,7 +159,7 @@ describe('OpenAIProvider against the OpenAI fake', () => {
       expect((line.body as Body).response_format).toMatchObject({ type: 'json_schema' });
     }
     for (const response of outcome.responses) {
-      expect(response.cost.cost_usd).toBeCloseTo(response.cost.individual_cost_usd / 2, 8);
+      expect(response.cost.cost_usd).toBeCloseTo(response.cost.individual_cost_usd! / 2, 8);
     }
   });
 

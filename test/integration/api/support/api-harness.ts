@@ -8,6 +8,9 @@ import { ApiEnv } from '../../../../apps/api/src/config/api-env.js';
 import { KAFKA_BROKERS, REDIS_URL } from '../../worker/support/store-harness.js';
 
 export const API_KEY = 'integration-key-0123456789';
+/** The tenant of API_KEY, and the extra callback topic it may name (a test creates it before naming it). */
+export const TEST_TENANT = 'int-tests';
+export const TEST_CALLBACK_TOPIC = 'api-int.results.v1';
 export const auth = { Authorization: `Bearer ${API_KEY}` };
 
 /** Provider settings shared by the API and the worker of a test (the API snapshots config from them). */
@@ -27,7 +30,8 @@ export async function startApi(
   const apiEnv = loadConfig(ApiEnv, {
     REDIS_URL,
     KAFKA_BROKERS,
-    API_KEYS: API_KEY,
+    API_KEYS: `${TEST_TENANT}:${API_KEY}`,
+    TENANT_CALLBACK_TOPICS: JSON.stringify({ [TEST_TENANT]: [TEST_CALLBACK_TOPIC] }),
     REDIS_KEY_PREFIX: keyPrefix,
     PREFER_WAIT_MAX_SECONDS: '30',
     PREFER_WAIT_POLL_MS: '25',

@@ -100,6 +100,11 @@ export class CjHarness {
     await this.producer!.send({ topic, messages: [{ key, value: JSON.stringify(envelope) }] });
   }
 
+  /** Publishes raw envelopes to any topic (e.g. a forged result on the callback topic). */
+  async publish(topic: string, envelopes: EventEnvelope[], key: string): Promise<void> {
+    await this.producer!.send({ topic, messages: envelopes.map((e) => ({ key, value: JSON.stringify(e) })) });
+  }
+
   outcomesFor(assessmentId: string): EventEnvelope[] {
     return this.outcomes.filter((e) => (e.data as { assessment_id?: string }).assessment_id === assessmentId);
   }

@@ -147,8 +147,8 @@ export class FakeComparisonService {
       status: failWhole ? 'failed' : 'completed',
       provider: 'mock',
       model,
-      cost_usd: results.reduce((s, r) => s + r.cost_estimate, 0),
-      individual_cost_usd: 2 * results.reduce((s, r) => s + r.cost_estimate, 0),
+      cost_usd: results.reduce((s, r) => s + (r.cost_estimate ?? 0), 0),
+      individual_cost_usd: 2 * results.reduce((s, r) => s + (r.cost_estimate ?? 0), 0),
     };
     messages.push({
       key: batch.batch_id,

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
+import { topicNames } from '#contracts';
 import { startApi, TEST_PROVIDER_ENV } from '../../api/support/api-harness.js';
 import { startWorker, type RunningWorker } from '../../worker/support/worker-harness.js';
 import { API_KEY, type CjHarness } from './cj-harness.js';
@@ -8,7 +9,18 @@ import { API_KEY, type CjHarness } from './cj-harness.js';
 export async function startStack(harness: CjHarness, providerEnv: Record<string, string> = {}) {
   const keyPrefix = `${harness.prefix}-svc`;
   const env = { KAFKA_TOPIC_PREFIX: harness.prefix, REDIS_KEY_PREFIX: keyPrefix };
-  const api = await startApi(keyPrefix, { ...env, API_KEYS: API_KEY }, providerEnv);
+  // cj-integration is a tenant of the api like any other; only it may name its private result topic.
+  const api = await startApi(
+    keyPrefix,
+    {
+      ...env,
+      API_KEYS: `cj-integration:${API_KEY}`,
+      TENANT_CALLBACK_TOPICS: JSON.stringify({
+        'cj-integration': [topicNames(harness.prefix).cjComparisonResult],
+      }),
+    },
+    providerEnv,
+  );
   await api.listen(0, '127.0.0.1');
   const worker = await startWorker(env, { ...TEST_PROVIDER_ENV, ...providerEnv });
   const url = `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}`;

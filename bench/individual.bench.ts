@@ -1,0 +1,168 @@
+// The individual path (POST /comparison with Prefer: wait → 200): its added latency over calling the provider
+// directly, sequentially and at 200 concurrent clients. The held request is woken by the batch's terminal
+// notification (Redis pub/sub), the worker picks the job up from BullMQ's blocking marker; neither polls. The API
+// and the worker run as the built apps; the provider is the Mock with no latency, so the figures are the path's own.
+import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { ComparisonRequest } from '#contracts';
+import {
+  CircuitBreakerRegistry,
+  MockProvider,
+  ProviderCallCounter,
+  ResilientCaller,
+  RetryPolicy,
+  loadProvidersConfig,
+  withHiddenQuality,
+} from '#llm-providers';
+import type { Benchmark, BenchRow } from './bench.types.js';
+import { compileApps, freePort, startApp, stopApp } from './support/built-apps.js';
+import { percentile, waitHealthy } from './support/http-bench.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const API_KEY = 'bench-key-0123456789abcdef';
+const LATENCY_WARMUP = 50;
+const LATENCY_SAMPLES = 400;
+const CONCURRENT_CLIENTS = 200;
+const PER_CLIENT = 10;
+/** Issue 12's targets for the individual path's added latency over a direct provider call. */
+const INDIVIDUAL_TARGET_MS: Record<number, number> = { 50: 1.5, 99: 5 };
+const ESSAY = 'The essay develops its argument with evidence and counterpoints. '.repeat(8);
+
+function directMock() {
+  const config = loadProvidersConfig({ MOCK_LATENCY_MS: '0' });
+  const counter = new ProviderCallCounter();
+  const caller = new ResilientCaller(
+    new RetryPolicy(config.retry),
+    new CircuitBreakerRegistry(config.breaker),
+    counter,
+  );
+  return new MockProvider({ config, caller, counter });
+}
+
+const benchmark: Benchmark = {
+  name: 'individual',
+  needsServices: true,
+  async run(): Promise<BenchRow[]> {
+    compileApps('individual', ['api', 'batch-worker']);
+
+    const prefix = `bench-ind-${randomUUID().slice(0, 8)}`;
+    const [apiPort, workerPort] = [await freePort(), await freePort()];
+    const shared = {
+      REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+      LLM_DEFAULT_PROVIDER: 'mock',
+      MOCK_LATENCY_MS: '0',
+      METRICS_SAMPLE_MS: '60000',
+    };
+    const base = `http://127.0.0.1:${apiPort}`;
+    const headers = { Authorization: `Bearer ${API_KEY}`, 'Content-Type': 'application/json' };
+    const rows: BenchRow[] = [];
+    const row = (c: string, metric: string, value: number, unit: string, ratio?: BenchRow['ratio']) =>
+      rows.push({ benchmark: 'individual', case: c, metric, value, unit, ratio });
+
+    // Default PREFER_WAIT_POLL_MS (1 s safety net): a request that depended on the re-read would show it.
+    const api = startApp('api', { ...shared, API_PORT: String(apiPort), API_KEYS: API_KEY });
+    const worker: ChildProcess = startApp('batch-worker', {
+      ...shared,
+      WORKER_PORT: String(workerPort),
+      KAFKA_TOPIC_PREFIX: 'huleedu',
+    });
+    try {
+      await waitHealthy(`${base}/health/live`);
+      await waitHealthy(`http://127.0.0.1:${workerPort}/health/live`);
+      const single = (i: number) =>
+        JSON.stringify({
+          user_prompt: 'Compare the two essays on argument quality.',
+          essay_a: withHiddenQuality(ESSAY, 0.8),
+          essay_b: withHiddenQuality(ESSAY, 0.2),
+          comparison_id: `lat-${i}`,
+          priority: 10,
+        });
+      const post = async (i: number): Promise<number> => {
+        const started = performance.now();
+        const res = await fetch(`${base}/api/v1/comparison`, {
+          method: 'POST',
+          headers: { ...headers, Prefer: 'wait=30' },
+          body: single(i),
+        });
+        const elapsed = performance.now() - started;
+        if (res.status !== 200) throw new Error(`individual answered ${res.status}: ${await res.text()}`);
+        await res.arrayBuffer();
+        return elapsed;
+      };
+      const viaApi: number[] = [];
+      for (let i = 0; i < LATENCY_WARMUP + LATENCY_SAMPLES; i += 1) {
+        const elapsed = await post(i);
+        if (i >= LATENCY_WARMUP) viaApi.push(elapsed);
+      }
+      const mock = directMock();
+      const directCall = async (i: number): Promise<number> => {
+        const request = JSON.parse(single(i)) as ComparisonRequest;
+        const started = performance.now();
+        await mock.generateComparison(request, { provider_override: 'mock' });
+        return performance.now() - started;
+      };
+      const direct: number[] = [];
+      for (let i = 0; i < LATENCY_WARMUP + LATENCY_SAMPLES; i += 1) {
+        const elapsed = await directCall(i);
+        if (i >= LATENCY_WARMUP) direct.push(elapsed);
+      }
+      viaApi.sort((a, b) => a - b);
+      direct.sort((a, b) => a - b);
+      const sequential = `individual via API, ${LATENCY_SAMPLES} sequential (Prefer: wait)`;
+      for (const p of [50, 99]) {
+        const added = percentile(viaApi, p) - percentile(direct, p);
+        row(sequential, `p${p} latency`, percentile(viaApi, p), 'ms');
+        row('Mock generateComparison in-process (baseline)', `p${p} latency`, percentile(direct, p), 'ms');
+        row('individual path, sequential', `p${p} added latency`, added, 'ms', {
+          value: added / INDIVIDUAL_TARGET_MS[p],
+          against: `target ${INDIVIDUAL_TARGET_MS[p]} ms`,
+        });
+      }
+
+      // The same at CONCURRENT_CLIENTS clients, each sending its requests one after another.
+      const concurrent = async (call: (i: number) => Promise<number>) => {
+        const latencies: number[] = [];
+        const started = performance.now();
+        await Promise.all(
+          Array.from({ length: CONCURRENT_CLIENTS }, async (_, client) => {
+            for (let k = 0; k < PER_CLIENT; k += 1)
+              latencies.push(await call(100_000 + client * PER_CLIENT + k));
+          }),
+        );
+        const seconds = (performance.now() - started) / 1000;
+        return { latencies: latencies.sort((a, b) => a - b), rate: latencies.length / seconds };
+      };
+      const loadedApi = await concurrent(post);
+      const loadedDirect = await concurrent(directCall);
+      const loaded = `individual via API, ${CONCURRENT_CLIENTS} concurrent clients`;
+      for (const p of [50, 99]) {
+        row(loaded, `p${p} latency`, percentile(loadedApi.latencies, p), 'ms');
+        row(
+          `Mock in-process, ${CONCURRENT_CLIENTS} concurrent (baseline)`,
+          `p${p} latency`,
+          percentile(loadedDirect.latencies, p),
+          'ms',
+        );
+        row(
+          `individual path, ${CONCURRENT_CLIENTS} concurrent`,
+          `p${p} added latency`,
+          percentile(loadedApi.latencies, p) - percentile(loadedDirect.latencies, p),
+          'ms',
+        );
+      }
+      row(loaded, 'throughput', loadedApi.rate, 'requests/s');
+    } finally {
+      await stopApp(worker);
+      await stopApp(api);
+      const redis = new Redis(REDIS_URL);
+      const keys = await redis.keys(`${prefix}:*`);
+      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+      await redis.quit();
+    }
+    return rows;
+  },
+};
+
+export default benchmark;
