@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The main job, end to end: Redis + Kafka up, the three apps built and started with the Mock provider, the bundled
-# sample assessment (40 short essays with a known quality order) submitted through Kafka, progress while it runs,
-# and the ranking with SSR, position bias, Spearman vs the known order, provider calls and cost.
+# sample assessment (40 short essays with a known quality order) quoted and submitted over REST
+# (POST /api/v1/assessments), progress while it runs, and the ranking with SSR, position effect, Spearman vs the
+# known order, provider calls, cost vs quote, and where to open the HTML report.
 #
 #   npm run demo                     (= bash scripts/demo.sh)
+#   npm run demo -- --open-report    also save the report to .run/demo/assessment-report.html (--open-report=FILE)
 #   bash scripts/demo.sh --keep      leave the apps (and services) running afterwards
 #   bash scripts/demo.sh --quiet     only the final DEMO_RESULT {json} line (used by bench/demo.bench.ts)
 #   bash scripts/demo.sh --skip-build  reuse dist/ from an earlier `npm run build`
@@ -26,7 +28,9 @@ while [ $# -gt 0 ]; do
     --quiet) QUIET=1; DRIVER_ARGS+=(--quiet) ;;
     --skip-build) BUILD=0 ;;
     --essays | --k | --timeout-s) DRIVER_ARGS+=("$1" "$2"); shift ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    --open-report) DRIVER_ARGS+=(--open-report "$ROOT/.run/demo/assessment-report.html") ;;
+    --open-report=*) DRIVER_ARGS+=(--open-report "${1#--open-report=}") ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "demo: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -83,14 +87,17 @@ read -r API_PORT WORKER_PORT CJ_PORT < <(node -e '
   const net = require("node:net");
   const one = () => new Promise((r) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => r(p)); }); });
   Promise.all([one(), one(), one()]).then((ports) => console.log(ports.join(" ")));')
-API_KEY="demo-$(node -e 'console.log(require("node:crypto").randomBytes(24).toString("hex"))')"
+new_key() { node -e 'console.log(require("node:crypto").randomBytes(24).toString("hex"))'; }
+API_KEY="demo-$(new_key)"
+# The demo user (a school's assessment team) is a tenant of its own, apart from cj-integration's key.
+USER_KEY="school-$(new_key)"
 
 export LOG_LEVEL="${LOG_LEVEL:-info}"
 export LLM_DEFAULT_PROVIDER=mock MOCK_PROVIDER_ENABLED=true MOCK_LATENCY_MS="${MOCK_LATENCY_MS:-1500}"
 export MOCK_POLL_INTERVAL_MS="${MOCK_POLL_INTERVAL_MS:-250}" BATCH_POLL_INTERVAL_MS="${BATCH_POLL_INTERVAL_MS:-250}"
 export API_PORT WORKER_PORT CJ_PORT
 # cj-integration is a tenant of the api; only it may name its private result topic.
-export API_KEYS="cj-integration:$API_KEY" CJ_API_KEY="$API_KEY" CJ_API_BASE_URL="http://127.0.0.1:$API_PORT"
+export API_KEYS="cj-integration:$API_KEY,school:$USER_KEY" CJ_API_KEY="$API_KEY" CJ_API_BASE_URL="http://127.0.0.1:$API_PORT"
 export TENANT_CALLBACK_TOPICS="{\"cj-integration\":[\"$KAFKA_TOPIC_PREFIX.cj_integration.comparison_result.v1\"]}"
 export CJ_KAFKA_GROUP_ID="${CJ_KAFKA_GROUP_ID:-cj-integration-demo}"
 
@@ -123,6 +130,6 @@ wait_ready batch-worker "$WORKER_PORT" "${APP_PIDS[1]}"
 wait_ready cj-integration "$CJ_PORT" "${APP_PIDS[2]}"
 say "all three apps ready"
 
-# 5. Submit the sample assessment and report.
-node -C source --import tsx scripts/demo/run-demo.ts \
-  --metrics-url "http://127.0.0.1:$WORKER_PORT/metrics" "${DRIVER_ARGS[@]}"
+# 5. Quote and submit the sample assessment over REST, and report.
+DEMO_API_KEY="$USER_KEY" node -C source --import tsx scripts/demo/run-demo.ts \
+  --api-url "http://127.0.0.1:$API_PORT" --metrics-url "http://127.0.0.1:$WORKER_PORT/metrics" "${DRIVER_ARGS[@]}"

@@ -1,16 +1,15 @@
-// Demo driver: submits the bundled sample assessment as CJAssessmentRequestedV1 through Kafka, shows progress
-// from the comparison result events, and prints the ranking when CJAssessmentCompletedV1 (or FailedV1) arrives.
-// Started by scripts/demo.sh once the three apps are ready. Exit code 0 only for a completed assessment.
+// Demo driver: submits the bundled sample assessment over REST (POST /api/v1/assessments, after a quote), shows
+// progress from GET /api/v1/assessments/{id}, prints the ranking, and says where to open the HTML report
+// (`--open-report [file]` saves it). Started by scripts/demo.sh once the three apps are ready. Exit code 0 only for a
+// completed assessment.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
-import {
-  createEnvelope,
-  EVENT_TYPES,
-  topicNames,
-  type CJAssessmentCompletedV1,
-  type CJAssessmentFailedV1,
-  type EventEnvelope,
-  type LLMComparisonResultV1,
+import type {
+  AssessmentAcceptedDto,
+  AssessmentStatusDto,
+  CJAssessmentCompletedV1,
+  CostQuote,
 } from '#contracts';
 import { rankingTable, summarise, summaryLines } from './demo-report.js';
 import { sampleEssays, sampleRequest } from './sample-essays.js';
@@ -22,86 +21,29 @@ const { values: args } = parseArgs({
     quiet: { type: 'boolean', default: false },
     'timeout-s': { type: 'string', default: '300' },
     'metrics-url': { type: 'string' },
+    'api-url': { type: 'string', default: process.env.DEMO_API_URL ?? 'http://127.0.0.1:3000' },
+    'open-report': { type: 'string' },
   },
 });
 const quiet = args.quiet;
 const out = (line = '') => void (quiet || process.stdout.write(line + '\n'));
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const topics = topicNames(process.env.KAFKA_TOPIC_PREFIX || undefined);
-const callbackTopic = process.env.CJ_CALLBACK_TOPIC || topics.cjComparisonResult;
+const apiUrl = args['api-url'].replace(/\/$/, '');
+const apiKey = process.env.DEMO_API_KEY ?? process.env.API_KEYS?.split(',')[0]?.split(':').at(-1) ?? '';
+const headers = { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' };
 
 const essays = sampleEssays(Number(args.essays));
 const assessmentId = `demo-${Date.now().toString(36)}`;
 const request = sampleRequest(assessmentId, essays, { comparisons_per_essay: Number(args.k) });
 
-const kafka = new Kafka({ clientId: 'cj-demo', brokers, logLevel: logLevel.NOTHING });
-const consumer = kafka.consumer({ groupId: `cj-demo-${assessmentId}`, maxWaitTimeInMs: 200 });
-const producer = kafka.producer();
-
-let results = 0;
-let expected = 0;
-let lastShown = -1;
-let outcome: EventEnvelope | undefined;
-
-/** Consumes the result and outcome topics; resolves when this assessment's outcome event arrives. */
-const awaitOutcome = () =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`no outcome within ${args['timeout-s']} s`)),
-      Number(args['timeout-s']) * 1000,
-    );
-    const onEvent = (envelope: EventEnvelope) => {
-      const data = envelope.data as Record<string, unknown>;
-      if (envelope.event_type === EVENT_TYPES.comparisonResult) {
-        const meta = (data as unknown as LLMComparisonResultV1).request_metadata ?? {};
-        if (meta.assessment_id !== assessmentId) return;
-        results++;
-        showProgress();
-      } else if (
-        envelope.event_type === EVENT_TYPES.batchRequestStarted &&
-        data.assessment_id === assessmentId
-      ) {
-        expected = Number(data.comparison_count) || expected;
-        out(
-          `  batch ${String(data.batch_id)} submitted to ${String(data.provider)}: ${expected} comparisons`,
-        );
-      } else if (
-        (envelope.event_type === EVENT_TYPES.assessmentCompleted ||
-          envelope.event_type === EVENT_TYPES.assessmentFailed) &&
-        data.assessment_id === assessmentId
-      ) {
-        outcome = envelope;
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    void consumer
-      .subscribe({
-        topics: [callbackTopic, topics.assessmentCompleted, topics.assessmentFailed],
-        fromBeginning: false,
-      })
-      .then(() =>
-        consumer.run({
-          eachMessage: async ({ message }) => {
-            if (message.value) onEvent(JSON.parse(message.value.toString('utf8')) as EventEnvelope);
-          },
-        }),
-      )
-      .catch(reject);
+async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${apiUrl}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-
-/** One updating line on a terminal; otherwise a line per quarter, so logs stay short. */
-function showProgress(): void {
-  if (quiet) return;
-  const total = expected || results;
-  const steps = process.stdout.isTTY ? 20 : 4;
-  const step = Math.floor((results / Math.max(total, 1)) * steps);
-  if (step === lastShown && results !== total) return;
-  lastShown = step;
-  const bar = `${'█'.repeat(Math.floor((results / Math.max(total, 1)) * 20))}`.padEnd(20, '░');
-  const text = `  results ${bar} ${results}/${total}`;
-  if (process.stdout.isTTY) process.stdout.write(`\r${text}${results === total ? '\n' : ''}`);
-  else out(text);
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+  return (response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T;
 }
 
 async function providerCalls(): Promise<number | null> {
@@ -117,60 +59,105 @@ async function providerCalls(): Promise<number | null> {
   }
 }
 
-/** Resolves once the consumer has joined and fetched, so no event published after this point is missed. */
-function consumerReady(): Promise<void> {
-  return new Promise((resolve) => {
-    let joined = false;
-    consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
-    consumer.on(consumer.events.FETCH, () => joined && resolve());
-  });
+let lastShown = -1;
+/** One updating line on a terminal; otherwise a line per quarter, so logs stay short. */
+function showProgress(done: number, total: number): void {
+  if (quiet || total === 0) return;
+  const steps = process.stdout.isTTY ? 20 : 4;
+  const step = Math.floor((done / total) * steps);
+  if (step === lastShown) return;
+  lastShown = step;
+  const bar = `${'█'.repeat(Math.floor((done / total) * 20))}`.padEnd(20, '░');
+  const text = `  judged ${bar} ${done}/${total}`;
+  if (process.stdout.isTTY) process.stdout.write(`\r${text}${done === total ? '\n' : ''}`);
+  else out(text);
 }
 
-const ready = consumerReady();
-await consumer.connect();
-await producer.connect();
-const callsBefore = await providerCalls();
-const outcomeReady = awaitOutcome();
-outcomeReady.catch(() => undefined); // awaited below; avoids an unhandled rejection while waiting for the join
-await Promise.race([ready, outcomeReady]);
+/** The REST status in the shape of the outcome event, for the shared ranking and summary formatting. */
+function asOutcome(status: AssessmentStatusDto): CJAssessmentCompletedV1 {
+  const result = status.result!;
+  return {
+    assessment_id: status.assessment_id,
+    rankings: result.rankings,
+    ssr: result.ssr,
+    position_bias: result.position_bias,
+    position_effect: result.position_effect,
+    provider: status.config.provider!,
+    model: status.config.model ?? '',
+    comparisons_requested: result.comparisons_requested,
+    comparisons_succeeded: result.comparisons_succeeded,
+    comparisons_failed: result.comparisons_failed,
+    batches: status.progress.batches,
+    cost_usd: status.cost.actual_cost_usd,
+    individual_cost_usd: status.cost.individual_cost_usd,
+    savings_usd: status.cost.savings_usd,
+    duration_ms: result.duration_ms,
+    correlation_id: status.correlation_id,
+  };
+}
 
-out(
-  `submitting assessment ${assessmentId}: ${essays.length} essays, ${request.comparisons_per_essay} comparisons each`,
-);
-const startedAt = Date.now();
-const envelope = createEnvelope({
-  event_type: EVENT_TYPES.assessmentRequested,
-  source_service: 'cj-demo',
-  correlation_id: assessmentId,
-  data: request,
-});
-await producer.send({
-  topic: topics.assessmentRequested,
-  messages: [{ key: assessmentId, value: JSON.stringify(envelope) }],
-});
-
+const usd = (v: number | null) => (v === null ? 'unknown' : `$${v.toFixed(4)}`);
 let exitCode = 1;
 try {
-  await outcomeReady;
+  const quote = await api<CostQuote>('POST', '/api/v1/assessments/quote', request);
+  out(
+    `quote: ${quote.comparisons} comparisons on ${quote.provider}/${quote.model}, ~${quote.total_tokens} tokens, ` +
+      `${usd(quote.batch_cost_usd)} as a batch vs ${usd(quote.individual_cost_usd)} individually`,
+  );
+  out(
+    `submitting assessment ${assessmentId} (POST /api/v1/assessments): ${essays.length} essays, ${request.comparisons_per_essay} comparisons each`,
+  );
+  const callsBefore = await providerCalls();
+  const startedAt = Date.now();
+  const accepted = await api<AssessmentAcceptedDto>('POST', '/api/v1/assessments', request);
+  const reportUrl = `${apiUrl}${accepted.report_url}`;
+  out(`  status: ${apiUrl}${accepted.status_url}`);
+  out(`  report: ${reportUrl} (send "Authorization: Bearer <key>"; --open-report saves it to a file)`);
+
+  const deadline = startedAt + Number(args['timeout-s']) * 1000;
+  let status = await api<AssessmentStatusDto>('GET', accepted.status_url);
+  while (['queued', 'running', 'cancelling'].includes(status.status)) {
+    showProgress(status.progress.comparisons_done, status.progress.comparisons_total);
+    if (Date.now() > deadline) throw new Error(`no outcome within ${args['timeout-s']} s`);
+    await new Promise((r) => setTimeout(r, 250));
+    status = await api<AssessmentStatusDto>('GET', accepted.status_url);
+  }
+  showProgress(status.progress.comparisons_done, status.progress.comparisons_total);
   const elapsed = Date.now() - startedAt;
-  const callsAfter = await providerCalls();
-  const calls = callsBefore !== null && callsAfter !== null ? callsAfter - callsBefore : null;
-  if (outcome?.event_type === EVENT_TYPES.assessmentCompleted) {
-    const data = outcome.data as CJAssessmentCompletedV1;
-    const summary = summarise(data, essays, calls, elapsed);
+
+  if (args['open-report'] !== undefined) {
+    const file = resolve(args['open-report'] || '.run/demo/assessment-report.html');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, await api<string>('GET', accepted.report_url));
+    out(`report saved: file://${file} (self-contained: open it in any browser, or print it)`);
+  }
+
+  if (status.status === 'completed') {
+    const callsAfter = await providerCalls();
+    const calls = callsBefore !== null && callsAfter !== null ? callsAfter - callsBefore : null;
+    const outcome = asOutcome(status);
+    const summary = summarise(outcome, essays, calls, elapsed);
     out();
-    out(rankingTable(data, essays));
+    out(rankingTable(outcome, essays));
     out();
     for (const line of summaryLines(summary)) out(line);
+    const effect = status.result?.position_effect;
+    if (effect)
+      out(
+        `position effect (Essay A, logits): ${effect.estimate.toFixed(3)} ± ${effect.se?.toFixed(3) ?? 'n/a'}`,
+      );
+    out(
+      `quoted ${usd(status.cost.quote?.estimated_cost_usd ?? null)}, spent ${usd(status.cost.actual_cost_usd)}`,
+    );
+    out(`open the report: ${reportUrl}`);
     if (quiet) process.stdout.write(`DEMO_RESULT ${JSON.stringify(summary)}\n`);
     exitCode = 0;
   } else {
-    const data = outcome?.data as CJAssessmentFailedV1;
-    process.stderr.write(`assessment failed: ${data.reason_code}: ${data.message}\n`);
+    process.stderr.write(
+      `assessment ${status.status}: ${status.error?.reason_code}: ${status.error?.message}\n`,
+    );
   }
 } catch (err) {
   process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`);
-} finally {
-  await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
 }
 process.exit(exitCode);

@@ -3,6 +3,7 @@ import { parseBrokers, PlatformModule } from '#infra';
 import { loadProvidersConfig, type ProvidersConfig } from '#llm-providers';
 import { ApiCoreModule } from './api-core.module.js';
 import { ApiStorageModule } from './api-storage.module.js';
+import { AssessmentModule } from './assessment/assessment.module.js';
 import type { ApiEnv } from './config/api-env.js';
 import { apiSettingsFrom } from './config/api-settings.js';
 import { ApiTopicsModule } from './topics/api-topics.module.js';
@@ -35,6 +36,7 @@ export class ApiModule {
           providers: options.providers ?? loadProvidersConfig(process.env),
           defaultMetrics: options.defaultMetrics,
         }),
+        AssessmentModule.forRoot({ kafkaBrokers: parseBrokers(env.KAFKA_BROKERS) }),
       ],
     };
   }

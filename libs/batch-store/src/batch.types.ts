@@ -1,5 +1,6 @@
 import type {
   ComparisonRequest,
+  CostQuote,
   EventEnvelope,
   LLMComparisonResultV1,
   ProviderName,
@@ -74,6 +75,8 @@ export interface BatchRecord {
   individual_cost_usd: number;
   /** Set by requestCancel; the worker cancels the provider batch and finishes with status `canceled`. */
   cancel_requested?: boolean;
+  /** The cost quote at acceptance (POST /comparison/batch), shown beside the actual cost. */
+  quote?: CostQuote;
   error?: { code: string; message: string };
 }
 

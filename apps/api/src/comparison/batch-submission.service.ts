@@ -11,6 +11,7 @@ import {
   type ComparisonRequest,
   type ComparisonRequestDto,
   type ComparisonStatusDto,
+  type CostQuote,
   type EssayBatchRequestDto,
   type EssayPairDto,
   type RequestOptionsDto,
@@ -33,6 +34,7 @@ import { parsePreferWait } from '../http/prefer-wait.js';
 import { BatchWaiter, type FinishedBatch, type HeldRequest } from './batch-waiter.js';
 import { toBatchAccepted, toComparisonAccepted, toComparisonStatus, toResultItem } from './batch-view.js';
 import type { HttpOutcome } from './http-outcome.js';
+import { CostQuoteService } from '../quote/cost-quote.service.js';
 import { CallbackTopicPolicy } from '../topics/callback-topic.policy.js';
 import { ProviderSelectionService } from './provider-selection.service.js';
 import { requestHash } from './request-hash.js';
@@ -53,6 +55,8 @@ interface Acceptance {
   /** Where the key came from, named by a 409. */
   idempotencySource?: 'Idempotency-Key' | 'correlation_id';
   hashInput: unknown;
+  /** The cost quote of a batch, stored with it so the finished batch shows it beside the actual cost. */
+  quote?: CostQuote;
 }
 
 /**
@@ -69,6 +73,7 @@ export class BatchSubmissionService {
     private readonly queues: BatchQueues,
     private readonly providers: ProviderSelectionService,
     private readonly waiter: BatchWaiter,
+    private readonly quotes: CostQuoteService,
     private readonly callbackTopics: CallbackTopicPolicy,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
@@ -81,6 +86,8 @@ export class BatchSubmissionService {
     const wait = parsePreferWait(headers.prefer, this.settings.preferWaitMaxSeconds);
     const header = checkedIdempotencyKey(headers.idempotencyKey);
     const key = header ?? body.correlation_id ?? null;
+    const quote = await this.quotes.quoteBatch(body);
+    this.quotes.enforceLimit(quote, body.max_cost_usd);
     const batchId = randomUUID();
     const held = wait.applied > 0 ? this.waiter.hold(batchId) : undefined;
     const batch = await this.accept(
@@ -92,6 +99,7 @@ export class BatchSubmissionService {
         idempotencyKey: key === null ? null : `${principal.tenant_id}:batch:${key}`,
         idempotencySource: header !== null ? 'Idempotency-Key' : 'correlation_id',
         hashInput: body,
+        quote,
       },
       batchId,
     );
@@ -208,6 +216,7 @@ export class BatchSubmissionService {
           request_hash: requestHash({ kind, body: acceptance.hashInput }),
           idempotency_key: acceptance.idempotencyKey,
           created_at: new Date().toISOString(),
+          ...(acceptance.quote ? { quote: acceptance.quote } : {}),
         },
         content,
       );

@@ -7,6 +7,8 @@ import { BatchSubmissionService } from './batch-submission.service.js';
 import { BatchWaiter } from './batch-waiter.js';
 import { ComparisonController } from './comparison.controller.js';
 import { ProviderSelectionService } from './provider-selection.service.js';
+import { CostQuoteService } from '../quote/cost-quote.service.js';
+import { QuoteController } from '../quote/quote.controller.js';
 import { CallbackTopicPolicy } from '../topics/callback-topic.policy.js';
 import { RequestCapsPipe } from './request-caps.pipe.js';
 
@@ -15,7 +17,7 @@ import { RequestCapsPipe } from './request-caps.pipe.js';
  * ProviderRegistry and PROVIDERS_CONFIG (LlmProvidersModule), API_SETTINGS, TOPIC_DIRECTORY (ApiTopicsModule).
  */
 @Module({
-  controllers: [BatchUploadController, BatchController, ComparisonController],
+  controllers: [BatchUploadController, BatchController, ComparisonController, QuoteController],
   providers: [
     BatchSubmissionService,
     BatchUploadService,
@@ -23,7 +25,9 @@ import { RequestCapsPipe } from './request-caps.pipe.js';
     BatchWaiter,
     ProviderSelectionService,
     RequestCapsPipe,
+    CostQuoteService,
     CallbackTopicPolicy,
   ],
+  exports: [ProviderSelectionService, CostQuoteService, RequestCapsPipe],
 })
 export class ComparisonModule {}

@@ -22,15 +22,18 @@ export class ProviderSelectionService {
     @Inject(ProviderAvailabilityService) private readonly providers: ProviderAvailabilityService,
   ) {}
 
-  async select(overrides: LlmConfigOverrides | undefined): Promise<ProviderSelection> {
-    const config = this.resolve(overrides ?? {});
+  async select(
+    overrides: LlmConfigOverrides | undefined,
+    configField = 'llm_config_overrides',
+  ): Promise<ProviderSelection> {
+    const config = this.resolve(overrides ?? {}, configField);
     const state = (await this.providers.availability())[config.provider];
     if (!state.configured) {
       throw new ApiError(
         HttpStatus.SERVICE_UNAVAILABLE,
         'PROVIDER_NOT_CONFIGURED',
         `Provider "${config.provider}" is not configured on this deployment`,
-        { field: 'llm_config_overrides.provider_override', details: { provider: config.provider } },
+        { field: `${configField}.provider_override`, details: { provider: config.provider } },
       );
     }
     if (state.circuit === 'open') {
@@ -45,13 +48,14 @@ export class ProviderSelectionService {
     return { config, batchApi: state.batch_enabled };
   }
 
-  private resolve(overrides: LlmConfigOverrides): ResolvedLlmConfig {
+  /** Provider/model/settings for `overrides`; a bad value is a 400 naming `<configField>.<field>`. */
+  resolve(overrides: LlmConfigOverrides, configField = 'llm_config_overrides'): ResolvedLlmConfig {
     try {
       return resolveLlmConfig(overrides, this.providersConfig);
     } catch (err) {
       if (err instanceof ProviderError && err.code === 'INVALID_REQUEST') {
         const field =
-          typeof err.details?.field === 'string' ? `llm_config_overrides.${err.details.field}` : undefined;
+          typeof err.details?.field === 'string' ? `${configField}.${err.details.field}` : undefined;
         throw ApiError.invalid(field, err.message, err.details);
       }
       throw err;

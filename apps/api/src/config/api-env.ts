@@ -148,6 +148,22 @@ export class ApiEnv extends CommonEnv {
   @Min(60)
   RESULT_RETENTION_SECONDS = 604_800;
 
+  /**
+   * Largest CJAssessmentRequestedV1 event POST /api/v1/assessments publishes (bytes of JSON): the Kafka broker's
+   * message.max.bytes (default 1 MB) refuses bigger ones, so the API answers 413 naming `essays` first.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10_000)
+  ASSESSMENT_MAX_EVENT_BYTES = 1_000_000;
+
+  /** Comparisons per essay of a REST assessment that does not say (sent explicitly to cj-integration). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  ASSESSMENT_DEFAULT_COMPARISONS_PER_ESSAY = 10;
+
   /** Serve /metrics without the API key (for a scraper inside a trusted network). */
   @Transform(toBoolean)
   @IsBoolean()

@@ -21,6 +21,12 @@ export interface ApiSettings {
   resultsPageMaxLimit: number;
   /** The platform result topic: every tenant's default and always allowed. */
   defaultCallbackTopic: string;
+  /** Topic cj-integration consumes assessment requests from (POST /assessments publishes there). */
+  assessmentRequestedTopic: string;
+  assessmentMaxEventBytes: number;
+  assessmentDefaultComparisonsPerEssay: number;
+  /** How long an API submission is kept before cj-integration picks it up (then its retention applies). */
+  assessmentRetentionSeconds: number;
   /** Further topics each tenant may name (TENANT_CALLBACK_TOPICS). */
   callbackTopics: TenantCallbackTopics;
   /** KAFKA_TOPIC_PREFIX, which marks the internal topics. */
@@ -41,6 +47,10 @@ export function apiSettingsFrom(env: ApiEnv): ApiSettings {
     preferWaitPollMs: env.PREFER_WAIT_POLL_MS,
     resultsPageMaxLimit: env.RESULTS_PAGE_MAX_LIMIT,
     defaultCallbackTopic: topicNames(env.KAFKA_TOPIC_PREFIX).comparisonResult,
+    assessmentRequestedTopic: topicNames(env.KAFKA_TOPIC_PREFIX).assessmentRequested,
+    assessmentMaxEventBytes: env.ASSESSMENT_MAX_EVENT_BYTES,
+    assessmentDefaultComparisonsPerEssay: env.ASSESSMENT_DEFAULT_COMPARISONS_PER_ESSAY,
+    assessmentRetentionSeconds: env.RESULT_RETENTION_SECONDS,
     callbackTopics: parseTenantCallbackTopics(env.TENANT_CALLBACK_TOPICS, env.KAFKA_TOPIC_PREFIX),
     topicPrefix: env.KAFKA_TOPIC_PREFIX,
   };
@@ -51,3 +61,4 @@ export const API_PREFIX = 'api/v1';
 export const statusUrlOfComparison = (queueId: string) => `/${API_PREFIX}/comparison/${queueId}`;
 export const statusUrlOfUpload = (uploadId: string) => `/${API_PREFIX}/comparison/batch/uploads/${uploadId}`;
 export const statusUrlOfBatch = (batchId: string) => `/${API_PREFIX}/comparison/batch/${batchId}`;
+export const statusUrlOfAssessment = (id: string) => `/${API_PREFIX}/assessments/${encodeURIComponent(id)}`;

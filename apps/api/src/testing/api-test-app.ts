@@ -32,6 +32,10 @@ export const TEST_SETTINGS: ApiSettings = {
   preferWaitPollMs: 10,
   resultsPageMaxLimit: 50,
   defaultCallbackTopic: 'huleedu.llm_provider.comparison_result.v1',
+  assessmentRequestedTopic: 'huleedu.els.cj_assessment.requested.v1',
+  assessmentMaxEventBytes: 1_000_000,
+  assessmentDefaultComparisonsPerEssay: 10,
+  assessmentRetentionSeconds: 3600,
   callbackTopics: new Map([['alpha', new Set(['alpha.results.v1', 'alpha.missing.v1'])]]),
   topicPrefix: 'huleedu',
 };

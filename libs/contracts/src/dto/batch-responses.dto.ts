@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PROVIDER_NAMES, type ProviderName } from '../comparison/comparison.types.js';
 import { ComparisonResultItemDto } from './comparison-result.dto.js';
+import { CostQuoteDto } from './cost-quote.dto.js';
 
 export const BATCH_STATUS_VALUES = [
   'queued',
@@ -69,6 +70,12 @@ export class BatchStatusDto {
   @ApiProperty({ description: 'What the stored results would have cost as individual requests' })
   individual_cost_usd: number;
   @ApiProperty() estimated_savings_usd: number;
+  @ApiPropertyOptional({
+    type: () => CostQuoteDto,
+    description:
+      'The quote at acceptance, beside the actual cost_usd (absent on batches accepted before quotes)',
+  })
+  quote?: CostQuoteDto;
   @ApiProperty() cancel_requested: boolean;
   @ApiPropertyOptional({ type: () => BatchErrorDto }) error?: BatchErrorDto;
 }

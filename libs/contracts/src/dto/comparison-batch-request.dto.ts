@@ -5,6 +5,7 @@ import {
   ArrayUnique,
   IsArray,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -68,4 +69,13 @@ export class ComparisonBatchRequestDto extends RequestOptionsDto {
   @ValidateNested({ each: true })
   @Type(() => ComparisonItemDto)
   comparisons: ComparisonItemDto[];
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    description: 'Refuse the batch (422 COST_LIMIT_EXCEEDED, nothing stored) when its quote is above this',
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  max_cost_usd?: number;
 }

@@ -1,5 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNumber, IsOptional, Min } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
 import { PROVIDER_NAMES, type ProviderName } from '../comparison/comparison.types.js';
 
 /**
@@ -41,25 +40,4 @@ export class CostQuoteDto implements CostQuote {
   @ApiProperty({ nullable: true, type: Number, description: 'What this request is expected to cost' })
   estimated_cost_usd: number | null;
   @ApiProperty({ description: 'How the tokens were estimated' }) method: string;
-}
-
-/** The quote beside what was actually spent (finished batches and assessments). */
-export class CostReportDto {
-  @ApiPropertyOptional({ type: () => CostQuoteDto, nullable: true, description: 'The quote at acceptance' })
-  quote: CostQuoteDto | null;
-  @ApiProperty({ description: 'Actual cost so far (final once finished)' }) actual_cost_usd: number;
-  @ApiProperty({ description: 'What the actual work would have cost as individual requests' })
-  actual_individual_cost_usd: number;
-}
-
-/** Accepted by submissions: refuse (422 COST_LIMIT_EXCEEDED) when the quote is above it. */
-export class MaxCostDto {
-  @ApiPropertyOptional({
-    minimum: 0,
-    description: 'Refuse the request (422, nothing stored) when its quoted cost is above this many USD',
-  })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  max_cost_usd?: number;
 }

@@ -14,3 +14,4 @@ export * from './api-error.dto.js';
 export * from './results-page-query.dto.js';
 export * from './assessment-request.dto.js';
 export * from './cost-quote.dto.js';
+export * from './assessment-api.dto.js';

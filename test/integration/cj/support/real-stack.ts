@@ -6,7 +6,11 @@ import { startWorker, type RunningWorker } from '../../worker/support/worker-har
 import { API_KEY, type CjHarness } from './cj-harness.js';
 
 /** The real comparison service (apps/api + apps/batch-worker + Mock provider) in this process, plus the CJ app. */
-export async function startStack(harness: CjHarness, providerEnv: Record<string, string> = {}) {
+export async function startStack(
+  harness: CjHarness,
+  providerEnv: Record<string, string> = {},
+  options: { extraApiKeys?: string[] } = {},
+) {
   const keyPrefix = `${harness.prefix}-svc`;
   const env = { KAFKA_TOPIC_PREFIX: harness.prefix, REDIS_KEY_PREFIX: keyPrefix };
   // cj-integration is a tenant of the api like any other; only it may name its private result topic.
@@ -14,7 +18,7 @@ export async function startStack(harness: CjHarness, providerEnv: Record<string,
     keyPrefix,
     {
       ...env,
-      API_KEYS: `cj-integration:${API_KEY}`,
+      API_KEYS: [`cj-integration:${API_KEY}`, ...(options.extraApiKeys ?? [])].join(','),
       TENANT_CALLBACK_TOPICS: JSON.stringify({
         'cj-integration': [topicNames(harness.prefix).cjComparisonResult],
       }),

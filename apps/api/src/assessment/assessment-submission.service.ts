@@ -1,0 +1,108 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { AssessmentAcceptedDto, AssessmentSubmitDto, CJAssessmentRequestedV1 } from '#contracts';
+import { CorrelationContext } from '#infra';
+import { AssessmentRepository, AssessmentSubmissionRepository } from '#assessment-store';
+import type { ApiPrincipal } from '../auth/api-principal.js';
+import { ProviderSelectionService } from '../comparison/provider-selection.service.js';
+import { requestHash } from '../comparison/request-hash.js';
+import { API_SETTINGS, statusUrlOfAssessment, type ApiSettings } from '../config/api-settings.js';
+import { ApiError } from '../http/api-error.js';
+import type { HttpOutcome } from '../comparison/http-outcome.js';
+import { CostQuoteService } from '../quote/cost-quote.service.js';
+import { AssessmentRequestPublisher } from './assessment-request.publisher.js';
+
+/**
+ * POST /api/v1/assessments: validate and quote (every refusal before anything is stored), claim the id for the
+ * caller's tenant (atomic), publish CJAssessmentRequestedV1 for cj-integration. A repeat of the same body with
+ * the same id answers the same 202 and republishes when cj-integration has not picked the request up yet.
+ */
+@Injectable()
+export class AssessmentSubmissionService {
+  constructor(
+    private readonly assessments: AssessmentRepository,
+    private readonly submissions: AssessmentSubmissionRepository,
+    private readonly providers: ProviderSelectionService,
+    private readonly quotes: CostQuoteService,
+    private readonly publisher: AssessmentRequestPublisher,
+    @Inject(API_SETTINGS) private readonly settings: ApiSettings,
+  ) {}
+
+  /** The request as cj-integration will receive it: plain data, id and comparisons per essay filled in. */
+  requestData(body: AssessmentSubmitDto): CJAssessmentRequestedV1 {
+    const { max_cost_usd: _max, ...plain } = JSON.parse(JSON.stringify(body)) as AssessmentSubmitDto;
+    return {
+      ...plain,
+      assessment_id: plain.assessment_id ?? randomUUID(),
+      comparisons_per_essay:
+        plain.comparisons_per_essay ?? this.settings.assessmentDefaultComparisonsPerEssay,
+    };
+  }
+
+  async submit(
+    principal: ApiPrincipal,
+    body: AssessmentSubmitDto,
+  ): Promise<HttpOutcome<AssessmentAcceptedDto>> {
+    const data = this.requestData(body);
+    const id = data.assessment_id;
+    await this.providers.select(data.llm_config, 'llm_config');
+    const quote = await this.quotes.quoteAssessment(data);
+    this.quotes.enforceLimit(quote, body.max_cost_usd);
+
+    const hash = requestHash({ kind: 'assessment', body: data });
+    const correlationId = CorrelationContext.current() ?? id;
+    const envelope = this.publisher.envelope(data, hash, correlationId, principal.tenant_id);
+    const bytes = Buffer.byteLength(JSON.stringify(envelope));
+    if (bytes > this.settings.assessmentMaxEventBytes) {
+      throw new ApiError(
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        'PAYLOAD_TOO_LARGE',
+        `the assessment is ${bytes} bytes as an event; at most ${this.settings.assessmentMaxEventBytes} (ASSESSMENT_MAX_EVENT_BYTES): send fewer or shorter essays`,
+        { field: 'essays', details: { max: this.settings.assessmentMaxEventBytes, received: bytes } },
+      );
+    }
+
+    const running = await this.assessments.get(id);
+    const { submission, created } = await this.submissions.claim(
+      {
+        assessment_id: id,
+        tenant_id: principal.tenant_id,
+        key_id: principal.key_id,
+        request_hash: hash,
+        correlation_id: correlationId,
+        accepted_at: new Date().toISOString(),
+        quote,
+      },
+      this.settings.assessmentRetentionSeconds,
+    );
+    const sameRequest = submission.tenant_id === principal.tenant_id && submission.request_hash === hash;
+    if ((created && running) || !sameRequest) {
+      if (created) await this.submissions.release(id);
+      // Never says whose: another tenant's id is as unknown here as on GET.
+      throw new ApiError(
+        HttpStatus.CONFLICT,
+        'CONFLICT',
+        `assessment_id ${id} is already in use by a different request`,
+        { field: 'assessment_id' },
+      );
+    }
+    if (created || !running) {
+      try {
+        await this.publisher.publish(envelope);
+      } catch (err) {
+        if (created) await this.submissions.release(id);
+        throw err;
+      }
+    }
+    return {
+      status: HttpStatus.ACCEPTED,
+      body: {
+        assessment_id: id,
+        status: running ? 'running' : 'queued',
+        status_url: statusUrlOfAssessment(id),
+        report_url: `${statusUrlOfAssessment(id)}/report`,
+        quote: submission.quote ?? quote,
+      },
+    };
+  }
+}
