@@ -9,6 +9,7 @@ import { ComparisonModule } from './comparison/comparison.module.js';
 import { API_SETTINGS, type ApiSettings } from './config/api-settings.js';
 import { ProviderAvailabilityService } from './providers/provider-availability.service.js';
 import { ProvidersStatusModule } from './providers/providers-status.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 export interface ApiCoreOptions {
   settings: ApiSettings;
@@ -33,6 +34,7 @@ export class ApiCoreModule {
         LlmProvidersModule.forRoot(options.providers, options.providerOptions),
         ComparisonModule,
         ProvidersStatusModule,
+        WebhooksModule,
       ],
       providers: [
         { provide: API_SETTINGS, useValue: options.settings },

@@ -15,7 +15,9 @@ import { OutboxSignal } from './outbox/outbox-signal.js';
 import { BatchOutboxDrainer } from './outbox/batch-outbox-drainer.js';
 import { BatchFinisher } from './pipeline/batch-finisher.js';
 import { BatchStepRunner } from './pipeline/batch-step-runner.js';
+import { TurnaroundTracker } from './pipeline/turnaround-tracker.js';
 import { IndividualRunner } from './pipeline/individual-runner.js';
+import { ProviderPauser } from './pipeline/provider-pauser.js';
 import { ActiveBatchReconciler } from './queue/active-batch-reconciler.js';
 import { QueueWorkers } from './queue/queue-workers.js';
 import { WORKER_ENV } from './worker.tokens.js';
@@ -63,7 +65,9 @@ export class WorkerModule {
         OutboxPublisher,
         WorkerMetrics,
         BatchFinisher,
+        ProviderPauser,
         IndividualRunner,
+        TurnaroundTracker,
         BatchStepRunner,
         QueueWorkers,
         ActiveBatchReconciler,

@@ -50,12 +50,24 @@ export class BatchKeys {
   circuit(provider: string): string {
     return `${this.prefix}:circuit:${provider}`;
   }
+  /** String with an expiry: new work for a provider (model null) or one of its models waits while it exists. */
+  pause(provider: string, model: string | null): string {
+    return model === null ? `${this.prefix}:pause:${provider}` : `${this.prefix}:pause:${provider}:${model}`;
+  }
   /**
    * Pub/sub channel on which every terminal transition publishes its batch id (held `Prefer: wait` requests wake
    * on it). Not a key: it is passed to scripts as an argument, so it never crosses a cluster hash slot.
    */
   terminalChannel(): string {
     return `${this.prefix}:batch:terminal`;
+  }
+  /** String: a provider's batch id → our batch id (webhooks name the provider's). */
+  providerBatch(provider: string, providerBatchId: string): string {
+    return `${this.prefix}:pbatch:${provider}:${providerBatchId}`;
+  }
+  /** String: a webhook delivery already handled (dedupe of at-least-once deliveries and replays). */
+  webhookDelivery(provider: string, deliveryId: string): string {
+    return `${this.prefix}:webhook:${provider}:${deliveryId}`;
   }
   idempotency(key: string): string {
     return `${this.prefix}:idem:${key}`;

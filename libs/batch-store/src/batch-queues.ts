@@ -10,6 +10,8 @@ export interface BatchJobData {
   polls?: number;
   /** Consecutive transient failures of the current step (its retry budget; reset when a step succeeds). */
   stepFailures?: number;
+  /** How often the reconciler gave this batch a new job after its job was lost or failed. */
+  revivals?: number;
 }
 
 export const BATCH_JOB_NAME = 'batch';
@@ -39,20 +41,43 @@ export class BatchQueues {
     @InjectQueue(QUEUES.comparisons) readonly comparisons: Queue<BatchJobData>,
   ) {}
 
-  async enqueueBatch(batchId: string, priority: number = PRIORITY.default): Promise<void> {
+  async enqueueBatch(
+    batchId: string,
+    priority: number = PRIORITY.default,
+    extra: Omit<BatchJobData, 'batchId'> = {},
+  ): Promise<void> {
     await this.batches.add(
       BATCH_JOB_NAME,
-      { batchId },
+      { ...extra, batchId },
       { ...JOB_OPTIONS, jobId: batchId, priority: toBullPriority(priority) },
     );
   }
 
-  async enqueueSingle(batchId: string, priority: number = PRIORITY.default): Promise<void> {
+  async enqueueSingle(
+    batchId: string,
+    priority: number = PRIORITY.default,
+    extra: Omit<BatchJobData, 'batchId'> = {},
+  ): Promise<void> {
     await this.comparisons.add(
       SINGLE_JOB_NAME,
-      { batchId },
+      { ...extra, batchId },
       { ...JOB_OPTIONS, jobId: batchId, priority: toBullPriority(priority) },
     );
+  }
+
+  /**
+   * Runs a batch's delayed poll now (a provider said the batch ended). False when the job is not waiting on a
+   * delay (running, already queued, or gone): the caller's wake flag covers a running one.
+   */
+  async promoteBatch(batchId: string): Promise<boolean> {
+    const job = await this.batches.getJob(batchId);
+    if (!job) return false;
+    try {
+      await job.promote();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Waiting + prioritized + delayed + active jobs of each queue (metrics). */

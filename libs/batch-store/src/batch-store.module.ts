@@ -7,6 +7,8 @@ import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from '
 import { OutboxRepository } from './outbox.repository.js';
 import { UploadRepository } from './upload.repository.js';
 import { CircuitStateStore } from './circuit-state.store.js';
+import { BatchWakeups } from './wakeups/batch-wakeups.js';
+import { ProviderPauseStore } from './provider-pause.store.js';
 import { bullConnectionOptions } from './redis-connection.js';
 
 /**
@@ -32,14 +34,18 @@ export class BatchStoreModule {
         UploadRepository,
         BatchQueues,
         CircuitStateStore,
+        BatchWakeups,
+        ProviderPauseStore,
       ],
       exports: [
+        BatchWakeups,
         BATCH_STORE_OPTIONS,
         BatchRepository,
         OutboxRepository,
         UploadRepository,
         BatchQueues,
         CircuitStateStore,
+        ProviderPauseStore,
         BullModule,
       ],
     };

@@ -6,8 +6,8 @@ import { ApiKeyMatcher } from './api-key-matcher.js';
 import type { ApiPrincipal } from './api-principal.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
-/** Probes and the OpenAPI docs must work without credentials. */
-const OPEN_PATH = /^\/(health|docs)(\/|-json|-yaml|$)/;
+/** Probes and the OpenAPI docs must work without credentials; provider webhooks are verified by signature. */
+const OPEN_PATH = /^\/(health|docs|webhooks)(\/|-json|-yaml|$)/;
 const METRICS_PATH = /^\/metrics\/?$/;
 const CHALLENGE = 'Bearer realm="llm-batch-service"';
 

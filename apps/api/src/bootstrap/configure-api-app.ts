@@ -8,6 +8,7 @@ import { ApiExceptionFilter } from '../http/api-exception.filter.js';
 import { JsonObjectBodyPipe } from '../http/json-object-body.pipe.js';
 import { jsonOnlyMiddleware } from '../http/json-only.middleware.js';
 import { validationApiError } from '../http/validation-errors.js';
+import { rawWebhookBodyMiddleware } from '../webhooks/raw-webhook-body.middleware.js';
 import { setupApiDocs } from './setup-api-docs.js';
 
 export interface ApiHttpOptions {
@@ -24,6 +25,8 @@ export function configureApiApp(app: NestExpressApplication, options: ApiHttpOpt
   app.use(httpMetricsMiddleware(app.get(AppMetrics)));
   // Authentication before the body is read: an unauthenticated body is never parsed.
   app.use(apiKeyMiddleware(app.get(ApiAuthenticator), app.get(TenantMetrics)));
+  // Provider webhooks keep their raw body (signatures cover the exact bytes); the JSON parser then skips them.
+  app.use(rawWebhookBodyMiddleware);
   app.use(jsonOnlyMiddleware);
   app.useBodyParser('json', { limit: options.bodyLimit, type: ['application/json', 'application/*+json'] });
   app.useGlobalPipes(

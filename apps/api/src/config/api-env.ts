@@ -1,5 +1,5 @@
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsInt, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, Matches, Max, Min, MinLength, ValidateBy } from 'class-validator';
 import { BATCH_LIMIT_DEFAULTS } from '#contracts';
 import { CommonEnv } from '#infra';
 import { parseTenantKeys } from '../auth/api-principal.js';
@@ -168,4 +168,21 @@ export class ApiEnv extends CommonEnv {
   @Transform(toBoolean)
   @IsBoolean()
   METRICS_PUBLIC = false;
+
+  /** OpenAI webhook signing secret (`whsec_…`, from the dashboard): enables POST /webhooks/openai. */
+  @IsOptional()
+  @Matches(/^whsec_[A-Za-z0-9+/=]{16,}$/, {
+    message: 'must be the whsec_… signing secret from the OpenAI dashboard',
+  })
+  OPENAI_WEBHOOK_SECRET?: string;
+
+  /** Signing secret of a Gemini project-level webhook (Standard Webhooks): enables signed POST /webhooks/google. */
+  @IsOptional()
+  @MinLength(16)
+  GEMINI_WEBHOOK_SECRET?: string;
+
+  /** Secret of the per-batch webhook URLs (OpenRouter callback_url, Gemini webhookConfig); same as the worker's. */
+  @IsOptional()
+  @MinLength(32)
+  WEBHOOK_URL_SECRET?: string;
 }

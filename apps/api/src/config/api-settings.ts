@@ -1,6 +1,7 @@
 import { topicNames } from '#contracts';
 import { parseTenantKeys, type TenantKey } from '../auth/api-principal.js';
 import { parseTenantCallbackTopics, type TenantCallbackTopics } from '../topics/tenant-callback-topics.js';
+import type { WebhookSecrets } from '../webhooks/webhook-verifier.js';
 import type { ApiEnv } from './api-env.js';
 
 export const API_SETTINGS = Symbol('API_SETTINGS');
@@ -31,6 +32,8 @@ export interface ApiSettings {
   callbackTopics: TenantCallbackTopics;
   /** KAFKA_TOPIC_PREFIX, which marks the internal topics. */
   topicPrefix: string;
+  /** Secrets that verify provider webhooks (/webhooks/<provider>); none set: those routes answer 404. */
+  webhooks: WebhookSecrets;
 }
 
 export function apiSettingsFrom(env: ApiEnv): ApiSettings {
@@ -53,6 +56,11 @@ export function apiSettingsFrom(env: ApiEnv): ApiSettings {
     assessmentRetentionSeconds: env.RESULT_RETENTION_SECONDS,
     callbackTopics: parseTenantCallbackTopics(env.TENANT_CALLBACK_TOPICS, env.KAFKA_TOPIC_PREFIX),
     topicPrefix: env.KAFKA_TOPIC_PREFIX,
+    webhooks: {
+      openai: env.OPENAI_WEBHOOK_SECRET,
+      gemini: env.GEMINI_WEBHOOK_SECRET,
+      url: env.WEBHOOK_URL_SECRET,
+    },
   };
 }
 

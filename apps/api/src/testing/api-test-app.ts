@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { BatchQueues, BatchRepository, CompletionWatchers, UploadRepository } from '#batch-store';
+import {
+  BatchQueues,
+  BatchRepository,
+  BatchWakeups,
+  CompletionWatchers,
+  UploadRepository,
+} from '#batch-store';
 import { correlationMiddleware } from '#infra';
 import { loadProvidersConfig, type ProvidersConfig } from '#llm-providers';
 import { ApiCoreModule } from '../api-core.module.js';
@@ -10,7 +16,7 @@ import { parseTenantKeys } from '../auth/api-principal.js';
 import { configureApiApp } from '../bootstrap/configure-api-app.js';
 import type { ApiSettings } from '../config/api-settings.js';
 import { StaticTopicDirectory, TOPIC_DIRECTORY } from '../topics/topic-directory.js';
-import { InMemoryBatchStore, RecordingQueues } from './in-memory-batch-store.js';
+import { InMemoryBatchStore, InMemoryWakeups, RecordingQueues } from './in-memory-batch-store.js';
 
 /** [0] and [2] belong to tenant `alpha`; [1] is its own tenant. */
 export const TEST_API_KEYS = [
@@ -18,6 +24,13 @@ export const TEST_API_KEYS = [
   'second-key-0123456789abcdef',
   'teammate-key-0123456789abcdef',
 ];
+
+/** Webhook secrets of the test app (OpenAI's is a whsec_ base64 secret, as the dashboard issues them). */
+export const TEST_WEBHOOK_SECRETS = {
+  openai: `whsec_${Buffer.from('openai-test-webhook-secret-0123456789').toString('base64')}`,
+  gemini: 'gemini-test-webhook-secret-0123456789',
+  url: 'url-test-webhook-secret-0123456789-abcdef',
+};
 
 export const TEST_SETTINGS: ApiSettings = {
   apiKeys: parseTenantKeys(`alpha:${TEST_API_KEYS[0]},${TEST_API_KEYS[1]},alpha:${TEST_API_KEYS[2]}`),
@@ -38,6 +51,11 @@ export const TEST_SETTINGS: ApiSettings = {
   assessmentRetentionSeconds: 3600,
   callbackTopics: new Map([['alpha', new Set(['alpha.results.v1', 'alpha.missing.v1'])]]),
   topicPrefix: 'huleedu',
+  webhooks: {
+    openai: TEST_WEBHOOK_SECRETS.openai,
+    gemini: TEST_WEBHOOK_SECRETS.gemini,
+    url: TEST_WEBHOOK_SECRETS.url,
+  },
 };
 
 /** Topics the fake broker has (`alpha.missing.v1` is allowed for alpha but does not exist). */
@@ -53,23 +71,32 @@ export interface ApiTestApp {
   app: NestExpressApplication;
   store: InMemoryBatchStore;
   queues: RecordingQueues;
+  wakeups: InMemoryWakeups;
 }
 
 @Global()
 @Module({})
 class FakeStorageModule {
-  static with(store: InMemoryBatchStore, queues: RecordingQueues): DynamicModule {
+  static with(store: InMemoryBatchStore, queues: RecordingQueues, wakeups: InMemoryWakeups): DynamicModule {
     return {
       module: FakeStorageModule,
       providers: [
         { provide: BatchRepository, useValue: store },
         { provide: BatchQueues, useValue: queues },
         { provide: CompletionWatchers, useValue: store.completions },
+        { provide: BatchWakeups, useValue: wakeups },
         { provide: TOPIC_DIRECTORY, useValue: new StaticTopicDirectory(EXISTING_TOPICS) },
         // Multi-part uploads are exercised against real Redis (test/integration/api/batch-upload.int-spec.ts).
         { provide: UploadRepository, useValue: null },
       ],
-      exports: [BatchRepository, BatchQueues, CompletionWatchers, TOPIC_DIRECTORY, UploadRepository],
+      exports: [
+        BatchRepository,
+        BatchQueues,
+        CompletionWatchers,
+        BatchWakeups,
+        TOPIC_DIRECTORY,
+        UploadRepository,
+      ],
     };
   }
 }
@@ -80,9 +107,10 @@ export async function createApiTestApp(
 ): Promise<ApiTestApp> {
   const store = new InMemoryBatchStore();
   const queues = new RecordingQueues();
+  const wakeups = new InMemoryWakeups(store);
   const moduleRef = await Test.createTestingModule({
     imports: [
-      FakeStorageModule.with(store, queues),
+      FakeStorageModule.with(store, queues, wakeups),
       ApiCoreModule.forRoot({
         settings: { ...TEST_SETTINGS, ...options.settings },
         providers: options.providers ?? loadProvidersConfig({}),
@@ -94,7 +122,7 @@ export async function createApiTestApp(
   app.use(correlationMiddleware);
   configureApiApp(app, { bodyLimit: options.bodyLimit ?? '16kb' });
   await app.init();
-  return { app, store, queues };
+  return { app, store, queues, wakeups };
 }
 
 export const bearer = (key: string = TEST_API_KEYS[0]) => `Bearer ${key}`;

@@ -128,6 +128,14 @@ export class RecordingQueues {
     this.add({ queue: 'batches', batchId, priority });
   }
 
+  /** Batch ids whose delayed poll was promoted (a provider webhook woke them). */
+  readonly promoted: string[] = [];
+
+  async promoteBatch(batchId: string): Promise<boolean> {
+    this.promoted.push(batchId);
+    return true;
+  }
+
   async enqueueSingle(batchId: string, priority: number): Promise<void> {
     this.add({ queue: 'comparisons', batchId, priority });
   }
@@ -136,5 +144,39 @@ export class RecordingQueues {
     if (!this.jobs.some((existing) => existing.queue === job.queue && existing.batchId === job.batchId)) {
       this.jobs.push(job);
     }
+  }
+}
+
+/** Stand-in for BatchWakeups: the provider-batch index, delivery dedupe and wake flags, in memory. */
+export class InMemoryWakeups {
+  readonly index = new Map<string, string>();
+  readonly deliveries = new Set<string>();
+  readonly wakes = new Set<string>();
+
+  constructor(private readonly store: InMemoryBatchStore) {}
+
+  async indexProviderBatches(batchId: string, provider: string, ids: string[]): Promise<void> {
+    for (const id of ids) this.index.set(`${provider}:${id}`, batchId);
+  }
+
+  async findBatch(provider: string, providerBatchId: string): Promise<string | null> {
+    return this.index.get(`${provider}:${providerBatchId}`) ?? null;
+  }
+
+  async firstDelivery(provider: string, deliveryId: string): Promise<boolean> {
+    const key = `${provider}:${deliveryId}`;
+    if (this.deliveries.has(key)) return false;
+    this.deliveries.add(key);
+    return true;
+  }
+
+  async requestWake(batchId: string): Promise<boolean> {
+    if (!this.store.records.has(batchId)) return false;
+    this.wakes.add(batchId);
+    return true;
+  }
+
+  async takeWake(batchId: string): Promise<boolean> {
+    return this.wakes.delete(batchId);
   }
 }

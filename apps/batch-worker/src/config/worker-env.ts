@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsInt, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 import { CommonEnv } from '#infra';
 
 /**
@@ -154,10 +154,54 @@ export class WorkerEnv extends CommonEnv {
   @Max(86_400_000)
   BATCH_EXPIRY_GRACE_MS = 3_600_000;
 
+  /** How often one worker of the deployment checks every active batch against its job (the reconciler). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  RECONCILE_INTERVAL_MS = 60_000;
+
+  /** Jobs a batch may lose or fail (and get back from the reconciler) before the batch is failed. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  RECONCILE_MAX_REVIVALS = 5;
+
   /** How often queue depths and circuit states are sampled into metrics. */
   @Type(() => Number)
   @IsInt()
   @Min(100)
   @Max(600_000)
   METRICS_SAMPLE_MS = 5_000;
+
+  /**
+   * Public base URL of the API (e.g. https://llm.example.org): when set with WEBHOOK_URL_SECRET, OpenRouter and
+   * Gemini batches are created with a webhook to <base>/webhooks/<provider> that wakes the batch at once.
+   */
+  @IsOptional()
+  @IsUrl({ require_tld: false, protocols: ['http', 'https'], require_protocol: true })
+  WEBHOOK_PUBLIC_BASE_URL?: string;
+
+  /** Secret that signs the per-batch webhook URLs (the API must have the same one). At least 32 characters. */
+  @IsOptional()
+  @MinLength(32)
+  WEBHOOK_URL_SECRET?: string;
+
+  /**
+   * Safety-net poll interval of a batch whose provider will announce its end (a webhook is configured for it):
+   * the webhook wakes the batch at once; this poll only covers a lost notification.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  @Max(86_400_000)
+  BATCH_POLL_SAFETY_INTERVAL_MS = 600_000;
+
+  /** Providers whose completion webhooks reach the API (comma list of openai, google, openrouter). */
+  @IsOptional()
+  @Matches(/^(openai|google|openrouter)(,(openai|google|openrouter))*$/, {
+    message: 'must be a comma-separated list of openai, google, openrouter',
+  })
+  WEBHOOK_PROVIDERS?: string;
 }

@@ -1,11 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { BatchRepository, isTerminal, type BatchRecord, type BatchStatus } from '#batch-store';
+import {
+  batchWebhookUrl,
+  BatchRepository,
+  BatchWakeups,
+  isTerminal,
+  type BatchRecord,
+  type BatchStatus,
+} from '#batch-store';
 import { CorrelationContext } from '#infra';
 import {
   normalizeProviderError,
   ProviderError,
   ProviderRegistry,
   toOverrides,
+  type BatchNotifyTarget,
   type LlmProvider,
   type ProviderBatchRef,
   type ProviderBatchStatus,
@@ -17,10 +25,28 @@ import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { startedEvent } from './batch-events.js';
 import { BatchFinisher } from './batch-finisher.js';
 import { IndividualRunner } from './individual-runner.js';
+import { ProviderPauser } from './provider-pauser.js';
 import { toComparisonRequest } from './request-conversion.js';
 import { failureOf, outcomeToResults } from './result-mapper.js';
-import type { StepOutcome } from './step-outcome.js';
+import type { PollHint, StepOutcome } from './step-outcome.js';
+import { TurnaroundTracker } from './turnaround-tracker.js';
 import { decideStepRetry, PROVIDER_BATCH_WINDOW_MS } from './step-retry.js';
+
+/** Providers whose batch create takes a webhook URL (OpenAI webhooks are set per project in its dashboard). */
+const PER_BATCH_WEBHOOK_PROVIDERS = new Set<string>(['openrouter', 'google']);
+
+/** Providers whose completion webhooks reach the API (WEBHOOK_PROVIDERS). */
+export function webhookProviders(env: Pick<WorkerEnv, 'WEBHOOK_PROVIDERS'>): Set<string> {
+  return new Set((env.WEBHOOK_PROVIDERS ?? '').split(',').filter((p) => p.length > 0));
+}
+
+function pollHint(record: BatchRecord, submittedAt: string | undefined): PollHint {
+  return {
+    provider: record.config.provider,
+    comparisons: record.comparison_count,
+    ...(submittedAt ? { submittedAt } : {}),
+  };
+}
 
 function isComplete(ref: ProviderBatchRef | undefined): ref is ProviderBatchRef {
   return ref !== undefined && ref.parts.length >= ref.part_count;
@@ -41,8 +67,11 @@ export class BatchStepRunner {
     @Inject(BatchFinisher) private readonly finisher: BatchFinisher,
     @Inject(IndividualRunner) private readonly individual: IndividualRunner,
     @Inject(OutboxSignal) private readonly signal: OutboxSignal,
+    @Inject(ProviderPauser) private readonly pauser: ProviderPauser,
     @Inject(WorkerMetrics) private readonly metrics: WorkerMetrics,
     @Inject(WORKER_ENV) private readonly env: WorkerEnv,
+    @Inject(BatchWakeups) private readonly wakeups: BatchWakeups,
+    @Inject(TurnaroundTracker) private readonly turnaround: TurnaroundTracker,
   ) {}
 
   /**
@@ -113,6 +142,17 @@ export class BatchStepRunner {
     return this.fail(record, error, this.providerOrNull(record));
   }
 
+  /** Ends a batch the worker cannot process (its job keeps failing): recorded provider parts are cancelled first. */
+  async giveUp(batchId: string, why: string): Promise<StepOutcome> {
+    const record = await this.repo.get(batchId);
+    if (!record) return { kind: 'done', status: 'missing' };
+    if (isTerminal(record.status)) return { kind: 'done', status: record.status };
+    const error = new ProviderError('INTERNAL_ERROR', `The batch could not be processed: ${why}`);
+    return CorrelationContext.run(record.correlation_id, () =>
+      this.fail(record, error, this.providerOrNull(record)),
+    );
+  }
+
   private providerOrNull(record: BatchRecord): LlmProvider | null {
     try {
       return this.registry.get(record.config.provider);
@@ -143,14 +183,17 @@ export class BatchStepRunner {
           ? 'individual'
           : 'batch'
         : record.mode;
+    // New provider work waits while its provider or model is paused; polls of running batches never do.
+    if (record.status === 'queued' || mode === 'individual') {
+      const paused = await this.pauser.waitIfPaused(record);
+      if (paused) return paused;
+    }
     try {
       if (mode === 'individual') return await this.individual.run(record, provider);
       return await this.batchStep(record, provider);
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;
-      if (err.code === 'RATE_LIMIT' || err.code === 'CIRCUIT_OPEN') {
-        return { kind: 'rate_limited', delayMs: err.retryAfterMs ?? this.env.RATE_LIMIT_BACKOFF_MS };
-      }
+      if (err.code === 'RATE_LIMIT' || err.code === 'CIRCUIT_OPEN') return this.pauser.pauseFor(record, err);
       if (err.retryable) throw err;
       return this.fail(record, err, provider);
     }
@@ -177,9 +220,12 @@ export class BatchStepRunner {
         recoverSubmittedParts: (marked.submit_attempts ?? 1) > 1,
         onPartSubmitted: async (partial) => {
           await this.repo.saveProviderRef(id, partial);
+          await this.indexParts(id, provider, partial);
         },
+        ...this.notifyTarget(id, provider),
       });
       await this.repo.saveProviderRef(id, ref);
+      await this.indexParts(id, provider, ref);
     }
     if (record.status === 'queued') {
       const now = new Date();
@@ -196,7 +242,7 @@ export class BatchStepRunner {
         });
       }
       this.signal.notify();
-      return { kind: 'poll' };
+      return { kind: 'poll', hint: pollHint(record, patch.submitted_at) };
     }
 
     const status = await provider.getBatchStatus(ref);
@@ -205,7 +251,11 @@ export class BatchStepRunner {
       else if (record.status === 'submitted' && status.state !== 'validating') {
         await this.repo.transition(id, ['submitted'], 'in_progress');
       }
-      return { kind: 'poll' };
+      return { kind: 'poll', hint: pollHint(record, record.submitted_at) };
+    }
+    if (record.submitted_at) {
+      const elapsed = Date.now() - Date.parse(record.submitted_at);
+      this.turnaround.record(record.config.provider, record.comparison_count, elapsed);
     }
     const outcome = await provider.collectBatchResults(ref);
     const requests = await this.repo.getRequests(id);
@@ -236,6 +286,26 @@ export class BatchStepRunner {
    * has its own retries), so a failed batch leaves nothing running and billing at the provider; a cancel that
    * still fails is logged with the part ids and counted, for someone to cancel by hand.
    */
+  /** Lets a webhook naming a provider batch id find this batch. */
+  private async indexParts(id: string, provider: LlmProvider, ref: ProviderBatchRef): Promise<void> {
+    const ids = ref.parts.map((p) => p.provider_batch_id);
+    await this.wakeups.indexProviderBatches(id, provider.name, ids);
+  }
+
+  /**
+   * The per-batch webhook, for providers that take one with the batch (OpenRouter callback_url, Gemini
+   * webhookConfig), when this deployment receives webhooks (WEBHOOK_PUBLIC_BASE_URL and WEBHOOK_URL_SECRET).
+   */
+  private notifyTarget(id: string, provider: LlmProvider): { notify?: BatchNotifyTarget } {
+    const base = this.env.WEBHOOK_PUBLIC_BASE_URL;
+    const secret = this.env.WEBHOOK_URL_SECRET;
+    if (!base || !secret || !PER_BATCH_WEBHOOK_PROVIDERS.has(provider.name)) return {};
+    if (!webhookProviders(this.env).has(provider.name)) return {};
+    return {
+      notify: { url: batchWebhookUrl(base, secret, provider.name, id), metadata: { batch_key: id } },
+    };
+  }
+
   private async fail(
     record: BatchRecord,
     error: ProviderError,

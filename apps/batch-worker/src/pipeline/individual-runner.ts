@@ -12,6 +12,7 @@ import { WORKER_ENV } from '../worker.tokens.js';
 import { startedEvent } from './batch-events.js';
 import { BatchFinisher } from './batch-finisher.js';
 import { toComparisonRequest } from './request-conversion.js';
+import { ProviderPauser } from './provider-pauser.js';
 import { failureOf, failureResult, successResult } from './result-mapper.js';
 import type { StepOutcome } from './step-outcome.js';
 
@@ -20,13 +21,14 @@ const PAUSING_CODES = new Set(['RATE_LIMIT', 'CIRCUIT_OPEN']);
 /**
  * Serves a batch (or one individual request) with concurrent single calls under a cap: the rollback path when
  * batch processing is off, and the individual endpoint. Each result is stored as it arrives, so a restarted run
- * only calls the provider for comparisons still without a result. A 429 pauses the queue instead of failing items.
+ * only calls the provider for comparisons still without a result. A 429 pauses the provider's model (an open circuit the provider) instead of failing items.
  */
 @Injectable()
 export class IndividualRunner {
   constructor(
     @Inject(BatchRepository) private readonly repo: BatchRepository,
     @Inject(BatchFinisher) private readonly finisher: BatchFinisher,
+    @Inject(ProviderPauser) private readonly pauser: ProviderPauser,
     @Inject(WORKER_ENV) private readonly env: WorkerEnv,
   ) {}
 
@@ -77,7 +79,7 @@ export class IndividualRunner {
       await this.finisher.failRemaining(active, { code: 'CANCELED', message: 'The batch was canceled' });
       return this.finisher.finish(id, 'canceled');
     }
-    if (pause) return { kind: 'rate_limited', delayMs: pause.retryAfterMs ?? this.env.RATE_LIMIT_BACKOFF_MS };
+    if (pause) return this.pauser.pauseFor(active, pause);
     return this.finisher.finish(id, 'completed');
   }
 }

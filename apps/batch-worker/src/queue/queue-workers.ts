@@ -11,19 +11,21 @@ import {
   BATCH_STORE_OPTIONS,
   bullConnectionOptions,
   resolvedKeyPrefix,
+  BatchWakeups,
   type BatchJobData,
   type BatchStoreOptions,
 } from '#batch-store';
 import type { WorkerEnv } from '../config/worker-env.js';
-import { BatchStepRunner } from '../pipeline/batch-step-runner.js';
-import { pollDelayMs } from '../pipeline/poll-backoff.js';
+import { BatchStepRunner, webhookProviders } from '../pipeline/batch-step-runner.js';
+import { choosePollDelayMs, pollDelayMs } from '../pipeline/poll-backoff.js';
+import type { PollHint } from '../pipeline/step-outcome.js';
+import { TurnaroundTracker } from '../pipeline/turnaround-tracker.js';
 import { WORKER_ENV } from '../worker.tokens.js';
-
-const MIN_RATE_LIMIT_MS = 50;
 
 /**
  * The BullMQ workers of both queues. A job only unpacks its batch id and runs one step; waiting on a provider
- * batch is a delayed re-run of the same job (the step-job pattern), a 429 pauses the queue.
+ * batch is a delayed re-run of the same job (the step-job pattern), and so is a wait for a paused provider: the queue
+ * itself is never paused, so one provider's rate limit never holds up another's work.
  */
 @Injectable()
 export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -34,13 +36,15 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(BatchStepRunner) private readonly runner: BatchStepRunner,
     @Inject(BATCH_STORE_OPTIONS) private readonly store: BatchStoreOptions,
     @Inject(WORKER_ENV) private readonly env: WorkerEnv,
+    @Inject(BatchWakeups) private readonly wakeups: BatchWakeups,
+    @Inject(TurnaroundTracker) private readonly turnaround: TurnaroundTracker,
   ) {}
 
   onApplicationBootstrap(): void {
     for (const queue of [QUEUES.batches, QUEUES.comparisons]) {
       const worker: Worker<BatchJobData> = new Worker<BatchJobData>(
         queue,
-        (job, token) => this.process(worker, job, token),
+        (job, token) => this.process(job, token),
         {
           connection: bullConnectionOptions(this.store.redisUrl),
           prefix: `${resolvedKeyPrefix(this.store)}:bull`,
@@ -72,33 +76,20 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
     await Promise.allSettled(this.workers.map((w) => w.close()));
   }
 
-  private async process(
-    worker: Worker<BatchJobData>,
-    job: Job<BatchJobData>,
-    token?: string,
-  ): Promise<string> {
+  private async process(job: Job<BatchJobData>, token?: string): Promise<string> {
     const failures = job.data.stepFailures ?? 0;
     // Transient errors never escape as job failures (BullMQ's attempts are per job and never reset); the runner
     // turns them into `retry` within the step's own budget. Only a failure to reach Redis at all gets here.
     const outcome = await this.runner.run(job.data.batchId, failures);
     if (outcome.kind === 'poll') {
       const polls = job.data.polls ?? 0;
-      const delay = pollDelayMs(polls, this.env.BATCH_POLL_INTERVAL_MS, this.env.BATCH_POLL_MAX_INTERVAL_MS);
-      await this.runAgainLater(job, token, { polls: polls + 1, stepFailures: 0 }, delay);
+      const delay = this.pollDelay(polls, outcome.hint);
+      await this.runAgainLater(job, token, { polls: polls + 1, stepFailures: 0 }, delay, true);
     }
     if (outcome.kind === 'retry') {
       await this.runAgainLater(job, token, { stepFailures: failures + 1 }, outcome.delayMs);
     }
-    if (outcome.kind === 'rate_limited') {
-      this.logger.warn({
-        msg: 'provider rate limit: pausing queue',
-        queue: worker.name,
-        delay_ms: outcome.delayMs,
-      });
-      // Redis rejects a zero expiry (Retry-After: 0); the shortest pause is still a pause.
-      await worker.rateLimit(Math.max(MIN_RATE_LIMIT_MS, outcome.delayMs));
-      throw Worker.RateLimitError();
-    }
+    if (outcome.kind === 'paused') await this.runAgainLater(job, token, {}, outcome.delayMs);
     return outcome.kind === 'done' ? outcome.status : 'unknown';
   }
 
@@ -108,9 +99,30 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
     token: string | undefined,
     patch: Partial<BatchJobData>,
     delayMs: number,
+    wakeable = false,
   ): Promise<never> {
     await job.updateData({ ...job.data, ...patch });
     await job.moveToDelayed(Date.now() + delayMs, token);
+    // A provider's notification that arrived while this run was polling could not promote the (then active) job;
+    // it left a wake flag instead. Read it only now that the job is delayed, so none falls between the two.
+    if (wakeable && (await this.wakeups.takeWake(job.data.batchId))) {
+      await job.promote().catch(() => undefined);
+    }
     throw new DelayedError();
+  }
+
+  private pollDelay(polls: number, hint: PollHint | undefined): number {
+    if (!hint)
+      return pollDelayMs(polls, this.env.BATCH_POLL_INTERVAL_MS, this.env.BATCH_POLL_MAX_INTERVAL_MS);
+    return choosePollDelayMs({
+      pollsSoFar: polls,
+      baseMs: this.env.BATCH_POLL_INTERVAL_MS,
+      maxMs: this.env.BATCH_POLL_MAX_INTERVAL_MS,
+      comparisons: hint.comparisons,
+      notified: webhookProviders(this.env).has(hint.provider),
+      safetyMs: this.env.BATCH_POLL_SAFETY_INTERVAL_MS,
+      expectedTurnaroundMs: this.turnaround.expectedMs(hint.provider, hint.comparisons),
+      sinceSubmitMs: hint.submittedAt ? Date.now() - Date.parse(hint.submittedAt) : 0,
+    });
   }
 }

@@ -190,6 +190,7 @@ export abstract class BaseBatchProvider implements LlmProvider {
           partCount: planned.length,
           customIds: new CustomIdMap(comparisonIds),
           config,
+          ...(options.notify ? { notify: options.notify } : {}),
         }));
       ref.parts.push({ part_index: part.part_index, comparison_ids: comparisonIds, ...created });
       ref.parts.sort((a, b) => a.part_index - b.part_index);

@@ -1,6 +1,6 @@
 import type { ResolvedLlmConfig } from '#contracts';
 import type { CustomIdMap } from './custom-id.js';
-import type { ProviderBatchRef } from './llm-provider.js';
+import type { BatchNotifyTarget, ProviderBatchRef } from './llm-provider.js';
 
 /** The wire-step vocabulary between BaseBatchProvider and a provider: one provider-side batch ("part"). */
 
@@ -12,6 +12,8 @@ export interface PartContext {
   /** `customIds.customIds[i]` is the id to send for `requests[i]`; map results back with `comparisonIdOf`. */
   customIds: CustomIdMap;
   config: ResolvedLlmConfig;
+  /** The batch's completion webhook, when the deployment takes them (SubmitBatchOptions.notify). */
+  notify?: BatchNotifyTarget;
 }
 
 export interface CreatedPart {

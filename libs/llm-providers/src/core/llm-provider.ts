@@ -101,6 +101,20 @@ export interface SubmitBatchOptions {
   recoverSubmittedParts?: boolean;
   /** Called after each part is created, before the next: the caller persists the growing ref here. */
   onPartSubmitted?: (ref: ProviderBatchRef) => Promise<void>;
+  /**
+   * Where the provider should announce the end of this batch (OpenRouter `callback_url`, Gemini batch
+   * `webhookConfig`); absent when the deployment receives no webhooks. OpenAI webhooks are configured per project
+   * in its dashboard, and Anthropic has none: both ignore it.
+   */
+  notify?: BatchNotifyTarget;
+}
+
+/** The webhook a provider calls when a batch ends. */
+export interface BatchNotifyTarget {
+  /** Absolute URL, already carrying whatever lets our endpoint verify the call (see apps/api webhooks). */
+  url: string;
+  /** Echoed back by providers that carry user metadata (Gemini), to correlate without a lookup. */
+  metadata: Record<string, string>;
 }
 
 export interface BatchLimits {

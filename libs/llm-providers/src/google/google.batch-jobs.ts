@@ -1,7 +1,7 @@
 import type { BatchJob, GoogleGenAI, InlinedRequest } from '@google/genai';
 import type { ItemAnswer, PartItemResult, PartStatus } from '../core/batch-aggregation.js';
 import { CustomIdMap } from '../core/custom-id.js';
-import type { NormalisedBatchState, ProviderBatchPart } from '../core/llm-provider.js';
+import type { BatchNotifyTarget, NormalisedBatchState, ProviderBatchPart } from '../core/llm-provider.js';
 import { ProviderError } from '../core/provider-error.js';
 import type { ResilientCaller } from '../core/resilience/resilient-caller.js';
 import { googleCall } from './google.errors.js';
@@ -59,6 +59,7 @@ export class GoogleBatchJobs {
     displayName: string,
     items: GooglePartItem[],
     inlineMaxBytes: number,
+    notify?: BatchNotifyTarget,
   ): Promise<{ name: string; state: GooglePartState }> {
     const lines = items.map((item) => JSON.stringify({ key: item.key, request: item.wire }));
     const bytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
@@ -88,7 +89,17 @@ export class GoogleBatchJobs {
     const job = await this.caller.call(
       PROVIDER,
       'batch.create',
-      () => googleCall(() => this.ai.batches.create({ model, src, config: { displayName } })),
+      () =>
+        googleCall(() =>
+          this.ai.batches.create({
+            model,
+            src,
+            // A per-job webhook: Gemini calls these URIs when the job ends and echoes userMetadata back.
+            config: notify
+              ? { displayName, webhookConfig: { uris: [notify.url], userMetadata: notify.metadata } }
+              : { displayName },
+          }),
+        ),
       { idempotent: false },
     );
     if (!job.name)

@@ -89,6 +89,7 @@ export class GoogleProvider extends BaseBatchProvider {
       displayName,
       items,
       this.inlineMaxBytes,
+      context.notify,
     );
     return { provider_batch_id: created.name, state: { ...created.state } };
   }

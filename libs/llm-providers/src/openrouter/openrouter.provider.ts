@@ -104,6 +104,7 @@ export class OpenRouterProvider extends BaseBatchProvider {
           custom_id: context.customIds.customIds[index],
           body: toOpenRouterChatBody(buildComparisonPrompt(request, context.config), context.config),
         })),
+        context.notify?.url,
       );
       try {
         const created = (await this.call('batch.create', () => this.http.post('/batches', body), {

@@ -24,6 +24,8 @@ export interface OpenRouterBatchBody {
   endpoint: typeof OPENROUTER_BATCH_ENDPOINT;
   model: string;
   requests: Array<{ custom_id: string; body: OpenRouterChatBody }>;
+  /** Called on batch.completed|failed|cancelled|expired (production-realism.md). */
+  callback_url?: string;
 }
 
 /** JSON object mode only guarantees JSON; the keys are asked for in words (OpenAI also requires the word "JSON"). */
@@ -60,6 +62,12 @@ export function toOpenRouterChatBody(prompt: ComparisonPrompt, config: RequestSe
 export function toOpenRouterBatchBody(
   model: string,
   requests: Array<{ custom_id: string; body: OpenRouterChatBody }>,
+  callbackUrl?: string,
 ): OpenRouterBatchBody {
-  return { endpoint: OPENROUTER_BATCH_ENDPOINT, model, requests };
+  return {
+    endpoint: OPENROUTER_BATCH_ENDPOINT,
+    model,
+    requests,
+    ...(callbackUrl ? { callback_url: callbackUrl } : {}),
+  };
 }
