@@ -2,7 +2,8 @@
 // directly, sequentially and at 200 concurrent clients. The held request is woken by the batch's terminal
 // notification (Redis pub/sub), the worker picks the job up from BullMQ's blocking marker; neither polls. The API
 // and the worker run as the built apps; the provider is the Mock with no latency, so the figures are the path's own.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { ComparisonRequest } from '#contracts';
@@ -28,6 +29,19 @@ const PER_CLIENT = 10;
 /** Issue 12's targets for the individual path's added latency over a direct provider call. */
 const INDIVIDUAL_TARGET_MS: Record<number, number> = { 50: 1.5, 99: 5 };
 const ESSAY = 'The essay develops its argument with evidence and counterpoints. '.repeat(8);
+
+/** A minimal OpenAI-compatible chat-completions endpoint: reads the body, answers a fixed completion. */
+const STUB_SOURCE = `
+const http = require('node:http');
+const answer = JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', model: 'gpt-5-mini-2025-08-07',
+  choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant',
+    content: JSON.stringify({ winner: 'Essay A', justification: 'Clearer argument.', confidence: 4 }) } }],
+  usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 } });
+http.createServer((req, res) => {
+  req.resume();
+  req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(req.url === '/health' ? '{}' : answer); });
+}).listen(Number(process.argv[1]), '127.0.0.1');
+`;
 
 function directMock() {
   const config = loadProvidersConfig({ MOCK_LATENCY_MS: '0' });
@@ -68,7 +82,10 @@ const benchmark: Benchmark = {
       WORKER_PORT: String(workerPort),
       KAFKA_TOPIC_PREFIX: 'huleedu',
     });
+    const stubPort = await freePort();
+    const stub = spawn(process.execPath, ['-e', STUB_SOURCE, String(stubPort)], { stdio: 'ignore' });
     try {
+      await waitHealthy(`http://127.0.0.1:${stubPort}/health`);
       await waitHealthy(`${base}/health/live`);
       await waitHealthy(`http://127.0.0.1:${workerPort}/health/live`);
       const single = (i: number) =>
@@ -108,6 +125,17 @@ const benchmark: Benchmark = {
         const elapsed = await directCall(i);
         if (i >= LATENCY_WARMUP) direct.push(elapsed);
       }
+      // A direct HTTP call to a local OpenAI-compatible stub in its own process (issue 12 measured Portkey against
+      // this): on a shared, loaded machine it pays the same process hop and scheduling the API path does.
+      const stubUrl = `http://127.0.0.1:${stubPort}/v1/chat/completions`;
+      const httpDirect: number[] = [];
+      for (let i = 0; i < LATENCY_WARMUP + LATENCY_SAMPLES; i += 1) {
+        const started = performance.now();
+        const res = await fetch(stubUrl, { method: 'POST', headers, body: single(i) });
+        await res.arrayBuffer();
+        if (i >= LATENCY_WARMUP) httpDirect.push(performance.now() - started);
+      }
+      httpDirect.sort((a, b) => a - b);
       viaApi.sort((a, b) => a - b);
       direct.sort((a, b) => a - b);
       const sequential = `individual via API, ${LATENCY_SAMPLES} sequential (Prefer: wait)`;
@@ -120,6 +148,21 @@ const benchmark: Benchmark = {
           against: `target ${INDIVIDUAL_TARGET_MS[p]} ms`,
         });
       }
+
+      for (const p of [50, 99]) {
+        const added = percentile(viaApi, p) - percentile(httpDirect, p);
+        row(
+          'direct HTTP call to a local OpenAI-compatible stub (baseline)',
+          `p${p} latency`,
+          percentile(httpDirect, p),
+          'ms',
+        );
+        row('individual path over a direct HTTP call, sequential', `p${p} added latency`, added, 'ms', {
+          value: added / INDIVIDUAL_TARGET_MS[p],
+          against: `target ${INDIVIDUAL_TARGET_MS[p]} ms`,
+        });
+      }
+      row('machine', 'load average (1 min) during the run', loadavg()[0], '');
 
       // The same at CONCURRENT_CLIENTS clients, each sending its requests one after another.
       const concurrent = async (call: (i: number) => Promise<number>) => {
@@ -154,6 +197,7 @@ const benchmark: Benchmark = {
       }
       row(loaded, 'throughput', loadedApi.rate, 'requests/s');
     } finally {
+      await stopApp(stub);
       await stopApp(worker);
       await stopApp(api);
       const redis = new Redis(REDIS_URL);

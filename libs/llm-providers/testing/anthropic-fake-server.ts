@@ -242,6 +242,18 @@ export class AnthropicFakeServer extends FakeHttpServer {
       toolChoice?.type === 'tool'
         ? [{ type: 'tool_use', id: this.nextId('toolu_01'), name: toolChoice.name, input }]
         : [{ type: 'text', text: JSON.stringify(input) }];
+    // An answer longer than max_tokens stops there: stop_reason "max_tokens", the tool call cut off
+    // (platform.claude.com Messages API, stop_reason values); thinking would count against the same limit.
+    const answerTokens = approximateTokens(JSON.stringify(input)) + 20;
+    if (typeof params.max_tokens === 'number' && answerTokens > params.max_tokens) {
+      return {
+        ...base,
+        content: [{ type: 'text', text: JSON.stringify(input).slice(0, params.max_tokens) }],
+        stop_reason: 'max_tokens',
+        stop_sequence: null,
+        usage: { ...usage, output_tokens: params.max_tokens },
+      };
+    }
     return {
       ...base,
       content,

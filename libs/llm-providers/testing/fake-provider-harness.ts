@@ -29,6 +29,8 @@ export interface FakeProviderOptions extends ContractHarnessOptions {
   apiKey?: string;
   /** The providers' clock (default Date.now): fix it to use a model that retires later without a time bomb. */
   clock?: () => number;
+  /** More environment variables over the wiring's (e.g. `<P>_ALLOW_UNLISTED_MODELS`). */
+  env?: Record<string, string>;
 }
 
 export interface FakeProviderSetup<P> {
@@ -77,7 +79,7 @@ export function setUpOnFake<F extends ProviderFake, P extends LlmProvider>(
 ): FakeProviderSetup<P> {
   const configured = options.configured ?? true;
   const test = createTestProviderDeps({
-    env: wiring.env(fake, configured ? (options.apiKey ?? fake.apiKey) : undefined),
+    env: { ...wiring.env(fake, configured ? (options.apiKey ?? fake.apiKey) : undefined), ...options.env },
     clock: options.clock,
   });
   const settings = test.config.providers[wiring.name];

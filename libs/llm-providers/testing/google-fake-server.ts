@@ -358,13 +358,22 @@ export class GoogleFakeServer extends FakeHttpServer {
         ? '{"winner": "Essay C", "justification": '
         : JSON.stringify(judgeComparisonText(text));
     const promptTokens = approximateTokens(text);
-    const outputTokens = approximateTokens(answer);
+    const answerTokens = approximateTokens(answer);
+    const config = (request.generationConfig ?? {}) as Record<string, unknown>;
+    const thoughts = thinkingTokens(config.thinkingConfig as Record<string, unknown> | undefined);
+    const limit = typeof config.maxOutputTokens === 'number' ? config.maxOutputTokens : Infinity;
+    // Thinking counts against maxOutputTokens: over it, the answer is cut (MAX_TOKENS, no answer part).
+    const truncated = thoughts + answerTokens > limit;
+    const thoughtCount = truncated ? Math.min(thoughts, limit as number) : thoughts;
+    const outputTokens = truncated ? (limit as number) - thoughtCount : answerTokens;
+    const content = truncated ? { role: 'model' } : { parts: [{ text: answer }], role: 'model' };
     return {
-      candidates: [{ content: { parts: [{ text: answer }], role: 'model' }, finishReason: 'STOP', index: 0 }],
+      candidates: [{ content, finishReason: truncated ? 'MAX_TOKENS' : 'STOP', index: 0 }],
       usageMetadata: {
         promptTokenCount: promptTokens,
         candidatesTokenCount: outputTokens,
-        totalTokenCount: promptTokens + outputTokens,
+        ...(thoughtCount ? { thoughtsTokenCount: thoughtCount } : {}),
+        totalTokenCount: promptTokens + outputTokens + thoughtCount,
         ...(cached ? { cachedContentTokenCount: cached } : {}),
       },
       modelVersion: geminiModelVersion(model),
@@ -389,6 +398,24 @@ function decodePageToken(token: string): number | undefined {
 function textsOf(content: unknown): string[] {
   const parts = (content as { parts?: Array<{ text?: string }> } | undefined)?.parts ?? [];
   return parts.map((part) => part.text ?? '');
+}
+
+/**
+ * Thinking tokens the fake model spends: Gemini 2.5/3 models think by default, up to 8,192 tokens on 2.5 Flash
+ * (python-genai#782); a `thinkingBudget` caps it (0 turns it off), a `thinkingLevel` sets it roughly. The
+ * amounts are the fake's own.
+ */
+const LEVEL_TOKENS: Record<string, number> = { MINIMAL: 0, LOW: 256, MEDIUM: 1_024, HIGH: 4_096 };
+const DEFAULT_THINKING_TOKENS = 8_192;
+
+function thinkingTokens(thinking: Record<string, unknown> | undefined): number {
+  if (typeof thinking?.thinkingBudget === 'number') {
+    return thinking.thinkingBudget < 0
+      ? DEFAULT_THINKING_TOKENS
+      : Math.min(thinking.thinkingBudget, DEFAULT_THINKING_TOKENS);
+  }
+  if (typeof thinking?.thinkingLevel === 'string') return LEVEL_TOKENS[thinking.thinkingLevel] ?? 0;
+  return DEFAULT_THINKING_TOKENS;
 }
 
 function requestText(request: Record<string, unknown>): string {

@@ -22,6 +22,7 @@ import {
   type FakeFile,
   type Json,
   type ValidationProblem,
+  unsupportedParameter,
 } from './openai-fake-wire.js';
 
 export interface OpenAIFakeOptions {
@@ -130,6 +131,8 @@ export class OpenAIFakeServer extends FakeHttpServer {
     const body = parseJson(req.body.toString('utf8'));
     const problem = validateBody(body);
     if (problem) return this.replyError(res, 400, 'invalid_request_error', problem);
+    const unsupported = unsupportedParameter(body!);
+    if (unsupported) return this.replyError(res, 400, 'invalid_request_error', unsupported);
     const behaviour = this.behaviours.of(undefined, requestText(body!));
     if (behaviour === 'error') return this.replyError(res, 400, 'invalid_request_error', 'rejected (fake)');
     this.replyJson(res, 200, this.completion(body!, behaviour), { 'x-request-id': this.nextId('req_') });
@@ -274,8 +277,9 @@ export class OpenAIFakeServer extends FakeHttpServer {
           message: 'This request could not be executed before the completion window expired.',
         };
         errors.push({ ...base, response: null, error });
-      } else if (behaviour === 'error') {
-        const rejection = this.errorBody(400, 'invalid_request_error', 'rejected (fake)');
+      } else if (behaviour === 'error' || unsupportedParameter(body)) {
+        const message = unsupportedParameter(body) ?? 'rejected (fake)';
+        const rejection = this.errorBody(400, 'invalid_request_error', message);
         errors.push({
           ...base,
           response: { status_code: 400, request_id: this.nextId('req_'), body: rejection },

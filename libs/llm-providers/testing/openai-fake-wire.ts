@@ -169,7 +169,42 @@ export function cacheablePrefix(body: Json): string {
     .join('');
 }
 
-/** A ChatCompletion answering with the fake judge (or a malformed / refused answer). */
+/** Reasoning model families (o-series, gpt-5.x, gpt-6.x): they think before answering and refuse temperature. */
+export function isReasoningModel(model: unknown): boolean {
+  return typeof model === 'string' && /^(o\d|gpt-5|gpt-6)/.test(model);
+}
+
+/**
+ * Reasoning tokens a reasoning model spends per `reasoning_effort` (the default is medium). The numbers are the
+ * fake's, chosen so a judge answer fits at `low` with a small allowance but not at the default with none:
+ * reasoning tokens are billed as output and count against `max_completion_tokens`
+ * (platform.openai.com/docs/guides/reasoning, "Allocating space for reasoning").
+ */
+const REASONING_TOKENS: Record<string, number> = {
+  none: 0,
+  minimal: 64,
+  low: 512,
+  medium: 2_048,
+  high: 8_192,
+};
+
+/**
+ * A reasoning model answers a non-default temperature with 400 (real message, e.g. openai-python#2072:
+ * "Unsupported value: 'temperature' does not support 0.3 with this model. Only the default (1) value is
+ * supported.").
+ */
+export function unsupportedParameter(body: Json): string | undefined {
+  if (isReasoningModel(body.model) && body.temperature !== undefined && body.temperature !== 1) {
+    return `Unsupported value: 'temperature' does not support ${String(body.temperature)} with this model. Only the default (1) value is supported.`;
+  }
+  return undefined;
+}
+
+/**
+ * A ChatCompletion answering with the fake judge (or a malformed / refused answer). A reasoning model first
+ * spends reasoning tokens; when they and the answer do not fit in `max_completion_tokens` the answer is cut off:
+ * `finish_reason: "length"` with empty content, all the room billed as output.
+ */
 export function chatCompletion(
   body: Json,
   behaviour: FakeItemBehaviour,
@@ -177,12 +212,20 @@ export function chatCompletion(
 ): Json {
   const promptTokens = approximateTokens(JSON.stringify(body.messages ?? []));
   const answer = JSON.stringify(judgeComparisonText(requestText(body)));
-  const content =
-    behaviour === 'malformed'
+  const reasoningTokens = isReasoningModel(body.model)
+    ? (REASONING_TOKENS[String(body.reasoning_effort ?? 'medium')] ?? REASONING_TOKENS.medium)
+    : 0;
+  const limit = typeof body.max_completion_tokens === 'number' ? body.max_completion_tokens : Infinity;
+  const answerTokens = approximateTokens(answer);
+  const truncated = reasoningTokens + answerTokens > limit;
+  const content = truncated
+    ? ''
+    : behaviour === 'malformed'
       ? '{"winner": "Essay C", "justification": '
       : behaviour === 'refuse'
         ? null
         : answer;
+  const completionTokens = truncated ? (limit as number) : reasoningTokens + 40;
   const message = {
     role: 'assistant',
     content,
@@ -194,13 +237,16 @@ export function chatCompletion(
     object: 'chat.completion',
     created: meta.created,
     model: openAIServedModel(String(body.model)),
-    choices: [{ index: 0, message, logprobs: null, finish_reason: 'stop' }],
+    choices: [{ index: 0, message, logprobs: null, finish_reason: truncated ? 'length' : 'stop' }],
     usage: {
       prompt_tokens: promptTokens,
-      completion_tokens: 40,
-      total_tokens: promptTokens + 40,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
       prompt_tokens_details: { cached_tokens: meta.cachedTokens, audio_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0 },
+      completion_tokens_details: {
+        reasoning_tokens: truncated ? Math.min(reasoningTokens, limit as number) : reasoningTokens,
+        audio_tokens: 0,
+      },
     },
     service_tier: 'default',
     system_fingerprint: 'fp_fake',

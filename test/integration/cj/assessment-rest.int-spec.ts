@@ -54,6 +54,23 @@ describe('assessments over REST (api + batch-worker + cj-integration, real Redis
     expect(refused.body.error).toMatchObject({ code: 'COST_LIMIT_EXCEEDED', field: 'max_cost_usd' });
     expect((await http().get(`/api/v1/assessments/${body.assessment_id}`).set(alpha)).status).toBe(404);
 
+    const docs = await http().get('/docs-json').expect(200);
+    expect(Object.keys(docs.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/assessments',
+        '/api/v1/assessments/quote',
+        '/api/v1/assessments/{assessment_id}',
+        '/api/v1/assessments/{assessment_id}/judgements',
+        '/api/v1/assessments/{assessment_id}/report',
+        '/api/v1/assessments/{assessment_id}/cancel',
+        '/api/v1/comparison/batch/quote',
+      ]),
+    );
+    expect(docs.body.components.schemas.AssessmentSubmitDto.required).toEqual(
+      expect.arrayContaining(['essays', 'assignment', 'criteria', 'llm_config']),
+    );
+    expect(docs.body.components.schemas.AssessmentSubmitDto.required).not.toContain('assessment_id');
+
     const batchQuote = await http()
       .post('/api/v1/comparison/batch/quote')
       .set(alpha)

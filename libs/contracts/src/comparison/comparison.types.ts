@@ -31,6 +31,11 @@ export interface ResolvedLlmConfig {
   temperature: number;
   max_tokens: number;
   system_prompt: string;
+  /**
+   * False when the model does not apply a temperature (reasoning models, Claude on SDK 1.x, Gemini 3.5
+   * Flash-Lite): `temperature` is then recorded but not sent. Absent in configs stored before it existed.
+   */
+  temperature_applied?: boolean;
 }
 
 /** The judge's structured answer (shared/reference/contracts.md). */
@@ -46,4 +51,6 @@ export interface TokenUsage {
   total_tokens: number;
   cache_read_tokens?: number;
   cache_write_tokens?: number;
+  /** Reasoning/thinking tokens, already included in completion_tokens (billed as output). */
+  reasoning_tokens?: number;
 }

@@ -12,6 +12,11 @@ export const ERROR_CODES = {
   TIMEOUT: { retryable: true },
   CONNECTION_ERROR: { retryable: true },
   INVALID_RESPONSE: { retryable: false },
+  /**
+   * The answer hit the output limit (OpenAI `finish_reason: length`, Gemini `MAX_TOKENS`, Anthropic
+   * `max_tokens`), usually because reasoning/thinking tokens used the room: not retried with the same settings.
+   */
+  OUTPUT_TRUNCATED: { retryable: false },
   CONTENT_FILTERED: { retryable: false },
   BATCH_EXPIRED: { retryable: true },
   CANCELED: { retryable: false },

@@ -52,6 +52,18 @@ describe('AnthropicProvider against the Anthropic fake', () => {
     await fake.stop();
   });
 
+  it('reports a tool call cut off at max_tokens as OUTPUT_TRUNCATED, never as an invalid answer', async () => {
+    const { provider } = open();
+    const tight = { max_tokens_override: 8 };
+    await expect(provider.generateComparison(comparison('t-1', 2, 7), tight)).rejects.toMatchObject({
+      code: 'OUTPUT_TRUNCATED',
+    });
+    const outcome = await provider.generateBatchComparison([comparison('t-2', 2, 7)], tight);
+    expect(outcome.errors.map((e) => e.error.code)).toEqual(['OUTPUT_TRUNCATED']);
+    // Claude on SDK 1.x takes no temperature: none is sent, and the resolved config records that.
+    expect(fake.messageBodies()[0]).not.toHaveProperty('temperature');
+  });
+
   it('sends the forced tool, a 5-minute cache breakpoint on the shared block, the version and Bearer key', async () => {
     const { provider } = open();
     const response = await provider.generateComparison(comparison('c-1', 2, 7), {});

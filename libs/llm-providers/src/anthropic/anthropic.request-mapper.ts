@@ -5,6 +5,7 @@ import type {
   Tool,
 } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { BatchCreateParams } from '@anthropic-ai/sdk/resources/messages/batches';
+import { judgeSettings } from '../core/model-catalog.js';
 import { COMPARISON_ANSWER_SCHEMA, COMPARISON_TOOL_NAME, type ComparisonPrompt } from '../core/prompt.js';
 
 export type AnthropicBatchRequest = BatchCreateParams.Request;
@@ -29,9 +30,11 @@ export function toAnthropicMessageParams(
   config: Pick<ResolvedLlmConfig, 'model' | 'max_tokens'>,
   cacheTtl: CacheTtl,
 ): MessageCreateParamsNonStreaming {
+  // Adaptive thinking (on by default on Sonnet 5) spends max_tokens too: the catalog's allowance is added.
+  const settings = judgeSettings('anthropic', { ...config, temperature: 0 });
   return {
     model: config.model,
-    max_tokens: config.max_tokens,
+    max_tokens: settings.max_output_tokens,
     system: [{ type: 'text', text: prompt.system }],
     tools: [
       {

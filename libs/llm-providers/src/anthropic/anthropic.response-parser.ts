@@ -53,6 +53,17 @@ export function parseAnthropicMessage(message: Message): ItemAnswer {
       provider: 'anthropic',
     });
   }
+  if (message.stop_reason === 'max_tokens') {
+    // Thinking counts against max_tokens; a tool call cut off there has incomplete input.
+    throw new ProviderError(
+      'OUTPUT_TRUNCATED',
+      'the answer hit max_tokens before the tool call was complete',
+      {
+        provider: 'anthropic',
+        details: { output_tokens: message.usage.output_tokens },
+      },
+    );
+  }
   const toolCall = message.content.find(
     (block) => block.type === 'tool_use' && block.name === COMPARISON_TOOL_NAME,
   );

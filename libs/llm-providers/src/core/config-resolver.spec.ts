@@ -14,6 +14,8 @@ describe('resolveLlmConfig', () => {
       temperature: 0.7,
       max_tokens: 4096,
       system_prompt: config.defaults.systemPrompt,
+      // gpt-5.4-mini is a reasoning model: the temperature is recorded but not sent.
+      temperature_applied: false,
     });
   });
 

@@ -4,7 +4,7 @@ import {
   type ProviderName,
   type ResolvedLlmConfig,
 } from '#contracts';
-import { checkModel } from './model-catalog.js';
+import { checkModel, temperatureApplied } from './model-catalog.js';
 import type { ProvidersConfig } from './provider-config.js';
 import { ProviderError } from './provider-error.js';
 
@@ -36,7 +36,14 @@ export function resolveLlmConfig(
   assertInRange('temperature_override', temperature, TEMPERATURE_RANGE, false);
   assertInRange('max_tokens_override', maxTokens, MAX_TOKENS_RANGE, true);
   checkModel(provider, model, { allowUnlisted: config.providers[provider].allowUnlistedModels, now });
-  return { provider, model, temperature, max_tokens: maxTokens, system_prompt: systemPrompt };
+  return {
+    provider,
+    model,
+    temperature,
+    max_tokens: maxTokens,
+    system_prompt: systemPrompt,
+    temperature_applied: temperatureApplied(provider, model),
+  };
 }
 
 /** The stored config as overrides: passing it to a provider reproduces it exactly. */

@@ -149,3 +149,45 @@ export function checkModel(provider: ProviderName, id: string, options: ModelChe
   }
   return { model, retirement };
 }
+
+/** What a judge request sends for one model: temperature only where applied, room for reasoning, the control. */
+export interface JudgeSettings {
+  /** Undefined when the model does not apply a temperature: then it is not sent. */
+  temperature?: number;
+  /** The output limit to send: the answer's max tokens plus the reasoning allowance, within the model's limit. */
+  max_output_tokens: number;
+  reasoning: ReasoningControl;
+}
+
+/** Reasoning model families that refuse a non-default temperature, for ids the catalog does not list. */
+const UNLISTED_REASONING_MODEL = /^(?:[a-z-]+\/)?(?:o\d|gpt-5|gpt-6)/;
+
+/**
+ * The request settings of a comparison for `config.model`: from the catalog, or for an allowed unlisted model the
+ * configured values as they are (temperature left out only for known reasoning families).
+ */
+export function judgeSettings(
+  provider: ProviderName,
+  config: { model: string; temperature: number; max_tokens: number },
+): JudgeSettings {
+  const model = findModel(provider, config.model);
+  if (!model) {
+    return {
+      ...(UNLISTED_REASONING_MODEL.test(config.model) ? {} : { temperature: config.temperature }),
+      max_output_tokens: config.max_tokens,
+      reasoning: { kind: 'none' },
+    };
+  }
+  const allowance = model.reasoning.kind === 'none' ? 0 : model.reasoning.allowance;
+  return {
+    ...(model.temperature === 'accepted' ? { temperature: config.temperature } : {}),
+    max_output_tokens: Math.min(config.max_tokens + allowance, model.max_output_tokens),
+    reasoning: model.reasoning,
+  };
+}
+
+/** Whether the configured temperature reaches the model (recorded with the batch as `temperature_applied`). */
+export function temperatureApplied(provider: ProviderName, model: string): boolean {
+  const entry = findModel(provider, model);
+  return entry ? entry.temperature === 'accepted' : !UNLISTED_REASONING_MODEL.test(model);
+}

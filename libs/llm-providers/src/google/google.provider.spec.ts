@@ -67,6 +67,21 @@ describe('GoogleProvider against the Gemini fake', () => {
     await fake.stop();
   });
 
+  it('reports an answer cut off by default thinking as OUTPUT_TRUNCATED; the catalog level fits', async () => {
+    const { provider } = makeProvider(fake, { allowUnlistedModels: true });
+    // An unlisted model gets no thinking setting: it thinks by default (up to 8,192) into a 1,024-token limit.
+    const overrides = { model_override: 'gemini-2.6-flash-exp', max_tokens_override: 1024 };
+    await expect(provider.generateComparison(comparison('t-1', 1, 2), overrides)).rejects.toMatchObject({
+      code: 'OUTPUT_TRUNCATED',
+    });
+    const batch = await provider.generateBatchComparison([comparison('t-2', 1, 2)], overrides);
+    expect(batch.errors.map((e) => e.error.code)).toEqual(['OUTPUT_TRUNCATED']);
+
+    const fits = await provider.generateComparison(comparison('t-3', 1, 2), { max_tokens_override: 64 });
+    expect(fits.answer.winner).toBe('Essay B');
+    expect(fits.usage.reasoning_tokens).toBeGreaterThan(0);
+  });
+
   it('sends a JSON-mode generateContent with schema and system instruction, and reads answer and usage', async () => {
     const { provider } = makeProvider(fake);
     const response = await provider.generateComparison(comparison('c-1', 2, 7), {
@@ -88,7 +103,9 @@ describe('GoogleProvider against the Gemini fake', () => {
     const body = JSON.parse(sent.body.toString('utf8'));
     expect(body.generationConfig).toMatchObject({
       temperature: 0.2,
-      maxOutputTokens: 4096,
+      // Thinking counts against maxOutputTokens: the answer's 4,096 plus the catalog's 2,048 allowance.
+      maxOutputTokens: 4096 + 2048,
+      thinkingConfig: { thinkingLevel: 'LOW' },
       responseMimeType: 'application/json',
       responseSchema: { type: 'OBJECT', required: ['winner', 'justification', 'confidence'] },
     });

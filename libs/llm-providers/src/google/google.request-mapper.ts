@@ -1,8 +1,15 @@
 import type { ResolvedLlmConfig } from '#contracts';
-import type { Content, GenerateContentConfig, Schema } from '@google/genai';
+import type { Content, GenerateContentConfig, Schema, ThinkingLevel } from '@google/genai';
+import { judgeSettings } from '../core/model-catalog.js';
 import { COMPARISON_ANSWER_SCHEMA, type ComparisonPrompt } from '../core/prompt.js';
 
-type RequestSettings = Pick<ResolvedLlmConfig, 'temperature' | 'max_tokens'>;
+type RequestSettings = Pick<ResolvedLlmConfig, 'model' | 'temperature' | 'max_tokens'>;
+
+/** REST form of GenerateContentConfig.thinkingConfig. */
+export interface GeminiThinkingConfig {
+  thinkingBudget?: number;
+  thinkingLevel?: ThinkingLevel;
+}
 
 /** What `ai.models.generateContent` and an inlined batch request take (the SDK turns it into the wire form). */
 export interface GeminiSdkRequest {
@@ -15,8 +22,9 @@ export interface GeminiWireRequest {
   contents: Content[];
   systemInstruction: Content;
   generationConfig: {
-    temperature: number;
+    temperature?: number;
     maxOutputTokens: number;
+    thinkingConfig?: GeminiThinkingConfig;
     responseMimeType: 'application/json';
     responseSchema: Schema;
   };
@@ -61,13 +69,33 @@ function toContents(prompt: ComparisonPrompt): Content[] {
   return [{ role: 'user', parts: [{ text: prompt.sharedInstructions }, { text: prompt.itemText }] }];
 }
 
+/**
+ * Temperature only where the model applies it; thinking tokens count against maxOutputTokens (2.5 Flash thinks up
+ * to 8,192 tokens by default, python-genai#782), so the judge task sets the thinking budget or level from the
+ * catalog and the output limit gets the catalog's allowance on top of the answer's max tokens.
+ */
+function generationSettings(config: RequestSettings) {
+  const settings = judgeSettings('google', config);
+  const reasoning = settings.reasoning;
+  const thinkingConfig: GeminiThinkingConfig | undefined =
+    reasoning.kind === 'gemini_budget'
+      ? { thinkingBudget: reasoning.judge_budget }
+      : reasoning.kind === 'gemini_level'
+        ? { thinkingLevel: reasoning.judge_level.toUpperCase() as ThinkingLevel }
+        : undefined;
+  return {
+    ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
+    maxOutputTokens: settings.max_output_tokens,
+    ...(thinkingConfig ? { thinkingConfig } : {}),
+  };
+}
+
 export function toGeminiSdkRequest(prompt: ComparisonPrompt, config: RequestSettings): GeminiSdkRequest {
   return {
     contents: toContents(prompt),
     config: {
       systemInstruction: prompt.system,
-      temperature: config.temperature,
-      maxOutputTokens: config.max_tokens,
+      ...generationSettings(config),
       responseMimeType: 'application/json',
       responseSchema: GEMINI_ANSWER_SCHEMA,
     },
@@ -79,8 +107,7 @@ export function toGeminiWireRequest(prompt: ComparisonPrompt, config: RequestSet
     contents: toContents(prompt),
     systemInstruction: { parts: [{ text: prompt.system }] },
     generationConfig: {
-      temperature: config.temperature,
-      maxOutputTokens: config.max_tokens,
+      ...generationSettings(config),
       responseMimeType: 'application/json',
       responseSchema: GEMINI_ANSWER_SCHEMA,
     },

@@ -39,14 +39,16 @@ describe('google request mapping', () => {
   it('puts the shared instructions before the essays (implicit cache prefix)', () => {
     const wire = toGeminiWireRequest(
       { system: 'S', sharedInstructions: 'SHARED', itemText: 'ESSAYS' },
-      { temperature: 0.7, max_tokens: 99 },
+      { model: 'gemini-3.1-flash-lite', temperature: 0.7, max_tokens: 99 },
     );
     expect(wire).toEqual({
       contents: [{ role: 'user', parts: [{ text: 'SHARED' }, { text: 'ESSAYS' }] }],
       systemInstruction: { parts: [{ text: 'S' }] },
       generationConfig: {
         temperature: 0.7,
-        maxOutputTokens: 99,
+        // The catalog's thinking allowance on top of the answer's 99 tokens, and the judge's thinking level.
+        maxOutputTokens: 99 + 2_048,
+        thinkingConfig: { thinkingLevel: 'LOW' },
         responseMimeType: 'application/json',
         responseSchema: GEMINI_ANSWER_SCHEMA,
       },
@@ -58,7 +60,13 @@ describe('google response parsing', () => {
   it('reads text parts and usage (thinking counted as output, cache reads kept)', () => {
     expect(parseGeminiResponse(plainResponse)).toEqual({
       answer,
-      usage: { prompt_tokens: 120, completion_tokens: 40, total_tokens: 160, cache_read_tokens: 100 },
+      usage: {
+        prompt_tokens: 120,
+        completion_tokens: 40,
+        total_tokens: 160,
+        cache_read_tokens: 100,
+        reasoning_tokens: 10,
+      },
     });
   });
 

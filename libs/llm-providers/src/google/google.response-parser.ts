@@ -6,6 +6,8 @@ import { ProviderError } from '../core/provider-error.js';
 export interface GeminiAnswer {
   answer: ComparisonAnswer;
   usage: TokenUsage;
+  /** `modelVersion`: may differ from the requested alias (served_model). */
+  model?: string;
 }
 
 /** A `google.rpc.Status` as a batch reports a failed item (numeric gRPC code). */
@@ -55,19 +57,36 @@ export function parseGeminiResponse(response: unknown): GeminiAnswer {
         .map((part) => part!.text as string)
         .join('')
     : '';
+  if (finishReason === 'MAX_TOKENS') {
+    // Thinking tokens count against maxOutputTokens: the answer is partial or missing.
+    const usage = parseGeminiUsage(record?.usageMetadata);
+    throw new ProviderError(
+      'OUTPUT_TRUNCATED',
+      'Gemini stopped at maxOutputTokens before the answer was complete',
+      {
+        details: { finishReason, reasoning_tokens: usage.reasoning_tokens ?? 0 },
+      },
+    );
+  }
   if (text === '') {
     throw new ProviderError('INVALID_RESPONSE', 'Gemini returned no text candidate', {
       details: { finishReason: finishReason ?? null },
     });
   }
-  return { answer: parseComparisonAnswer(text), usage: parseGeminiUsage(record?.usageMetadata) };
+  const modelVersion = record?.modelVersion;
+  return {
+    answer: parseComparisonAnswer(text),
+    usage: parseGeminiUsage(record?.usageMetadata),
+    ...(typeof modelVersion === 'string' && modelVersion ? { model: modelVersion } : {}),
+  };
 }
 
 /** Thinking tokens are billed as output, so they count as completion tokens. */
 export function parseGeminiUsage(metadata: unknown): TokenUsage {
   const usage = asRecord(metadata) ?? {};
   const prompt = toCount(usage.promptTokenCount);
-  const completion = toCount(usage.candidatesTokenCount) + toCount(usage.thoughtsTokenCount);
+  const thoughts = toCount(usage.thoughtsTokenCount);
+  const completion = toCount(usage.candidatesTokenCount) + thoughts;
   const cached = toCount(usage.cachedContentTokenCount);
   const total = toCount(usage.totalTokenCount) || prompt + completion;
   return {
@@ -75,6 +94,7 @@ export function parseGeminiUsage(metadata: unknown): TokenUsage {
     completion_tokens: completion,
     total_tokens: total,
     ...(cached ? { cache_read_tokens: cached } : {}),
+    ...(thoughts ? { reasoning_tokens: thoughts } : {}),
   };
 }
 

@@ -92,6 +92,29 @@ describe('OpenAIProvider against the OpenAI fake', () => {
     }
   });
 
+  it('gives reasoning room and sets reasoning_effort, so a small answer limit still completes', async () => {
+    const { provider } = open();
+    const response = await provider.generateComparison(comparison('r-1', 1, 2), { max_tokens_override: 64 });
+    expect(response.answer.winner).toBe('Essay B');
+    const [body] = fake.completionBodies();
+    // 64 for the answer + the catalog's 2,048 reasoning allowance; the judge task reasons at `low`.
+    expect(body).toMatchObject({ reasoning_effort: 'low', max_completion_tokens: 64 + 2048 });
+    expect(response.usage.reasoning_tokens).toBeGreaterThan(0);
+    expect(response.usage.completion_tokens).toBeGreaterThan(response.usage.reasoning_tokens!);
+  });
+
+  it('reports an answer cut off by reasoning tokens as OUTPUT_TRUNCATED, in single calls and batches', async () => {
+    const { provider } = open({ env: { OPENAI_ALLOW_UNLISTED_MODELS: 'true' } });
+    // An unlisted reasoning model gets no allowance and no effort: its default reasoning uses the whole limit.
+    const overrides = { model_override: 'gpt-6-experimental', max_tokens_override: 256 };
+    const error = await rejection(provider.generateComparison(comparison('t-1', 1, 2), overrides));
+    expect(error.code).toBe('OUTPUT_TRUNCATED');
+    expect(error.retryable).toBe(false);
+    expect(error.details).toMatchObject({ reasoning_tokens: 256, completion_tokens: 256 });
+    const outcome = await provider.generateBatchComparison([comparison('t-2', 1, 2)], overrides);
+    expect(outcome.errors.map((e) => e.error.code)).toEqual(['OUTPUT_TRUNCATED']);
+  });
+
   it('leaves temperature out for the default reasoning model', async () => {
     const { provider } = open();
     await provider.generateComparison(comparison('c-1', 2, 7), { temperature_override: 0.3 });

@@ -1,5 +1,6 @@
 import type { ResolvedLlmConfig } from '#contracts';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import { judgeSettings } from '../core/model-catalog.js';
 import { COMPARISON_ANSWER_SCHEMA, COMPARISON_SCHEMA_NAME, type ComparisonPrompt } from '../core/prompt.js';
 
 export const CHAT_COMPLETIONS_URL = '/v1/chat/completions';
@@ -12,27 +13,29 @@ export interface OpenAIBatchLine {
   body: ChatCompletionCreateParamsNonStreaming;
 }
 
-/**
- * Reasoning models (o-series, gpt-5 family) reject any temperature but the default, so it is only sent to the
- * models that accept it.
- */
+/** Reasoning models (o-series, gpt-5 family) reject any temperature but the default (model catalog). */
 export function acceptsTemperature(model: string): boolean {
-  return !/^(o\d|gpt-5)/.test(model);
+  return judgeSettings('openai', { model, temperature: 1, max_tokens: 1 }).temperature !== undefined;
 }
 
 /**
  * One Chat Completions request. The answer is forced by a strict json_schema response format. OpenAI caches
  * prompt prefixes automatically, so the shared part (system + shared instructions) leads and the essays follow
- * as a separate content part.
+ * as a separate content part. Reasoning tokens count against `max_completion_tokens`, so a reasoning model gets
+ * the catalog's allowance on top of the answer's max tokens and the judge task's `reasoning_effort`.
  */
 export function toChatCompletionParams(
   prompt: ComparisonPrompt,
   config: Pick<ResolvedLlmConfig, 'model' | 'temperature' | 'max_tokens'>,
 ): ChatCompletionCreateParamsNonStreaming {
+  const settings = judgeSettings('openai', config);
   return {
     model: config.model,
-    ...(acceptsTemperature(config.model) ? { temperature: config.temperature } : {}),
-    max_completion_tokens: config.max_tokens,
+    ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
+    ...(settings.reasoning.kind === 'openai_effort'
+      ? { reasoning_effort: settings.reasoning.judge_effort }
+      : {}),
+    max_completion_tokens: settings.max_output_tokens,
     messages: [
       { role: 'system', content: prompt.system },
       {

@@ -21,11 +21,13 @@ export type OpenAIItemOutcome =
 
 /** `prompt_tokens` already includes the cached ones, which is the convention costOf expects. */
 export function toTokenUsage(usage: CompletionUsage | undefined): TokenUsage {
+  const reasoning = usage?.completion_tokens_details?.reasoning_tokens ?? 0;
   return {
     prompt_tokens: usage?.prompt_tokens ?? 0,
     completion_tokens: usage?.completion_tokens ?? 0,
     total_tokens: usage?.total_tokens ?? 0,
     cache_read_tokens: usage?.prompt_tokens_details?.cached_tokens ?? 0,
+    ...(reasoning ? { reasoning_tokens: reasoning } : {}),
   };
 }
 
@@ -37,6 +39,20 @@ export function parseChatCompletion(completion: ChatCompletion): ItemAnswer {
     throw new ProviderError('CONTENT_FILTERED', choice.message.refusal ?? 'the answer was filtered', {
       provider: 'openai',
     });
+  }
+  // Reasoning tokens count against max_completion_tokens: a cut-off answer is partial or empty.
+  if (choice.finish_reason === 'length') {
+    throw new ProviderError(
+      'OUTPUT_TRUNCATED',
+      'the answer hit max_completion_tokens before it was complete',
+      {
+        provider: 'openai',
+        details: {
+          reasoning_tokens: completion.usage?.completion_tokens_details?.reasoning_tokens ?? null,
+          completion_tokens: completion.usage?.completion_tokens ?? null,
+        },
+      },
+    );
   }
   if (!choice.message.content) throw invalid(`empty answer (finish: ${choice.finish_reason})`);
   let answer: ComparisonAnswer;

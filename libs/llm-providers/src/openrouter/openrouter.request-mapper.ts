@@ -1,4 +1,5 @@
 import type { ResolvedLlmConfig } from '#contracts';
+import { judgeSettings } from '../core/model-catalog.js';
 import type { ComparisonPrompt } from '../core/prompt.js';
 
 type RequestSettings = Pick<ResolvedLlmConfig, 'model' | 'temperature' | 'max_tokens'>;
@@ -12,8 +13,11 @@ interface TextPart {
 export interface OpenRouterChatBody {
   model: string;
   messages: Array<{ role: 'system' | 'user'; content: string | TextPart[] }>;
-  temperature: number;
+  /** Only where the model applies it (model catalog). */
+  temperature?: number;
   max_tokens: number;
+  /** OpenRouter's unified reasoning control, for reasoning models. */
+  reasoning?: { effort: string };
   response_format: { type: 'json_object' };
 }
 
@@ -44,6 +48,7 @@ const BREAKPOINT_CACHING = /^(anthropic|google)\//;
  * cache breakpoint where the routed provider needs one; the essays follow in their own part.
  */
 export function toOpenRouterChatBody(prompt: ComparisonPrompt, config: RequestSettings): OpenRouterChatBody {
+  const settings = judgeSettings('openrouter', config);
   const shared: TextPart = { type: 'text', text: prompt.sharedInstructions };
   if (BREAKPOINT_CACHING.test(config.model)) shared.cache_control = { type: 'ephemeral' };
   return {
@@ -52,8 +57,11 @@ export function toOpenRouterChatBody(prompt: ComparisonPrompt, config: RequestSe
       { role: 'system', content: `${prompt.system}\n\n${JSON_INSTRUCTION}` },
       { role: 'user', content: [shared, { type: 'text', text: prompt.itemText }] },
     ],
-    temperature: config.temperature,
-    max_tokens: config.max_tokens,
+    ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
+    max_tokens: settings.max_output_tokens,
+    ...(settings.reasoning.kind === 'openai_effort'
+      ? { reasoning: { effort: settings.reasoning.judge_effort } }
+      : {}),
     response_format: { type: 'json_object' },
   };
 }

@@ -21,12 +21,13 @@ const prompt = { system: 'S', sharedInstructions: 'SHARED', itemText: 'ESSAYS' }
 describe('openrouter request mapping', () => {
   it('asks for JSON object mode and marks a cache breakpoint only for breakpoint-caching routes', () => {
     const anthropic = toOpenRouterChatBody(prompt, {
-      model: 'anthropic/claude-sonnet-4.5',
+      model: 'anthropic/claude-sonnet-4.6',
       temperature: 0.7,
       max_tokens: 50,
     });
+    // No temperature: Claude through OpenRouter does not apply one (model catalog: unsupported).
     expect(anthropic).toEqual({
-      model: 'anthropic/claude-sonnet-4.5',
+      model: 'anthropic/claude-sonnet-4.6',
       messages: [
         { role: 'system', content: expect.stringMatching(/^S\n\n.*JSON/) },
         {
@@ -37,7 +38,6 @@ describe('openrouter request mapping', () => {
           ],
         },
       ],
-      temperature: 0.7,
       max_tokens: 50,
       response_format: { type: 'json_object' },
     });

@@ -25,6 +25,12 @@ export function parseOpenRouterCompletion(body: unknown): ItemAnswer {
   if (choice?.finish_reason === 'content_filter') {
     throw new ProviderError('CONTENT_FILTERED', 'OpenRouter: the answer was filtered');
   }
+  if (choice?.finish_reason === 'length') {
+    throw new ProviderError(
+      'OUTPUT_TRUNCATED',
+      'OpenRouter: the answer hit max_tokens before it was complete',
+    );
+  }
   const content = asRecord(choice?.message)?.content;
   if (typeof content !== 'string' || content.trim() === '') {
     throw new ProviderError('INVALID_RESPONSE', 'OpenRouter returned no message content');
