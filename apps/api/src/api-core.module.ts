@@ -5,6 +5,7 @@ import { LlmProvidersModule, type LlmProvidersModuleOptions, type ProvidersConfi
 import { ApiAuthenticator } from './auth/api-authenticator.js';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { TenantMetrics } from './auth/tenant-metrics.js';
+import { TenantRateLimiter } from './rate-limit/tenant-rate-limiter.js';
 import { ComparisonModule } from './comparison/comparison.module.js';
 import { API_SETTINGS, type ApiSettings } from './config/api-settings.js';
 import { ProviderAvailabilityService } from './providers/provider-availability.service.js';
@@ -40,10 +41,17 @@ export class ApiCoreModule {
         { provide: API_SETTINGS, useValue: options.settings },
         ApiAuthenticator,
         TenantMetrics,
+        TenantRateLimiter,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         ProviderAvailabilityService,
       ],
-      exports: [API_SETTINGS, ApiAuthenticator, TenantMetrics, ProviderAvailabilityService],
+      exports: [
+        API_SETTINGS,
+        ApiAuthenticator,
+        TenantMetrics,
+        TenantRateLimiter,
+        ProviderAvailabilityService,
+      ],
     };
   }
 }

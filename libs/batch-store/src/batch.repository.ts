@@ -27,6 +27,7 @@ import {
   type StoredResult,
 } from './batch.types.js';
 import { BatchNotFoundError } from './errors/batch-not-found.error.js';
+import { TenantLoadStore } from './tenant-load.store.js';
 import { IdempotencyConflictError } from './errors/idempotency-conflict.error.js';
 
 const WRITE_CHUNK = 500;
@@ -43,6 +44,8 @@ const TERMINAL_CSV = TERMINAL_STATUSES.join(',');
 @Injectable()
 export class BatchRepository {
   readonly keys: BatchKeys;
+  /** Per-tenant request rate and comparisons in flight (released here when a batch becomes terminal). */
+  readonly tenantLoad: TenantLoadStore;
   private readonly retentionSeconds: number;
 
   constructor(
@@ -50,6 +53,7 @@ export class BatchRepository {
     @Inject(BATCH_STORE_OPTIONS) options: BatchStoreOptions,
   ) {
     this.keys = new BatchKeys(resolvedKeyPrefix(options));
+    this.tenantLoad = new TenantLoadStore(redis, resolvedKeyPrefix(options));
     this.retentionSeconds = options.retentionSeconds;
   }
 
@@ -337,8 +341,12 @@ export class BatchRepository {
           this.keys.terminalChannel(),
         ],
       )) as number;
-      // Applied: the record is what was just written (counts as read in this same attempt).
-      if (outcome === 1) return next;
+      // Applied: the record is what was just written (counts as read in this same attempt); a terminal batch
+      // gives its comparisons back to its tenant's in-flight allowance.
+      if (outcome === 1) {
+        if (isTerminal(to) && next.tenant_id) await this.tenantLoad.release(next.tenant_id, batchId);
+        return next;
+      }
       if (outcome === 0 || outcome === -2) return null;
     }
     throw new Error(`Batch ${batchId}: too many concurrent writers`);

@@ -6,6 +6,7 @@ export * from './outbox.repository.js';
 export * from './upload.repository.js';
 export * from './batch-queues.js';
 export * from './circuit-state.store.js';
+export * from './tenant-load.store.js';
 export * from './provider-pause.store.js';
 export * from './batch-store.module.js';
 export * from './redis-connection.js';

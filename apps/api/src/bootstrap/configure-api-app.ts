@@ -4,6 +4,10 @@ import { AppMetrics, httpMetricsMiddleware } from '#infra';
 import { ApiAuthenticator } from '../auth/api-authenticator.js';
 import { apiKeyMiddleware } from '../auth/api-key.middleware.js';
 import { TenantMetrics } from '../auth/tenant-metrics.js';
+import { rateLimitMiddleware } from '../rate-limit/rate-limit.middleware.js';
+import { TenantRateLimiter } from '../rate-limit/tenant-rate-limiter.js';
+import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
+import { jsonBodyMiddleware } from '../http/json/json-body.middleware.js';
 import { ApiExceptionFilter } from '../http/api-exception.filter.js';
 import { JsonObjectBodyPipe } from '../http/json-object-body.pipe.js';
 import { jsonOnlyMiddleware } from '../http/json-only.middleware.js';
@@ -25,10 +29,21 @@ export function configureApiApp(app: NestExpressApplication, options: ApiHttpOpt
   app.use(httpMetricsMiddleware(app.get(AppMetrics)));
   // Authentication before the body is read: an unauthenticated body is never parsed.
   app.use(apiKeyMiddleware(app.get(ApiAuthenticator), app.get(TenantMetrics)));
+  app.use(rateLimitMiddleware(app.get(TenantRateLimiter)));
   // Provider webhooks keep their raw body (signatures cover the exact bytes); the JSON parser then skips them.
   app.use(rawWebhookBodyMiddleware);
   app.use(jsonOnlyMiddleware);
-  app.useBodyParser('json', { limit: options.bodyLimit, type: ['application/json', 'application/*+json'] });
+  // The raw bytes (size-limited), then a parse that splits the comparisons array and yields between pieces: a
+  // 20 MB body never blocks the event loop in one go, and an over-cap array is refused before it is parsed.
+  app.useBodyParser('raw', { limit: options.bodyLimit, type: ['application/json', 'application/*+json'] });
+  const settings = app.get<ApiSettings>(API_SETTINGS);
+  app.use(
+    jsonBodyMiddleware({
+      splitArrays: { comparisons: settings.maxComparisonsPerBatch },
+      maxDepth: settings.metadataMaxDepth + 8,
+      maxValuesPerPiece: 20_000,
+    }),
+  );
   app.useGlobalPipes(
     new JsonObjectBodyPipe(),
     new ValidationPipe({

@@ -34,6 +34,7 @@ import { parsePreferWait } from '../http/prefer-wait.js';
 import { BatchWaiter, type FinishedBatch, type HeldRequest } from './batch-waiter.js';
 import { toBatchAccepted, toComparisonAccepted, toComparisonStatus, toResultItem } from './batch-view.js';
 import type { HttpOutcome } from './http-outcome.js';
+import { TenantRateLimiter } from '../rate-limit/tenant-rate-limiter.js';
 import { CostQuoteService } from '../quote/cost-quote.service.js';
 import { CallbackTopicPolicy } from '../topics/callback-topic.policy.js';
 import { ProviderSelectionService } from './provider-selection.service.js';
@@ -75,6 +76,7 @@ export class BatchSubmissionService {
     private readonly waiter: BatchWaiter,
     private readonly quotes: CostQuoteService,
     private readonly callbackTopics: CallbackTopicPolicy,
+    private readonly limiter: TenantRateLimiter,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
@@ -199,6 +201,8 @@ export class BatchSubmissionService {
     const callbackTopic = await this.callbackTopics.resolve(acceptance.principal, options.callback_topic);
     const selection = await this.providers.select(options.llm_config_overrides);
     const priority = options.priority ?? PRIORITY.default;
+    // The tenant's comparisons-in-flight allowance is taken before storing and given back unless a new batch holds it.
+    await this.limiter.acquire(acceptance.principal, batchId, items.length);
     let outcome: { batch: BatchRecord; created: boolean };
     try {
       outcome = await this.repository.create(
@@ -221,6 +225,7 @@ export class BatchSubmissionService {
         content,
       );
     } catch (err) {
+      await this.limiter.release(acceptance.principal, batchId);
       if (err instanceof IdempotencyConflictError) {
         // Never names the existing batch: the key is the caller's own, and the answer must not be a way to
         // learn ids.
@@ -234,6 +239,7 @@ export class BatchSubmissionService {
       throw err;
     }
     const { batch, created } = outcome;
+    if (!created) await this.limiter.release(acceptance.principal, batchId);
     // tenant_id and key_id come from the log context (set by authentication).
     this.logger.log({
       msg: created ? 'accepted' : 'repeat of an accepted request',

@@ -26,7 +26,7 @@ import { BatchQueryService } from './batch-query.service.js';
 import { BatchSubmissionService } from './batch-submission.service.js';
 import { respond } from './http-outcome.js';
 import { idParamPipe } from './id-param.pipe.js';
-import { BatchBodyPipe, type BatchRequestBody } from './batch-body.pipe.js';
+import { EssayOrInlineBodyPipe, type BatchRequestBody } from './batch-body.pipe.js';
 
 @ApiTags('comparison batches')
 @ApiStandardErrors()
@@ -61,7 +61,7 @@ export class BatchController {
   @ApiStandardErrors(400, 409, 413, 415, 503)
   async submit(
     @Principal() principal: ApiPrincipal,
-    @Body(BatchBodyPipe) body: BatchRequestBody,
+    @Body(EssayOrInlineBodyPipe) body: BatchRequestBody,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Headers('prefer') prefer: string | undefined,
     @Res({ passthrough: true }) res: Response,

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ComparisonAcceptedDto, ComparisonRequestDto, ComparisonStatusDto } from '#contracts';
 import type { ApiPrincipal } from '../auth/api-principal.js';
@@ -10,7 +10,8 @@ import { BatchQueryService } from './batch-query.service.js';
 import { BatchSubmissionService } from './batch-submission.service.js';
 import { respond } from './http-outcome.js';
 import { idParamPipe } from './id-param.pipe.js';
-import { RequestCapsPipe } from './request-caps.pipe.js';
+import type { ValidatedSingleRequest } from '../validation/comparison-request.validator.js';
+import { SingleBodyPipe } from '../validation/validated-body.pipe.js';
 
 /** The individual endpoint existing clients use: one comparison on its own priority queue. */
 @ApiTags('individual comparisons')
@@ -26,12 +27,13 @@ export class ComparisonController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Queue one comparison (priority 0–10, default 5)' })
   @ApiSubmissionHeaders()
+  @ApiBody({ type: ComparisonRequestDto })
   @ApiAcceptedResponse({ type: ComparisonAcceptedDto })
   @ApiOkResponse({ type: ComparisonStatusDto, description: 'The result was ready within Prefer: wait' })
   @ApiStandardErrors(400, 409, 413, 415, 503)
   async submit(
     @Principal() principal: ApiPrincipal,
-    @Body(RequestCapsPipe) body: ComparisonRequestDto,
+    @Body(SingleBodyPipe) body: ValidatedSingleRequest,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Headers('prefer') prefer: string | undefined,
     @Res({ passthrough: true }) res: Response,

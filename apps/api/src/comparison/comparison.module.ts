@@ -10,7 +10,9 @@ import { ProviderSelectionService } from './provider-selection.service.js';
 import { CostQuoteService } from '../quote/cost-quote.service.js';
 import { QuoteController } from '../quote/quote.controller.js';
 import { CallbackTopicPolicy } from '../topics/callback-topic.policy.js';
+import { ComparisonRequestValidator } from '../validation/comparison-request.validator.js';
 import { RequestCapsPipe } from './request-caps.pipe.js';
+import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe.js';
 
 /**
  * Individual and batch comparison routes. Needs, from global modules: BatchRepository and BatchQueues (storage),
@@ -24,6 +26,9 @@ import { RequestCapsPipe } from './request-caps.pipe.js';
     BatchQueryService,
     BatchWaiter,
     ProviderSelectionService,
+    ComparisonRequestValidator,
+    BatchBodyPipe,
+    SingleBodyPipe,
     RequestCapsPipe,
     CostQuoteService,
     CallbackTopicPolicy,

@@ -50,8 +50,10 @@ export class ProviderSelectionService {
 
   /** Provider/model/settings for `overrides`; a bad value is a 400 naming `<configField>.<field>`. */
   resolve(overrides: LlmConfigOverrides, configField = 'llm_config_overrides'): ResolvedLlmConfig {
+    // resolveLlmConfig also checks model_override against the provider's model catalog (400 naming it).
+    let config: ResolvedLlmConfig;
     try {
-      return resolveLlmConfig(overrides, this.providersConfig);
+      config = resolveLlmConfig(overrides, this.providersConfig);
     } catch (err) {
       if (err instanceof ProviderError && err.code === 'INVALID_REQUEST') {
         const field =
@@ -60,5 +62,6 @@ export class ProviderSelectionService {
       }
       throw err;
     }
+    return config;
   }
 }

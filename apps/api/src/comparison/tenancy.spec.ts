@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import request from 'supertest';
 import { keyIdOf } from '../auth/api-principal.js';
 import {
@@ -24,6 +25,8 @@ function shapeOf(res: request.Response, id: string) {
     field: res.body.error?.field,
   };
 }
+
+jest.setTimeout(30_000);
 
 describe('tenants: every key sees only its own tenant’s work', () => {
   let t: ApiTestApp;

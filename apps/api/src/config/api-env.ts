@@ -3,6 +3,7 @@ import { IsBoolean, IsInt, IsOptional, Matches, Max, Min, MinLength, ValidateBy 
 import { BATCH_LIMIT_DEFAULTS } from '#contracts';
 import { CommonEnv } from '#infra';
 import { parseTenantKeys } from '../auth/api-principal.js';
+import { parseTenantRateLimits } from '../rate-limit/tenant-limits.js';
 import { parseTenantCallbackTopics } from '../topics/tenant-callback-topics.js';
 
 /** API_KEYS must parse (the message never echoes a key). */
@@ -68,6 +69,31 @@ export class ApiEnv extends CommonEnv {
   })
   TENANT_CALLBACK_TOPICS = '';
 
+  /** Requests per second one tenant may send (all its keys together, across replicas); above it 429. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  TENANT_REQUESTS_PER_SECOND = 50;
+
+  /** Comparisons one tenant may have in unfinished batches; a request that would exceed it gets 429. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  TENANT_MAX_COMPARISONS_IN_FLIGHT = 200_000;
+
+  /** Per-tenant overrides: JSON `{"<tenant>": {"requests_per_second": n, "comparisons_in_flight": n}}`. */
+  @ValidateBy({
+    name: 'isTenantRateLimits',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && problemOf(() => parseTenantRateLimits(value)) === null,
+      defaultMessage: (args) =>
+        problemOf(() => parseTenantRateLimits(String(args?.value ?? ''))) ?? 'invalid',
+    },
+  })
+  TENANT_RATE_LIMITS = '';
+
   /** Largest accepted request body, as understood by body-parser (e.g. 10mb). */
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'must be a size such as 512kb or 20mb' })
   API_BODY_LIMIT = '20mb';
@@ -113,6 +139,20 @@ export class ApiEnv extends CommonEnv {
   @Min(1)
   @Max(1_000_000)
   MAX_PROMPT_CHARS = BATCH_LIMIT_DEFAULTS.promptChars;
+
+  /** Most bytes of one comparison's metadata, as JSON. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(64)
+  @Max(1_048_576)
+  METADATA_MAX_BYTES = 16_384;
+
+  /** Deepest nesting of one comparison's metadata (`{}` is 1). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(32)
+  METADATA_MAX_DEPTH = 8;
 
   /** Cap on the caller's `Prefer: wait=N`: the longest a request is held open waiting for results. */
   @Type(() => Number)

@@ -1,13 +1,15 @@
 import { topicNames } from '#contracts';
 import { parseTenantKeys, type TenantKey } from '../auth/api-principal.js';
 import { parseTenantCallbackTopics, type TenantCallbackTopics } from '../topics/tenant-callback-topics.js';
+import { parseTenantRateLimits, type RateLimitSettings } from '../rate-limit/tenant-limits.js';
+import type { RequestLimits } from '../validation/request-limits.js';
 import type { WebhookSecrets } from '../webhooks/webhook-verifier.js';
 import type { ApiEnv } from './api-env.js';
 
 export const API_SETTINGS = Symbol('API_SETTINGS');
 
 /** What the API's services need from its environment, parsed once. */
-export interface ApiSettings {
+export interface ApiSettings extends RequestLimits {
   /** Each key with its tenant and key id (API_KEYS). */
   apiKeys: TenantKey[];
   metricsPublic: boolean;
@@ -32,6 +34,8 @@ export interface ApiSettings {
   callbackTopics: TenantCallbackTopics;
   /** KAFKA_TOPIC_PREFIX, which marks the internal topics. */
   topicPrefix: string;
+  /** Per-tenant requests per second and comparisons in flight. */
+  rateLimits: RateLimitSettings;
   /** Secrets that verify provider webhooks (/webhooks/<provider>); none set: those routes answer 404. */
   webhooks: WebhookSecrets;
 }
@@ -46,6 +50,8 @@ export function apiSettingsFrom(env: ApiEnv): ApiSettings {
     uploadTtlSeconds: env.UPLOAD_TTL_SECONDS,
     maxEssayChars: env.MAX_ESSAY_CHARS,
     maxPromptChars: env.MAX_PROMPT_CHARS,
+    metadataMaxBytes: env.METADATA_MAX_BYTES,
+    metadataMaxDepth: env.METADATA_MAX_DEPTH,
     preferWaitMaxSeconds: env.PREFER_WAIT_MAX_SECONDS,
     preferWaitPollMs: env.PREFER_WAIT_POLL_MS,
     resultsPageMaxLimit: env.RESULTS_PAGE_MAX_LIMIT,
@@ -56,6 +62,13 @@ export function apiSettingsFrom(env: ApiEnv): ApiSettings {
     assessmentRetentionSeconds: env.RESULT_RETENTION_SECONDS,
     callbackTopics: parseTenantCallbackTopics(env.TENANT_CALLBACK_TOPICS, env.KAFKA_TOPIC_PREFIX),
     topicPrefix: env.KAFKA_TOPIC_PREFIX,
+    rateLimits: {
+      defaults: {
+        requestsPerSecond: env.TENANT_REQUESTS_PER_SECOND,
+        comparisonsInFlight: env.TENANT_MAX_COMPARISONS_IN_FLIGHT,
+      },
+      perTenant: parseTenantRateLimits(env.TENANT_RATE_LIMITS),
+    },
     webhooks: {
       openai: env.OPENAI_WEBHOOK_SECRET,
       gemini: env.GEMINI_WEBHOOK_SECRET,

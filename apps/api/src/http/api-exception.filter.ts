@@ -6,7 +6,7 @@ import {
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { isRetryableApiCode, type ApiErrorCode, type ApiErrorDto } from '#contracts';
 import { CorrelationContext } from '#infra';
 import { ApiError } from './api-error.js';
@@ -52,6 +52,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(error.retryAfterSeconds));
     for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
+    // Refused before its body was read (401, 413, 429, …): close the connection instead of reading the rest of
+    // an upload nobody will look at.
+    if (!host.switchToHttp().getRequest<Request>().complete) res.setHeader('Connection', 'close');
     const body: ApiErrorDto = {
       error: {
         code: error.code,

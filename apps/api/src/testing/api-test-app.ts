@@ -41,6 +41,8 @@ export const TEST_SETTINGS: ApiSettings = {
   uploadTtlSeconds: 600,
   maxEssayChars: 100,
   maxPromptChars: 50,
+  metadataMaxBytes: 512,
+  metadataMaxDepth: 4,
   preferWaitMaxSeconds: 2,
   preferWaitPollMs: 10,
   resultsPageMaxLimit: 50,
@@ -51,6 +53,7 @@ export const TEST_SETTINGS: ApiSettings = {
   assessmentRetentionSeconds: 3600,
   callbackTopics: new Map([['alpha', new Set(['alpha.results.v1', 'alpha.missing.v1'])]]),
   topicPrefix: 'huleedu',
+  rateLimits: { defaults: { requestsPerSecond: 1000, comparisonsInFlight: 1000 }, perTenant: new Map() },
   webhooks: {
     openai: TEST_WEBHOOK_SECRETS.openai,
     gemini: TEST_WEBHOOK_SECRETS.gemini,

@@ -16,6 +16,7 @@ import {
  * layer: every write is recorded so a spec can assert that a rejected request stored nothing.
  */
 export class InMemoryBatchStore {
+  readonly tenantLoad = new InMemoryTenantLoad();
   readonly records = new Map<string, BatchRecord>();
   private readonly requests = new Map<string, ComparisonRequest[]>();
   private readonly results = new Map<string, Map<number, StoredResult>>();
@@ -144,6 +145,40 @@ export class RecordingQueues {
     if (!this.jobs.some((existing) => existing.queue === job.queue && existing.batchId === job.batchId)) {
       this.jobs.push(job);
     }
+  }
+}
+
+/** Stand-in for TenantLoadStore with the same semantics (per-second request counts, in-flight holders). */
+export class InMemoryTenantLoad {
+  private readonly windows = new Map<string, number>();
+  readonly inFlight = new Map<string, Map<string, number>>();
+
+  async hit(tenant: string, nowMs: number = Date.now()): Promise<number> {
+    const key = `${tenant}:${Math.floor(nowMs / 1000)}`;
+    const count = (this.windows.get(key) ?? 0) + 1;
+    this.windows.set(key, count);
+    return count;
+  }
+
+  async acquire(tenant: string, batchId: string, comparisons: number, limit: number) {
+    const held = this.inFlight.get(tenant) ?? new Map<string, number>();
+    this.inFlight.set(tenant, held);
+    const total = [...held.values()].reduce((a, b) => a + b, 0);
+    if (held.has(batchId)) return { ok: true, total };
+    if (total + comparisons > limit) return { ok: false, total };
+    held.set(batchId, comparisons);
+    return { ok: true, total: total + comparisons };
+  }
+
+  async release(tenant: string, batchId: string): Promise<number> {
+    const held = this.inFlight.get(tenant);
+    const n = held?.get(batchId) ?? 0;
+    held?.delete(batchId);
+    return n;
+  }
+
+  async holders(tenant: string): Promise<string[]> {
+    return [...(this.inFlight.get(tenant)?.keys() ?? [])];
   }
 }
 

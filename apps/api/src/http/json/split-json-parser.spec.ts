@@ -1,0 +1,88 @@
+import { JsonBodyError, parseJsonSplit, type SplitJsonOptions } from './split-json-parser.js';
+
+const OPTIONS: SplitJsonOptions = { splitArrays: { comparisons: 100 }, maxDepth: 12, maxValuesPerPiece: 200 };
+const parse = (text: string, options: SplitJsonOptions = OPTIONS) =>
+  parseJsonSplit(Buffer.from(text, 'utf8'), options);
+
+describe('parseJsonSplit', () => {
+  it.each([
+    '{"comparisons":[{"a":1},{"b":[1,2,{"c":"x,]}"}]},"str\\"ing",12,-3.5e2,true,null,[]],"z":{"comparisons":[1]}}',
+    ' { "x" : "a\\\\" , "comparisons" : [ ] , "y" : [ {"comparisons": 2} ] } ',
+    '{"comparisons":[{"essay":"é ü — 😀 \\u0000 \\ud800"}],"comparisons2":[1,2]}',
+    '{}',
+    '[1,2,3]',
+    '"just a string"',
+    '42',
+    '{"__proto__":{"polluted":true},"comparisons":[{"__proto__":1}]}',
+  ])('returns exactly what JSON.parse returns: %s', async (text) => {
+    expect(await parse(text)).toEqual(JSON.parse(text));
+  });
+
+  it('keeps __proto__ as an own key, as JSON.parse does (no prototype change)', async () => {
+    const value = (await parse('{"comparisons":[{"__proto__":{"x":1}}]}')) as { comparisons: object[] };
+    expect(Object.keys(value.comparisons[0])).toEqual(['__proto__']);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it.each([
+    '{"comparisons":[',
+    '{"comparisons":[{"a":1},]}',
+    '{"comparisons":[,{"a":1}]}',
+    '{"comparisons":[{"a":1} {"b":2}]}',
+    '{"comparisons":[{"a":1]}',
+    '{"comparisons":[1,2],}',
+    '{"a":1}}',
+    '{"a":"unterminated}',
+  ])('refuses malformed JSON %s', async (text) => {
+    await expect(parse(text)).rejects.toMatchObject({ problem: 'malformed' });
+  });
+
+  it('refuses an array over its cap naming it, before parsing any element', async () => {
+    const items = Array.from({ length: 101 }, () => '{"a":1}').join(',');
+    await expect(parse(`{"comparisons":[${items}]}`)).rejects.toMatchObject({
+      problem: 'too_many_items',
+      field: 'comparisons',
+      details: { max: 100 },
+    });
+    // Even when a later element is not valid JSON: the count is decided by the scan alone.
+    const broken = Array.from({ length: 101 }, () => '{"a":1}').join(',') + ',{oops';
+    await expect(parse(`{"comparisons":[${broken}]}`)).rejects.toMatchObject({ problem: 'too_many_items' });
+  });
+
+  it('refuses nesting deeper than the limit, naming the top-level key', async () => {
+    const deep = '['.repeat(20) + ']'.repeat(20);
+    await expect(parse(`{"comparisons":[{"metadata":${deep}}]}`)).rejects.toMatchObject({
+      problem: 'too_deep',
+      field: 'comparisons',
+    });
+  });
+
+  it('refuses an element or a top-level value with too many JSON values, naming it', async () => {
+    const dense = `{${Array.from({ length: 150 }, (_, i) => `"k${i}":${i}`).join(',')}}`;
+    await expect(parse(`{"comparisons":[{"a":1},{"metadata":${dense}}]}`)).rejects.toMatchObject({
+      problem: 'too_complex',
+      field: 'comparisons[1]',
+    });
+    await expect(parse(`{"llm_config_overrides":${dense}}`)).rejects.toMatchObject({
+      problem: 'too_complex',
+      field: 'llm_config_overrides',
+    });
+  });
+
+  it('yields to the event loop while scanning a large body', async () => {
+    const items = Array.from({ length: 20_000 }, (_, i) => `{"comparison_id":"p${i}","x":"y"}`).join(',');
+    const body = Buffer.from(`{"comparisons":[${items}]}`);
+    let ranDuringParse = false;
+    setImmediate(() => (ranDuringParse = true));
+    const outcome = parseJsonSplit(body, { ...OPTIONS, splitArrays: { comparisons: 1_000_000 }, sliceMs: 0 });
+    const value = (await outcome) as { comparisons: unknown[] };
+    expect(value.comparisons).toHaveLength(20_000);
+    expect(ranDuringParse).toBe(true);
+  });
+
+  it('is an Error with a stable problem code', () => {
+    const err = new JsonBodyError('malformed', 'x');
+    expect(err).toBeInstanceOf(Error);
+    expect(err.problem).toBe('malformed');
+  });
+});

@@ -1,0 +1,109 @@
+import { jest } from '@jest/globals';
+import request from 'supertest';
+import {
+  bearer,
+  batchBody,
+  createApiTestApp,
+  TEST_API_KEYS,
+  type ApiTestApp,
+} from '../testing/api-test-app.js';
+import { parseTenantRateLimits } from './tenant-limits.js';
+
+jest.setTimeout(30_000);
+
+const BATCH = '/api/v1/comparison/batch';
+const [ALPHA, BETA] = TEST_API_KEYS;
+
+describe('per-tenant rate limits → 429 with Retry-After', () => {
+  let t: ApiTestApp;
+  const server = () => t.app.getHttpServer();
+
+  beforeEach(async () => {
+    t = await createApiTestApp({
+      settings: {
+        rateLimits: {
+          defaults: { requestsPerSecond: 3, comparisonsInFlight: 5 },
+          perTenant: parseTenantRateLimits(`{"${'k_'}unused":{"requests_per_second":1}}`),
+        },
+      },
+    });
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await t.app.close();
+  });
+
+  it('refuses a tenant’s requests above its per-second rate before reading the body; other tenants unaffected', async () => {
+    jest.spyOn(Date, 'now').mockReturnValue(Date.UTC(2026, 10, 30, 8, 0, 0, 100));
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await request(server())
+        .get(`${BATCH}/3f2b8c1e-1d2a-4c3b-9e8f-0a1b2c3d4e5f`)
+        .set('Authorization', bearer(ALPHA));
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([404, 404, 404, 429]);
+    const limited = await request(server())
+      .post(BATCH)
+      .set('Authorization', bearer(ALPHA))
+      .set('Content-Type', 'application/json')
+      .send('{"this body": is never parsed');
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toBe('1');
+    expect(limited.body.error).toMatchObject({ code: 'RATE_LIMIT', retryable: true });
+    expect(t.store.records.size).toBe(0);
+    // Another tenant has its own window.
+    await request(server()).post(BATCH).set('Authorization', bearer(BETA)).send(batchBody(1)).expect(202);
+  });
+
+  it('refuses a batch that would put more comparisons in flight than allowed, until earlier ones finish', async () => {
+    const first = await request(server())
+      .post(BATCH)
+      .set('Authorization', bearer(ALPHA))
+      .send(batchBody(3))
+      .expect(202);
+    const refused = await request(server())
+      .post(BATCH)
+      .set('Authorization', bearer(ALPHA))
+      .send({ ...batchBody(3), correlation_id: 'second' });
+    expect(refused.status).toBe(429);
+    expect(refused.headers['retry-after']).toBe('30');
+    expect(refused.body.error).toMatchObject({
+      code: 'RATE_LIMIT',
+      details: { limit: 'comparisons_in_flight', max: 5, in_flight: 3 },
+    });
+    expect(t.store.records.size).toBe(1);
+    expect(t.queues.jobs).toHaveLength(1);
+    // Another tenant is not affected.
+    await request(server()).post(BATCH).set('Authorization', bearer(BETA)).send(batchBody(3)).expect(202);
+    // Once the first batch is finished, its allowance is free again.
+    t.store.finish(first.body.batch_id, []);
+    await request(server())
+      .post(BATCH)
+      .set('Authorization', bearer(ALPHA))
+      .send({ ...batchBody(3), correlation_id: 'second' })
+      .expect(202);
+  });
+});
+
+describe('parseTenantRateLimits (TENANT_RATE_LIMITS)', () => {
+  it('reads per-tenant overrides', () => {
+    expect(
+      parseTenantRateLimits('{"cj":{"requests_per_second":100,"comparisons_in_flight":500000}}').get('cj'),
+    ).toEqual({
+      requestsPerSecond: 100,
+      comparisonsInFlight: 500000,
+    });
+  });
+
+  it.each([
+    'x',
+    '{"a":{"requests_per_second":0}}',
+    '{"a":{"burst":3}}',
+    '{"bad name":{}}',
+    '{"a":{"comparisons_in_flight":1.5}}',
+  ])('refuses %s', (value) => {
+    expect(() => parseTenantRateLimits(value)).toThrow();
+  });
+});

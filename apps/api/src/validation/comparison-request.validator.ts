@@ -1,0 +1,147 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import {
+  CALLER_ID_PATTERN,
+  CALLER_ID_RULE,
+  RequestOptionsDto,
+  type ComparisonBatchRequestDto,
+  type ComparisonRequestDto,
+} from '#contracts';
+import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
+import { ApiError } from '../http/api-error.js';
+import { validationApiError } from '../http/validation-errors.js';
+import { checkMetadata, isPlainObject } from './metadata-checks.js';
+import { checkRequiredText, checkText } from './text-checks.js';
+
+/**
+ * The validated bodies. Intersection types, so the parameters typed with them carry no class metadata and Nest's
+ * global ValidationPipe (class-validator over every item) leaves them to this validator.
+ */
+export type ValidatedBatchRequest = ComparisonBatchRequestDto & { readonly validated?: true };
+export type ValidatedSingleRequest = ComparisonRequestDto & { readonly validated?: true };
+
+const OPTION_KEYS = ['llm_config_overrides', 'correlation_id', 'callback_topic', 'priority'] as const;
+const PAIR_KEYS = ['user_prompt', 'essay_a', 'essay_b', 'metadata'] as const;
+const BATCH_KEYS = new Set<string>([...OPTION_KEYS, 'comparisons']);
+const ITEM_KEYS = new Set<string>([...PAIR_KEYS, 'comparison_id']);
+const SINGLE_KEYS = new Set<string>([...OPTION_KEYS, ...PAIR_KEYS, 'comparison_id']);
+/** Longest synchronous stretch of item checks before yielding to the event loop. */
+const SLICE_MS = 10;
+
+/**
+ * Validates comparison requests in one linear pass, cheapest checks first: unknown fields and the comparison cap
+ * before any per-item work, then each item (ids, texts, metadata) with duplicate ids found through a Set, yielding
+ * to the event loop every ~10 ms so a 10,000-item request never stalls other requests. The small option block is
+ * still validated by the DTO's class-validator rules (one object, cheap). Every refusal is a 400 naming the field.
+ * The validated body is returned as parsed: metadata is echoed exactly as sent.
+ */
+@Injectable()
+export class ComparisonRequestValidator {
+  constructor(@Inject(API_SETTINGS) private readonly limits: ApiSettings) {}
+
+  async batch(body: unknown): Promise<ValidatedBatchRequest> {
+    const request = this.object(body);
+    refuseUnknownKeys(request, BATCH_KEYS, '');
+    const comparisons = request.comparisons;
+    if (comparisons === undefined) throw ApiError.invalid('comparisons', 'comparisons must be an array');
+    if (!Array.isArray(comparisons)) throw ApiError.invalid('comparisons', 'comparisons must be an array');
+    if (comparisons.length === 0)
+      throw ApiError.invalid('comparisons', 'comparisons must contain at least 1 item');
+    const max = this.limits.maxComparisonsPerBatch;
+    if (comparisons.length > max) {
+      throw ApiError.invalid('comparisons', `comparisons may hold at most ${max} items`, {
+        max,
+        received: comparisons.length,
+      });
+    }
+    this.options(request);
+
+    const seen = new Set<string>();
+    let sliceStart = performance.now();
+    for (let i = 0; i < comparisons.length; i++) {
+      if ((i & 0x7f) === 0 && performance.now() - sliceStart > SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+      const item: unknown = comparisons[i];
+      const prefix = `comparisons[${i}]`;
+      if (!isPlainObject(item)) throw ApiError.invalid(prefix, `${prefix} must be an object`);
+      refuseUnknownKeys(item, ITEM_KEYS, `${prefix}.`);
+      const id = this.comparisonId(item.comparison_id, `${prefix}.comparison_id`);
+      this.pair(item, `${prefix}.`);
+      if (seen.has(id)) {
+        throw ApiError.invalid('comparisons', 'comparisons must have unique comparison_id values', {
+          duplicate: id,
+          index: i,
+        });
+      }
+      seen.add(id);
+    }
+    return request as unknown as ValidatedBatchRequest;
+  }
+
+  single(body: unknown): ValidatedSingleRequest {
+    const request = this.object(body);
+    refuseUnknownKeys(request, SINGLE_KEYS, '');
+    this.options(request);
+    if (request.comparison_id !== undefined) this.comparisonId(request.comparison_id, 'comparison_id');
+    this.pair(request, '');
+    return request as unknown as ValidatedSingleRequest;
+  }
+
+  private object(body: unknown): Record<string, unknown> {
+    if (!isPlainObject(body)) throw ApiError.invalid(undefined, 'Request body must be a JSON object');
+    return body;
+  }
+
+  /** The option block (provider overrides, correlation id, topic, priority): the DTO's own rules. */
+  private options(request: Record<string, unknown>): void {
+    const options: Record<string, unknown> = {};
+    for (const key of OPTION_KEYS) if (request[key] !== undefined) options[key] = request[key];
+    const errors = validateSync(plainToInstance(RequestOptionsDto, options), {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      validationError: { target: false, value: false },
+    });
+    if (errors.length > 0) throw validationApiError(errors);
+    const overrides = options.llm_config_overrides as Record<string, unknown> | undefined;
+    for (const key of ['model_override', 'system_prompt_override'] as const) {
+      const value = overrides?.[key];
+      if (typeof value === 'string') checkText(value, `llm_config_overrides.${key}`);
+    }
+  }
+
+  private comparisonId(value: unknown, field: string): string {
+    if (typeof value !== 'string' || !CALLER_ID_PATTERN.test(value)) {
+      throw ApiError.invalid(field, `${field}: comparison_id ${CALLER_ID_RULE}`);
+    }
+    return value;
+  }
+
+  private pair(item: Record<string, unknown>, prefix: string): void {
+    checkRequiredText(item.user_prompt, `${prefix}user_prompt`, this.limits.maxPromptChars);
+    checkRequiredText(item.essay_a, `${prefix}essay_a`, this.limits.maxEssayChars);
+    checkRequiredText(item.essay_b, `${prefix}essay_b`, this.limits.maxEssayChars);
+    if (item.metadata !== undefined) {
+      checkMetadata(
+        item.metadata,
+        `${prefix}metadata`,
+        this.limits.metadataMaxBytes,
+        this.limits.metadataMaxDepth,
+      );
+    }
+  }
+}
+
+function refuseUnknownKeys(
+  value: Record<string, unknown>,
+  allowed: ReadonlySet<string>,
+  prefix: string,
+): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.has(key))
+      throw ApiError.invalid(`${prefix}${key}`, `property ${prefix}${key} should not exist`);
+  }
+}

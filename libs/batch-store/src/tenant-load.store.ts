@@ -1,0 +1,74 @@
+import type { Redis } from 'ioredis';
+import { LuaScript } from './lua-script.js';
+
+const TOTAL = '__total';
+
+/**
+ * KEYS: the tenant's in-flight hash. ARGV: batchId, count, limit → {1, total} taken (or already held), {0, total}
+ * refused. One key per script, so it works on a Redis Cluster.
+ */
+const ACQUIRE = new LuaScript(`
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  return {1, tonumber(redis.call('HGET', KEYS[1], '${TOTAL}') or '0')}
+end
+local total = tonumber(redis.call('HGET', KEYS[1], '${TOTAL}') or '0')
+local n = tonumber(ARGV[2])
+if total + n > tonumber(ARGV[3]) then return {0, total} end
+redis.call('HSET', KEYS[1], ARGV[1], n)
+return {1, redis.call('HINCRBY', KEYS[1], '${TOTAL}', n)}
+`);
+
+/** KEYS: the tenant's in-flight hash. ARGV: batchId → comparisons released (0 when it held none). */
+const RELEASE = new LuaScript(`
+local n = redis.call('HGET', KEYS[1], ARGV[1])
+if not n then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HINCRBY', KEYS[1], '${TOTAL}', -tonumber(n))
+return tonumber(n)
+`);
+
+/**
+ * Per-tenant load in Redis, shared by every api replica: a request counter per one-second window, and the
+ * comparisons of the tenant's unfinished batches (taken when a batch is accepted, given back when it reaches a
+ * terminal status — by whichever process makes that transition).
+ */
+export class TenantLoadStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  /** Counts one request in the current second; returns the count so far in this second. */
+  async hit(tenant: string, nowMs: number = Date.now()): Promise<number> {
+    const key = `${this.prefix}:rate:{${tenant}}:${Math.floor(nowMs / 1000)}`;
+    const [[, count]] = (await this.redis.multi().incr(key).expire(key, 2).exec()) as [[null, number]];
+    return count;
+  }
+
+  async acquire(
+    tenant: string,
+    batchId: string,
+    comparisons: number,
+    limit: number,
+  ): Promise<{ ok: boolean; total: number }> {
+    const [ok, total] = (await ACQUIRE.run(
+      this.redis,
+      [this.inflightKey(tenant)],
+      [batchId, comparisons, limit],
+    )) as [number, number];
+    return { ok: ok === 1, total };
+  }
+
+  async release(tenant: string, batchId: string): Promise<number> {
+    return (await RELEASE.run(this.redis, [this.inflightKey(tenant)], [batchId])) as number;
+  }
+
+  /** Batch ids holding load for the tenant (for reconciling entries whose release was lost). */
+  async holders(tenant: string): Promise<string[]> {
+    return (await this.redis.hkeys(this.inflightKey(tenant))).filter((field) => field !== TOTAL);
+  }
+
+  private inflightKey(tenant: string): string {
+    return `${this.prefix}:inflight:{${tenant}}`;
+  }
+}
