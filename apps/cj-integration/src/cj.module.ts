@@ -9,11 +9,13 @@ import { BatchSubmitter } from './assessment/batch-submitter.service.js';
 import { CjMetrics } from './assessment/cj-metrics.js';
 import { ResultCollector } from './assessment/result-collector.service.js';
 import { CancelWatcher } from './cancel/cancel-watcher.service.js';
-import { CJ_SETTINGS, CJ_TOPICS } from './cj.tokens.js';
+import { CJ_SETTINGS, CJ_TOPICS, STEP_HAND_OFF } from './cj.tokens.js';
 import { ComparisonApiClient } from './comparison-api/comparison-api.client.js';
 import type { CjEnv } from './config/cj-env.js';
 import { cjSettings } from './config/cj-settings.js';
 import { DeadlineWatcher } from './deadline/deadline-watcher.service.js';
+import { AssessmentResumer } from './resume/assessment-resumer.service.js';
+import { StepHandOff } from './resume/step-hand-off.js';
 import { AssessmentEventPublisher } from './kafka/assessment-event-publisher.js';
 import { AssessmentEventsController } from './kafka/assessment-events.controller.js';
 import { cjTopics } from './kafka/cj-topics.js';
@@ -44,7 +46,9 @@ export class CjModule {
               baseUrl: env.CJ_API_BASE_URL,
               apiKey: env.CJ_API_KEY,
               timeoutMs: env.CJ_API_TIMEOUT_MS,
-              attempts: env.CJ_API_ATTEMPTS,
+              retryForMs: env.CJ_API_RETRY_FOR_MS,
+              backoffMs: env.CJ_API_BACKOFF_MS,
+              maxBackoffMs: env.CJ_API_BACKOFF_MAX_MS,
             }),
         },
         AssessmentRepository,
@@ -58,6 +62,8 @@ export class CjModule {
         AssessmentIntake,
         AssessmentStopper,
         DeadlineWatcher,
+        { provide: STEP_HAND_OFF, useValue: new StepHandOff('detached') },
+        AssessmentResumer,
         CancelWatcher,
       ],
     };

@@ -22,6 +22,8 @@ import type { ComparisonApiClient } from '../src/comparison-api/comparison-api.c
 import type { BatchSubmission } from '../src/comparison-api/comparison-api.types.js';
 import type { CjSettings } from '../src/config/cj-settings.js';
 import { DeadlineWatcher } from '../src/deadline/deadline-watcher.service.js';
+import { AssessmentResumer } from '../src/resume/assessment-resumer.service.js';
+import { StepHandOff } from '../src/resume/step-hand-off.js';
 import { AssessmentEventPublisher } from '../src/kafka/assessment-event-publisher.js';
 import { cjTopics } from '../src/kafka/cj-topics.js';
 import { FakeComparisonApi, FakeKafkaPublisher } from './fakes.js';
@@ -43,6 +45,7 @@ export const TEST_SETTINGS: CjSettings = {
   failurePolicy: { batchRetries: 1, minSuccessRate: 1 },
   deadlineMs: 60_000,
   deadlineCheckIntervalMs: 1000,
+  resumeIntervalMs: 1000,
   retentionSeconds: 3600,
   callbackTopic: 'unit.callback.v1',
   ridge: 0.01,
@@ -61,7 +64,7 @@ export function cjTestGraph(overrides: Partial<CjSettings> = {}) {
   const events = new AssessmentEventPublisher(kafka as unknown as KafkaEventPublisher, topics);
   const finalizer = new AssessmentFinalizer(repo, events, settings);
   const submitter = new BatchSubmitter(repo, client, settings);
-  const steps = new BatchStepRunner(submitter, finalizer, settings);
+  const steps = new BatchStepRunner(submitter, finalizer, repo, settings);
   const metrics = new CjMetrics(new AppMetrics('cj-unit', { defaultMetrics: false }));
   const collector = new ResultCollector(repo, finalizer, steps, settings, metrics);
   const intake = new AssessmentIntake(
@@ -76,7 +79,17 @@ export function cjTestGraph(overrides: Partial<CjSettings> = {}) {
   const stopper = new AssessmentStopper(finalizer, collector, client);
   const deadline = new DeadlineWatcher(repo, finalizer, stopper, settings);
   const cancels = new CancelWatcher(repo, finalizer, stopper, settings);
+  const resumer = new AssessmentResumer(
+    repo,
+    submitter,
+    steps,
+    collector,
+    finalizer,
+    StepHandOff.inline(),
+    settings,
+  );
   return {
+    resumer,
     settings,
     repository,
     submissions,

@@ -62,6 +62,14 @@ export class InMemoryAssessmentRepository implements RepositoryApi {
     return clone(this.pairs.get(id) ?? []);
   }
 
+  async appendPairs(id: string, start: number, pairs: readonly Pair[]) {
+    const current = this.pairs.get(id) ?? [];
+    if (current.length === start + pairs.length) return;
+    if (current.length !== start)
+      throw new Error(`assessment ${id}: the design does not end at pair ${start}`);
+    this.pairs.set(id, [...current, ...clone([...pairs])]);
+  }
+
   async getEssayTexts(id: string) {
     return new Map(this.essays.get(id) ?? []);
   }
@@ -125,6 +133,13 @@ export class InMemoryAssessmentRepository implements RepositoryApi {
 
   async overdue(nowMs: number) {
     return [...this.deadlines].filter(([, at]) => at <= nowMs).map(([id]) => id);
+  }
+
+  async unfinished(offset = 0, limit = 500) {
+    return [...this.deadlines]
+      .sort((a, b) => a[1] - b[1])
+      .slice(offset, offset + limit)
+      .map(([id]) => id);
   }
 
   async dropDeadline(id: string) {

@@ -28,6 +28,21 @@ redis.call('HSET', KEYS[1], 'version', ARGV[2], 'json', ARGV[3])
 return 1
 `;
 
+// Appends a round's pairs once: only when the design still ends where the round starts (ARGV[1]); a repeat after a
+// crash finds them there already (returns 0), anything else is a conflict (-1).
+const APPEND_PAIRS_SCRIPT = `
+local current = cjson.decode(redis.call('GET', KEYS[1]) or '[]')
+local start = tonumber(ARGV[1])
+local added = cjson.decode(ARGV[2])
+if #current == start then
+  for i = 1, #added do current[start + i] = added[i] end
+  redis.call('SET', KEYS[1], cjson.encode(current), 'KEEPTTL')
+  return 1
+end
+if #current == start + #added then return 0 end
+return -1
+`;
+
 const RECORD_RESULT_SCRIPT = `
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 0 then return 2 end
@@ -114,6 +129,24 @@ export class AssessmentRepository {
     return packed.map(([pair_index, essay_a, essay_b]) => ({ pair_index, essay_a, essay_b }));
   }
 
+  /**
+   * Adds an adaptive round's pairs (indexes start..start+n-1) to the design, exactly once: a repeat of the same
+   * round after a crash is a no-op. Throws when the design does not end at `start` (another round got there).
+   */
+  async appendPairs(assessmentId: string, start: number, pairs: readonly Pair[]): Promise<void> {
+    if (pairs.some((p, i) => p.pair_index !== start + i)) {
+      throw new Error(`assessment ${assessmentId}: appended pairs must be numbered from ${start}`);
+    }
+    const outcome = (await this.redis.eval(
+      APPEND_PAIRS_SCRIPT,
+      1,
+      this.pairsKey(assessmentId),
+      String(start),
+      JSON.stringify(pairs.map((p) => [p.pair_index, p.essay_a, p.essay_b])),
+    )) as number;
+    if (outcome < 0) throw new Error(`assessment ${assessmentId}: the design does not end at pair ${start}`);
+  }
+
   async getEssayTexts(assessmentId: string): Promise<Map<string, string>> {
     return new Map(Object.entries(await this.redis.hgetall(this.essaysKey(assessmentId))));
   }
@@ -177,6 +210,11 @@ export class AssessmentRepository {
   /** Ids of assessments whose deadline has passed (terminal ones are removed from the index when they end). */
   async overdue(nowMs: number, limit = 100): Promise<string[]> {
     return this.redis.zrangebyscore(this.deadlinesKey(), '-inf', nowMs, 'LIMIT', 0, limit);
+  }
+
+  /** Ids of assessments not yet ended (the deadline index holds each until it ends), oldest deadline first. */
+  async unfinished(offset = 0, limit = 500): Promise<string[]> {
+    return this.redis.zrange(this.deadlinesKey(), offset, offset + limit - 1);
   }
 
   /** Removes an id from the deadline index (its state expired or was removed). */

@@ -26,6 +26,33 @@ export interface BatchAttempt extends CJBatchAttemptV1 {
   reported_count: number | null;
   cost_usd: number | null;
   individual_cost_usd: number | null;
+  /** Adaptive assessments: the round this main batch carries (absent = 1, and on follow-ups). */
+  round?: number;
+}
+
+/** One round of an adaptive assessment: its pairs are [first_pair, first_pair + pair_count). */
+export interface AdaptiveRound {
+  round: number;
+  first_pair: number;
+  pair_count: number;
+  /** The first chain_a_count pairs of the round belong to chain A, the rest to chain B. */
+  chain_a_count: number;
+  /** Filled when the round has been judged and the next step decided. */
+  judgements: number | null;
+  split_half_reliability: number | null;
+  ssr: number | null;
+}
+
+/** The adaptive design of an assessment and its progress (absent for a balanced one). */
+export interface AdaptiveDesignState {
+  target_reliability: number;
+  max_comparisons_per_essay: number;
+  initial_comparisons_per_essay: number;
+  comparisons_per_round: number;
+  seed: number;
+  rounds: AdaptiveRound[];
+  /** Set when the rounds stop; afterwards the assessment finishes like a balanced one (follow-up, score). */
+  stop_reason: 'target_reached' | 'cap_reached' | null;
 }
 
 export interface AssessmentRecord {
@@ -47,6 +74,8 @@ export interface AssessmentRecord {
   /** Provider and model the comparison service resolved for the first batch; every later batch is pinned to them. */
   pinned: { provider: ProviderName; model: string } | null;
   batches: BatchAttempt[];
+  /** Adaptive rounds (absent for a balanced design). */
+  adaptive?: AdaptiveDesignState;
   /** The outcome event, stored before it is published so a redelivery publishes the same event again. */
   outcome: EventEnvelope | null;
 }

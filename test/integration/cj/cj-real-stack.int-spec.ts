@@ -57,6 +57,46 @@ describe('CJ on the real comparison service (api + batch-worker + Mock, real Red
     expect(harness.outcomesFor(id)).toHaveLength(1);
   }, 90_000);
 
+  it('an adaptive assessment runs one batch per round through the real service, to the per-essay cap', async () => {
+    const id = `${harness.prefix}-adaptive`;
+    const essays = sampleEssays(16);
+    await harness.send(
+      harness.requestEnvelope(
+        sampleRequest(id, essays, {
+          design: {
+            mode: 'adaptive',
+            target_reliability: 0.99,
+            max_comparisons_per_essay: 6,
+            initial_comparisons_per_essay: 2,
+            comparisons_per_round: 2,
+          },
+        }),
+      ),
+    );
+    const outcome = await harness.outcome<CJAssessmentCompletedV1>(id, 90_000);
+    expect(outcome.event_type).toBe(EVENT_TYPES.assessmentCompleted);
+    const data = outcome.data;
+    const rounds = data.design!.rounds;
+    expect(data.design).toMatchObject({ mode: 'adaptive', stop_reason: 'cap_reached' });
+    expect(rounds).toBeGreaterThanOrEqual(3);
+    // One batch per round, in order, all on the one provider/model, every comparison judged.
+    expect(data.batches.map((b) => b.round)).toEqual(Array.from({ length: rounds }, (_, i) => i + 1));
+    expect(data).toMatchObject({ provider: 'mock', model: 'mock-judge-1' });
+    expect(data.comparisons_succeeded).toBe(data.comparisons_requested);
+    expect(Math.max(...data.rankings.map((r) => r.comparisons))).toBeLessThanOrEqual(6);
+    const pairs = await harness.app!.get(AssessmentRepository).getPairs(id);
+    expect(pairs).toHaveLength(data.comparisons_requested);
+    expect(new Set(pairs.map((p) => [p.essay_a, p.essay_b].sort().join('|'))).size).toBe(pairs.length);
+    for (const r of data.design!.round_history) expect(r.judgements).toBeGreaterThan(0);
+    expect(data.split_half_reliability).not.toBeUndefined();
+    for (const batch of data.batches) {
+      const status = await request(stack!.api.getHttpServer())
+        .get(`/api/v1/comparison/batch/${batch.batch_id}`)
+        .set(auth);
+      expect(status.body).toMatchObject({ status: 'completed', assessment_id: id, provider: 'mock' });
+    }
+  }, 120_000);
+
   it('ignores forged results on its topic (right metadata, wrong batch): the assessment is unchanged', async () => {
     const id = `${harness.prefix}-forged`;
     const essays = sampleEssays(20);

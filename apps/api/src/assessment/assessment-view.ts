@@ -24,9 +24,7 @@ export interface AssessmentState {
 
 /** Fields later versions of the record and the outcome may carry (adaptive rounds, split-half reliability). */
 type WithRound = BatchAttempt & { round?: number };
-type CompletedOutcome = CJAssessmentCompletedV1 & {
-  split_half_reliability?: number | { estimate?: number | null } | null;
-};
+type CompletedOutcome = CJAssessmentCompletedV1;
 
 export function assessmentStatus(state: AssessmentState): AssessmentStatusValue {
   const { record, stored, cancelRequestedAt } = state;
@@ -78,9 +76,7 @@ function toResult(outcome: CompletedOutcome): AssessmentResultDto {
   return {
     rankings: outcome.rankings.map((r) => ({ ...r })),
     ssr: outcome.ssr,
-    ...(splitHalf !== undefined
-      ? { split_half_reliability: typeof splitHalf === 'object' ? (splitHalf?.estimate ?? null) : splitHalf }
-      : {}),
+    ...(splitHalf !== undefined ? { split_half_reliability: splitHalf } : {}),
     position_bias: outcome.position_bias,
     ...(outcome.position_effect !== undefined ? { position_effect: outcome.position_effect } : {}),
     comparisons_requested: outcome.comparisons_requested,

@@ -277,6 +277,28 @@ const CASES: BadRequestCase[] = [
     field: 'llm_config_overrides.provider_override',
     body: overrides({ provider_override: 'anthropic' }),
   },
+  // Cost limit
+  {
+    name: 'max_cost_usd negative',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'max_cost_usd',
+    body: { ...batchBody(2), max_cost_usd: -1 },
+  },
+  {
+    name: 'max_cost_usd as a string',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'max_cost_usd',
+    body: { ...batchBody(2), max_cost_usd: '5' },
+  },
+  {
+    name: 'max_cost_usd below the quote',
+    status: 422,
+    code: 'COST_LIMIT_EXCEEDED',
+    field: 'max_cost_usd',
+    body: { ...batchBody(2), max_cost_usd: 0 },
+  },
   // Priority, topic, correlation
   {
     name: 'priority above 10',

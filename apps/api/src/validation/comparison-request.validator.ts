@@ -24,7 +24,7 @@ export type ValidatedSingleRequest = ComparisonRequestDto & { readonly validated
 
 const OPTION_KEYS = ['llm_config_overrides', 'correlation_id', 'callback_topic', 'priority'] as const;
 const PAIR_KEYS = ['user_prompt', 'essay_a', 'essay_b', 'metadata'] as const;
-const BATCH_KEYS = new Set<string>([...OPTION_KEYS, 'comparisons']);
+const BATCH_KEYS = new Set<string>([...OPTION_KEYS, 'comparisons', 'max_cost_usd']);
 const ITEM_KEYS = new Set<string>([...PAIR_KEYS, 'comparison_id']);
 const SINGLE_KEYS = new Set<string>([...OPTION_KEYS, ...PAIR_KEYS, 'comparison_id']);
 /** Longest synchronous stretch of item checks before yielding to the event loop. */
@@ -57,6 +57,7 @@ export class ComparisonRequestValidator {
       });
     }
     this.options(request);
+    checkMaxCost(request.max_cost_usd);
 
     const seen = new Set<string>();
     let sliceStart = performance.now();
@@ -132,6 +133,14 @@ export class ComparisonRequestValidator {
         this.limits.metadataMaxDepth,
       );
     }
+  }
+}
+
+/** `max_cost_usd` (batch only): a finite number ≥ 0 when present; the quote is compared with it later. */
+function checkMaxCost(value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw ApiError.invalid('max_cost_usd', 'max_cost_usd must be a finite number ≥ 0');
   }
 }
 

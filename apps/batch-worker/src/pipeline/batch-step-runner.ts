@@ -281,11 +281,6 @@ export class BatchStepRunner {
     return 'completed';
   }
 
-  /**
-   * Ends the batch as failed. Provider parts already recorded are cancelled first (best effort: the provider call
-   * has its own retries), so a failed batch leaves nothing running and billing at the provider; a cancel that
-   * still fails is logged with the part ids and counted, for someone to cancel by hand.
-   */
   /** Lets a webhook naming a provider batch id find this batch. */
   private async indexParts(id: string, provider: LlmProvider, ref: ProviderBatchRef): Promise<void> {
     const ids = ref.parts.map((p) => p.provider_batch_id);
@@ -306,6 +301,11 @@ export class BatchStepRunner {
     };
   }
 
+  /**
+   * Ends the batch as failed. Provider parts already recorded are cancelled first (best effort: the provider call
+   * has its own retries), so a failed batch leaves nothing running and billing at the provider; a cancel that
+   * still fails is logged with the part ids and counted, for someone to cancel by hand.
+   */
   private async fail(
     record: BatchRecord,
     error: ProviderError,

@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { CJAssessmentFailedV1, EventEnvelope } from '#contracts';
 import { CjScoringError, generatePairs, type Pair } from '#cj-scoring';
-import { CJ_SETTINGS } from '../cj.tokens.js';
+import { CJ_SETTINGS, STEP_HAND_OFF } from '../cj.tokens.js';
+import { StepHandOff } from '../resume/step-hand-off.js';
 import type { CjSettings } from '../config/cj-settings.js';
 import { AssessmentEventPublisher } from '../kafka/assessment-event-publisher.js';
 import { AssessmentFinalizer } from './assessment-finalizer.service.js';
@@ -32,6 +33,7 @@ export class AssessmentIntake {
     private readonly finalizer: AssessmentFinalizer,
     private readonly events: AssessmentEventPublisher,
     @Inject(CJ_SETTINGS) private readonly settings: CjSettings,
+    @Optional() @Inject(STEP_HAND_OFF) private readonly handOff: StepHandOff = StepHandOff.inline(),
   ) {}
 
   async onRequested(envelope: EventEnvelope): Promise<IntakeOutcome> {
@@ -43,7 +45,8 @@ export class AssessmentIntake {
     try {
       pairs = generatePairs({
         essayIds: request.essays.map((e) => e.essay_id),
-        comparisonsPerEssay: request.comparisons_per_essay,
+        // Adaptive: round 1 is the same balanced design at a small k; later rounds are planned from its results.
+        comparisonsPerEssay: request.adaptive?.initial_comparisons_per_essay ?? request.comparisons_per_essay,
         seed: request.seed,
         bothOrders: request.both_orders,
       });
@@ -118,7 +121,11 @@ export class AssessmentIntake {
         comparisons: record.pair_count,
       });
     }
-    await this.steps.submitOrFail(record.assessment_id, () => this.submitter.submitPending(record));
+    // The HTTP call (retried for minutes while the api is away) runs apart from the Kafka handler; the stored
+    // 'submitting' attempt is what the resumer picks up if this process dies first.
+    await this.handOff.run(record.assessment_id, () =>
+      this.steps.submitOrFail(record.assessment_id, () => this.submitter.submitPending(record)),
+    );
     return created ? 'started' : 'resumed';
   }
 

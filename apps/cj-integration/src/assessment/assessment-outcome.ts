@@ -1,11 +1,22 @@
 import type {
   CJAssessmentCompletedV1,
+  CJAssessmentDesignOutcomeV1,
   CJAssessmentFailedV1,
   CJBatchAttemptV1,
   CJFailureReason,
 } from '#contracts';
-import { fitBradleyTerry, type Judgement, type Pair } from '#cj-scoring';
+import {
+  chainReliability,
+  fitBradleyTerry,
+  splitHalfReliability,
+  type Judgement,
+  type Pair,
+} from '#cj-scoring';
 import type { AssessmentRecord, StoredResult } from '#assessment-store';
+import { chainJudgements } from './adaptive-rounds.js';
+
+/** Random splits for a balanced design's split-half: fewer on very large sets (each split is two full fits). */
+const splitsFor = (essays: number) => (essays > 2000 ? 2 : 10);
 
 /**
  * Judgements in the original pair-generation order (never arrival order), so the fit sees the same input however
@@ -30,7 +41,8 @@ export function completedOutcome(
   now: Date,
   ridge: number,
 ): CJAssessmentCompletedV1 {
-  const fit = fitBradleyTerry(record.essay_ids, judgementsInPairOrder(pairs, successes), { ridge });
+  const judgements = judgementsInPairOrder(pairs, successes);
+  const fit = fitBradleyTerry(record.essay_ids, judgements, { ridge });
   const first = successes.values().next().value;
   const cost = sum(record.batches.map((b) => b.cost_usd ?? 0));
   const individual = sum(record.batches.map((b) => b.individual_cost_usd ?? b.cost_usd ?? 0));
@@ -40,6 +52,8 @@ export function completedOutcome(
     ssr: fit.ssr,
     position_bias: fit.position_bias,
     position_effect: fit.position_effect,
+    split_half_reliability: splitHalf(record, pairs, successes, judgements),
+    design: designOutcome(record),
     provider: record.pinned?.provider ?? first?.provider ?? 'mock',
     model: record.pinned?.model ?? first?.model ?? '',
     comparisons_requested: record.pair_count,
@@ -52,6 +66,61 @@ export function completedOutcome(
     duration_ms: now.getTime() - Date.parse(record.created_at),
     correlation_id: record.correlation_id,
   };
+}
+
+/**
+ * Adaptive: the correlation of the two independent chains (the stopping rule's figure). Balanced: random halves of
+ * the judgements, seeded from the assessment id so a re-scoring gives the same value.
+ */
+function splitHalf(
+  record: AssessmentRecord,
+  pairs: readonly Pair[],
+  successes: ReadonlyMap<number, StoredResult>,
+  judgements: readonly Judgement[],
+): number | null {
+  if (record.adaptive) {
+    const [chainA, chainB] = chainJudgements(record, pairs, successes);
+    return chainReliability(record.essay_ids, chainA, chainB).reliability;
+  }
+  return splitHalfReliability(record.essay_ids, judgements, {
+    seed: seedOf(record.assessment_id),
+    splits: splitsFor(record.essay_ids.length),
+  }).reliability;
+}
+
+function designOutcome(record: AssessmentRecord): CJAssessmentDesignOutcomeV1 {
+  const adaptive = record.adaptive;
+  if (!adaptive) {
+    return {
+      mode: 'balanced',
+      rounds: 1,
+      target_reliability: null,
+      max_comparisons_per_essay: null,
+      stop_reason: 'single_batch',
+      round_history: [],
+    };
+  }
+  return {
+    mode: 'adaptive',
+    rounds: adaptive.rounds.length,
+    target_reliability: adaptive.target_reliability,
+    max_comparisons_per_essay: adaptive.max_comparisons_per_essay,
+    stop_reason: adaptive.stop_reason ?? 'cap_reached',
+    round_history: adaptive.rounds.map((r) => ({
+      round: r.round,
+      comparisons: r.pair_count,
+      judgements: r.judgements ?? 0,
+      split_half_reliability: r.split_half_reliability,
+      ssr: r.ssr,
+    })),
+  };
+}
+
+/** FNV-1a of the id: a stable 31-bit seed. */
+function seedOf(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) & 0x7fffffff;
 }
 
 export function failedOutcome(
@@ -85,6 +154,7 @@ function publicAttempt(attempt: AssessmentRecord['batches'][number]): CJBatchAtt
     status: attempt.status,
     succeeded: attempt.succeeded,
     failed: attempt.failed,
+    ...(attempt.round === undefined ? {} : { round: attempt.round }),
   };
 }
 

@@ -1,6 +1,12 @@
 import type { CJBatchKind, LLMBatchCompletedV1, LlmConfigOverrides, ProviderName } from '#contracts';
 import type { ValidAssessmentRequest } from './validate-assessment-request.js';
-import type { AssessmentRecord, AttemptStatus, BatchAttempt, StoredResult } from '#assessment-store';
+import type {
+  AdaptiveRound,
+  AssessmentRecord,
+  AttemptStatus,
+  BatchAttempt,
+  StoredResult,
+} from '#assessment-store';
 
 /**
  * Pure transitions of an assessment record. Each returns a new record with `version` + 1, ready for
@@ -31,7 +37,68 @@ export function newAssessment(
     batches: [],
     outcome: null,
   };
-  return withAttempt(record, 'main', null).record;
+  const adaptive = request.adaptive;
+  if (!adaptive) return withAttempt(record, 'main', null).record;
+  // Round 1: the balanced design, its (randomly ordered) pairs split half and half between the two chains.
+  record.adaptive = {
+    ...adaptive,
+    seed: request.seed,
+    rounds: [
+      {
+        round: 1,
+        first_pair: 0,
+        pair_count: pairCount,
+        chain_a_count: Math.floor(pairCount / 2),
+        judgements: null,
+        split_half_reliability: null,
+        ssr: null,
+      },
+    ],
+    stop_reason: null,
+  };
+  return withAttempt(record, 'main', range(0, pairCount), 1).record;
+}
+
+function range(start: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => start + i);
+}
+
+/**
+ * Starts adaptive round `round.round`: the design grows by its pairs (already appended to the stored pairs), the
+ * figures of the round just judged are kept, and the round's ONE batch is added as a new main attempt.
+ */
+export function withNextRound(
+  record: AssessmentRecord,
+  judged: Pick<AdaptiveRound, 'judgements' | 'split_half_reliability' | 'ssr'>,
+  round: AdaptiveRound,
+): AssessmentRecord {
+  const adaptive = record.adaptive!;
+  // One version step for the whole transition (withAttempt bumps it): a single compare-and-set.
+  const grown: AssessmentRecord = {
+    ...record,
+    pair_count: round.first_pair + round.pair_count,
+    adaptive: { ...adaptive, rounds: [...withJudged(adaptive.rounds, judged), round] },
+  };
+  return withAttempt(grown, 'main', range(round.first_pair, round.pair_count), round.round).record;
+}
+
+/** Ends the adaptive rounds; the assessment then finishes like a balanced one (follow-up, score). */
+export function withRoundsStopped(
+  record: AssessmentRecord,
+  judged: Pick<AdaptiveRound, 'judgements' | 'split_half_reliability' | 'ssr'>,
+  reason: 'target_reached' | 'cap_reached',
+): AssessmentRecord {
+  const adaptive = record.adaptive!;
+  return bump(record, {
+    adaptive: { ...adaptive, rounds: withJudged(adaptive.rounds, judged), stop_reason: reason },
+  });
+}
+
+function withJudged(
+  rounds: AdaptiveRound[],
+  judged: Pick<AdaptiveRound, 'judgements' | 'split_half_reliability' | 'ssr'>,
+): AdaptiveRound[] {
+  return rounds.map((r, i) => (i === rounds.length - 1 ? { ...r, ...judged } : r));
 }
 
 export function currentAttempt(record: AssessmentRecord): BatchAttempt {
@@ -44,11 +111,17 @@ export function attemptCount(record: AssessmentRecord, kind: CJBatchKind): numbe
   return record.batches.filter((b) => b.kind === kind).length;
 }
 
+/** Attempts of the same kind and adaptive round as `attempt` (the retry budget is per round). */
+export function roundAttemptCount(record: AssessmentRecord, attempt: BatchAttempt): number {
+  return record.batches.filter((b) => b.kind === attempt.kind && b.round === attempt.round).length;
+}
+
 /** Appends a batch attempt in state 'submitting'; its correlation id makes the submission idempotent. */
 export function withAttempt(
   record: AssessmentRecord,
   kind: CJBatchKind,
   pairIndexes: number[] | null,
+  round?: number,
 ): { record: AssessmentRecord; attempt: BatchAttempt } {
   const number = attemptCount(record, kind) + 1;
   const attempt: BatchAttempt = {
@@ -64,6 +137,7 @@ export function withAttempt(
     reported_count: null,
     cost_usd: null,
     individual_cost_usd: null,
+    ...(round === undefined ? {} : { round }),
   };
   return { record: bump(record, { batches: [...record.batches, attempt] }), attempt };
 }

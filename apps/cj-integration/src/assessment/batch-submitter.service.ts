@@ -26,12 +26,13 @@ export class BatchSubmitter {
     assessmentId: string,
     kind: CJBatchKind,
     pairIndexes: number[] | null,
+    round?: number,
   ): Promise<AssessmentRecord> {
     const record = await this.repository.update(assessmentId, (current) => {
       if (current.status !== 'active') return null;
       const last = currentAttempt(current);
       if (last.status === 'submitting' || last.status === 'accepted') return null;
-      return withAttempt(current, kind, pairIndexes).record;
+      return withAttempt(current, kind, pairIndexes, round).record;
     });
     if (!record) throw new Error(`assessment ${assessmentId} vanished`);
     return this.submitPending(record);

@@ -1,5 +1,5 @@
 import type { CJBatchKind, CJFailureReason } from '#contracts';
-import { attemptCount, currentAttempt } from './assessment-state.js';
+import { attemptCount, currentAttempt, roundAttemptCount } from './assessment-state.js';
 import type { AssessmentRecord } from '#assessment-store';
 
 export interface FailurePolicy {
@@ -11,13 +11,16 @@ export interface FailurePolicy {
 
 export type NextStep =
   | { type: 'wait' }
-  | { type: 'submit'; kind: CJBatchKind; pairIndexes: number[] | null }
+  | { type: 'submit'; kind: CJBatchKind; pairIndexes: number[] | null; round?: number }
+  /** Adaptive: the round's batch is in; decide the next round (or stop the rounds). */
+  | { type: 'round' }
   | { type: 'score' }
   | { type: 'fail'; reason: CJFailureReason; message: string };
 
 /**
  * What to do once the current batch has reported (all-or-nothing policy):
  * - failed/expired/canceled → the same batch again as a whole (same provider), up to `batchRetries` times, then fail;
+ * - adaptive, rounds not stopped yet → decide the next round (its per-item errors wait for the follow-up);
  * - completed with per-item errors → those pairs once as a follow-up batch;
  * - afterwards, fail if the success rate is below the minimum, else score.
  * `resultsComplete` says whether every result the batch reported has been stored.
@@ -31,10 +34,15 @@ export function nextStep(
   const attempt = currentAttempt(record);
   if (attempt.status === 'submitting' || attempt.status === 'accepted') return { type: 'wait' };
   if (attempt.status !== 'completed') {
-    if (attemptCount(record, attempt.kind) <= policy.batchRetries) {
-      return { type: 'submit', kind: attempt.kind, pairIndexes: attempt.pair_indexes };
+    if (roundAttemptCount(record, attempt) <= policy.batchRetries) {
+      return {
+        type: 'submit',
+        kind: attempt.kind,
+        pairIndexes: attempt.pair_indexes,
+        ...(attempt.round === undefined ? {} : { round: attempt.round }),
+      };
     }
-    const tries = attemptCount(record, attempt.kind);
+    const tries = roundAttemptCount(record, attempt);
     return {
       type: 'fail',
       reason: 'BATCH_FAILED',
@@ -42,6 +50,8 @@ export function nextStep(
     };
   }
   if (!resultsComplete) return { type: 'wait' };
+  if (record.adaptive && record.adaptive.stop_reason === null && attempt.kind === 'main')
+    return { type: 'round' };
 
   const missing: number[] = [];
   for (let index = 0; index < record.pair_count; index++) if (!succeededPairs.has(index)) missing.push(index);

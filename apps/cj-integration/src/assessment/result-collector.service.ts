@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { LLMBatchCompletedV1, LLMComparisonResultV1 } from '#contracts';
-import { CJ_SETTINGS } from '../cj.tokens.js';
+import { CJ_SETTINGS, STEP_HAND_OFF } from '../cj.tokens.js';
+import { StepHandOff } from '../resume/step-hand-off.js';
 import type { CjSettings } from '../config/cj-settings.js';
 import { AssessmentFinalizer } from './assessment-finalizer.service.js';
 import { AssessmentRepository, type AssessmentRecord, type StoredResult } from '#assessment-store';
@@ -28,6 +29,7 @@ export class ResultCollector {
     private readonly steps: BatchStepRunner,
     @Inject(CJ_SETTINGS) private readonly settings: CjSettings,
     private readonly metrics: CjMetrics,
+    @Optional() @Inject(STEP_HAND_OFF) private readonly handOff: StepHandOff = StepHandOff.inline(),
   ) {}
 
   async onComparisonResult(eventId: string, result: LLMComparisonResultV1): Promise<void> {
@@ -73,7 +75,7 @@ export class ResultCollector {
     if (outcome !== 'stored') return;
     const attempt = admission.attempt;
     // A batch that reported before all its results were processed continues once the last one is in.
-    if (attempt?.reported_count !== null) await this.advance(assessmentId);
+    if (attempt?.reported_count !== null) await this.advanceApart(assessmentId);
   }
 
   async onBatchCompleted(event: LLMBatchCompletedV1): Promise<void> {
@@ -114,7 +116,12 @@ export class ResultCollector {
       succeeded: event.successful_comparisons,
       failed: event.failed_comparisons,
     });
-    await this.advance(assessmentId);
+    await this.advanceApart(assessmentId);
+  }
+
+  /** advance() away from the Kafka handler: it may submit a retry or follow-up batch (HTTP) or score. */
+  private advanceApart(assessmentId: string): Promise<void> {
+    return this.handOff.run(assessmentId, () => this.advance(assessmentId));
   }
 
   /** Decides and runs the next step once the newest batch has reported and its results are all stored. */

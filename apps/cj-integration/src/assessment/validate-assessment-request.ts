@@ -31,9 +31,23 @@ export interface ValidAssessmentRequest {
   comparisons_per_essay: number;
   both_orders: boolean;
   seed: number;
+  /** Adaptive rounds with their defaults filled in; null = the balanced one-shot design. */
+  adaptive?: AdaptiveRequest | null;
   /** sha256 of the canonical request: a redelivery has the same hash, a different request does not. */
   request_hash: string;
 }
+
+export interface AdaptiveRequest {
+  target_reliability: number;
+  max_comparisons_per_essay: number;
+  initial_comparisons_per_essay: number;
+  comparisons_per_round: number;
+}
+
+/** Round 1 of an adaptive design: the balanced design at this k, split into the two chains (1 each). */
+export const DEFAULT_INITIAL_COMPARISONS = 2;
+/** New comparisons per essay per later round (half per chain); the adaptive bench measured this setting. */
+export const DEFAULT_ROUND_COMPARISONS = 1;
 
 export interface RequestRefusal {
   reason_code: Extract<CJFailureReason, 'INVALID_REQUEST' | 'MIXED_LLM_CONFIG'>;
@@ -92,6 +106,26 @@ export function validateAssessmentRequest(raw: unknown, defaults: RequestDefault
       },
     );
   }
+  const design = dto.design;
+  const adaptive: AdaptiveRequest | null =
+    design?.mode === 'adaptive'
+      ? {
+          target_reliability: design.target_reliability!,
+          max_comparisons_per_essay: design.max_comparisons_per_essay!,
+          initial_comparisons_per_essay: design.initial_comparisons_per_essay ?? DEFAULT_INITIAL_COMPARISONS,
+          comparisons_per_round: design.comparisons_per_round ?? DEFAULT_ROUND_COMPARISONS,
+        }
+      : null;
+  if (adaptive && adaptive.initial_comparisons_per_essay > adaptive.max_comparisons_per_essay) {
+    return refuse('INVALID_REQUEST', 'the assessment request is invalid', {
+      problems: ['design.initial_comparisons_per_essay: must not exceed design.max_comparisons_per_essay'],
+    });
+  }
+  if (adaptive && dto.both_orders) {
+    return refuse('INVALID_REQUEST', 'the assessment request is invalid', {
+      problems: ['both_orders: not available with design.mode adaptive (each round picks new pairs)'],
+    });
+  }
   const essays = dto.essays.map((e) => ({ essay_id: e.essay_id, text: e.text }));
   return {
     ok: true,
@@ -109,6 +143,7 @@ export function validateAssessmentRequest(raw: unknown, defaults: RequestDefault
       comparisons_per_essay: dto.comparisons_per_essay ?? defaults.comparisonsPerEssay,
       both_orders: dto.both_orders ?? false,
       seed: dto.seed ?? seedFromId(dto.assessment_id),
+      adaptive,
       request_hash: hashRequest(raw),
     },
   };

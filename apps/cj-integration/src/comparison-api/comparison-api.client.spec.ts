@@ -30,7 +30,14 @@ describe('ComparisonApiClient', () => {
   });
 
   const client = (attempts = 3) =>
-    new ComparisonApiClient({ baseUrl, apiKey: 'k'.repeat(20), timeoutMs: 2000, attempts, backoffMs: 1 });
+    new ComparisonApiClient({
+      baseUrl,
+      apiKey: 'k'.repeat(20),
+      timeoutMs: 2000,
+      retryForMs: 60_000,
+      attempts,
+      backoffMs: 1,
+    });
   const submission = {
     user_prompt: 'p',
     essays: [],
@@ -89,11 +96,52 @@ describe('ComparisonApiClient', () => {
       baseUrl: 'http://127.0.0.1:1',
       apiKey: 'k'.repeat(20),
       timeoutMs: 500,
-      attempts: 1,
+      retryForMs: 0,
     });
     await expect(closed.submitBatch(submission)).rejects.toMatchObject({
       code: 'CONNECTION_ERROR',
       retryable: true,
     });
+  });
+
+  /** A client whose waits only advance a simulated clock, so minutes of backoff cost no test time. */
+  function patientClient(retryForMs: number) {
+    let now = 0;
+    const waits: number[] = [];
+    const api = new ComparisonApiClient({
+      baseUrl,
+      apiKey: 'k'.repeat(20),
+      timeoutMs: 2000,
+      retryForMs,
+      backoffMs: 500,
+      maxBackoffMs: 15_000,
+      clock: () => now,
+      sleep: async (ms) => {
+        waits.push(ms);
+        now += ms;
+      },
+    });
+    return { api, waits, elapsed: () => now };
+  }
+
+  it('rides out an api restart of minutes: retries with growing backoff until it answers', async () => {
+    replies = [
+      ...Array.from({ length: 12 }, () => ({ status: 503, body: {} })),
+      { status: 202, body: { batch_id: 'b-9' } },
+    ];
+    const { api, waits, elapsed } = patientClient(300_000);
+    await expect(api.submitBatch(submission)).resolves.toMatchObject({ batch_id: 'b-9' });
+    expect(seen).toHaveLength(13);
+    expect(elapsed()).toBeGreaterThan(60_000);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(15_000 * 1.2);
+    expect(waits[1]).toBeGreaterThan(waits[0]);
+  });
+
+  it('gives up once the next wait would pass the retry budget', async () => {
+    replies = Array.from({ length: 100 }, () => ({ status: 502, body: {} }));
+    const { api, elapsed } = patientClient(30_000);
+    await expect(api.submitBatch(submission)).rejects.toMatchObject({ code: 'EXTERNAL_SERVICE_ERROR' });
+    expect(elapsed()).toBeLessThanOrEqual(30_000);
+    expect(elapsed()).toBeGreaterThan(30_000 - 15_000 * 1.2);
   });
 });

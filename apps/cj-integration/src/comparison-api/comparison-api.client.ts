@@ -7,10 +7,19 @@ export interface ComparisonApiOptions {
   baseUrl: string;
   apiKey: string;
   timeoutMs: number;
-  /** Tries per call for retryable failures (connection errors, 5xx, 429). */
-  attempts: number;
-  /** First backoff; doubles per try. */
+  /**
+   * How long retryable failures (connection errors, timeouts, 429, 5xx) are retried before the last one is
+   * thrown: long enough to ride out a restart or deploy of the api, not just a blip.
+   */
+  retryForMs: number;
+  /** First backoff; doubles per try (±20 % jitter) up to `maxBackoffMs`. */
   backoffMs?: number;
+  maxBackoffMs?: number;
+  /** Upper bound on tries, whatever the time budget (tests). */
+  attempts?: number;
+  /** Tests: a clock and a sleep that need not wait. */
+  clock?: () => number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -19,7 +28,13 @@ export interface ComparisonApiOptions {
  */
 @Injectable()
 export class ComparisonApiClient {
-  constructor(private readonly options: ComparisonApiOptions) {}
+  private readonly clock: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: ComparisonApiOptions) {
+    this.clock = options.clock ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
 
   async submitBatch(submission: BatchSubmission): Promise<BatchAccepted> {
     const body = await this.call('POST', '/api/v1/comparison/batch', submission);
@@ -35,14 +50,18 @@ export class ComparisonApiClient {
   }
 
   private async call(method: string, path: string, payload: unknown): Promise<unknown> {
-    const backoff = this.options.backoffMs ?? 200;
+    const base = this.options.backoffMs ?? 500;
+    const cap = Math.max(base, this.options.maxBackoffMs ?? 15_000);
+    const giveUpAt = this.clock() + this.options.retryForMs;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.once(method, path, payload);
       } catch (err) {
         const error = asApiError(err);
-        if (!error.retryable || attempt >= this.options.attempts) throw error;
-        await new Promise((resolve) => setTimeout(resolve, backoff * 2 ** (attempt - 1)));
+        const wait = Math.round(Math.min(cap, base * 2 ** (attempt - 1)) * (0.8 + 0.4 * Math.random()));
+        const outOfTries = this.options.attempts !== undefined && attempt >= this.options.attempts;
+        if (!error.retryable || outOfTries || this.clock() + wait > giveUpAt) throw error;
+        await this.sleep(wait);
       }
     }
   }

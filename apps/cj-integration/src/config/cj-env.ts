@@ -49,11 +49,24 @@ export class CjEnv extends CommonEnv {
   @Max(1)
   CJ_MIN_SUCCESS_RATE = 1;
 
-  /** Upper bound on one assessment, request to outcome event. */
+  /**
+   * Upper bound on one assessment, request to outcome event. The default leaves room for one whole-batch retry
+   * after a provider expiry: the first batch may run the provider's full 24 h window (+ the worker's 1 h grace
+   * when it cannot be polled) before it expires, and the retry gets a fresh 24 h (+ 1 h) window; 2 h more cover
+   * queueing, submissions and scoring: 2 × (24 h + 1 h) + 2 h = 52 h. Gemini's window is 48 h: assessments run
+   * there need 2 × (48 h + 1 h) + 2 h = 100 h (360000000).
+   */
   @Type(() => Number)
   @IsInt()
   @Min(1000)
-  CJ_ASSESSMENT_DEADLINE_MS = 24 * 60 * 60 * 1000;
+  CJ_ASSESSMENT_DEADLINE_MS = 52 * 60 * 60 * 1000;
+
+  /** How often unfinished assessments are checked for a step a crash or an error interrupted (and resumed). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  CJ_RESUME_INTERVAL_MS = 30_000;
 
   /** How often overdue assessments are looked for. */
   @Type(() => Number)
@@ -88,12 +101,29 @@ export class CjEnv extends CommonEnv {
   @Max(10)
   CJ_BT_RIDGE = 0.01;
 
-  /** Attempts per call to the comparison service on connection errors and 5xx (then the assessment fails). */
+  /**
+   * How long a call to the comparison service is retried on connection errors, timeouts, 429 and 5xx (a restart
+   * or deploy of the api, a short outage) before the step gives up (a submission then fails the assessment).
+   */
   @Type(() => Number)
   @IsInt()
-  @Min(1)
-  @Max(10)
-  CJ_API_ATTEMPTS = 3;
+  @Min(0)
+  @Max(3_600_000)
+  CJ_API_RETRY_FOR_MS = 300_000;
+
+  /** First wait between two calls to the comparison service; doubles per try up to CJ_API_BACKOFF_MAX_MS. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  CJ_API_BACKOFF_MS = 500;
+
+  /** Longest wait between two calls to the comparison service. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  CJ_API_BACKOFF_MAX_MS = 15_000;
 
   /** Timeout of one call to the comparison service. */
   @Type(() => Number)

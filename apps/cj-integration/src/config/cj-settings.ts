@@ -8,6 +8,8 @@ export interface CjSettings {
   failurePolicy: FailurePolicy;
   deadlineMs: number;
   deadlineCheckIntervalMs: number;
+  /** How often unfinished assessments are checked for a step a crash interrupted. */
+  resumeIntervalMs: number;
   retentionSeconds: number;
   callbackTopic: string;
   /** Ridge alpha of the Bradley-Terry fit. */
@@ -28,6 +30,7 @@ export function cjSettings(env: CjEnv, callbackTopic: string): CjSettings {
     failurePolicy: { batchRetries: env.CJ_BATCH_RETRIES, minSuccessRate: env.CJ_MIN_SUCCESS_RATE },
     deadlineMs: env.CJ_ASSESSMENT_DEADLINE_MS,
     deadlineCheckIntervalMs: env.CJ_DEADLINE_CHECK_INTERVAL_MS,
+    resumeIntervalMs: env.CJ_RESUME_INTERVAL_MS,
     retentionSeconds: env.CJ_STATE_RETENTION_SECONDS,
     callbackTopic,
     ridge: env.CJ_BT_RIDGE,

@@ -5,7 +5,9 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
+  IsIn,
   IsInt,
+  IsNumber,
   IsObject,
   IsOptional,
   IsString,
@@ -14,9 +16,10 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import type { CJAssessmentRequestedV1, CJEssayV1 } from '../events/cj-events.js';
+import type { CJAssessmentRequestedV1, CJDesignV1, CJEssayV1 } from '../events/cj-events.js';
 import { LlmConfigOverridesDto } from './llm-config-overrides.dto.js';
 
 const ESSAY_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
@@ -25,6 +28,52 @@ const ESSAY_ID_MESSAGE = '$property must be 1-128 characters of letters, digits,
 export const ASSESSMENT_ID_PATTERN = /^[A-Za-z0-9._-]{1,96}$/;
 const ASSESSMENT_ID_MESSAGE =
   '$property must be 1-96 characters of letters, digits, dot, underscore or hyphen';
+
+export class AssessmentDesignDto implements CJDesignV1 {
+  @ApiProperty({ enum: ['balanced', 'adaptive'] })
+  @IsIn(['balanced', 'adaptive'])
+  mode: 'balanced' | 'adaptive';
+
+  @ApiPropertyOptional({
+    minimum: 0.5,
+    maximum: 0.99,
+    description: 'adaptive (required): stop once the two-chain split-half reliability reaches this',
+  })
+  @ValidateIf((o: AssessmentDesignDto) => o.mode === 'adaptive' || o.target_reliability !== undefined)
+  @IsNumber()
+  @Min(0.5)
+  @Max(0.99)
+  target_reliability?: number;
+
+  @ApiPropertyOptional({
+    minimum: 2,
+    maximum: 200,
+    description: 'adaptive (required): most comparisons any essay takes part in',
+  })
+  @ValidateIf((o: AssessmentDesignDto) => o.mode === 'adaptive' || o.max_comparisons_per_essay !== undefined)
+  @IsInt()
+  @Min(2)
+  @Max(200)
+  max_comparisons_per_essay?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 50, description: "adaptive: round 1's balanced k (default 2)" })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  initial_comparisons_per_essay?: number;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 50,
+    description: 'adaptive: new comparisons per essay in each later round (default 1)',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(50)
+  comparisons_per_round?: number;
+}
 
 export class AssessmentEssayDto implements CJEssayV1 {
   @ApiProperty({ pattern: ESSAY_ID_PATTERN.source })
@@ -113,4 +162,14 @@ export class AssessmentRequestDto implements CJAssessmentRequestedV1 {
   @Min(0)
   @Max(2 ** 31 - 1)
   seed?: number;
+
+  @ApiPropertyOptional({
+    type: () => AssessmentDesignDto,
+    description: 'Balanced one-shot design (default) or adaptive rounds',
+  })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => AssessmentDesignDto)
+  design?: AssessmentDesignDto;
 }

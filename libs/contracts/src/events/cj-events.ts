@@ -12,6 +12,23 @@ export interface CJEssayV1 {
  */
 export type CJLlmConfigV1 = LlmConfigOverrides;
 
+/**
+ * How the pairs are chosen. 'balanced' (default): one batch of a balanced, non-adaptive design. 'adaptive':
+ * round 1 is the balanced design at a small k, then each round is ONE batch (same provider/model/config) of the
+ * most informative new pairs given the current fit, until the split-half reliability reaches the target or the cap.
+ */
+export interface CJDesignV1 {
+  mode: 'balanced' | 'adaptive';
+  /** adaptive (required): stop once the two-chain split-half reliability reaches this (0.5–0.99). */
+  target_reliability?: number;
+  /** adaptive (required): no essay is put in more comparisons than this (2–200). */
+  max_comparisons_per_essay?: number;
+  /** adaptive: round 1's balanced k (default 2). */
+  initial_comparisons_per_essay?: number;
+  /** adaptive: new comparisons per essay, on average, in each later round (default 1). */
+  comparisons_per_round?: number;
+}
+
 /** Request to rank an essay set by comparative judgement (topic `<prefix>.els.cj_assessment.requested.v1`). */
 export interface CJAssessmentRequestedV1 {
   assessment_id: string;
@@ -34,6 +51,8 @@ export interface CJAssessmentRequestedV1 {
   both_orders?: boolean;
   /** Seed of the pair design (default derived from the assessment id). */
   seed?: number;
+  /** Balanced one-shot (default) or adaptive rounds. */
+  design?: CJDesignV1;
 }
 
 export interface CJEssayRankingV1 {
@@ -60,6 +79,8 @@ export interface CJBatchAttemptV1 {
   status: string;
   succeeded: number;
   failed: number;
+  /** Adaptive assessments: the round this main batch carried (absent on balanced designs and follow-ups). */
+  round?: number;
 }
 
 /**
@@ -75,6 +96,31 @@ export interface CJPositionEffectV1 {
   ci_upper: number | null;
 }
 
+/** One adaptive round as reported in the outcome. */
+export interface CJAssessmentRoundV1 {
+  round: number;
+  /** Comparisons in this round's batch. */
+  comparisons: number;
+  /** Successful judgements after this round (all rounds so far). */
+  judgements: number;
+  /** Two-chain split-half reliability after this round (the stopping rule's figure). */
+  split_half_reliability: number | null;
+  /** SSR after this round (inflated by adaptive pairing: shown for comparison, never used to stop). */
+  ssr: number | null;
+}
+
+export interface CJAssessmentDesignOutcomeV1 {
+  mode: 'balanced' | 'adaptive';
+  /** Batches of new pairs (1 for a balanced design); retries and follow-ups are not rounds. */
+  rounds: number;
+  target_reliability: number | null;
+  max_comparisons_per_essay: number | null;
+  /** Why the rounds stopped: 'single_batch' (balanced), 'target_reached', 'cap_reached' (no new pair fits the cap). */
+  stop_reason: 'single_batch' | 'target_reached' | 'cap_reached';
+  /** Adaptive only: the figures after every round. */
+  round_history: CJAssessmentRoundV1[];
+}
+
 export interface CJAssessmentCompletedV1 {
   assessment_id: string;
   rankings: CJEssayRankingV1[];
@@ -83,6 +129,13 @@ export interface CJAssessmentCompletedV1 {
   position_bias: { a_wins: number; total: number; share: number | null };
   /** The fitted position (Essay A) effect with SE and CI (added later: absent on older events). */
   position_effect?: CJPositionEffectV1 | null;
+  /**
+   * Split-half reliability (Spearman-Brown): random halves of the judgements for a balanced design, the two
+   * independent chains for an adaptive one. Unlike SSR not inflated by adaptive pairing. Absent on older events.
+   */
+  split_half_reliability?: number | null;
+  /** The design and, for adaptive assessments, its rounds (absent on older events). */
+  design?: CJAssessmentDesignOutcomeV1;
   provider: ProviderName;
   model: string;
   comparisons_requested: number;

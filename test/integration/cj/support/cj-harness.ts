@@ -53,7 +53,9 @@ export class CjHarness {
       CJ_API_KEY: API_KEY,
       CJ_KAFKA_GROUP_ID: `${this.prefix}-cj`,
       CJ_DEADLINE_CHECK_INTERVAL_MS: '250',
-      CJ_API_ATTEMPTS: '2',
+      CJ_API_RETRY_FOR_MS: '1000',
+      CJ_API_BACKOFF_MS: '50',
+      CJ_RESUME_INTERVAL_MS: '500',
       ...envOverrides,
     });
     const moduleRef = await Test.createTestingModule({ imports: [CjModule.forRoot(env)] }).compile();

@@ -1,0 +1,100 @@
+import {
+  chainReliability,
+  fitBradleyTerry,
+  selectAdaptivePairs,
+  type Judgement,
+  type Pair,
+} from '#cj-scoring';
+import type { AdaptiveRound, AssessmentRecord, StoredResult } from '#assessment-store';
+
+export type RoundFigures = Pick<AdaptiveRound, 'judgements' | 'split_half_reliability' | 'ssr'>;
+
+export type RoundPlan =
+  | { type: 'stop'; reason: 'target_reached' | 'cap_reached'; figures: RoundFigures }
+  | { type: 'next'; round: AdaptiveRound; pairs: Pair[]; figures: RoundFigures };
+
+/**
+ * The successful judgements of each chain, in pair order. A pair belongs to chain A when it is among the first
+ * `chain_a_count` pairs of its round, else to chain B; pairs from before any round (none today) count for neither.
+ */
+export function chainJudgements(
+  record: AssessmentRecord,
+  pairs: readonly Pair[],
+  successes: ReadonlyMap<number, StoredResult>,
+): [Judgement[], Judgement[]] {
+  const chains: [Judgement[], Judgement[]] = [[], []];
+  const rounds = record.adaptive?.rounds ?? [];
+  for (const pair of [...pairs].sort((a, b) => a.pair_index - b.pair_index)) {
+    const winner = successes.get(pair.pair_index)?.winner;
+    if (!winner) continue;
+    const round = rounds.find(
+      (r) => pair.pair_index >= r.first_pair && pair.pair_index < r.first_pair + r.pair_count,
+    );
+    if (!round) continue;
+    const chain = pair.pair_index < round.first_pair + round.chain_a_count ? 0 : 1;
+    chains[chain].push({ essay_a: pair.essay_a, essay_b: pair.essay_b, winner });
+  }
+  return chains;
+}
+
+/**
+ * Decides what follows a judged adaptive round (pure; deterministic for the record's seed):
+ * - stop when the two-chain split-half reliability reached the target (never SSR: adaptive pairing inflates it);
+ * - otherwise each chain picks its new pairs from the fit of its OWN judgements (so the chains stay independent
+ *   and their correlation honest), `comparisons_per_round / 2` per essay each, within the per-essay cap and never
+ *   repeating a pair; stop when no new pair fits any more.
+ */
+export function planNextRound(
+  record: AssessmentRecord,
+  pairs: readonly Pair[],
+  successes: ReadonlyMap<number, StoredResult>,
+  ridge: number,
+): RoundPlan {
+  const state = record.adaptive;
+  if (!state) throw new Error(`assessment ${record.assessment_id} is not adaptive`);
+  const [chainA, chainB] = chainJudgements(record, pairs, successes);
+  const all = [...chainA, ...chainB];
+  const fit = fitBradleyTerry(record.essay_ids, all, { ridge });
+  const figures: RoundFigures = {
+    judgements: all.length,
+    split_half_reliability: chainReliability(record.essay_ids, chainA, chainB).reliability,
+    ssr: fit.ssr,
+  };
+  if ((figures.split_half_reliability ?? -Infinity) >= state.target_reliability) {
+    return { type: 'stop', reason: 'target_reached', figures };
+  }
+  const roundNumber = state.rounds.length + 1;
+  const options = {
+    essayIds: record.essay_ids,
+    comparisonsPerEssay: state.comparisons_per_round / 2,
+    maxComparisonsPerEssay: state.max_comparisons_per_essay,
+  };
+  const forA = selectAdaptivePairs({
+    ...options,
+    previousPairs: pairs,
+    judgements: chainA,
+    seed: state.seed * 31 + roundNumber * 2,
+  });
+  const forB = selectAdaptivePairs({
+    ...options,
+    previousPairs: [...pairs, ...forA],
+    judgements: chainB,
+    seed: state.seed * 31 + roundNumber * 2 + 1,
+  });
+  const next = [...forA, ...forB];
+  if (next.length === 0) return { type: 'stop', reason: 'cap_reached', figures };
+  return {
+    type: 'next',
+    figures,
+    pairs: next,
+    round: {
+      round: roundNumber,
+      first_pair: record.pair_count,
+      pair_count: next.length,
+      chain_a_count: forA.length,
+      judgements: null,
+      split_half_reliability: null,
+      ssr: null,
+    },
+  };
+}
