@@ -33,7 +33,15 @@ import {
 } from './in-memory-assessment.repository.js';
 
 export const TEST_SETTINGS: CjSettings = {
-  requestDefaults: { comparisonsPerEssay: 4, temperature: 0, maxTokens: 512, maxEssays: 1000 },
+  requestDefaults: {
+    comparisonsPerEssay: 4,
+    temperature: 0,
+    maxTokens: 512,
+    maxEssays: 1000,
+    maxComparisons: 2000,
+    maxEssayChars: 5000,
+    maxPromptChars: 2000,
+  },
   failurePolicy: { batchRetries: 1, minSuccessRate: 1 },
   deadlineMs: 60_000,
   deadlineCheckIntervalMs: 1000,

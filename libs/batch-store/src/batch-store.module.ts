@@ -5,6 +5,7 @@ import { BatchQueues } from './batch-queues.js';
 import { BatchRepository } from './batch.repository.js';
 import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from './batch-store.options.js';
 import { OutboxRepository } from './outbox.repository.js';
+import { UploadRepository } from './upload.repository.js';
 import { CircuitStateStore } from './circuit-state.store.js';
 import { BatchWakeups } from './wakeups/batch-wakeups.js';
 import { ProviderPauseStore } from './provider-pause.store.js';
@@ -30,6 +31,7 @@ export class BatchStoreModule {
         { provide: BATCH_STORE_OPTIONS, useValue: options },
         BatchRepository,
         OutboxRepository,
+        UploadRepository,
         BatchQueues,
         CircuitStateStore,
         BatchWakeups,
@@ -40,6 +42,7 @@ export class BatchStoreModule {
         BATCH_STORE_OPTIONS,
         BatchRepository,
         OutboxRepository,
+        UploadRepository,
         BatchQueues,
         CircuitStateStore,
         ProviderPauseStore,

@@ -3,6 +3,7 @@ export * from './batch-store.options.js';
 export * from './batch-keys.js';
 export * from './batch.repository.js';
 export * from './outbox.repository.js';
+export * from './upload.repository.js';
 export * from './batch-queues.js';
 export * from './circuit-state.store.js';
 export * from './tenant-load.store.js';

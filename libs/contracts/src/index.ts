@@ -1,5 +1,6 @@
 export * from './topics.js';
 export * from './queues.js';
+export * from './batch-limits.js';
 export * from './errors/error-code.js';
 export * from './errors/error-detail.js';
 export * from './comparison/comparison.types.js';

@@ -140,6 +140,41 @@ describe('BatchRepository.transition', () => {
   });
 });
 
+describe('BatchRepository in the essay-referencing form', () => {
+  it('stores each essay once and resolves comparisons by id, in input order; retention covers the essays', async () => {
+    const essays = Array.from({ length: 600 }, (_, i) => ({
+      essay_id: `e-${i}`,
+      text: `essay ${i} `.repeat(300),
+    }));
+    const comparisons = Array.from({ length: 3000 }, (_, i) => ({
+      comparison_id: `c-${i}`,
+      essay_a_id: `e-${i % 600}`,
+      essay_b_id: `e-${(i * 7 + 1) % 600}`,
+      metadata: { pair_index: i },
+    }));
+    const content = { user_prompt: 'Which essay argues better?', essays, comparisons };
+    const record = makeBatch([], { comparison_count: comparisons.length });
+    const { batch, created } = await h.repo.create(record, content);
+    expect(created).toBe(true);
+    expect(await h.redis.hlen(h.repo.keys.essays(batch.batch_id))).toBe(600);
+    const stored = await h.repo.getRequests(batch.batch_id);
+    expect(stored).toHaveLength(3000);
+    expect(stored[1234]).toEqual({
+      comparison_id: 'c-1234',
+      user_prompt: 'Which essay argues better?',
+      essay_a: essays[1234 % 600].text,
+      essay_b: essays[(1234 * 7 + 1) % 600].text,
+      metadata: { pair_index: 1234 },
+      index: 1234,
+    });
+    // Far smaller than the inline form would be (each comparison carrying two ~3 KB essays).
+    const requestBytes = Number(await h.redis.memory('USAGE', h.repo.keys.requests(batch.batch_id)));
+    expect(requestBytes).toBeLessThan(3000 * 200);
+    await h.repo.transition(batch.batch_id, ['queued'], 'completed');
+    expect(await h.redis.ttl(h.repo.keys.essays(batch.batch_id))).toBeGreaterThan(100);
+  });
+});
+
 describe('BatchRepository.storeResults', () => {
   it('stores each index once, keeps counts and costs right and enqueues each event once', async () => {
     const requests = makeRequests(4);

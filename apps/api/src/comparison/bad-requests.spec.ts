@@ -3,6 +3,7 @@ import {
   bearer,
   batchBody,
   createApiTestApp,
+  essayBatchBody,
   singleBody,
   TEST_API_KEYS,
   type ApiTestApp,
@@ -50,6 +51,14 @@ function without(body: Body, key: string, index?: number): Body {
   const items = body.comparisons as Body[];
   const { [key]: _removed, ...rest } = items[index];
   items[index] = rest;
+  return body;
+}
+
+/** An essay-form body with one change to the first comparison (or, with `essay`, to the first essay). */
+function essayWith(change: Body, target: 'comparisons' | 'essays' = 'comparisons'): Body {
+  const body = essayBatchBody(2);
+  const items = body[target] as Body[];
+  items[0] = { ...items[0], ...change };
   return body;
 }
 
@@ -557,6 +566,87 @@ const CASES: BadRequestCase[] = [
     field: 'queue_id',
     method: 'get',
     path: `${SINGLE}/nope`,
+  },
+  // The essay-referencing form (caps: 4 essays, 3 comparisons, 100 characters per essay, 50 per prompt)
+  {
+    name: 'essay form: more essays than MAX_ESSAYS_PER_BATCH',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'essays',
+    body: essayBatchBody(2, 5),
+  },
+  {
+    name: 'essay form: more comparisons than MAX_COMPARISONS_PER_BATCH',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'comparisons',
+    body: essayBatchBody(4),
+  },
+  {
+    name: 'essay form: a comparison names an essay that is not sent',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'comparisons[0].essay_b_id',
+    body: essayWith({ essay_b_id: 'e-99' }),
+  },
+  {
+    name: 'essay form: an essay compared with itself',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'comparisons[0].essay_b_id',
+    body: essayWith({ essay_b_id: 'e-0' }),
+  },
+  {
+    name: 'essay form: duplicate essay_id',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'essays[1].essay_id',
+    body: {
+      ...essayBatchBody(2),
+      essays: [
+        { essay_id: 'e-0', text: 'a' },
+        { essay_id: 'e-0', text: 'b' },
+      ],
+    },
+  },
+  {
+    name: 'essay form: duplicate comparison_id',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'comparisons[1].comparison_id',
+    body: (() => {
+      const body = essayBatchBody(2);
+      (body.comparisons as Body[])[1].comparison_id = 'pair-0';
+      return body;
+    })(),
+  },
+  {
+    name: 'essay form: essay text over MAX_ESSAY_CHARS',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'essays[0].text',
+    body: essayWith({ text: 'x'.repeat(101) }, 'essays'),
+  },
+  {
+    name: 'essay form: user_prompt missing',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'user_prompt',
+    body: without(essayBatchBody(2), 'user_prompt'),
+  },
+  {
+    name: 'essay form: a comparison carrying inline essays (one request uses one form)',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'comparisons[0].essay_a',
+    body: essayWith({ essay_a: 'inline text' }),
+  },
+  {
+    name: 'essay form: essays is not an array',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'essays',
+    body: { ...essayBatchBody(2), essays: 'e-0' },
   },
 ];
 

@@ -12,6 +12,7 @@ import {
   type ComparisonRequestDto,
   type ComparisonStatusDto,
   type CostQuote,
+  type EssayBatchRequestDto,
   type EssayPairDto,
   type RequestOptionsDto,
 } from '#contracts';
@@ -20,8 +21,11 @@ import {
   BatchQueues,
   BatchRepository,
   IdempotencyConflictError,
+  isEssayContent,
+  type BatchContent,
   type BatchKind,
   type BatchRecord,
+  type EssayBatchContent,
 } from '#batch-store';
 import type { ApiPrincipal } from '../auth/api-principal.js';
 import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
@@ -46,7 +50,7 @@ interface Acceptance {
   principal: ApiPrincipal;
   kind: BatchKind;
   options: RequestOptionsDto;
-  comparisons: ComparisonRequest[];
+  content: BatchContent;
   /** Namespaced by tenant and kind: tenants never share keys, nor a batch and an individual request. */
   idempotencyKey: string | null;
   /** Where the key came from, named by a 409. */
@@ -78,7 +82,7 @@ export class BatchSubmissionService {
 
   async submitBatch(
     principal: ApiPrincipal,
-    body: ComparisonBatchRequestDto,
+    body: ComparisonBatchRequestDto | EssayBatchRequestDto,
     headers: SubmissionHeaders,
   ): Promise<HttpOutcome<BatchAcceptedDto | BatchCompletedDto>> {
     const wait = parsePreferWait(headers.prefer, this.settings.preferWaitMaxSeconds);
@@ -93,7 +97,7 @@ export class BatchSubmissionService {
         principal,
         kind: 'batch',
         options: body,
-        comparisons: body.comparisons.map(toComparisonRequest),
+        content: 'essays' in body ? toEssayContent(body) : body.comparisons.map(toComparisonRequest),
         idempotencyKey: key === null ? null : `${principal.tenant_id}:batch:${key}`,
         idempotencySource: header !== null ? 'Idempotency-Key' : 'correlation_id',
         hashInput: body,
@@ -113,6 +117,31 @@ export class BatchSubmissionService {
     };
   }
 
+  /**
+   * A sealed multi-part upload becomes a batch with the upload's id. Idempotent like the batch endpoint: the same
+   * content under the same correlation_id is the same batch (sent whole or in parts).
+   */
+  async acceptUpload(
+    principal: ApiPrincipal,
+    options: RequestOptionsDto,
+    content: EssayBatchContent,
+    uploadId: string,
+  ): Promise<BatchRecord> {
+    const key = options.correlation_id ?? null;
+    return this.accept(
+      {
+        principal,
+        kind: 'batch',
+        options,
+        content,
+        idempotencyKey: key === null ? null : `${principal.tenant_id}:batch:${key}`,
+        idempotencySource: 'correlation_id',
+        hashInput: { ...options, ...content },
+      },
+      uploadId,
+    );
+  }
+
   /** The individual endpoint: idempotent by Idempotency-Key only (its callers reuse correlation ids). */
   async submitSingle(
     principal: ApiPrincipal,
@@ -129,7 +158,7 @@ export class BatchSubmissionService {
         principal,
         kind: 'single',
         options: body,
-        comparisons: [toComparisonRequest({ ...body, comparison_id: comparisonId })],
+        content: [toComparisonRequest({ ...body, comparison_id: comparisonId })],
         idempotencyKey: key === null ? null : `${principal.tenant_id}:single:${key}`,
         idempotencySource: 'Idempotency-Key',
         hashInput: body,
@@ -167,12 +196,13 @@ export class BatchSubmissionService {
   }
 
   private async accept(acceptance: Acceptance, batchId: string = randomUUID()): Promise<BatchRecord> {
-    const { kind, options, comparisons } = acceptance;
+    const { kind, options, content } = acceptance;
+    const items = isEssayContent(content) ? content.comparisons : content;
     const callbackTopic = await this.callbackTopics.resolve(acceptance.principal, options.callback_topic);
     const selection = await this.providers.select(options.llm_config_overrides);
     const priority = options.priority ?? PRIORITY.default;
     // The tenant's comparisons-in-flight allowance is taken before storing and given back unless a new batch holds it.
-    await this.limiter.acquire(acceptance.principal, batchId, comparisons.length);
+    await this.limiter.acquire(acceptance.principal, batchId, items.length);
     let outcome: { batch: BatchRecord; created: boolean };
     try {
       outcome = await this.repository.create(
@@ -182,17 +212,17 @@ export class BatchSubmissionService {
           kind,
           mode: kind === 'batch' && selection.batchApi ? 'batch' : 'individual',
           correlation_id: options.correlation_id ?? CorrelationContext.current() ?? batchId,
-          assessment_id: assessmentIdOf(comparisons),
+          assessment_id: assessmentIdOf(items[0]?.metadata),
           callback_topic: callbackTopic,
           priority,
           config: selection.config,
-          comparison_count: comparisons.length,
+          comparison_count: items.length,
           request_hash: requestHash({ kind, body: acceptance.hashInput }),
           idempotency_key: acceptance.idempotencyKey,
           created_at: new Date().toISOString(),
           ...(acceptance.quote ? { quote: acceptance.quote } : {}),
         },
-        comparisons,
+        content,
       );
     } catch (err) {
       await this.limiter.release(acceptance.principal, batchId);
@@ -249,7 +279,21 @@ function toComparisonRequest(item: EssayPairDto & { comparison_id: string }): Co
   };
 }
 
-function assessmentIdOf(comparisons: ComparisonRequest[]): string | null {
-  const id = comparisons[0]?.metadata?.assessment_id;
+/** Plain copies of the essay-referencing form: the prompt and each essay once, comparisons by essay id. */
+export function toEssayContent(body: EssayBatchRequestDto): EssayBatchContent {
+  return {
+    user_prompt: body.user_prompt,
+    essays: body.essays.map((e) => ({ essay_id: e.essay_id, text: e.text })),
+    comparisons: body.comparisons.map((c) => ({
+      comparison_id: c.comparison_id,
+      essay_a_id: c.essay_a_id,
+      essay_b_id: c.essay_b_id,
+      ...(c.metadata !== undefined ? { metadata: c.metadata } : {}),
+    })),
+  };
+}
+
+function assessmentIdOf(metadata: Record<string, unknown> | undefined): string | null {
+  const id = metadata?.assessment_id;
   return typeof id === 'string' ? id : null;
 }

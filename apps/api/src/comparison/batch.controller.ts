@@ -1,5 +1,13 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import {
   BatchAcceptedDto,
@@ -7,6 +15,7 @@ import {
   BatchResultsPageDto,
   BatchStatusDto,
   ComparisonBatchRequestDto,
+  EssayBatchRequestDto,
   ResultsPageQueryDto,
 } from '#contracts';
 import type { ApiPrincipal } from '../auth/api-principal.js';
@@ -17,8 +26,7 @@ import { BatchQueryService } from './batch-query.service.js';
 import { BatchSubmissionService } from './batch-submission.service.js';
 import { respond } from './http-outcome.js';
 import { idParamPipe } from './id-param.pipe.js';
-import type { ValidatedBatchRequest } from '../validation/comparison-request.validator.js';
-import { BatchBodyPipe } from '../validation/validated-body.pipe.js';
+import { EssayOrInlineBodyPipe, type BatchRequestBody } from './batch-body.pipe.js';
 
 @ApiTags('comparison batches')
 @ApiStandardErrors()
@@ -31,15 +39,29 @@ export class BatchController {
 
   @Post()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Submit comparisons as one batch' })
+  @ApiOperation({
+    summary: 'Submit comparisons as one batch',
+    description:
+      'Two forms, one per request: comparisons with their essays inline, or the essay-referencing form (`essays` ' +
+      'once, `comparisons` by essay id, one batch-level `user_prompt`). A batch too large for one body is ' +
+      'uploaded in parts: POST /comparison/batch/uploads.',
+  })
+  @ApiExtraModels(ComparisonBatchRequestDto, EssayBatchRequestDto)
+  @ApiBody({
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(ComparisonBatchRequestDto) },
+        { $ref: getSchemaPath(EssayBatchRequestDto) },
+      ],
+    },
+  })
   @ApiSubmissionHeaders()
-  @ApiBody({ type: ComparisonBatchRequestDto })
   @ApiAcceptedResponse({ type: BatchAcceptedDto })
   @ApiOkResponse({ type: BatchCompletedDto, description: 'Every result was ready within Prefer: wait' })
   @ApiStandardErrors(400, 409, 413, 415, 503)
   async submit(
     @Principal() principal: ApiPrincipal,
-    @Body(BatchBodyPipe) body: ValidatedBatchRequest,
+    @Body(EssayOrInlineBodyPipe) body: BatchRequestBody,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Headers('prefer') prefer: string | undefined,
     @Res({ passthrough: true }) res: Response,

@@ -4,6 +4,7 @@ import {
   bearer,
   batchBody,
   createApiTestApp,
+  essayBatchBody,
   singleBody,
   TEST_API_KEYS,
   type ApiTestApp,
@@ -53,6 +54,37 @@ describe('comparison API (HTTP layer over in-memory storage)', () => {
     expect(stored.map((r) => r.comparison_id)).toEqual(['pair-0', 'pair-1', 'pair-2']);
     expect(stored[1].metadata).toEqual({ assessment_id: 'asmt-1', pair_index: 1 });
     expect(t.queues.jobs).toEqual([{ queue: 'batches', batchId: res.body.batch_id, priority: 5 }]);
+  });
+
+  it('accepts the essay-referencing form: each essay stored once, comparisons resolved by id', async () => {
+    const res = await request(server())
+      .post(BATCH)
+      .set('Authorization', bearer())
+      .send(essayBatchBody(3, 3))
+      .expect(202);
+    expect(res.body).toMatchObject({ status: 'queued', comparison_count: 3 });
+    expect(t.store.records.get(res.body.batch_id)).toMatchObject({
+      assessment_id: 'asmt-1',
+      comparison_count: 3,
+      idempotency_key: 'alpha:batch:corr-essays-1',
+    });
+    const form = t.store.essayForms.get(res.body.batch_id)!;
+    expect(form.user_prompt).toBe('Which essay argues better?');
+    expect([...form.essays.keys()]).toEqual(['e-0', 'e-1', 'e-2']);
+    const stored = await t.store.getRequests(res.body.batch_id);
+    expect(stored.map((r) => [r.comparison_id, r.essay_a, r.essay_b])).toEqual([
+      ['pair-0', 'Essay number 0', 'Essay number 1'],
+      ['pair-1', 'Essay number 1', 'Essay number 2'],
+      ['pair-2', 'Essay number 2', 'Essay number 0'],
+    ]);
+    expect(t.queues.jobs).toEqual([{ queue: 'batches', batchId: res.body.batch_id, priority: 5 }]);
+    // Same correlation id, same body: the same batch.
+    const again = await request(server())
+      .post(BATCH)
+      .set('Authorization', bearer())
+      .send(essayBatchBody(3, 3))
+      .expect(202);
+    expect(again.body.batch_id).toBe(res.body.batch_id);
   });
 
   it('accepts every configured key', async () => {

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BatchController } from './batch.controller.js';
+import { BatchUploadController } from './batch-upload.controller.js';
+import { BatchUploadService } from './batch-upload.service.js';
 import { BatchQueryService } from './batch-query.service.js';
 import { BatchSubmissionService } from './batch-submission.service.js';
 import { BatchWaiter } from './batch-waiter.js';
@@ -17,9 +19,10 @@ import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe
  * ProviderRegistry and PROVIDERS_CONFIG (LlmProvidersModule), API_SETTINGS, TOPIC_DIRECTORY (ApiTopicsModule).
  */
 @Module({
-  controllers: [BatchController, ComparisonController, QuoteController],
+  controllers: [BatchUploadController, BatchController, ComparisonController, QuoteController],
   providers: [
     BatchSubmissionService,
+    BatchUploadService,
     BatchQueryService,
     BatchWaiter,
     ProviderSelectionService,

@@ -1,5 +1,6 @@
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, Matches, Max, Min, MinLength, ValidateBy } from 'class-validator';
+import { BATCH_LIMIT_DEFAULTS } from '#contracts';
 import { CommonEnv } from '#infra';
 import { parseTenantKeys } from '../auth/api-principal.js';
 import { parseTenantRateLimits } from '../rate-limit/tenant-limits.js';
@@ -101,22 +102,43 @@ export class ApiEnv extends CommonEnv {
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(100_000)
-  MAX_COMPARISONS_PER_BATCH = 10_000;
+  @Max(1_000_000)
+  MAX_COMPARISONS_PER_BATCH = BATCH_LIMIT_DEFAULTS.comparisons;
+
+  /** Most essays one batch in the essay-referencing form may carry (each sent and stored once). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(1_000_000)
+  MAX_ESSAYS_PER_BATCH = BATCH_LIMIT_DEFAULTS.essays;
+
+  /** Largest body of one part of a multi-part upload, in bytes (default 10 MB). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_024)
+  @Max(100_000_000)
+  UPLOAD_PART_MAX_BYTES = 10_485_760;
+
+  /** How long an unsealed multi-part upload lives; then it is deleted with its parts. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(604_800)
+  UPLOAD_TTL_SECONDS = 86_400;
 
   /** Most characters in one essay (essay_a, essay_b). */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(1_000_000)
-  MAX_ESSAY_CHARS = 50_000;
+  MAX_ESSAY_CHARS = BATCH_LIMIT_DEFAULTS.essayChars;
 
   /** Most characters in a user_prompt. */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   @Max(1_000_000)
-  MAX_PROMPT_CHARS = 20_000;
+  MAX_PROMPT_CHARS = BATCH_LIMIT_DEFAULTS.promptChars;
 
   /** Most bytes of one comparison's metadata, as JSON. */
   @Type(() => Number)

@@ -14,6 +14,9 @@ export interface ApiSettings extends RequestLimits {
   apiKeys: TenantKey[];
   metricsPublic: boolean;
   maxComparisonsPerBatch: number;
+  maxEssaysPerBatch: number;
+  uploadPartMaxBytes: number;
+  uploadTtlSeconds: number;
   maxEssayChars: number;
   maxPromptChars: number;
   preferWaitMaxSeconds: number;
@@ -42,6 +45,9 @@ export function apiSettingsFrom(env: ApiEnv): ApiSettings {
     apiKeys: parseTenantKeys(env.API_KEYS),
     metricsPublic: env.METRICS_PUBLIC,
     maxComparisonsPerBatch: env.MAX_COMPARISONS_PER_BATCH,
+    maxEssaysPerBatch: env.MAX_ESSAYS_PER_BATCH,
+    uploadPartMaxBytes: env.UPLOAD_PART_MAX_BYTES,
+    uploadTtlSeconds: env.UPLOAD_TTL_SECONDS,
     maxEssayChars: env.MAX_ESSAY_CHARS,
     maxPromptChars: env.MAX_PROMPT_CHARS,
     metadataMaxBytes: env.METADATA_MAX_BYTES,
@@ -74,5 +80,6 @@ export function apiSettingsFrom(env: ApiEnv): ApiSettings {
 /** Paths of the versioned API; status URLs are built from these. */
 export const API_PREFIX = 'api/v1';
 export const statusUrlOfComparison = (queueId: string) => `/${API_PREFIX}/comparison/${queueId}`;
+export const statusUrlOfUpload = (uploadId: string) => `/${API_PREFIX}/comparison/batch/uploads/${uploadId}`;
 export const statusUrlOfBatch = (batchId: string) => `/${API_PREFIX}/comparison/batch/${batchId}`;
 export const statusUrlOfAssessment = (id: string) => `/${API_PREFIX}/assessments/${encodeURIComponent(id)}`;

@@ -3,6 +3,7 @@ import type {
   AssessmentRequestDto,
   ComparisonBatchRequestDto,
   CostQuote,
+  EssayBatchRequestDto,
   LlmConfigOverrides,
 } from '#contracts';
 import { generatePairs } from '#cj-scoring';
@@ -26,11 +27,22 @@ export class CostQuoteService {
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
-  async quoteBatch(body: ComparisonBatchRequestDto): Promise<CostQuote> {
-    const sizes = body.comparisons.map((c): ComparisonSize => ({
-      sharedChars: c.user_prompt.length,
-      essayChars: c.essay_a.length + c.essay_b.length,
-    }));
+  async quoteBatch(body: ComparisonBatchRequestDto | EssayBatchRequestDto): Promise<CostQuote> {
+    let sizes: ComparisonSize[];
+    if ('essays' in body) {
+      // Essay-referencing form: each comparison costs its two essays plus the shared prompt.
+      const lengths = new Map(body.essays.map((e) => [e.essay_id, e.text.length]));
+      const sharedChars = body.user_prompt.length;
+      sizes = body.comparisons.map((c) => ({
+        sharedChars,
+        essayChars: (lengths.get(c.essay_a_id) ?? 0) + (lengths.get(c.essay_b_id) ?? 0),
+      }));
+    } else {
+      sizes = body.comparisons.map((c): ComparisonSize => ({
+        sharedChars: c.user_prompt.length,
+        essayChars: c.essay_a.length + c.essay_b.length,
+      }));
+    }
     return this.quote(body.llm_config_overrides ?? {}, 'llm_config_overrides', sizes);
   }
 

@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { BatchQueues, BatchRepository, BatchWakeups, CompletionWatchers } from '#batch-store';
+import {
+  BatchQueues,
+  BatchRepository,
+  BatchWakeups,
+  CompletionWatchers,
+  UploadRepository,
+} from '#batch-store';
 import { correlationMiddleware } from '#infra';
 import { loadProvidersConfig, type ProvidersConfig } from '#llm-providers';
 import { ApiCoreModule } from '../api-core.module.js';
@@ -30,6 +36,9 @@ export const TEST_SETTINGS: ApiSettings = {
   apiKeys: parseTenantKeys(`alpha:${TEST_API_KEYS[0]},${TEST_API_KEYS[1]},alpha:${TEST_API_KEYS[2]}`),
   metricsPublic: false,
   maxComparisonsPerBatch: 3,
+  maxEssaysPerBatch: 4,
+  uploadPartMaxBytes: 2_000,
+  uploadTtlSeconds: 600,
   maxEssayChars: 100,
   maxPromptChars: 50,
   metadataMaxBytes: 512,
@@ -80,8 +89,17 @@ class FakeStorageModule {
         { provide: CompletionWatchers, useValue: store.completions },
         { provide: BatchWakeups, useValue: wakeups },
         { provide: TOPIC_DIRECTORY, useValue: new StaticTopicDirectory(EXISTING_TOPICS) },
+        // Multi-part uploads are exercised against real Redis (test/integration/api/batch-upload.int-spec.ts).
+        { provide: UploadRepository, useValue: null },
       ],
-      exports: [BatchRepository, BatchQueues, CompletionWatchers, BatchWakeups, TOPIC_DIRECTORY],
+      exports: [
+        BatchRepository,
+        BatchQueues,
+        CompletionWatchers,
+        BatchWakeups,
+        TOPIC_DIRECTORY,
+        UploadRepository,
+      ],
     };
   }
 }
@@ -122,6 +140,21 @@ export function batchBody(n = 2, assessmentId = 'asmt-1'): Record<string, unknow
       essay_a: `Essay A number ${i}`,
       essay_b: `Essay B number ${i}`,
       metadata: { assessment_id: assessmentId, pair_index: i },
+    })),
+  };
+}
+
+/** The essay-referencing form: `essays` essays once, `n` comparisons of neighbours by id, one shared prompt. */
+export function essayBatchBody(n = 2, essays = 3): Record<string, unknown> {
+  return {
+    correlation_id: 'corr-essays-1',
+    user_prompt: 'Which essay argues better?',
+    essays: Array.from({ length: essays }, (_, i) => ({ essay_id: `e-${i}`, text: `Essay number ${i}` })),
+    comparisons: Array.from({ length: n }, (_, i) => ({
+      comparison_id: `pair-${i}`,
+      essay_a_id: `e-${i % essays}`,
+      essay_b_id: `e-${(i + 1) % essays}`,
+      metadata: { assessment_id: 'asmt-1', pair_index: i },
     })),
   };
 }

@@ -2,7 +2,9 @@ import type { ComparisonRequest } from '#contracts';
 import {
   CompletionWatchers,
   IdempotencyConflictError,
+  isEssayContent,
   isTerminal,
+  type BatchContent,
   type BatchRecord,
   type NewBatchRecord,
   type StoredComparison,
@@ -26,10 +28,27 @@ export class InMemoryBatchStore {
   /** Called after each new batch is stored (specs use it to play the worker). */
   onCreated?: (record: BatchRecord, requests: ComparisonRequest[]) => void;
 
+  /** Essay-referencing batches as stored (specs check that essays are kept once). */
+  readonly essayForms = new Map<string, { user_prompt: string; essays: Map<string, string> }>();
+
   async create(
     record: NewBatchRecord,
-    requests: ComparisonRequest[],
+    content: BatchContent,
   ): Promise<{ batch: BatchRecord; created: boolean }> {
+    let requests: ComparisonRequest[];
+    if (isEssayContent(content)) {
+      const essays = new Map(content.essays.map((e) => [e.essay_id, e.text]));
+      this.essayForms.set(record.batch_id, { user_prompt: content.user_prompt, essays });
+      requests = content.comparisons.map((c) => ({
+        comparison_id: c.comparison_id,
+        user_prompt: content.user_prompt,
+        essay_a: essays.get(c.essay_a_id)!,
+        essay_b: essays.get(c.essay_b_id)!,
+        ...(c.metadata !== undefined ? { metadata: c.metadata } : {}),
+      }));
+    } else {
+      requests = content;
+    }
     const existingId = record.idempotency_key ? this.keys.get(record.idempotency_key) : undefined;
     if (existingId) {
       const existing = this.records.get(existingId)!;

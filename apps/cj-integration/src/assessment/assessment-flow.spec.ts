@@ -33,12 +33,13 @@ describe('assessment flow (services with in-memory fakes)', () => {
       temperature_override: 0,
       max_tokens_override: 512,
     });
-    const prompts = new Set(batch.comparisons.map((c) => c.user_prompt));
-    expect(prompts.size).toBe(1);
-    expect([...prompts][0]).toContain('Argue for or against homework.');
-    expect([...prompts][0]).not.toContain('Essay text');
+    // The essay-referencing form: the shared prompt once, each essay once, comparisons by essay id.
+    expect(batch.user_prompt).toContain('Argue for or against homework.');
+    expect(batch.user_prompt).not.toContain('Essay text');
+    expect(batch.essays.map((e) => e.essay_id).sort()).toEqual(['e1', 'e2', 'e3', 'e4', 'e5', 'e6']);
+    expect(batch.essays.find((e) => e.essay_id === 'e3')?.text).toBe('Essay text 3');
     expect(batch.comparisons.map((c) => c.metadata.pair_index)).toEqual([...Array(12).keys()]);
-    expect(batch.comparisons[0].essay_a).toMatch(/^Essay text \d$/);
+    expect(batch.comparisons[0].essay_a_id).toBe(batch.comparisons[0].metadata.essay_a_id);
     expect(batch.comparisons[0].metadata).toEqual({
       assessment_id: 'a1',
       pair_index: 0,
@@ -232,6 +233,26 @@ describe('assessment flow (services with in-memory fakes)', () => {
       'MIXED_LLM_CONFIG',
     ]);
     expect(graph.kafka.published.every((p) => p.topic === graph.topics.failed)).toBe(true);
+  });
+
+  it('refuses, before storing anything, an assessment whose batch the comparison service would refuse', async () => {
+    const graph = cjTestGraph({
+      requestDefaults: {
+        ...cjTestGraph().settings.requestDefaults,
+        maxComparisons: 20,
+        maxPromptChars: 2000,
+      },
+    });
+    // 12 essays at k = 4 is 24 comparisons: over the 20 the service takes in one batch.
+    expect(await graph.intake.onRequested(requestEnvelope(essaysRequest('too-many', 12)))).toBe('refused');
+    const tooLongPrompt = essaysRequest('long-prompt', 4, { criteria: 'c'.repeat(2100) });
+    expect(await graph.intake.onRequested(requestEnvelope(tooLongPrompt))).toBe('refused');
+    expect(graph.api.submissions).toHaveLength(0);
+    expect(await graph.repository.get('too-many')).toBeNull();
+    expect(await graph.repository.get('long-prompt')).toBeNull();
+    const reasons = outcomes(graph).map((e) => e.data as CJAssessmentFailedV1);
+    expect(reasons.map((r) => r.reason_code)).toEqual(['INVALID_REQUEST', 'INVALID_REQUEST']);
+    expect(JSON.stringify(reasons[0])).toContain('at most 20');
   });
 
   it('ignores a different request reusing a running assessment id (no second config mixed in)', async () => {

@@ -59,10 +59,31 @@ export class AssessmentIntake {
       });
     }
 
+    // The comparison service's limits, checked before anything is stored: work it would refuse is refused here.
+    const sharedPrompt = buildSharedPrompt(request);
+    const limits = this.settings.requestDefaults;
+    if (pairs.length > limits.maxComparisons) {
+      return this.refuse(envelope, {
+        reason_code: 'INVALID_REQUEST',
+        message: `${request.essays.length} essays at ${request.comparisons_per_essay} comparisons per essay make ${pairs.length} comparisons; at most ${limits.maxComparisons} fit in one batch`,
+        details: {
+          problems: [`comparisons_per_essay: ${pairs.length} comparisons`],
+          max: limits.maxComparisons,
+        },
+      });
+    }
+    if (sharedPrompt.length > limits.maxPromptChars) {
+      return this.refuse(envelope, {
+        reason_code: 'INVALID_REQUEST',
+        message: `assignment, criteria and instructions together may be at most ${limits.maxPromptChars} characters`,
+        details: { problems: [`assignment: ${sharedPrompt.length} characters of shared prompt`] },
+      });
+    }
+
     const fresh = newAssessment(
       request,
       pairs.length,
-      buildSharedPrompt(request),
+      sharedPrompt,
       envelope.correlation_id,
       new Date(),
       this.settings.deadlineMs,

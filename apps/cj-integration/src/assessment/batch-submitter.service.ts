@@ -66,6 +66,7 @@ export class BatchSubmitter {
     const pairs = await this.repository.getPairs(record.assessment_id);
     const byIndex = new Map(pairs.map((p) => [p.pair_index, p]));
     const indexes = attempt.pair_indexes ?? pairs.map((p) => p.pair_index);
+    const essays = new Map<string, string>();
     const comparisons = indexes.map((index): BatchComparisonItem => {
       const pair = byIndex.get(index);
       const essayA = pair && texts.get(pair.essay_a);
@@ -73,11 +74,12 @@ export class BatchSubmitter {
       if (!pair || essayA === undefined || essayB === undefined) {
         throw new Error(`assessment ${record.assessment_id}: pair ${index} or its essays are missing`);
       }
+      essays.set(pair.essay_a, essayA);
+      essays.set(pair.essay_b, essayB);
       return {
         comparison_id: `${record.assessment_id}-p${index}`,
-        user_prompt: record.user_prompt,
-        essay_a: essayA,
-        essay_b: essayB,
+        essay_a_id: pair.essay_a,
+        essay_b_id: pair.essay_b,
         metadata: {
           assessment_id: record.assessment_id,
           pair_index: index,
@@ -88,6 +90,9 @@ export class BatchSubmitter {
       };
     });
     return {
+      user_prompt: record.user_prompt,
+      // Only the essays this attempt's pairs use (a follow-up batch of a few pairs sends a few essays).
+      essays: [...essays].map(([essay_id, text]) => ({ essay_id, text })),
       comparisons,
       llm_config_overrides: batchConfig(record),
       correlation_id: attempt.correlation_id,

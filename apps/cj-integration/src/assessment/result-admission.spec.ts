@@ -90,12 +90,16 @@ function fakeSubmission(metadata: { assessment_id: string; pair_index: number; c
     callback_topic: 't',
     priority: 5,
     llm_config_overrides: {},
+    user_prompt: 'p',
+    essays: [
+      { essay_id: 'e1', text: 'a' },
+      { essay_id: 'e2', text: 'b' },
+    ],
     comparisons: [
       {
         comparison_id: 'x',
-        user_prompt: 'p',
-        essay_a: 'a',
-        essay_b: 'b',
+        essay_a_id: 'e1',
+        essay_b_id: 'e2',
         metadata: { ...metadata, essay_a_id: 'e1', essay_b_id: 'e2' },
       },
     ],

@@ -1,7 +1,15 @@
 import { essaysRequest } from '../../testing/cj-test-graph.js';
 import { validateAssessmentRequest, type RequestDefaults } from './validate-assessment-request.js';
 
-const defaults: RequestDefaults = { comparisonsPerEssay: 10, temperature: 0, maxTokens: 1024, maxEssays: 5 };
+const defaults: RequestDefaults = {
+  comparisonsPerEssay: 10,
+  temperature: 0,
+  maxTokens: 1024,
+  maxEssays: 5,
+  maxComparisons: 100,
+  maxEssayChars: 500,
+  maxPromptChars: 500,
+};
 
 describe('validateAssessmentRequest', () => {
   it('accepts a valid request and fills every default, pinning temperature and max tokens', () => {
@@ -62,6 +70,15 @@ describe('validateAssessmentRequest', () => {
     if (result.ok) return;
     expect(result.refusal.reason_code).toBe('INVALID_REQUEST');
     expect(JSON.stringify(result.refusal.details)).toContain(field);
+  });
+
+  it('refuses an essay longer than the comparison service accepts (MAX_ESSAY_CHARS), naming it', () => {
+    const raw = essaysRequest('long', 3);
+    raw.essays[1].text = 'x'.repeat(501);
+    const result = validateAssessmentRequest(raw, defaults);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(JSON.stringify(result.refusal.details)).toContain('essays.1.text');
   });
 
   it('never echoes essay text in the refusal', () => {

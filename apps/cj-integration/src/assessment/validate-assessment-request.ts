@@ -13,6 +13,10 @@ export interface RequestDefaults {
   temperature: number;
   maxTokens: number;
   maxEssays: number;
+  /** The comparison service's limits (same defaults): an assessment it would refuse is refused here first. */
+  maxComparisons: number;
+  maxEssayChars: number;
+  maxPromptChars: number;
 }
 
 /** A validated request with every default filled in: what the assessment runs on from now on. */
@@ -76,6 +80,12 @@ export function validateAssessmentRequest(raw: unknown, defaults: RequestDefault
   if (dto.essays.length > defaults.maxEssays) {
     return refuse('INVALID_REQUEST', `at most ${defaults.maxEssays} essays per assessment`, {
       problems: [`essays: ${dto.essays.length} essays`],
+    });
+  }
+  const longEssay = dto.essays.findIndex((e) => e.text.length > defaults.maxEssayChars);
+  if (longEssay >= 0) {
+    return refuse('INVALID_REQUEST', `essays may be at most ${defaults.maxEssayChars} characters`, {
+      problems: [`essays.${longEssay}.text: ${dto.essays[longEssay].text.length} characters`],
     });
   }
   const duplicates = duplicateIds(dto.essays.map((e) => e.essay_id));

@@ -38,7 +38,13 @@ describe('ComparisonApiClient', () => {
       attempts,
       backoffMs: 1,
     });
-  const submission = { comparisons: [], llm_config_overrides: {}, correlation_id: 'c-1' };
+  const submission = {
+    user_prompt: 'p',
+    essays: [],
+    comparisons: [],
+    llm_config_overrides: {},
+    correlation_id: 'c-1',
+  };
 
   it('posts the batch with the bearer key and returns the batch id', async () => {
     replies = [{ status: 202, body: { batch_id: 'b-1', status: 'queued' } }];

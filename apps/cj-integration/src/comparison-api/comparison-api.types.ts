@@ -1,11 +1,10 @@
 import type { LlmConfigOverrides } from '#contracts';
 
-/** One item of `POST /api/v1/comparison/batch`. */
+/** One comparison of `POST /api/v1/comparison/batch` in the essay-referencing form: its essays by id. */
 export interface BatchComparisonItem {
   comparison_id: string;
-  user_prompt: string;
-  essay_a: string;
-  essay_b: string;
+  essay_a_id: string;
+  essay_b_id: string;
   metadata: {
     assessment_id: string;
     pair_index: number;
@@ -16,7 +15,13 @@ export interface BatchComparisonItem {
   };
 }
 
+/**
+ * The essay-referencing form: the shared prompt and each essay once, however many comparisons use it (a 20,000
+ * essay assessment at k = 10 sends ~60 MB of essays instead of ~600 MB).
+ */
 export interface BatchSubmission {
+  user_prompt: string;
+  essays: Array<{ essay_id: string; text: string }>;
   comparisons: BatchComparisonItem[];
   llm_config_overrides: LlmConfigOverrides;
   correlation_id: string;

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
-import { TOPIC_NAME_PATTERN } from '#contracts';
+import { BATCH_LIMIT_DEFAULTS, TOPIC_NAME_PATTERN } from '#contracts';
 import { CommonEnv } from '#infra';
 
 export class CjEnv extends CommonEnv {
@@ -132,11 +132,29 @@ export class CjEnv extends CommonEnv {
   @Max(600000)
   CJ_API_TIMEOUT_MS = 30000;
 
-  /** Most essays accepted in one assessment. */
+  /** Most essays accepted in one assessment: keep it equal to the api's MAX_ESSAYS_PER_BATCH. */
   @Type(() => Number)
   @IsInt()
   @Min(2)
-  CJ_MAX_ESSAYS = 10000;
+  CJ_MAX_ESSAYS: number = BATCH_LIMIT_DEFAULTS.essays;
+
+  /** Most comparisons one assessment's batch may hold: keep it equal to the api's MAX_COMPARISONS_PER_BATCH. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  CJ_MAX_COMPARISONS: number = BATCH_LIMIT_DEFAULTS.comparisons;
+
+  /** Most characters per essay: keep it equal to the api's MAX_ESSAY_CHARS. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  CJ_MAX_ESSAY_CHARS: number = BATCH_LIMIT_DEFAULTS.essayChars;
+
+  /** Most characters of the shared prompt (assignment, criteria, instructions): the api's MAX_PROMPT_CHARS. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  CJ_MAX_PROMPT_CHARS: number = BATCH_LIMIT_DEFAULTS.promptChars;
 
   /** How long assessment state is kept in Redis after the outcome. */
   @Type(() => Number)

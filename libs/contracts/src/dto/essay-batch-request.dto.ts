@@ -4,10 +4,12 @@ import {
   ArrayMinSize,
   IsArray,
   IsNotEmpty,
+  IsNumber,
   IsObject,
   IsOptional,
   IsString,
   Matches,
+  Min,
   ValidateNested,
 } from 'class-validator';
 import { RequestOptionsDto } from './comparison-batch-request.dto.js';
@@ -91,4 +93,13 @@ export class EssayBatchRequestDto extends RequestOptionsDto {
   @ValidateNested({ each: true })
   @Type(() => EssayComparisonDto)
   comparisons: EssayComparisonDto[];
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    description: 'Refuse the batch (422 COST_LIMIT_EXCEEDED, nothing stored) when its quote is above this',
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  max_cost_usd?: number;
 }

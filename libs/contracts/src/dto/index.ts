@@ -4,6 +4,7 @@ export * from './essay-pair.dto.js';
 export * from './comparison-item.dto.js';
 export * from './comparison-batch-request.dto.js';
 export * from './essay-batch-request.dto.js';
+export * from './batch-upload.dto.js';
 export * from './comparison-request.dto.js';
 export * from './comparison-result.dto.js';
 export * from './batch-responses.dto.js';

@@ -95,7 +95,7 @@ export class FakeComparisonService {
       return reply(res, 401, { error_code: 'AUTHENTICATION_ERROR' });
     if (req.method === 'POST' && /\/cancel$/.test(req.url ?? '')) return reply(res, 202, {});
     if (req.method !== 'POST' || req.url !== '/api/v1/comparison/batch') return reply(res, 404, {});
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Omit<ReceivedBatch, 'batch_id'>;
+    const body = inlineForm(JSON.parse(Buffer.concat(chunks).toString('utf8')) as RequestBody);
     const existing = this.byCorrelation.get(body.correlation_id);
     if (existing) return reply(res, 202, { batch_id: existing.batch_id, status: 'queued' });
     const batch: ReceivedBatch = { ...body, batch_id: `fake-batch-${this.batches.length + 1}` };
@@ -210,6 +210,29 @@ export class FakeComparisonService {
     const judged = judgeMock(judgedItem, 'system', { seed: 42, errorRate: 0, expiryRate: 0 });
     return { ...common, winner: judged.winner, justification: 'fake', confidence: judged.confidence };
   }
+}
+
+type RequestBody = Omit<ReceivedBatch, 'batch_id' | 'comparisons'> & {
+  user_prompt?: string;
+  essays?: Array<{ essay_id: string; text: string }>;
+  comparisons: Array<Record<string, unknown> & { comparison_id: string; metadata: Record<string, unknown> }>;
+};
+
+/** Resolves the essay-referencing form (essays once, comparisons by id) as the real API stores it. */
+function inlineForm(body: RequestBody): Omit<ReceivedBatch, 'batch_id'> {
+  const { essays, user_prompt, ...rest } = body;
+  if (!essays) return body as Omit<ReceivedBatch, 'batch_id'>;
+  const texts = new Map(essays.map((e) => [e.essay_id, e.text]));
+  return {
+    ...rest,
+    comparisons: body.comparisons.map((c) => ({
+      comparison_id: c.comparison_id,
+      user_prompt: user_prompt ?? '',
+      essay_a: texts.get(String(c.essay_a_id)) ?? '',
+      essay_b: texts.get(String(c.essay_b_id)) ?? '',
+      metadata: c.metadata,
+    })),
+  };
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
