@@ -10,6 +10,7 @@ import { AssessmentFinalizer } from '../assessment/assessment-finalizer.service.
 import { AssessmentStopper } from '../assessment/assessment-stopper.service.js';
 import { CJ_SETTINGS } from '../cj.tokens.js';
 import type { CjSettings } from '../config/cj-settings.js';
+import { PeriodicSweep } from '../common/periodic-sweep.js';
 
 export const CANCELLED_MESSAGE = 'the assessment was cancelled by its owner';
 
@@ -21,8 +22,7 @@ export const CANCELLED_MESSAGE = 'the assessment was cancelled by its owner';
 @Injectable()
 export class CancelWatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CancelWatcher.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly periodic = new PeriodicSweep('cancel', this.logger, () => this.sweep(Date.now()));
 
   constructor(
     private readonly repository: AssessmentRepository,
@@ -32,18 +32,11 @@ export class CancelWatcher implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep(Date.now())
-        .then(() => undefined)
-        .catch((err: unknown) => this.logger.error({ msg: 'cancel sweep failed', error: String(err) }))
-        .finally(() => (this.running = undefined));
-    }, this.settings.deadlineCheckIntervalMs);
-    this.timer.unref();
+    this.periodic.start(this.settings.deadlineCheckIntervalMs);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.periodic.stop();
   }
 
   /** Ends every running assessment with a pending cancel request; returns their ids. */

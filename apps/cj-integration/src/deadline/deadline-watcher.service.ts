@@ -10,6 +10,7 @@ import type { CjSettings } from '../config/cj-settings.js';
 import { AssessmentFinalizer } from '../assessment/assessment-finalizer.service.js';
 import { AssessmentRepository } from '#assessment-store';
 import { AssessmentStopper } from '../assessment/assessment-stopper.service.js';
+import { PeriodicSweep } from '../common/periodic-sweep.js';
 
 /**
  * Bounds every assessment by CJ_ASSESSMENT_DEADLINE_MS: overdue assessments fail with DEADLINE_EXCEEDED and
@@ -18,8 +19,7 @@ import { AssessmentStopper } from '../assessment/assessment-stopper.service.js';
 @Injectable()
 export class DeadlineWatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DeadlineWatcher.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly periodic = new PeriodicSweep('deadline', this.logger, () => this.sweep(Date.now()));
 
   constructor(
     private readonly repository: AssessmentRepository,
@@ -29,18 +29,11 @@ export class DeadlineWatcher implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep(Date.now())
-        .then(() => undefined)
-        .catch((err: unknown) => this.logger.error({ msg: 'deadline sweep failed', error: String(err) }))
-        .finally(() => (this.running = undefined));
-    }, this.settings.deadlineCheckIntervalMs);
-    this.timer.unref();
+    this.periodic.start(this.settings.deadlineCheckIntervalMs);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.periodic.stop();
   }
 
   /** Fails every assessment whose deadline is before `nowMs`; returns their ids. */

@@ -14,6 +14,7 @@ import { ResultCollector } from '../assessment/result-collector.service.js';
 import { CJ_SETTINGS, STEP_HAND_OFF } from '../cj.tokens.js';
 import type { CjSettings } from '../config/cj-settings.js';
 import { StepHandOff } from './step-hand-off.js';
+import { PeriodicSweep } from '../common/periodic-sweep.js';
 
 const PAGE = 500;
 
@@ -32,8 +33,7 @@ export type ResumedStep = 'submission' | 'next_step' | 'outcome';
 @Injectable()
 export class AssessmentResumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AssessmentResumer.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly periodic = new PeriodicSweep('resume', this.logger, () => this.sweep());
 
   constructor(
     private readonly repository: AssessmentRepository,
@@ -46,19 +46,11 @@ export class AssessmentResumer implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    const tick = () => {
-      this.running ??= this.sweep()
-        .catch((err: unknown) => this.logger.error({ msg: 'resume sweep failed', error: String(err) }))
-        .finally(() => (this.running = undefined));
-    };
-    this.timer = setInterval(tick, this.settings.resumeIntervalMs);
-    this.timer.unref();
-    tick();
+    this.periodic.start(this.settings.resumeIntervalMs, { runNow: true });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.periodic.stop();
     await this.handOff.idle();
   }
 
