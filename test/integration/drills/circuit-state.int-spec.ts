@@ -19,10 +19,13 @@ describe('circuit state shared from the worker to the API', () => {
     let api: NestExpressApplication;
     const server = () => api.getHttpServer();
     const body = (id: string) => ({ comparisons: markedComparisons(2), correlation_id: id });
-    /** Keys a request would leave behind (batch records, idempotency keys, jobs); not queue meta or circuits. */
+    /**
+     * Keys a request would leave behind (batch records, idempotency keys, jobs); not queue meta, circuits or the
+     * tenant's per-second request counter (`:rate:`, counted before the body is read and gone within a second).
+     */
     const storedKeys = async () =>
       (await store.redis.keys(`${store.options.keyPrefix}:*`)).filter(
-        (k) => !k.includes(':circuit:') && !k.endsWith(':meta'),
+        (k) => !k.includes(':circuit:') && !k.includes(':rate:') && !k.endsWith(':meta'),
       );
 
     beforeAll(async () => {
