@@ -80,26 +80,23 @@ export class BatchRepository {
     // A small inline batch (every individual request) travels inside the create script: one round trip in all.
     // Anything larger is staged in chunks first, so no single command carries megabytes.
     const inline = !essayForm && items.length <= INLINE_REQUESTS ? items.map((r) => JSON.stringify(r)) : [];
-    if (inline.length === 0) {
-      await this.redis.del(staging, essaysStaging);
-      for (let i = 0; i < items.length; i += WRITE_CHUNK) {
-        const chunk = items.slice(i, i + WRITE_CHUNK).map((r) => JSON.stringify(r));
-        await this.redis
-          .multi()
-          .rpush(staging, ...chunk)
-          .expire(staging, STAGING_TTL_SECONDS)
-          .exec();
-      }
-    }
     // Essay-referencing form: each essay's text once per batch, however many comparisons name it.
     const essays = essayForm ? content.essays : [];
-    for (let i = 0; i < essays.length; i += WRITE_CHUNK) {
-      const fields = essays.slice(i, i + WRITE_CHUNK).flatMap((e) => [e.essay_id, e.text]);
-      await this.redis
-        .multi()
-        .hset(essaysStaging, ...fields)
-        .expire(essaysStaging, STAGING_TTL_SECONDS)
-        .exec();
+    if (inline.length === 0) {
+      // Every chunk in one pipeline (one round trip, not one per chunk); the staging keys expire if the create
+      // below never runs.
+      const staged = this.redis.pipeline().del(staging, essaysStaging);
+      for (let i = 0; i < items.length; i += WRITE_CHUNK) {
+        const chunk = new Array<string>(Math.min(WRITE_CHUNK, items.length - i));
+        for (let j = 0; j < chunk.length; j += 1) chunk[j] = JSON.stringify(items[i + j]);
+        staged.rpush(staging, ...chunk);
+      }
+      if (items.length > 0) staged.expire(staging, STAGING_TTL_SECONDS);
+      for (let i = 0; i < essays.length; i += WRITE_CHUNK) {
+        staged.hset(essaysStaging, ...essays.slice(i, i + WRITE_CHUNK).flatMap((e) => [e.essay_id, e.text]));
+      }
+      if (essays.length > 0) staged.expire(essaysStaging, STAGING_TTL_SECONDS);
+      for (const [err] of (await staged.exec()) ?? []) if (err) throw err;
     }
     const idemKey = record.idempotency_key
       ? this.keys.idempotency(record.idempotency_key)
