@@ -31,16 +31,13 @@ require('node:http').createServer((req, res) => {
 const inlineBody = (tag: string) =>
   JSON.stringify({
     correlation_id: `bench-ingest-${tag}`,
-    comparisons: Array.from(
-      { length: N },
-      (_, i): ComparisonRequest => ({
-        comparison_id: `${tag}-${i}`,
-        user_prompt: 'Compare the two essays on argument quality.',
-        essay_a: withHiddenQuality(ESSAY, ((i * 37) % 100) / 100),
-        essay_b: withHiddenQuality(ESSAY, ((i * 61 + 13) % 100) / 100),
-        metadata: { assessment_id: 'bench', pair_index: i },
-      }),
-    ),
+    comparisons: Array.from({ length: N }, (_, i): ComparisonRequest => ({
+      comparison_id: `${tag}-${i}`,
+      user_prompt: 'Compare the two essays on argument quality.',
+      essay_a: withHiddenQuality(ESSAY, ((i * 37) % 100) / 100),
+      essay_b: withHiddenQuality(ESSAY, ((i * 61 + 13) % 100) / 100),
+      metadata: { assessment_id: 'bench', pair_index: i },
+    })),
   });
 
 /** The essay-referencing form: 200 essays once, 10,000 comparisons naming two of them each. */

@@ -64,6 +64,12 @@ const print = (title: string, selected: BenchRow[]) => {
   for (const row of table) console.log(line(row));
 };
 const targeted = rows.filter((r) => r.target);
-if (targeted.length > 0) print(`Targets (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`, targeted);
+if (targeted.length > 0)
+  print(
+    `Targets (load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`,
+    targeted,
+  );
 print('All figures', rows);
 process.exit(0);

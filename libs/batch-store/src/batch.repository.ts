@@ -30,6 +30,12 @@ import { BatchNotFoundError } from './errors/batch-not-found.error.js';
 import { TenantLoadStore } from './tenant-load.store.js';
 import { IdempotencyConflictError } from './errors/idempotency-conflict.error.js';
 
+/** A record as read (or written) at revision `rev`: the compare-and-set of its next write. */
+export interface VersionedRecord {
+  record: BatchRecord;
+  rev: string;
+}
+
 const WRITE_CHUNK = 500;
 /** Batches up to this size pass their requests to the create script directly (no staging list). */
 const INLINE_REQUESTS = 16;
@@ -180,7 +186,33 @@ export class BatchRepository {
     patch: BatchPatch = {},
     events: OutboxMessage[] = [],
   ): Promise<BatchRecord | null> {
-    return this.compareAndSet(batchId, allowedFrom, () => ({ to, patch, events }));
+    return (await this.compareAndSet(batchId, allowedFrom, () => ({ to, patch, events })))?.record ?? null;
+  }
+
+  /**
+   * Like `transition`, starting from a record read just before (`known`, from getVersioned or a previous
+   * versioned transition): the first attempt skips the read, and stands only if nobody wrote since (same rev);
+   * otherwise it reads and tries again as usual. Returns the written record with its new revision.
+   */
+  async transitionKnown(
+    known: VersionedRecord,
+    allowedFrom: readonly BatchStatus[],
+    change: (current: BatchRecord) => { to: BatchStatus; patch?: BatchPatch; events?: OutboxMessage[] },
+  ): Promise<VersionedRecord | null> {
+    return this.compareAndSet(
+      known.record.batch_id,
+      allowedFrom,
+      (current) => {
+        const { to, patch = {}, events = [] } = change(current);
+        return { to, patch, events };
+      },
+      known,
+    );
+  }
+
+  /** The record with its revision (see transitionKnown). */
+  async getVersioned(batchId: string): Promise<VersionedRecord | null> {
+    return this.read(batchId);
   }
 
   /**
@@ -193,18 +225,20 @@ export class BatchRepository {
     allowedFrom: readonly BatchStatus[],
     change: (current: BatchRecord) => { to: BatchStatus; patch?: BatchPatch; events?: OutboxMessage[] },
   ): Promise<BatchRecord | null> {
-    return this.compareAndSet(batchId, allowedFrom, (current) => {
+    const done = await this.compareAndSet(batchId, allowedFrom, (current) => {
       const { to, patch = {}, events = [] } = change(current);
       return { to, patch, events };
     });
+    return done?.record ?? null;
   }
 
   /** Persists the (growing) provider batch reference; called before any wait on the provider. */
   async saveProviderRef(batchId: string, ref: ProviderBatchRef): Promise<BatchRecord | null> {
-    return this.compareAndSet(batchId, ACTIVE_STATUSES, (current) => ({
+    const done = await this.compareAndSet(batchId, ACTIVE_STATUSES, (current) => ({
       to: current.status,
       patch: { provider_ref: ref },
     }));
+    return done?.record ?? null;
   }
 
   /**
@@ -212,10 +246,11 @@ export class BatchRepository {
    * Returns the updated record, or null when the batch is gone or no longer active.
    */
   async markSubmitAttempt(batchId: string): Promise<BatchRecord | null> {
-    return this.compareAndSet(batchId, ACTIVE_STATUSES, (current) => ({
+    const done = await this.compareAndSet(batchId, ACTIVE_STATUSES, (current) => ({
       to: current.status,
       patch: { submit_attempts: (current.submit_attempts ?? 0) + 1 },
     }));
+    return done?.record ?? null;
   }
 
   /**
@@ -300,11 +335,16 @@ export class BatchRepository {
     batchId: string,
     allowedFrom: readonly BatchStatus[],
     change: (current: BatchRecord) => { to: BatchStatus; patch: BatchPatch; events?: OutboxMessage[] },
-  ): Promise<BatchRecord | null> {
+    known?: VersionedRecord,
+  ): Promise<VersionedRecord | null> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const current = await this.read(batchId);
+      const current = attempt === 0 && known ? known : await this.read(batchId);
       if (!current) return null;
-      if (!allowedFrom.includes(current.record.status)) return null;
+      if (!allowedFrom.includes(current.record.status)) {
+        // A status the known record had may be out of date: only a fresh read may say no.
+        if (current === known) continue;
+        return null;
+      }
       const { to, patch, events = [] } = change(current.record);
       const next: BatchRecord = { ...current.record, ...patch, status: to };
       const { counts: _counts, cancel_requested: _cancel, ...stored } = next;
@@ -342,14 +382,14 @@ export class BatchRepository {
       // gives its comparisons back to its tenant's in-flight allowance.
       if (outcome === 1) {
         if (isTerminal(to) && next.tenant_id) await this.tenantLoad.release(next.tenant_id, batchId);
-        return next;
+        return { record: next, rev: String(Number(current.rev) + 1) };
       }
       if (outcome === 0 || outcome === -2) return null;
     }
     throw new Error(`Batch ${batchId}: too many concurrent writers`);
   }
 
-  private async read(batchId: string): Promise<{ record: BatchRecord; rev: string } | null> {
+  private async read(batchId: string): Promise<VersionedRecord | null> {
     const fields = await this.redis.hgetall(this.keys.record(batchId));
     if (!fields.record) return null;
     const base = JSON.parse(fields.record) as BatchRecord;
