@@ -94,7 +94,13 @@ export type NewBatchRecord = Omit<BatchRecord, 'status' | 'counts' | 'cost_usd' 
 export type BatchPatch = Partial<
   Pick<
     BatchRecord,
-    'mode' | 'submitted_at' | 'completed_at' | 'provider_ref' | 'submit_attempts' | 'expiry_resubmissions' | 'error'
+    | 'mode'
+    | 'submitted_at'
+    | 'completed_at'
+    | 'provider_ref'
+    | 'submit_attempts'
+    | 'expiry_resubmissions'
+    | 'error'
   >
 >;
 

@@ -150,7 +150,12 @@ describe('an expired-half batch completes after one resubmission of only the unf
     expect(done.status).toBe('expired');
     // 4 finished in the first batch, 2 of the 4 resubmitted finished in the second, 2 never did.
     expect(done.counts).toEqual({ succeeded: 6, failed: 2, pending: 0 });
-    expect(anthropic.submittedBatches().slice(before).map((b) => b.requests.length)).toEqual([8, 4]);
+    expect(
+      anthropic
+        .submittedBatches()
+        .slice(before)
+        .map((b) => b.requests.length),
+    ).toEqual([8, 4]);
     const results = await worker.repo.getResults(record.batch_id, 0, 10);
     expect(results.filter((r) => r.result.error_detail?.error_code === 'BATCH_EXPIRED')).toHaveLength(2);
   });
