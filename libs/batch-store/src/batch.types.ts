@@ -67,6 +67,11 @@ export interface BatchRecord {
    * created provider batches it never recorded, so the next one asks the provider to look for them first.
    */
   submit_attempts?: number;
+  /**
+   * Resubmissions of unfinished items after a provider batch expired with some finished (issue 9.6): each one
+   * replaced `provider_ref` with a new provider batch holding only the items that had no result yet.
+   */
+  expiry_resubmissions?: number;
   /** Maintained by the repository from stored results; values passed to create/transition are ignored. */
   counts: BatchCounts;
   /**
@@ -90,7 +95,16 @@ export type NewBatchRecord = Omit<BatchRecord, 'status' | 'counts' | 'cost_usd' 
 
 /** Fields `transition` may change besides the status. */
 export type BatchPatch = Partial<
-  Pick<BatchRecord, 'mode' | 'submitted_at' | 'completed_at' | 'provider_ref' | 'submit_attempts' | 'error'>
+  Pick<
+    BatchRecord,
+    | 'mode'
+    | 'submitted_at'
+    | 'completed_at'
+    | 'provider_ref'
+    | 'submit_attempts'
+    | 'expiry_resubmissions'
+    | 'error'
+  >
 >;
 
 export type StoredComparison = ComparisonRequest & { index: number };
