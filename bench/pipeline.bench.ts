@@ -16,7 +16,8 @@ import {
 } from '#batch-store';
 import { ensureTopics, parseBrokers } from '#infra';
 import { loadProvidersConfig, resolveLlmConfig, withHiddenQuality } from '#llm-providers';
-import { OpenAIFakeServer } from '#llm-providers/testing';
+// The fake's own module: the testing index also exports the Jest contract suite.
+import { OpenAIFakeServer } from '../libs/llm-providers/testing/openai-fake-server.js';
 import type { Benchmark, BenchRow } from './bench.types.js';
 import { compileApps, freePort, startApp, stopApp } from './support/built-apps.js';
 
