@@ -27,7 +27,7 @@ import { BatchFinisher } from './batch-finisher.js';
 import { IndividualRunner } from './individual-runner.js';
 import { ProviderPauser } from './provider-pauser.js';
 import { toComparisonRequest } from './request-conversion.js';
-import { failureOf, outcomeToResults } from './result-mapper.js';
+import { chunkToResults, failureOf, outcomeToResults } from './result-mapper.js';
 import type { PollHint, StepOutcome } from './step-outcome.js';
 import { TurnaroundTracker } from './turnaround-tracker.js';
 import { decideStepRetry, PROVIDER_BATCH_WINDOW_MS } from './step-retry.js';
@@ -257,27 +257,47 @@ export class BatchStepRunner {
       const elapsed = Date.now() - Date.parse(record.submitted_at);
       this.turnaround.record(record.config.provider, record.comparison_count, elapsed);
     }
-    const outcome = await provider.collectBatchResults(ref);
-    const requests = await this.repo.getRequests(id);
-    const results = outcomeToResults(record, requests, outcome, new Date());
-    await this.finisher.store(record, results);
-    return this.finisher.finish(
-      id,
-      this.finalStatus(
-        record,
-        status,
-        results.map((r) => r.result.error_detail?.error_code),
-      ),
-    );
+    const expired = await this.collectAndStore(record, provider, ref);
+    return this.finisher.finish(id, this.finalStatus(record, status, expired));
   }
 
-  private finalStatus(
+  /**
+   * Reads the results chunk by chunk and stores each chunk (with its events) before the next is read, so the
+   * worker never holds a whole batch's results: a 100,000-comparison batch collects in bounded memory. Storing
+   * is idempotent per comparison, so a collection that breaks off mid-way is simply run again. Returns whether
+   * any item expired.
+   */
+  private async collectAndStore(
     record: BatchRecord,
-    status: ProviderBatchStatus,
-    codes: Array<string | undefined>,
-  ): BatchStatus {
+    provider: LlmProvider,
+    ref: ProviderBatchRef,
+  ): Promise<boolean> {
+    const requests = await this.repo.getRequests(record.batch_id);
+    const byId = new Map(requests.map((request) => [request.comparison_id, request]));
+    const delivered = new Set<string>();
+    const now = new Date();
+    let expired = false;
+    await provider.collectBatchResultsInChunks(ref, async (chunk) => {
+      const results = chunkToResults(record, byId, chunk, now);
+      for (const stored of results) {
+        delivered.add(stored.comparison_id);
+        if (stored.result.error_detail?.error_code === 'BATCH_EXPIRED') expired = true;
+      }
+      await this.finisher.store(record, results);
+    });
+    const missing = requests.filter((request) => !delivered.has(request.comparison_id));
+    if (missing.length > 0) {
+      await this.finisher.store(
+        record,
+        outcomeToResults(record, missing, { responses: [], errors: [] }, now),
+      );
+    }
+    return expired;
+  }
+
+  private finalStatus(record: BatchRecord, status: ProviderBatchStatus, anyExpired: boolean): BatchStatus {
     if (record.cancel_requested) return 'canceled';
-    if (status.state === 'expired' || codes.includes('BATCH_EXPIRED')) return 'expired';
+    if (status.state === 'expired' || anyExpired) return 'expired';
     return 'completed';
   }
 

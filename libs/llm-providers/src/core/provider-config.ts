@@ -51,6 +51,11 @@ export interface MockSettings {
   /** Probability that one item is left unfinished, which makes its part `expired`. */
   expiryRate: number;
   seed: number;
+  /**
+   * Length of the justification the mock judge writes (MOCK_JUSTIFICATION_CHARS); 0 keeps its short sentence
+   * (~70 characters). Realistic judges write a few hundred to ~1,500 characters, which is what sizes the events.
+   */
+  justificationChars: number;
 }
 
 export interface LlmDefaults {
@@ -97,6 +102,8 @@ const BASE_URL_VARIABLE: Record<ProviderName, string | undefined> = {
 };
 
 const MB = 1_000_000;
+/** Upper bound of MOCK_JUSTIFICATION_CHARS: longer than any real judge's answer. */
+export const MAX_MOCK_JUSTIFICATION_CHARS = 20_000;
 
 /** Defaults per provider: the published batch limits (decimal MB, to stay under them) and a default model. */
 const PROVIDER_DEFAULTS: Record<ProviderName, Pick<ProviderSettings, 'defaultModel' | 'limits'>> = {
@@ -159,6 +166,11 @@ export function loadProvidersConfig(env: Env, options: { now?: number } = {}): P
       errorRate: readNumber(env, 'MOCK_ERROR_RATE', 0, { min: 0, max: 1 }),
       expiryRate: readNumber(env, 'MOCK_EXPIRY_RATE', 0, { min: 0, max: 1 }),
       seed: readNumber(env, 'MOCK_SEED', 42, { integer: true }),
+      justificationChars: readNumber(env, 'MOCK_JUSTIFICATION_CHARS', 0, {
+        min: 0,
+        max: MAX_MOCK_JUSTIFICATION_CHARS,
+        integer: true,
+      }),
     },
   };
 }

@@ -22,6 +22,8 @@ export interface MockJudgeSettings {
   seed: number;
   errorRate: number;
   expiryRate: number;
+  /** Justification length (MOCK_JUSTIFICATION_CHARS); 0 or absent: the short sentence. */
+  justificationChars?: number;
 }
 
 /**
@@ -56,7 +58,8 @@ export function judgeMock(
   const promptChars =
     systemPrompt.length + request.user_prompt.length + request.essay_a.length + request.essay_b.length;
   const promptTokens = Math.ceil(promptChars / 4) + 60;
-  const completionTokens = Math.ceil(mockJustification(winner, confidence).length / 4) + 20;
+  const justificationLength = mockJustification(winner, confidence, settings.justificationChars).length;
+  const completionTokens = Math.ceil(justificationLength / 4) + 20;
   return {
     winner,
     confidence,
@@ -69,8 +72,19 @@ export function judgeMock(
   };
 }
 
-export function mockJustification(winner: Winner, confidence: number): string {
-  return `${winner} is the stronger essay overall (mock judge, confidence ${confidence}/5).`;
+const FILLER =
+  ' Its thesis is clearer, its paragraphs build on each other, and its evidence is introduced, explained and' +
+  ' linked back to the claim; the other essay asserts more than it shows and its conclusion repeats the opening.';
+
+/**
+ * The mock's justification: one sentence naming the winner, extended with plain prose to exactly `chars`
+ * characters when `chars` is longer (a realistic judge writes a few hundred to ~1,500).
+ */
+export function mockJustification(winner: Winner, confidence: number, chars = 0): string {
+  const sentence = `${winner} is the stronger essay overall (mock judge, confidence ${confidence}/5).`;
+  if (chars <= sentence.length) return sentence;
+  const filler = FILLER.repeat(Math.ceil((chars - sentence.length) / FILLER.length));
+  return (sentence + filler).slice(0, chars);
 }
 
 /** [winner 0|1, confidence, prompt tokens, completion tokens, outcome 0|1|2]: ~20 bytes per item in a ref. */

@@ -50,6 +50,20 @@ describe('MockProvider', () => {
     expect(outcome.responses.length + outcome.errors.length).toBe(200);
   });
 
+  it('writes justifications of MOCK_JUSTIFICATION_CHARS characters, in batches and single calls', async () => {
+    test = createTestProviderDeps({ env: { MOCK_JUSTIFICATION_CHARS: '1500' } });
+    const provider = new MockProvider(test.deps);
+    const requests = makeContractRequests(3, 'long');
+    const outcome = await provider.generateBatchComparison(requests, {});
+    for (const response of outcome.responses) {
+      expect(response.answer.justification).toHaveLength(1_500);
+      expect(response.answer.justification).toMatch(/^Essay [AB] is the stronger essay/);
+      expect(response.usage.completion_tokens).toBe(Math.ceil(1_500 / 4) + 20);
+    }
+    const single = await provider.generateComparison(requests[0], {});
+    expect(single.answer.justification).toBe(outcome.responses[0].answer.justification);
+  });
+
   it('is unavailable when disabled', () => {
     test = createTestProviderDeps({ env: { MOCK_PROVIDER_ENABLED: 'false' } });
     expect(new MockProvider(test.deps).isConfigured()).toBe(false);

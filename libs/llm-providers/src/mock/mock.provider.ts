@@ -56,7 +56,7 @@ export class MockProvider extends BaseBatchProvider {
     return this.call('comparison', async () => {
       const judgement = this.judge(request, config);
       if (judgement.outcome !== 'ok') throw simulatedFailure(judgement);
-      return toItemAnswer(judgement);
+      return toItemAnswer(judgement, this.deps.config.mock.justificationChars);
     });
   }
 
@@ -109,27 +109,23 @@ export class MockProvider extends BaseBatchProvider {
     });
   }
 
-  protected async fetchPartResults(
+  /** Built item by item from the ref, last first (real providers do not keep request order either). */
+  protected async *streamPartResults(
     part: ProviderBatchPart,
     _ref: ProviderBatchRef,
     status: PartStatus,
-  ): Promise<PartItemResult[]> {
-    return this.call('batch.results', async () => {
-      if (status.state === 'canceled') return [];
-      const state = readState(part);
-      const results: PartItemResult[] = [];
-      state.judgements.forEach((packed, index) => {
-        const judgement = unpackJudgement(packed);
-        const comparisonId = part.comparison_ids[index];
-        if (judgement.outcome === 'expired') return; // never finished: reported as BATCH_EXPIRED by the merge
-        results.push(
-          judgement.outcome === 'error'
-            ? { comparison_id: comparisonId, error: simulatedFailure(judgement) }
-            : { comparison_id: comparisonId, answer: toItemAnswer(judgement) },
-        );
-      });
-      return results.reverse();
-    });
+  ): AsyncIterable<PartItemResult> {
+    if (status.state === 'canceled') return;
+    const state = await this.call('batch.results', async () => readState(part));
+    const justificationChars = this.deps.config.mock.justificationChars;
+    for (let index = state.judgements.length - 1; index >= 0; index -= 1) {
+      const judgement = unpackJudgement(state.judgements[index]);
+      const comparisonId = part.comparison_ids[index];
+      if (judgement.outcome === 'expired') continue; // never finished: reported as BATCH_EXPIRED by the merge
+      yield judgement.outcome === 'error'
+        ? { comparison_id: comparisonId, error: simulatedFailure(judgement) }
+        : { comparison_id: comparisonId, answer: toItemAnswer(judgement, justificationChars) };
+    }
   }
 
   protected async cancelPart(part: ProviderBatchPart): Promise<void> {
@@ -153,11 +149,11 @@ export class MockProvider extends BaseBatchProvider {
   }
 }
 
-function toItemAnswer(judgement: MockJudgement): ItemAnswer {
+function toItemAnswer(judgement: MockJudgement, justificationChars: number): ItemAnswer {
   return {
     answer: {
       winner: judgement.winner,
-      justification: mockJustification(judgement.winner, judgement.confidence),
+      justification: mockJustification(judgement.winner, judgement.confidence, justificationChars),
       confidence: judgement.confidence,
     },
     usage: judgement.usage,

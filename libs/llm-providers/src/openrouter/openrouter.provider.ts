@@ -185,7 +185,12 @@ export class OpenRouterProvider extends BaseBatchProvider {
     };
   }
 
-  protected async fetchPartResults(part: ProviderBatchPart): Promise<PartItemResult[]> {
+  /** OpenRouter returns a part's results inside its batch object (a part is at most 5,000 requests). */
+  protected async *streamPartResults(part: ProviderBatchPart): AsyncIterable<PartItemResult> {
+    yield* await this.partResults(part);
+  }
+
+  private async partResults(part: ProviderBatchPart): Promise<PartItemResult[]> {
     const stored = storedItems(part);
     if (stored) {
       return stored.map((item) =>
