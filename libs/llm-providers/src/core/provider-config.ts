@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute } from 'node:path';
 import { PROVIDER_NAMES, type ProviderName } from '#contracts';
 import { type Env, readBoolean, readNumber, readOneOf, readString, readUrl } from './env-parsers.js';
 import type { BatchLimits } from './llm-provider.js';
@@ -52,10 +54,16 @@ export interface MockSettings {
   expiryRate: number;
   seed: number;
   /**
-   * Length of the justification the mock judge writes (MOCK_JUSTIFICATION_CHARS); 0 keeps its short sentence
-   * (~70 characters). Realistic judges write a few hundred to ~1,500 characters, which is what sizes the events.
+   * Length of each justification in characters (0: one short sentence). Real judges write a few hundred to a
+   * couple of thousand characters; tests and benchmarks of event sizes set it (`MOCK_JUSTIFICATION_CHARS`).
    */
   justificationChars: number;
+  /**
+   * Test and drill instrument (`MOCK_AUDIT_FILE`): an absolute path to which every judgement the mock makes is
+   * appended as one line `<kind>\t<batch key or ->\t<comparison_id>`, from every process that shares the file,
+   * so a test can count how often the "provider" judged each comparison.
+   */
+  auditFile?: string;
 }
 
 export interface LlmDefaults {
@@ -102,8 +110,6 @@ const BASE_URL_VARIABLE: Record<ProviderName, string | undefined> = {
 };
 
 const MB = 1_000_000;
-/** Upper bound of MOCK_JUSTIFICATION_CHARS: longer than any real judge's answer. */
-export const MAX_MOCK_JUSTIFICATION_CHARS = 20_000;
 
 /** Defaults per provider: the published batch limits (decimal MB, to stay under them) and a default model. */
 const PROVIDER_DEFAULTS: Record<ProviderName, Pick<ProviderSettings, 'defaultModel' | 'limits'>> = {
@@ -171,8 +177,25 @@ export function loadProvidersConfig(env: Env, options: { now?: number } = {}): P
         max: MAX_MOCK_JUSTIFICATION_CHARS,
         integer: true,
       }),
+      ...optional('auditFile', readAuditFile(env, 'MOCK_AUDIT_FILE')),
     },
   };
+}
+
+/** Upper bound of `MOCK_JUSTIFICATION_CHARS` (a justification ten times longer than any real judge writes). */
+export const MAX_MOCK_JUSTIFICATION_CHARS = 20_000;
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+/** An absolute path whose directory exists (the file itself is created on the first judgement). */
+function readAuditFile(env: Env, name: string): string | undefined {
+  const raw = readString(env, name);
+  if (raw === undefined) return undefined;
+  if (!isAbsolute(raw)) throw new ProviderConfigError(name, `expected an absolute path, got "${raw}"`);
+  if (!existsSync(dirname(raw))) throw new ProviderConfigError(name, `directory of "${raw}" does not exist`);
+  return raw;
 }
 
 function loadProviderSettings(env: Env, name: ProviderName, now: number): ProviderSettings {

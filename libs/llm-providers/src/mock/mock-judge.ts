@@ -22,7 +22,7 @@ export interface MockJudgeSettings {
   seed: number;
   errorRate: number;
   expiryRate: number;
-  /** Justification length (MOCK_JUSTIFICATION_CHARS); 0 or absent: the short sentence. */
+  /** Justification length in characters; 0 or absent: the one short sentence. */
   justificationChars?: number;
 }
 
@@ -72,19 +72,26 @@ export function judgeMock(
   };
 }
 
-const FILLER =
-  ' Its thesis is clearer, its paragraphs build on each other, and its evidence is introduced, explained and' +
-  ' linked back to the claim; the other essay asserts more than it shows and its conclusion repeats the opening.';
+const REASONS = [
+  ' Its position is clearer from the first paragraph and it keeps to it throughout.',
+  ' The reasons are developed with concrete examples rather than asserted.',
+  ' Paragraphs follow one another logically, each with a purpose the reader can see.',
+  ' The other essay raises good points but leaves several of them unsupported.',
+  ' Counter-arguments are acknowledged and answered instead of ignored.',
+  ' Word choice is precise and the sentences vary in length and structure.',
+  ' The conclusion draws the argument together rather than repeating the introduction.',
+];
 
 /**
- * The mock's justification: one sentence naming the winner, extended with plain prose to exactly `chars`
- * characters when `chars` is longer (a realistic judge writes a few hundred to ~1,500).
+ * The mock's justification: one sentence naming the winner, or exactly `chars` characters when `chars` > 0 (the
+ * sentence followed by assessor-style reasons, cut to length), so event and result sizes can be made realistic.
  */
 export function mockJustification(winner: Winner, confidence: number, chars = 0): string {
   const sentence = `${winner} is the stronger essay overall (mock judge, confidence ${confidence}/5).`;
-  if (chars <= sentence.length) return sentence;
-  const filler = FILLER.repeat(Math.ceil((chars - sentence.length) / FILLER.length));
-  return (sentence + filler).slice(0, chars);
+  if (chars <= 0) return sentence;
+  let text = sentence;
+  for (let i = 0; text.length < chars; i++) text += REASONS[i % REASONS.length];
+  return text.slice(0, chars);
 }
 
 /** [winner 0|1, confidence, prompt tokens, completion tokens, outcome 0|1|2]: ~20 bytes per item in a ref. */
