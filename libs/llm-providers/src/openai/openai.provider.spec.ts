@@ -284,9 +284,9 @@ describe('OpenAIProvider against the OpenAI fake', () => {
     );
   });
 
-  it('collects a results file sent in 7-byte pieces line by line, handing results over in chunks', async () => {
+  it('collects a results file sent in 61-byte pieces line by line, handing results over in chunks', async () => {
     const { provider } = open();
-    fake.downloadChunkBytes = 7;
+    fake.downloadChunkBytes = 61;
     fake.setItemBehaviour('[[broken]]', 'error');
     const requests = [
       ...Array.from({ length: 6 }, (_, i) => comparison(`s-${i}`, i, 3)),
