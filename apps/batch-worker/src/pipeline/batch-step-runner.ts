@@ -6,6 +6,8 @@ import {
   isTerminal,
   type BatchRecord,
   type BatchStatus,
+  type StoredComparison,
+  type StoredResult,
 } from '#batch-store';
 import { CorrelationContext } from '#infra';
 import {
@@ -24,6 +26,7 @@ import { WORKER_ENV } from '../worker.tokens.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { startedEvent } from './batch-events.js';
 import { BatchFinisher } from './batch-finisher.js';
+import { ExpiryResubmitter, isUnfinished } from './expiry-resubmitter.js';
 import { IndividualRunner } from './individual-runner.js';
 import { ProviderPauser } from './provider-pauser.js';
 import { toComparisonRequest } from './request-conversion.js';
@@ -46,6 +49,15 @@ function pollHint(record: BatchRecord, submittedAt: string | undefined): PollHin
     comparisons: record.comparison_count,
     ...(submittedAt ? { submittedAt } : {}),
   };
+}
+
+/**
+ * The key the provider tags this submission with (OpenAI metadata, Gemini displayName): the batch id, and for a
+ * resubmission of expired items a suffix, so crash recovery never adopts the earlier, expired provider batch.
+ */
+function submissionKey(record: BatchRecord): string {
+  const round = record.expiry_resubmissions ?? 0;
+  return round === 0 ? record.batch_id : `${record.batch_id}.x${round}`;
 }
 
 function isComplete(ref: ProviderBatchRef | undefined): ref is ProviderBatchRef {
@@ -72,6 +84,7 @@ export class BatchStepRunner {
     @Inject(WORKER_ENV) private readonly env: WorkerEnv,
     @Inject(BatchWakeups) private readonly wakeups: BatchWakeups,
     @Inject(TurnaroundTracker) private readonly turnaround: TurnaroundTracker,
+    @Inject(ExpiryResubmitter) private readonly expiry: ExpiryResubmitter,
   ) {}
 
   /**
@@ -213,9 +226,10 @@ export class BatchStepRunner {
       // stored once per comparison (the ref holds only the second copy; the first is orphaned).
       const marked = await this.repo.markSubmitAttempt(id);
       if (!marked) return { kind: 'done', status: (await this.repo.get(id))?.status ?? 'missing' };
-      const requests = (await this.repo.getRequests(id)).map(toComparisonRequest);
+      // Only comparisons without a stored result: all of them at first, the unfinished ones after an expiry.
+      const requests = (await this.unanswered(id)).map(toComparisonRequest);
       ref = await provider.submitBatch(requests, toOverrides(record.config), {
-        batchKey: id,
+        batchKey: submissionKey(marked),
         resumeFrom: ref,
         recoverSubmittedParts: (marked.submit_attempts ?? 1) > 1,
         onPartSubmitted: async (partial) => {
@@ -247,8 +261,10 @@ export class BatchStepRunner {
 
     const status = await provider.getBatchStatus(ref);
     if (!status.results_ready) {
-      if (record.cancel_requested) await provider.cancelBatch(ref);
-      else if (record.status === 'submitted' && status.state !== 'validating') {
+      if (record.cancel_requested) {
+        await provider.cancelBatch(ref);
+        if (provider.cancelsAtProvider === false) return this.cancelOnOurSide(record, ref);
+      } else if (record.status === 'submitted' && status.state !== 'validating') {
         await this.repo.transition(id, ['submitted'], 'in_progress');
       }
       return { kind: 'poll', hint: pollHint(record, record.submitted_at) };
@@ -257,42 +273,79 @@ export class BatchStepRunner {
       const elapsed = Date.now() - Date.parse(record.submitted_at);
       this.turnaround.record(record.config.provider, record.comparison_count, elapsed);
     }
-    const expired = await this.collectAndStore(record, provider, ref);
-    return this.finisher.finish(id, this.finalStatus(record, status, expired));
+    const { finished, unfinished } = await this.collectFinished(record, provider, ref);
+    if (unfinished.length > 0 && this.expiry.mayResubmit(record)) {
+      const next = await this.expiry.reopen(record, ref, finished, unfinished.length);
+      return next ? this.batchStep(next, provider) : { kind: 'done', status: 'missing' };
+    }
+    await this.finisher.store(record, unfinished);
+    return this.finisher.finish(id, this.finalStatus(record, status, unfinished.length > 0));
   }
 
   /**
-   * Reads the results chunk by chunk and stores each chunk (with its events) before the next is read, so the
-   * worker never holds a whole batch's results: a 100,000-comparison batch collects in bounded memory. Storing
-   * is idempotent per comparison, so a collection that breaks off mid-way is simply run again. Returns whether
-   * any item expired.
+   * Reads the results chunk by chunk and stores each chunk's finished items (with their events) before the next
+   * is read, so the worker never holds a whole batch's results: a 100,000-comparison batch collects in bounded
+   * memory. Items the provider never reached (BATCH_EXPIRED) are returned unstored, for the caller to resubmit or
+   * store. Storing is once per comparison, so a collection that breaks off mid-way is simply run again.
    */
-  private async collectAndStore(
+  private async collectFinished(
     record: BatchRecord,
     provider: LlmProvider,
     ref: ProviderBatchRef,
-  ): Promise<boolean> {
-    const requests = await this.repo.getRequests(record.batch_id);
+  ): Promise<{ finished: number; unfinished: StoredResult[] }> {
+    const requests = await this.requestsOf(record.batch_id, ref);
     const byId = new Map(requests.map((request) => [request.comparison_id, request]));
     const delivered = new Set<string>();
+    const unfinished: StoredResult[] = [];
     const now = new Date();
-    let expired = false;
+    let finished = 0;
     await provider.collectBatchResultsInChunks(ref, async (chunk) => {
-      const results = chunkToResults(record, byId, chunk, now);
-      for (const stored of results) {
+      const done: StoredResult[] = [];
+      for (const stored of chunkToResults(record, byId, chunk, now)) {
+        if (delivered.has(stored.comparison_id)) continue;
         delivered.add(stored.comparison_id);
-        if (stored.result.error_detail?.error_code === 'BATCH_EXPIRED') expired = true;
+        if (isUnfinished(stored)) unfinished.push(stored);
+        else done.push(stored);
       }
-      await this.finisher.store(record, results);
+      finished += done.length;
+      await this.finisher.store(record, done);
     });
     const missing = requests.filter((request) => !delivered.has(request.comparison_id));
     if (missing.length > 0) {
-      await this.finisher.store(
-        record,
-        outcomeToResults(record, missing, { responses: [], errors: [] }, now),
-      );
+      const noResult = outcomeToResults(record, missing, { responses: [], errors: [] }, now);
+      finished += noResult.length;
+      await this.finisher.store(record, noResult);
     }
-    return expired;
+    return { finished, unfinished };
+  }
+
+  /**
+   * A provider that cannot stop a running batch (OpenRouter: no cancel endpoint) would keep this batch waiting up
+   * to its 24-hour window for work nobody wants: it ends here as canceled, its provider batch left to finish (and
+   * be billed) there unread.
+   */
+  private async cancelOnOurSide(record: BatchRecord, ref: ProviderBatchRef): Promise<StepOutcome> {
+    this.logger.warn({
+      msg: 'batch canceled on our side; the provider cannot cancel, its batch runs to its end unread',
+      batch_id: record.batch_id,
+      provider: record.config.provider,
+      provider_batch_ids: ref.parts.map((p) => p.provider_batch_id),
+    });
+    await this.finisher.failRemaining(record, { code: 'CANCELED', message: 'The batch was canceled' });
+    return this.finisher.finish(record.batch_id, 'canceled');
+  }
+
+  /** The batch's comparisons that have no stored result yet, in input order. */
+  private async unanswered(id: string): Promise<StoredComparison[]> {
+    const [requests, stored] = await Promise.all([this.repo.getRequests(id), this.repo.storedIndexes(id)]);
+    return stored.size === 0 ? requests : requests.filter((r) => !stored.has(r.index));
+  }
+
+  /** The comparisons a provider ref was submitted with (all of them, or the unfinished ones of a resubmission). */
+  private async requestsOf(id: string, ref: ProviderBatchRef): Promise<StoredComparison[]> {
+    const requests = await this.repo.getRequests(id);
+    const inRef = new Set(ref.parts.flatMap((p) => p.comparison_ids));
+    return inRef.size === requests.length ? requests : requests.filter((r) => inRef.has(r.comparison_id));
   }
 
   private finalStatus(record: BatchRecord, status: ProviderBatchStatus, anyExpired: boolean): BatchStatus {

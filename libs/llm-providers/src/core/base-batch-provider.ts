@@ -44,6 +44,7 @@ export const DEFAULT_COLLECT_CHUNK = 500;
  */
 export abstract class BaseBatchProvider implements LlmProvider {
   abstract readonly name: ProviderName;
+  readonly cancelsAtProvider: boolean = true;
   protected readonly clock: () => number;
   protected readonly sleep: Sleep;
 
