@@ -12,7 +12,10 @@ import { QuoteController } from '../quote/quote.controller.js';
 import { CallbackTopicPolicy } from '../topics/callback-topic.policy.js';
 import { ComparisonRequestValidator } from '../validation/comparison-request.validator.js';
 import { EssayBatchValidator } from '../validation/essay-batch.validator.js';
-import { RequestCapsPipe } from './request-caps.pipe.js';
+import {
+  AssessmentBodyPipe,
+  AssessmentRequestValidator,
+} from '../validation/assessment-request.validator.js';
 import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe.js';
 
 /**
@@ -31,10 +34,11 @@ import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe
     EssayBatchValidator,
     BatchBodyPipe,
     SingleBodyPipe,
-    RequestCapsPipe,
+    AssessmentRequestValidator,
+    AssessmentBodyPipe,
     CostQuoteService,
     CallbackTopicPolicy,
   ],
-  exports: [ProviderSelectionService, CostQuoteService, RequestCapsPipe],
+  exports: [ProviderSelectionService, CostQuoteService, AssessmentRequestValidator, AssessmentBodyPipe],
 })
 export class ComparisonModule {}
