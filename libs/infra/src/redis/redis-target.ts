@@ -43,6 +43,12 @@ export function urlOptions(url: string): RedisOptions {
   };
 }
 
+/**
+ * Cluster options of every cluster connection: the slot map is refreshed with a generous timeout (ioredis' 1 s
+ * default fails spuriously on a busy machine and then refuses commands until the next refresh).
+ */
+const CLUSTER_DEFAULTS: ClusterOptions = { slotsRefreshTimeout: 5000 };
+
 /** Connection options shared by the cluster's per-node connections (no host, port or db: a cluster has db 0 only). */
 function nodeOptions(url: string, options: RedisOptions): RedisOptions {
   const { username, password, tls } = urlOptions(url);
@@ -62,6 +68,7 @@ export function createRedisClient(
   if (!isCluster(target)) return new Redis(target.url, options);
   const { enableOfflineQueue, enableAutoPipelining, retryStrategy, ...perNode } = options;
   const cluster = new Cluster(target.clusterNodes, {
+    ...CLUSTER_DEFAULTS,
     redisOptions: nodeOptions(target.url, perNode),
     ...(enableOfflineQueue !== undefined ? { enableOfflineQueue } : {}),
     ...(enableAutoPipelining !== undefined ? { enableAutoPipelining } : {}),
@@ -89,6 +96,7 @@ export function bullConnection(target: RedisTarget): ConnectionOptions {
   if (!isCluster(target))
     return { ...urlOptions(target.url), maxRetriesPerRequest: null } as ConnectionOptions;
   return new Cluster(target.clusterNodes, {
+    ...CLUSTER_DEFAULTS,
     redisOptions: nodeOptions(target.url, { maxRetriesPerRequest: null }),
   });
 }

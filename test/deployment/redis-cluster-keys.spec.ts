@@ -4,13 +4,13 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keySlot } from '#infra';
 import { assessmentKey, submissionKey } from '#assessment-store';
-import { BatchKeys } from './batch-keys.js';
+import { BatchKeys } from '#batch-store';
 
 /**
  * Redis Cluster readiness, checked on the sources: every Lua script of the platform goes through LuaScript (which
  * refuses KEYS of different slots at run time), and no script builds a key (every key argument is KEYS[n]).
  */
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
