@@ -50,6 +50,9 @@ describe('a batch end to end on a 3-master Redis Cluster', () => {
     api = await startApi(worker.env.REDIS_KEY_PREFIX, {
       ...CLUSTER_ENV,
       TENANT_CALLBACK_TOPICS: JSON.stringify({ [TEST_TENANT]: [topic] }),
+      // The safety-net re-read runs only every 60 s: a held request answered sooner was woken by the terminal
+      // transition's PUBLISH, which the cluster forwards to the node the API subscribed on.
+      PREFER_WAIT_POLL_MS: '60000',
     });
   }, 120_000);
 
@@ -128,6 +131,17 @@ describe('a batch end to end on a 3-master Redis Cluster', () => {
     expect(await cluster.zscore(keys.active(), batchId)).toBeNull();
     expect(await cluster.ttl(keys.idempotency(`${TEST_TENANT}:batch:${idempotencyKey}`))).toBeGreaterThan(0);
   }, 120_000);
+
+  it('wakes a held Prefer: wait request through cluster pub/sub', async () => {
+    const [comparison] = markedComparisons(1, 'asmt-cluster-wait');
+    const res = await request(api.getHttpServer())
+      .post('/api/v1/comparison')
+      .set(auth)
+      .set('Prefer', 'wait=20')
+      .send({ ...comparison, comparison_id: `wait-${randomUUID()}` })
+      .expect(200);
+    expect(res.body.result.winner).toBe('Essay A');
+  }, 60_000);
 
   it('keeps an assessment (record, results, indexes) on the cluster', async () => {
     const repo = new AssessmentRepository(cluster as never);
