@@ -2,11 +2,12 @@
 # The main job, end to end: Redis + Kafka up, the three apps built and started with the Mock provider, the bundled
 # sample assessment (40 short essays with a known quality order) quoted and submitted over REST
 # (POST /api/v1/assessments), progress while it runs, and the ranking with SSR, position effect, Spearman vs the
-# known order, provider calls, cost vs quote, and where to open the HTML report.
+# known order, provider calls, cost vs quote, and the HTML report saved to a file (its path printed).
 #
-#   npm run demo                     (= bash scripts/demo.sh)
-#   npm run demo -- --open-report    also save the report to .run/demo/assessment-report.html (--open-report=FILE)
-#   bash scripts/demo.sh --keep      leave the apps (and services) running afterwards
+#   npm run demo                     (= bash scripts/demo.sh) saves the report to .run/demo/assessment-report.html
+#   npm run demo -- --open-report    the same, explicitly; --open-report=FILE saves it to FILE instead
+#   bash scripts/demo.sh --keep      leave the apps (and services) running afterwards, so the report URL keeps
+#                                    working (alias --keep-running); without it the URL dies with the apps
 #   bash scripts/demo.sh --quiet     only the final DEMO_RESULT {json} line (used by bench/demo.bench.ts)
 #   bash scripts/demo.sh --skip-build  reuse dist/ from an earlier `npm run build`
 #   bash scripts/demo.sh --essays 30 --k 10
@@ -24,13 +25,13 @@ BUILD=1
 DRIVER_ARGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --keep) KEEP=1 ;;
+    --keep | --keep-running) KEEP=1; DRIVER_ARGS+=(--apps-kept) ;;
     --quiet) QUIET=1; DRIVER_ARGS+=(--quiet) ;;
     --skip-build) BUILD=0 ;;
     --essays | --k | --timeout-s) DRIVER_ARGS+=("$1" "$2"); shift ;;
     --open-report) DRIVER_ARGS+=(--open-report "$ROOT/.run/demo/assessment-report.html") ;;
     --open-report=*) DRIVER_ARGS+=(--open-report "${1#--open-report=}") ;;
-    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "demo: unknown option $1" >&2; exit 2 ;;
   esac
   shift

@@ -1,7 +1,8 @@
 // Demo driver: submits the bundled sample assessment over REST (POST /api/v1/assessments, after a quote), shows
-// progress from GET /api/v1/assessments/{id}, prints the ranking, and says where to open the HTML report
-// (`--open-report [file]` saves it). Started by scripts/demo.sh once the three apps are ready. Exit code 0 only for a
-// completed assessment.
+// progress from GET /api/v1/assessments/{id}, prints the ranking, and saves the self-contained HTML report to a file
+// (`--report-file`, default .run/demo/assessment-report.html; `--open-report [file]` names the file too) and prints
+// its path: the report URL only answers while the apps run, and scripts/demo.sh stops them unless --keep is given.
+// Started by scripts/demo.sh once the three apps are ready. Exit code 0 only for a completed assessment.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +24,9 @@ const { values: args } = parseArgs({
     'metrics-url': { type: 'string' },
     'api-url': { type: 'string', default: process.env.DEMO_API_URL ?? 'http://127.0.0.1:3000' },
     'open-report': { type: 'string' },
+    'report-file': { type: 'string', default: '.run/demo/assessment-report.html' },
+    /** Set by scripts/demo.sh --keep: the apps stay up, so the report URL keeps working after the demo. */
+    'apps-kept': { type: 'boolean', default: false },
   },
 });
 const quiet = args.quiet;
@@ -112,7 +116,7 @@ try {
   const accepted = await api<AssessmentAcceptedDto>('POST', '/api/v1/assessments', request);
   const reportUrl = `${apiUrl}${accepted.report_url}`;
   out(`  status: ${apiUrl}${accepted.status_url}`);
-  out(`  report: ${reportUrl} (send "Authorization: Bearer <key>"; --open-report saves it to a file)`);
+  out(`  report (live while the apps run): ${reportUrl} (send "Authorization: Bearer <key>")`);
 
   const deadline = startedAt + Number(args['timeout-s']) * 1000;
   let status = await api<AssessmentStatusDto>('GET', accepted.status_url);
@@ -125,12 +129,12 @@ try {
   showProgress(status.progress.comparisons_done, status.progress.comparisons_total);
   const elapsed = Date.now() - startedAt;
 
-  if (args['open-report'] !== undefined) {
-    const file = resolve(args['open-report'] || '.run/demo/assessment-report.html');
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, await api<string>('GET', accepted.report_url));
-    out(`report saved: file://${file} (self-contained: open it in any browser, or print it)`);
-  }
+  // Saved whatever the outcome (a failed assessment's report says why), while the api still answers: the file is
+  // what stays usable after the demo, the URL is not (the apps are stopped unless --keep).
+  const reportFile = resolve(args['open-report'] || args['report-file']);
+  mkdirSync(dirname(reportFile), { recursive: true });
+  writeFileSync(reportFile, await api<string>('GET', accepted.report_url));
+  if (status.status !== 'completed') out(`report saved: file://${reportFile}`);
 
   if (status.status === 'completed') {
     const callsAfter = await providerCalls();
@@ -149,7 +153,14 @@ try {
     out(
       `quoted ${usd(status.cost.quote?.estimated_cost_usd ?? null)}, spent ${usd(status.cost.actual_cost_usd)}`,
     );
-    out(`open the report: ${reportUrl}`);
+    out(
+      `open the report: file://${reportFile} (self-contained HTML: any browser, works offline, prints well)`,
+    );
+    out(
+      args['apps-kept']
+        ? `  live report (apps kept running): ${reportUrl} (send "Authorization: Bearer <key>")`
+        : '  (the live report URL above stops answering when the demo ends and stops the apps; `bash scripts/demo.sh --keep` leaves them running)',
+    );
     if (quiet) process.stdout.write(`DEMO_RESULT ${JSON.stringify(summary)}\n`);
     exitCode = 0;
   } else {

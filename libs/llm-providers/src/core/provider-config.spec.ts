@@ -26,7 +26,14 @@ describe('loadProvidersConfig', () => {
       maxBytesPerBatch: 256_000_000,
     });
     expect(config.providers.openrouter.limits.maxRequestsPerBatch).toBe(5_000);
-    expect(config.mock).toEqual({ enabled: true, latencyMs: 2_000, errorRate: 0, expiryRate: 0, seed: 42 });
+    expect(config.mock).toEqual({
+      enabled: true,
+      latencyMs: 2_000,
+      errorRate: 0,
+      expiryRate: 0,
+      seed: 42,
+      justificationChars: 0,
+    });
   });
 
   it('reads keys, base URLs and per-provider settings', () => {
@@ -44,6 +51,8 @@ describe('loadProvidersConfig', () => {
       LLM_DEFAULT_PROVIDER: 'anthropic',
       MOCK_ERROR_RATE: '0.25',
       MOCK_SEED: '7',
+      MOCK_JUSTIFICATION_CHARS: '1500',
+      MOCK_AUDIT_FILE: '/tmp/mock-audit.log',
     });
     expect(config.providers.anthropic).toMatchObject({ apiKey: 'sk-ant', baseUrl: 'http://127.0.0.1:4010' });
     expect(config.providers.google).toMatchObject({ apiKey: 'g-key', baseUrl: 'http://127.0.0.1:4011' });
@@ -53,7 +62,12 @@ describe('loadProvidersConfig', () => {
     expect(config.providers.openrouter.batchEnabled).toBe(false);
     expect(config.batchProcessingEnabled).toBe(false);
     expect(config.defaultProvider).toBe('anthropic');
-    expect(config.mock).toMatchObject({ errorRate: 0.25, seed: 7 });
+    expect(config.mock).toMatchObject({
+      errorRate: 0.25,
+      seed: 7,
+      justificationChars: 1500,
+      auditFile: '/tmp/mock-audit.log',
+    });
   });
 
   it('treats empty values as unset', () => {
@@ -71,6 +85,11 @@ describe('loadProvidersConfig', () => {
     ['LLM_DEFAULT_PROVIDER', 'cohere'],
     ['OPENROUTER_BASE_URL', 'not a url'],
     ['MOCK_ERROR_RATE', '1.5'],
+    ['MOCK_JUSTIFICATION_CHARS', '-1'],
+    ['MOCK_JUSTIFICATION_CHARS', '1500.5'],
+    ['MOCK_JUSTIFICATION_CHARS', '20001'],
+    ['MOCK_AUDIT_FILE', 'relative/audit.log'],
+    ['MOCK_AUDIT_FILE', '/no/such/directory/audit.log'],
     ['LLM_DEFAULT_TEMPERATURE', '3'],
     ['LLM_PRICES_JSON', '{"m": {"input": "cheap", "output": 1}}'],
     ['LLM_PRICES_JSON', '[1,2]'],

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute } from 'node:path';
 import { PROVIDER_NAMES, type ProviderName } from '#contracts';
 import { type Env, readBoolean, readNumber, readOneOf, readString, readUrl } from './env-parsers.js';
 import type { BatchLimits } from './llm-provider.js';
@@ -51,6 +53,17 @@ export interface MockSettings {
   /** Probability that one item is left unfinished, which makes its part `expired`. */
   expiryRate: number;
   seed: number;
+  /**
+   * Length of each justification in characters (0: one short sentence). Real judges write a few hundred to a
+   * couple of thousand characters; tests and benchmarks of event sizes set it (`MOCK_JUSTIFICATION_CHARS`).
+   */
+  justificationChars: number;
+  /**
+   * Test and drill instrument (`MOCK_AUDIT_FILE`): an absolute path to which every judgement the mock makes is
+   * appended as one line `<kind>\t<batch key or ->\t<comparison_id>`, from every process that shares the file,
+   * so a test can count how often the "provider" judged each comparison.
+   */
+  auditFile?: string;
 }
 
 export interface LlmDefaults {
@@ -159,8 +172,30 @@ export function loadProvidersConfig(env: Env, options: { now?: number } = {}): P
       errorRate: readNumber(env, 'MOCK_ERROR_RATE', 0, { min: 0, max: 1 }),
       expiryRate: readNumber(env, 'MOCK_EXPIRY_RATE', 0, { min: 0, max: 1 }),
       seed: readNumber(env, 'MOCK_SEED', 42, { integer: true }),
+      justificationChars: readNumber(env, 'MOCK_JUSTIFICATION_CHARS', 0, {
+        min: 0,
+        max: MAX_MOCK_JUSTIFICATION_CHARS,
+        integer: true,
+      }),
+      ...optional('auditFile', readAuditFile(env, 'MOCK_AUDIT_FILE')),
     },
   };
+}
+
+/** Upper bound of `MOCK_JUSTIFICATION_CHARS` (a justification ten times longer than any real judge writes). */
+export const MAX_MOCK_JUSTIFICATION_CHARS = 20_000;
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+/** An absolute path whose directory exists (the file itself is created on the first judgement). */
+function readAuditFile(env: Env, name: string): string | undefined {
+  const raw = readString(env, name);
+  if (raw === undefined) return undefined;
+  if (!isAbsolute(raw)) throw new ProviderConfigError(name, `expected an absolute path, got "${raw}"`);
+  if (!existsSync(dirname(raw))) throw new ProviderConfigError(name, `directory of "${raw}" does not exist`);
+  return raw;
 }
 
 function loadProviderSettings(env: Env, name: ProviderName, now: number): ProviderSettings {

@@ -22,6 +22,8 @@ export interface MockJudgeSettings {
   seed: number;
   errorRate: number;
   expiryRate: number;
+  /** Justification length in characters; 0 or absent: the one short sentence. */
+  justificationChars?: number;
 }
 
 /**
@@ -56,7 +58,8 @@ export function judgeMock(
   const promptChars =
     systemPrompt.length + request.user_prompt.length + request.essay_a.length + request.essay_b.length;
   const promptTokens = Math.ceil(promptChars / 4) + 60;
-  const completionTokens = Math.ceil(mockJustification(winner, confidence).length / 4) + 20;
+  const justificationLength = mockJustification(winner, confidence, settings.justificationChars).length;
+  const completionTokens = Math.ceil(justificationLength / 4) + 20;
   return {
     winner,
     confidence,
@@ -69,8 +72,26 @@ export function judgeMock(
   };
 }
 
-export function mockJustification(winner: Winner, confidence: number): string {
-  return `${winner} is the stronger essay overall (mock judge, confidence ${confidence}/5).`;
+const REASONS = [
+  ' Its position is clearer from the first paragraph and it keeps to it throughout.',
+  ' The reasons are developed with concrete examples rather than asserted.',
+  ' Paragraphs follow one another logically, each with a purpose the reader can see.',
+  ' The other essay raises good points but leaves several of them unsupported.',
+  ' Counter-arguments are acknowledged and answered instead of ignored.',
+  ' Word choice is precise and the sentences vary in length and structure.',
+  ' The conclusion draws the argument together rather than repeating the introduction.',
+];
+
+/**
+ * The mock's justification: one sentence naming the winner, or exactly `chars` characters when `chars` > 0 (the
+ * sentence followed by assessor-style reasons, cut to length), so event and result sizes can be made realistic.
+ */
+export function mockJustification(winner: Winner, confidence: number, chars = 0): string {
+  const sentence = `${winner} is the stronger essay overall (mock judge, confidence ${confidence}/5).`;
+  if (chars <= 0) return sentence;
+  let text = sentence;
+  for (let i = 0; text.length < chars; i++) text += REASONS[i % REASONS.length];
+  return text.slice(0, chars);
 }
 
 /** [winner 0|1, confidence, prompt tokens, completion tokens, outcome 0|1|2]: ~20 bytes per item in a ref. */

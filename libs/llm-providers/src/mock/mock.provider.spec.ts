@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { runProviderContractSuite } from '../../testing/contract-suite.js';
 import { makeMockHarness } from '../../testing/mock-harness.js';
@@ -48,6 +51,42 @@ describe('MockProvider', () => {
       status.counts.expired,
     );
     expect(outcome.responses.length + outcome.errors.length).toBe(200);
+  });
+
+  it('writes justifications of MOCK_JUSTIFICATION_CHARS characters, in batches and individual calls', async () => {
+    test = createTestProviderDeps({ env: { MOCK_JUSTIFICATION_CHARS: '1500' } });
+    const provider = new MockProvider(test.deps);
+    const requests = makeContractRequests(3, 'long');
+    const outcome = await provider.collectBatchResults(
+      await provider.submitBatch(requests, {}, { batchKey: 'long' }),
+    );
+    for (const response of outcome.responses) {
+      expect(response.answer.justification).toHaveLength(1500);
+      expect(
+        response.answer.justification.startsWith(`${response.answer.winner} is the stronger essay`),
+      ).toBe(true);
+    }
+    const single = await provider.generateComparison(requests[0], {});
+    expect(single.answer.justification).toHaveLength(1500);
+    expect(single.usage.completion_tokens).toBe(Math.ceil(1500 / 4) + 20);
+  });
+
+  it('appends one MOCK_AUDIT_FILE line per judgement it makes (what a test counts as "judged at the provider")', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mock-audit-'));
+    const file = join(dir, 'audit.log');
+    try {
+      test = createTestProviderDeps({ env: { MOCK_AUDIT_FILE: file } });
+      const provider = new MockProvider(test.deps);
+      const requests = makeContractRequests(3, 'audit');
+      await provider.submitBatch(requests, {}, { batchKey: 'b 1' });
+      await provider.generateComparison(requests[0], {});
+      expect(readFileSync(file, 'utf8').trim().split('\n')).toEqual([
+        ...requests.map((r) => `batch\tb_1\t${r.comparison_id}`),
+        `individual\t-\t${requests[0].comparison_id}`,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is unavailable when disabled', () => {

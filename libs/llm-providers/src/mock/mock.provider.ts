@@ -1,3 +1,4 @@
+import { appendFile } from 'node:fs/promises';
 import type { ComparisonRequest, ResolvedLlmConfig } from '#contracts';
 import { BaseBatchProvider, type CreatedPart, type PartContext } from '../core/base-batch-provider.js';
 import type { ItemAnswer, PartItemResult, PartStatus } from '../core/batch-aggregation.js';
@@ -56,7 +57,8 @@ export class MockProvider extends BaseBatchProvider {
     return this.call('comparison', async () => {
       const judgement = this.judge(request, config);
       if (judgement.outcome !== 'ok') throw simulatedFailure(judgement);
-      return toItemAnswer(judgement);
+      await this.audit('individual', '-', [request]);
+      return toItemAnswer(judgement, this.deps.config.mock.justificationChars);
     });
   }
 
@@ -68,6 +70,7 @@ export class MockProvider extends BaseBatchProvider {
           submitted_at_ms: this.clock(),
           judgements: requests.map((request) => packJudgement(this.judge(request, context.config))),
         };
+        await this.audit('batch', context.batchKey, requests);
         this.sequence += 1;
         const key = context.batchKey.replace(/[^a-zA-Z0-9_-]/g, '-').slice(0, 40);
         const id = `mockbatch_${key}_${context.partIndex}_${this.clock().toString(36)}${this.sequence}`;
@@ -125,7 +128,10 @@ export class MockProvider extends BaseBatchProvider {
         results.push(
           judgement.outcome === 'error'
             ? { comparison_id: comparisonId, error: simulatedFailure(judgement) }
-            : { comparison_id: comparisonId, answer: toItemAnswer(judgement) },
+            : {
+                comparison_id: comparisonId,
+                answer: toItemAnswer(judgement, this.deps.config.mock.justificationChars),
+              },
         );
       });
       return results.reverse();
@@ -143,6 +149,14 @@ export class MockProvider extends BaseBatchProvider {
     return this.options.failWhen?.(request) ? { ...judgement, outcome: 'error' } : judgement;
   }
 
+  /** `MOCK_AUDIT_FILE`: one line per judgement, appended in one write per call (O_APPEND; shared by processes). */
+  private async audit(kind: string, batchKey: string, requests: ComparisonRequest[]): Promise<void> {
+    const file = this.deps.config.mock.auditFile;
+    if (!file) return;
+    const key = batchKey.replace(/\s/g, '_');
+    await appendFile(file, requests.map((r) => `${kind}\t${key}\t${r.comparison_id}\n`).join(''));
+  }
+
   private partState(part: ProviderBatchPart, state: MockPartState): NormalisedBatchState {
     if (this.canceledAt.has(part.provider_batch_id)) return 'canceled';
     const latency = this.deps.config.mock.latencyMs;
@@ -153,11 +167,11 @@ export class MockProvider extends BaseBatchProvider {
   }
 }
 
-function toItemAnswer(judgement: MockJudgement): ItemAnswer {
+function toItemAnswer(judgement: MockJudgement, justificationChars: number): ItemAnswer {
   return {
     answer: {
       winner: judgement.winner,
-      justification: mockJustification(judgement.winner, judgement.confidence),
+      justification: mockJustification(judgement.winner, judgement.confidence, justificationChars),
       confidence: judgement.confidence,
     },
     usage: judgement.usage,
