@@ -174,8 +174,7 @@ describe('chainJudgements', () => {
   const successes = new Map(pairs.map((p) => [p.pair_index, { winner: 'Essay A' } as StoredResult]));
   const record = (rounds: Array<Partial<AdaptiveRound>>) =>
     ({ adaptive: { rounds } }) as unknown as AssessmentRecord;
-  const indexes = (chains: Judgement[][]) =>
-    chains.map((c) => c.map((j) => Number(j.essay_a.slice(1))));
+  const indexes = (chains: Judgement[][]) => chains.map((c) => c.map((j) => Number(j.essay_a.slice(1))));
 
   it('splits a round into chain A, chain B and the joint pairs chosen from all judgements', () => {
     const split = chainJudgements(

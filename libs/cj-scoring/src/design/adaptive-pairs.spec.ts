@@ -113,10 +113,12 @@ describe('selectAdaptivePairs', () => {
     const sparse = new Set(ids.slice(30));
     // Every essay in 2 comparisons, the first 30 in 6 more among themselves.
     const base = generatePairs({ essayIds: ids, comparisonsPerEssay: 2, seed: 1 });
-    const dense = generatePairs({ essayIds: ids.slice(0, 30), comparisonsPerEssay: 6, seed: 2 }).map((p, i) => ({
-      ...p,
-      pair_index: base.length + i,
-    }));
+    const dense = generatePairs({ essayIds: ids.slice(0, 30), comparisonsPerEssay: 6, seed: 2 }).map(
+      (p, i) => ({
+        ...p,
+        pair_index: base.length + i,
+      }),
+    );
     const pairs = [...base, ...dense];
     const next = selectAdaptivePairs({
       essayIds: ids,
