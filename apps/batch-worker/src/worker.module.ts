@@ -16,6 +16,7 @@ import { BatchOutboxDrainer } from './outbox/batch-outbox-drainer.js';
 import { BatchFinisher } from './pipeline/batch-finisher.js';
 import { BatchStepRunner } from './pipeline/batch-step-runner.js';
 import { TurnaroundTracker } from './pipeline/turnaround-tracker.js';
+import { ExpiryResubmitter } from './pipeline/expiry-resubmitter.js';
 import { IndividualRunner } from './pipeline/individual-runner.js';
 import { ProviderPauser } from './pipeline/provider-pauser.js';
 import { ActiveBatchReconciler } from './queue/active-batch-reconciler.js';
@@ -68,6 +69,7 @@ export class WorkerModule {
         ProviderPauser,
         IndividualRunner,
         TurnaroundTracker,
+        ExpiryResubmitter,
         BatchStepRunner,
         QueueWorkers,
         ActiveBatchReconciler,

@@ -22,6 +22,8 @@ interface FakeBatch {
   cancelInitiatedAt?: Date;
   endedAt?: Date;
   results?: Json[];
+  /** Set at creation by expireHalfOfNextBatch: the 24 h run out after the first half of the requests. */
+  expireSecondHalf?: boolean;
 }
 
 export interface AnthropicFakeOptions {
@@ -43,6 +45,7 @@ export class AnthropicFakeServer extends FakeHttpServer {
   private readonly now: () => Date;
   private readonly batches = new Map<string, FakeBatch>();
   private readonly cachedPrefixes = new Set<string>();
+  private halfExpiring = 0;
   private ids = 0;
 
   constructor(options: AnthropicFakeOptions = {}) {
@@ -55,6 +58,15 @@ export class AnthropicFakeServer extends FakeHttpServer {
   /** `customIdOrMarker`: a batch custom_id, or any text inside the request (e.g. a marker in an essay). */
   setItemBehaviour(customIdOrMarker: string, behaviour: FakeItemBehaviour): void {
     this.behaviours.set(customIdOrMarker, behaviour);
+  }
+
+  /**
+   * The next `count` created batches reach only the first half of their requests before their 24 hours run out:
+   * the batch ends (`processing_status: ended`) with `succeeded` results for that half and `expired` results for
+   * the rest, which are not billed (platform.claude.com/docs/en/build-with-claude/batch-processing, results).
+   */
+  expireHalfOfNextBatch(count = 1): void {
+    this.halfExpiring += count;
   }
 
   createdBatchCount(): number {
@@ -151,7 +163,9 @@ export class AnthropicFakeServer extends FakeHttpServer {
       requests: requests as FakeBatch['requests'],
       createdAt: this.now(),
       polls: 0,
+      ...(this.halfExpiring > 0 ? { expireSecondHalf: true } : {}),
     };
+    if (this.halfExpiring > 0) this.halfExpiring -= 1;
     this.batches.set(batch.id, batch);
     this.replyJson(res, 200, this.batchObject(batch));
   }
@@ -184,9 +198,11 @@ export class AnthropicFakeServer extends FakeHttpServer {
   private finish(batch: FakeBatch): void {
     const expiresAt = new Date(batch.createdAt.getTime() + DAY_MS);
     let anyExpired = false;
-    batch.results = batch.requests.map(({ custom_id, params }) => {
+    const half = Math.floor(batch.requests.length / 2);
+    batch.results = batch.requests.map(({ custom_id, params }, index) => {
       if (batch.cancelInitiatedAt) return { custom_id, result: { type: 'canceled' } };
-      const behaviour = this.behaviours.of(custom_id, requestText(params));
+      const unreached = batch.expireSecondHalf === true && index >= half;
+      const behaviour = unreached ? 'expire' : this.behaviours.of(custom_id, requestText(params));
       if (behaviour === 'expire') {
         anyExpired = true;
         return { custom_id, result: { type: 'expired' } };

@@ -55,6 +55,11 @@ export class GoogleFakeServer extends FakeHttpServer {
   garbledResponses = 0;
   /** The next n batch creates succeed but answer HTTP 500 (the reply is lost after the job was created). */
   lostCreateReplies = 0;
+  /**
+   * The next n created jobs expire (the 48 h pass while pending or running) and, as Gemini documents, return no
+   * results at all: a Gemini expiry leaves every item unfinished (ai.google.dev/gemini-api/docs/batch-mode).
+   */
+  expiringBatches = 0;
   private readonly batches = new Map<string, FakeBatch>();
   private readonly files = new Map<string, { name: string; content: string; mimeType: string }>();
   private readonly uploads = new Map<string, { displayName: string; mimeType: string }>();
@@ -172,10 +177,11 @@ export class GoogleFakeServer extends FakeHttpServer {
       createTime: now,
       items,
       fromFile: Boolean(input.fileName),
-      outcome: this.batchOutcome,
+      outcome: this.expiringBatches > 0 ? 'expired' : this.batchOutcome,
       polls: 0,
       state: 'BATCH_STATE_PENDING',
     };
+    if (this.expiringBatches > 0) this.expiringBatches -= 1;
     this.batches.set(id, fake);
     if (this.lostCreateReplies > 0) {
       this.lostCreateReplies -= 1;

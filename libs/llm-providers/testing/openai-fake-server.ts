@@ -49,6 +49,7 @@ export class OpenAIFakeServer extends FakeHttpServer {
   private readonly cachedPrefixes = new Set<string>();
   private rejectNext?: ValidationProblem;
   private lostCreateReplies = 0;
+  private halfExpiring = 0;
   private ids = 0;
 
   constructor(options: OpenAIFakeOptions = {}) {
@@ -71,6 +72,16 @@ export class OpenAIFakeServer extends FakeHttpServer {
   /** The next `count` batch creates succeed but answer `500` (the reply is lost after the batch was created). */
   loseNextCreateReply(count = 1): void {
     this.lostCreateReplies += count;
+  }
+
+  /**
+   * The next `count` created batches run out of their window halfway: the first half of their lines finish, the
+   * second half never starts. The batch ends `expired` with an output file holding the finished lines and an error
+   * file with a `batch_expired` line for each other one; finished lines are billed (platform.openai.com/docs/
+   * guides/batch, "Batch expiration").
+   */
+  expireHalfOfNextBatch(count = 1): void {
+    this.halfExpiring += count;
   }
 
   createdBatchCount(): number {
@@ -206,7 +217,9 @@ export class OpenAIFakeServer extends FakeHttpServer {
       polls: 0,
       timestamps: { created_at: this.now() },
       counts: { total: 0, completed: 0, failed: 0 },
+      ...(this.halfExpiring > 0 ? { expireSecondHalf: true } : {}),
     };
+    if (this.halfExpiring > 0) this.halfExpiring -= 1;
     this.batches.set(batch.id, batch);
     if (this.lostCreateReplies > 0) {
       this.lostCreateReplies -= 1;
@@ -267,9 +280,11 @@ export class OpenAIFakeServer extends FakeHttpServer {
   private finish(batch: FakeBatch): void {
     const output: Json[] = [];
     const errors: Json[] = [];
-    for (const line of batch.lines) {
+    const half = Math.floor(batch.lines.length / 2);
+    for (const [index, line] of batch.lines.entries()) {
       const body = line.body as Json;
-      const behaviour = this.behaviours.of(String(line.custom_id), requestText(body));
+      const unreached = batch.expireSecondHalf === true && index >= half;
+      const behaviour = unreached ? 'expire' : this.behaviours.of(String(line.custom_id), requestText(body));
       const base = { id: this.nextId('batch_req_'), custom_id: line.custom_id };
       if (behaviour === 'expire') {
         const error = {

@@ -42,6 +42,8 @@ export interface FakeBatch {
   outputFileId?: string;
   errorFileId?: string;
   counts: { total: number; completed: number; failed: number };
+  /** Set at creation by expireHalfOfNextBatch: the window runs out after the first half of the lines. */
+  expireSecondHalf?: boolean;
 }
 
 /** The checks OpenAI runs on an input file: method, url = endpoint, unique custom ids, valid bodies, one model. */

@@ -127,6 +127,51 @@ describe('multi-part upload: create → parts → seal (real Redis, worker in-pr
     await request(server()).get(`${UPLOADS}/${randomUUID()}`).set(auth).expect(404);
   });
 
+  it('checks the quote of the uploaded content against max_cost_usd at the seal (422 naming it, nothing created)', async () => {
+    await request(server())
+      .post(UPLOADS)
+      .set(auth)
+      .send({ user_prompt: 'Which essay argues better?', max_cost_usd: -1 })
+      .expect(400)
+      .expect((res) => expect(res.body.error.field).toBe('max_cost_usd'));
+    const upload = async (maxCostUsd: number) => {
+      const created = await request(server())
+        .post(UPLOADS)
+        .set(auth)
+        .send({
+          user_prompt: 'Which essay argues better?',
+          llm_config_overrides: { provider_override: 'mock' },
+          max_cost_usd: maxCostUsd,
+        })
+        .expect(201);
+      const id = created.body.upload_id as string;
+      await request(server())
+        .put(`${UPLOADS}/${id}/parts/1`)
+        .set(auth)
+        .send({
+          essays: [essay(1), essay(2)],
+          comparisons: [{ comparison_id: 'c-0', essay_a_id: 'e-1', essay_b_id: 'e-2' }],
+        })
+        .expect(200);
+      return id;
+    };
+    const tooCheap = await upload(0);
+    const refused = await request(server()).post(`${UPLOADS}/${tooCheap}/seal`).set(auth).expect(422);
+    expect(refused.body.error).toMatchObject({ code: 'COST_LIMIT_EXCEEDED', field: 'max_cost_usd' });
+    expect(refused.body.error.details.quote.estimated_cost_usd).toBeGreaterThan(0);
+    expect(await worker.repo.get(tooCheap)).toBeNull();
+    await request(server())
+      .get(`${UPLOADS}/${tooCheap}`)
+      .set(auth)
+      .expect(200)
+      .expect((res) => expect(res.body.status).toBe('open'));
+
+    const enough = await upload(1_000);
+    await request(server()).post(`${UPLOADS}/${enough}/seal`).set(auth).expect(202);
+    const status = await request(server()).get(`/api/v1/comparison/batch/${enough}`).set(auth).expect(200);
+    expect(status.body.quote).toMatchObject({ comparisons: 1, provider: 'mock' });
+  });
+
   it('lets an unsealed upload expire with its parts', async () => {
     const created = await request(server())
       .post(UPLOADS)

@@ -126,6 +126,7 @@ export class BatchSubmissionService {
     options: RequestOptionsDto,
     content: EssayBatchContent,
     uploadId: string,
+    quote?: CostQuote,
   ): Promise<BatchRecord> {
     const key = options.correlation_id ?? null;
     return this.accept(
@@ -137,6 +138,7 @@ export class BatchSubmissionService {
         idempotencyKey: key === null ? null : `${principal.tenant_id}:batch:${key}`,
         idempotencySource: 'correlation_id',
         hashInput: { ...options, ...content },
+        ...(quote ? { quote } : {}),
       },
       uploadId,
     );

@@ -14,6 +14,7 @@ import { API_SETTINGS, statusUrlOfBatch, type ApiSettings } from '../config/api-
 import { ApiError } from '../http/api-error.js';
 import { BatchSubmissionService, toEssayContent } from './batch-submission.service.js';
 import { toBatchAccepted } from './batch-view.js';
+import { CostQuoteService } from '../quote/cost-quote.service.js';
 import { checkEssayForm, checkEssayFormCounts } from './essay-form.js';
 import type { HttpOutcome } from './http-outcome.js';
 
@@ -31,6 +32,7 @@ export class BatchUploadService {
     private readonly uploads: UploadRepository,
     private readonly batches: BatchRepository,
     private readonly submissions: BatchSubmissionService,
+    private readonly quotes: CostQuoteService,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
@@ -124,14 +126,15 @@ export class BatchUploadService {
     }
     if (content.comparisons.length === 0)
       throw ApiError.invalid('comparisons', 'the upload holds no comparisons');
-    // The whole batch, checked exactly like the one-body essay form (unique ids, references, caps).
-    checkEssayForm(content as unknown as EssayBatchRequestDto, this.settings);
-    const batch = await this.submissions.acceptUpload(
-      principal,
-      state.meta.options as RequestOptionsDto,
-      content,
-      uploadId,
-    );
+    // The whole batch, checked exactly like the one-body essay form (unique ids, references, caps, cost).
+    const { max_cost_usd: maxCostUsd, ...options } = state.meta.options as RequestOptionsDto & {
+      max_cost_usd?: number;
+    };
+    const body = { ...options, ...content } as unknown as EssayBatchRequestDto;
+    checkEssayForm(body, this.settings);
+    const quote = await this.quotes.quoteBatch(body);
+    this.quotes.enforceLimit(quote, maxCostUsd);
+    const batch = await this.submissions.acceptUpload(principal, options, content, uploadId, quote);
     await this.uploads.markSealed(uploadId, batch.batch_id);
     return { status: HttpStatus.ACCEPTED, body: toBatchAccepted(batch) };
   }

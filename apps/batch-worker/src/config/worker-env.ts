@@ -154,6 +154,17 @@ export class WorkerEnv extends CommonEnv {
   @Max(86_400_000)
   BATCH_EXPIRY_GRACE_MS = 3_600_000;
 
+  /**
+   * How many times the unfinished items of an expired provider batch are resubmitted (same provider, model and
+   * config; only the items without a result) before the batch ends `expired`. The finished items' results are
+   * kept and never resubmitted: they were paid for (issue 9.6). 0 turns resubmission off.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(5)
+  EXPIRY_RESUBMIT_ATTEMPTS = 1;
+
   /** How often one worker of the deployment checks every active batch against its job (the reconciler). */
   @Type(() => Number)
   @IsInt()

@@ -6,6 +6,7 @@ import {
   isTerminal,
   type BatchRecord,
   type BatchStatus,
+  type StoredComparison,
 } from '#batch-store';
 import { CorrelationContext } from '#infra';
 import {
@@ -24,6 +25,7 @@ import { WORKER_ENV } from '../worker.tokens.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { startedEvent } from './batch-events.js';
 import { BatchFinisher } from './batch-finisher.js';
+import { ExpiryResubmitter } from './expiry-resubmitter.js';
 import { IndividualRunner } from './individual-runner.js';
 import { ProviderPauser } from './provider-pauser.js';
 import { toComparisonRequest } from './request-conversion.js';
@@ -46,6 +48,15 @@ function pollHint(record: BatchRecord, submittedAt: string | undefined): PollHin
     comparisons: record.comparison_count,
     ...(submittedAt ? { submittedAt } : {}),
   };
+}
+
+/**
+ * The key the provider tags this submission with (OpenAI metadata, Gemini displayName): the batch id, and for a
+ * resubmission of expired items a suffix, so crash recovery never adopts the earlier, expired provider batch.
+ */
+function submissionKey(record: BatchRecord): string {
+  const round = record.expiry_resubmissions ?? 0;
+  return round === 0 ? record.batch_id : `${record.batch_id}.x${round}`;
 }
 
 function isComplete(ref: ProviderBatchRef | undefined): ref is ProviderBatchRef {
@@ -72,6 +83,7 @@ export class BatchStepRunner {
     @Inject(WORKER_ENV) private readonly env: WorkerEnv,
     @Inject(BatchWakeups) private readonly wakeups: BatchWakeups,
     @Inject(TurnaroundTracker) private readonly turnaround: TurnaroundTracker,
+    @Inject(ExpiryResubmitter) private readonly expiry: ExpiryResubmitter,
   ) {}
 
   /**
@@ -213,9 +225,10 @@ export class BatchStepRunner {
       // stored once per comparison (the ref holds only the second copy; the first is orphaned).
       const marked = await this.repo.markSubmitAttempt(id);
       if (!marked) return { kind: 'done', status: (await this.repo.get(id))?.status ?? 'missing' };
-      const requests = (await this.repo.getRequests(id)).map(toComparisonRequest);
+      // Only comparisons without a stored result: all of them at first, the unfinished ones after an expiry.
+      const requests = (await this.unanswered(id)).map(toComparisonRequest);
       ref = await provider.submitBatch(requests, toOverrides(record.config), {
-        batchKey: id,
+        batchKey: submissionKey(marked),
         resumeFrom: ref,
         recoverSubmittedParts: (marked.submit_attempts ?? 1) > 1,
         onPartSubmitted: async (partial) => {
@@ -247,8 +260,10 @@ export class BatchStepRunner {
 
     const status = await provider.getBatchStatus(ref);
     if (!status.results_ready) {
-      if (record.cancel_requested) await provider.cancelBatch(ref);
-      else if (record.status === 'submitted' && status.state !== 'validating') {
+      if (record.cancel_requested) {
+        await provider.cancelBatch(ref);
+        if (provider.cancelsAtProvider === false) return this.cancelOnOurSide(record, ref);
+      } else if (record.status === 'submitted' && status.state !== 'validating') {
         await this.repo.transition(id, ['submitted'], 'in_progress');
       }
       return { kind: 'poll', hint: pollHint(record, record.submitted_at) };
@@ -258,8 +273,11 @@ export class BatchStepRunner {
       this.turnaround.record(record.config.provider, record.comparison_count, elapsed);
     }
     const outcome = await provider.collectBatchResults(ref);
-    const requests = await this.repo.getRequests(id);
-    const results = outcomeToResults(record, requests, outcome, new Date());
+    const results = outcomeToResults(record, await this.requestsOf(id, ref), outcome, new Date());
+    if (this.expiry.shouldResubmit(record, results)) {
+      const next = await this.expiry.keepFinishedAndReopen(record, ref, results);
+      return next ? this.batchStep(next, provider) : { kind: 'done', status: 'missing' };
+    }
     await this.finisher.store(record, results);
     return this.finisher.finish(
       id,
@@ -269,6 +287,35 @@ export class BatchStepRunner {
         results.map((r) => r.result.error_detail?.error_code),
       ),
     );
+  }
+
+  /**
+   * A provider that cannot stop a running batch (OpenRouter: no cancel endpoint) would keep this batch waiting up
+   * to its 24-hour window for work nobody wants: it ends here as canceled, its provider batch left to finish (and
+   * be billed) there unread.
+   */
+  private async cancelOnOurSide(record: BatchRecord, ref: ProviderBatchRef): Promise<StepOutcome> {
+    this.logger.warn({
+      msg: 'batch canceled on our side; the provider cannot cancel, its batch runs to its end unread',
+      batch_id: record.batch_id,
+      provider: record.config.provider,
+      provider_batch_ids: ref.parts.map((p) => p.provider_batch_id),
+    });
+    await this.finisher.failRemaining(record, { code: 'CANCELED', message: 'The batch was canceled' });
+    return this.finisher.finish(record.batch_id, 'canceled');
+  }
+
+  /** The batch's comparisons that have no stored result yet, in input order. */
+  private async unanswered(id: string): Promise<StoredComparison[]> {
+    const [requests, stored] = await Promise.all([this.repo.getRequests(id), this.repo.storedIndexes(id)]);
+    return stored.size === 0 ? requests : requests.filter((r) => !stored.has(r.index));
+  }
+
+  /** The comparisons a provider ref was submitted with (all of them, or the unfinished ones of a resubmission). */
+  private async requestsOf(id: string, ref: ProviderBatchRef): Promise<StoredComparison[]> {
+    const requests = await this.repo.getRequests(id);
+    const inRef = new Set(ref.parts.flatMap((p) => p.comparison_ids));
+    return inRef.size === requests.length ? requests : requests.filter((r) => inRef.has(r.comparison_id));
   }
 
   private finalStatus(

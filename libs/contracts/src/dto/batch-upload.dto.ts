@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsArray, IsNotEmpty, IsOptional, IsString, ValidateNested } from 'class-validator';
+import { IsArray, IsNotEmpty, IsNumber, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 import { RequestOptionsDto } from './comparison-batch-request.dto.js';
 import { EssayComparisonDto, EssayDto } from './essay-batch-request.dto.js';
 
@@ -12,6 +12,17 @@ export class BatchUploadCreateDto extends RequestOptionsDto {
   @IsString()
   @IsNotEmpty()
   user_prompt: string;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    description:
+      'Checked at the seal: the batch is refused (422 COST_LIMIT_EXCEEDED naming max_cost_usd, nothing created; ' +
+      'the parts stay until the upload expires) when the quote of the uploaded content is above this',
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  max_cost_usd?: number;
 }
 
 /** Body of PUT .../uploads/{upload_id}/parts/{part_number}: essays and/or comparisons, at most UPLOAD_PART_MAX_BYTES. */

@@ -1,0 +1,73 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BatchRepository, type BatchRecord, type StoredResult } from '#batch-store';
+import type { ProviderBatchRef } from '#llm-providers';
+import type { WorkerEnv } from '../config/worker-env.js';
+import { WORKER_ENV } from '../worker.tokens.js';
+import { BatchFinisher } from './batch-finisher.js';
+
+/** Items a provider batch ended without: the provider's window ran out before it reached them. */
+export function isUnfinished(result: StoredResult): boolean {
+  return result.result.error_detail?.error_code === 'BATCH_EXPIRED';
+}
+
+/**
+ * Expiry keeps what was paid for (issue 9.6). A provider batch that expires has usually finished part of its
+ * items, and those are billed: OpenAI returns them in the output file of an `expired` batch and lists the rest as
+ * `batch_expired` in the error file (platform.openai.com/docs/guides/batch, "Batch expiration"); Anthropic ends the
+ * batch with per-item results of type `expired` for what it did not reach, which are not billed
+ * (platform.claude.com/docs/en/build-with-claude/batch-processing, "Batch results"); a Gemini job that expires after
+ * 48 h returns no results at all (ai.google.dev/gemini-api/docs/batch-mode), so there every item is unfinished.
+ *
+ * So, at collection, the finished items' results are stored as they are and a new provider batch is submitted
+ * with only the unfinished items, to the same provider, model and config (the batch's snapshot), at most
+ * EXPIRY_RESUBMIT_ATTEMPTS times. The batch then completes once; its consumers (cj-integration) never see the
+ * expiry unless the resubmissions expire too, and the finished half is never paid for twice.
+ */
+@Injectable()
+export class ExpiryResubmitter {
+  private readonly logger = new Logger('ExpiryResubmitter');
+
+  constructor(
+    @Inject(BatchRepository) private readonly repo: BatchRepository,
+    @Inject(BatchFinisher) private readonly finisher: BatchFinisher,
+    @Inject(WORKER_ENV) private readonly env: Pick<WorkerEnv, 'EXPIRY_RESUBMIT_ATTEMPTS'>,
+  ) {}
+
+  /** Whether the collected results have unfinished items that may still be resubmitted. */
+  shouldResubmit(record: BatchRecord, results: StoredResult[]): boolean {
+    if (record.cancel_requested) return false;
+    if ((record.expiry_resubmissions ?? 0) >= this.env.EXPIRY_RESUBMIT_ATTEMPTS) return false;
+    return results.some(isUnfinished);
+  }
+
+  /**
+   * Stores the finished items' results (with their events) and drops the expired provider ref, counting the
+   * resubmission, in one compare-and-set; the next submit step sends only the items still without a result.
+   * Safe to repeat: results are stored once per index, and a crash before the write collects the same ref again.
+   * Returns the updated record, or null when the batch is gone or no longer active.
+   */
+  async keepFinishedAndReopen(
+    record: BatchRecord,
+    ref: ProviderBatchRef,
+    results: StoredResult[],
+  ): Promise<BatchRecord | null> {
+    const finished = results.filter((r) => !isUnfinished(r));
+    await this.finisher.store(record, finished);
+    const round = (record.expiry_resubmissions ?? 0) + 1;
+    const next = await this.repo.transitionFrom(record.batch_id, ['submitted', 'in_progress'], () => ({
+      to: 'in_progress',
+      patch: { provider_ref: undefined, submit_attempts: 0, expiry_resubmissions: round },
+    }));
+    this.logger.warn({
+      msg: 'provider batch expired with unfinished items: resubmitting only those',
+      batch_id: record.batch_id,
+      provider: record.config.provider,
+      model: record.config.model,
+      resubmission: round,
+      finished: finished.length,
+      unfinished: results.length - finished.length,
+      expired_provider_batch_ids: ref.parts.map((p) => p.provider_batch_id),
+    });
+    return next;
+  }
+}
