@@ -9,6 +9,7 @@ import { UploadRepository } from './upload.repository.js';
 import { CircuitStateStore } from './circuit-state.store.js';
 import { BatchWakeups } from './wakeups/batch-wakeups.js';
 import { ProviderPauseStore } from './provider-pause.store.js';
+import { EnqueuedTokenStore } from './enqueued-tokens.store.js';
 import { bullConnectionOptions } from './redis-connection.js';
 
 /**
@@ -36,6 +37,7 @@ export class BatchStoreModule {
         CircuitStateStore,
         BatchWakeups,
         ProviderPauseStore,
+        EnqueuedTokenStore,
       ],
       exports: [
         BatchWakeups,
@@ -46,6 +48,7 @@ export class BatchStoreModule {
         BatchQueues,
         CircuitStateStore,
         ProviderPauseStore,
+        EnqueuedTokenStore,
         BullModule,
       ],
     };
