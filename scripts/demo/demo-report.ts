@@ -15,9 +15,10 @@ export interface DemoSummary {
   batches: number;
   provider_calls: number | null;
   individual_calls: number;
-  cost_usd: number;
-  individual_cost_usd: number;
-  savings_usd: number;
+  /** null: the model has no known price (unknown, never 0). */
+  cost_usd: number | null;
+  individual_cost_usd: number | null;
+  savings_usd: number | null;
   /** Request published → outcome received. */
   elapsed_ms: number;
 }
@@ -69,7 +70,7 @@ export function rankingTable(outcome: CJAssessmentCompletedV1, essays: SampleEss
 
 export function summaryLines(s: DemoSummary): string[] {
   const pct = (v: number | null) => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
-  const usd = (v: number) => `$${v.toFixed(4)}`;
+  const usd = (v: number | null) => (v === null ? 'unknown' : `$${v.toFixed(4)}`);
   return [
     `essays ${s.essays}, comparisons ${s.comparisons}, judged by ${s.provider}/${s.model} in ${s.batches} batch(es)`,
     `SSR (scale separation reliability): ${s.ssr === null ? 'n/a' : s.ssr.toFixed(3)}`,
@@ -77,7 +78,7 @@ export function summaryLines(s: DemoSummary): string[] {
     `Spearman vs the known order: ${s.spearman.toFixed(3)}`,
     `provider calls: ${s.provider_calls ?? 'n/a'} (batch API) vs ${s.individual_calls} as individual requests`,
     `cost: ${usd(s.cost_usd)} vs ${usd(s.individual_cost_usd)} individually (saved ${usd(s.savings_usd)}, ${pct(
-      s.individual_cost_usd > 0 ? s.savings_usd / s.individual_cost_usd : null,
+      s.individual_cost_usd && s.savings_usd !== null ? s.savings_usd / s.individual_cost_usd : null,
     )})`,
     `time from request to ranking: ${(s.elapsed_ms / 1000).toFixed(1)} s`,
   ];

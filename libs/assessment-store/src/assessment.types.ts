@@ -24,6 +24,7 @@ export interface BatchAttempt extends CJBatchAttemptV1 {
   status: AttemptStatus;
   /** Set once LLMBatchCompletedV1 arrived. */
   reported_count: number | null;
+  /** null before the batch reported, and after it when its cost is unknown (a model without a known price). */
   cost_usd: number | null;
   individual_cost_usd: number | null;
   /** Adaptive assessments: the round this main batch carries (absent = 1, and on follow-ups). */
@@ -87,7 +88,8 @@ export interface StoredResult {
   error_code: string | null;
   provider: ProviderName;
   model: string;
-  cost_estimate: number;
+  /** null: unknown (the model has no known price), never counted as 0. */
+  cost_estimate: number | null;
   /** The judge's reasons and confidence (absent on results stored before they were kept, and on errors). */
   justification?: string;
   confidence?: number;

@@ -83,6 +83,8 @@ return 1
  * Stores results once per input index; counts, costs and the result's event follow only a newly stored one.
  * KEYS: record, results, outbox, outboxPending
  * ARGV: batchId, itemCount, terminalCsv, then per item: index, storedJson, succeeded(1/0), cost, individualCost, eventJson|''
+ * A cost of 'null' is unknown (an unpriced model): it is counted in `unpriced`/`iunpriced` instead of summed, so the
+ * batch's total reads as unknown rather than as a sum that silently left it out.
  * → number newly stored, -2 no such batch, -3 batch already terminal
  */
 export const STORE_RESULTS_SCRIPT = new LuaScript(`
@@ -103,8 +105,16 @@ for i = 0, n - 1 do
     else
       redis.call('HINCRBY', KEYS[1], 'failed', 1)
     end
-    redis.call('HINCRBYFLOAT', KEYS[1], 'cost', ARGV[b + 4])
-    redis.call('HINCRBYFLOAT', KEYS[1], 'icost', ARGV[b + 5])
+    if ARGV[b + 4] == 'null' then
+      redis.call('HINCRBY', KEYS[1], 'unpriced', 1)
+    else
+      redis.call('HINCRBYFLOAT', KEYS[1], 'cost', ARGV[b + 4])
+    end
+    if ARGV[b + 5] == 'null' then
+      redis.call('HINCRBY', KEYS[1], 'iunpriced', 1)
+    else
+      redis.call('HINCRBYFLOAT', KEYS[1], 'icost', ARGV[b + 5])
+    end
     if ARGV[b + 6] ~= '' then
       redis.call('RPUSH', KEYS[3], ARGV[b + 6])
       pushed = pushed + 1

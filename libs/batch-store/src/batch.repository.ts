@@ -231,14 +231,16 @@ export class BatchRepository {
       const args: Array<string | number> = [batchId, 0, TERMINAL_CSV];
       const chunk = results.slice(i, i + WRITE_CHUNK);
       chunk.forEach((item, j) => {
-        const cost = item.result.cost_estimate ?? 0;
+        // null = unknown price (an unlisted model): kept apart so the batch total is unknown too, never 0.
+        const cost = item.result.cost_estimate;
+        const individual = item.individual_cost_usd === undefined ? cost : item.individual_cost_usd;
         const event = events?.[i + j];
         args.push(
           item.index,
           JSON.stringify(item),
           item.result.error_detail ? '0' : '1',
           String(cost),
-          String(item.individual_cost_usd ?? cost),
+          String(individual),
           event ? JSON.stringify(event) : '',
         );
       });
@@ -362,8 +364,8 @@ export class BatchRepository {
       ...base,
       status: fields.status as BatchStatus,
       counts: { succeeded, failed, pending: Math.max(0, base.comparison_count - succeeded - failed) },
-      cost_usd: Number(fields.cost ?? 0),
-      individual_cost_usd: Number(fields.icost ?? 0),
+      cost_usd: Number(fields.unpriced ?? 0) > 0 ? null : Number(fields.cost ?? 0),
+      individual_cost_usd: Number(fields.iunpriced ?? 0) > 0 ? null : Number(fields.icost ?? 0),
       cancel_requested: fields.cancel === '1',
     };
     return { record, rev: fields.rev };

@@ -76,10 +76,13 @@ export interface BatchRecord {
   quota_refusals?: number;
   /** Maintained by the repository from stored results; values passed to create/transition are ignored. */
   counts: BatchCounts;
-  /** Sum of the stored results' costs (maintained by the repository). */
-  cost_usd: number;
-  /** What the same results would have cost as individual requests (maintained by the repository). */
-  individual_cost_usd: number;
+  /**
+   * Sum of the stored results' costs (maintained by the repository); null when any stored result's cost is
+   * unknown (an unlisted model without a price): unknown, never reported as 0.
+   */
+  cost_usd: number | null;
+  /** What the same results would have cost as individual requests (maintained by the repository); null: unknown. */
+  individual_cost_usd: number | null;
   /** Set by requestCancel; the worker cancels the provider batch and finishes with status `canceled`. */
   cancel_requested?: boolean;
   /** The cost quote at acceptance (POST /comparison/batch), shown beside the actual cost. */
@@ -136,8 +139,8 @@ export interface StoredResult {
   index: number;
   comparison_id: string;
   result: LLMComparisonResultV1;
-  /** Cost of the same item as an individual request (for savings); defaults to result.cost_estimate. */
-  individual_cost_usd?: number;
+  /** Cost of the same item as an individual request (for savings); defaults to result.cost_estimate; null: unknown. */
+  individual_cost_usd?: number | null;
 }
 
 /** One Kafka message waiting in a batch's outbox (written atomically with the state change that caused it). */

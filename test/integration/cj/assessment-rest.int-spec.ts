@@ -136,7 +136,7 @@ describe('assessments over REST (api + batch-worker + cj-integration, real Redis
     // Actual cost beside the quote.
     expect(done.cost.quote?.comparisons).toBe(150);
     expect(done.cost.actual_cost_usd).toBeGreaterThan(0);
-    expect(done.cost.individual_cost_usd).toBeGreaterThan(done.cost.actual_cost_usd);
+    expect(done.cost.individual_cost_usd).toBeGreaterThan(done.cost.actual_cost_usd!);
 
     const page = (await http().get(`/api/v1/assessments/${id}/judgements?offset=140&limit=20`).set(alpha))
       .body as AssessmentJudgementsPageDto;

@@ -1,16 +1,18 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { IdempotencyConflictError, type OutboxMessage, type StoredResult } from '#batch-store';
-import { createEnvelope } from '#contracts';
+import { createEnvelope, type LLMBatchCompletedV1 } from '#contracts';
+import { toBatchStatus } from '../../../apps/api/src/comparison/batch-view.js';
+import { completedEvent } from '../../../apps/batch-worker/src/pipeline/batch-events.js';
 import { makeBatch, makeRequests } from './support/batch-factory.js';
 import { storeHarness } from './support/store-harness.js';
 
 const h = storeHarness(120);
 
-function result(index: number, ok = true, cost = 0.001): StoredResult {
+function result(index: number, ok = true, cost: number | null = 0.001): StoredResult {
   return {
     index,
     comparison_id: `c-${index}`,
-    individual_cost_usd: ok ? cost * 2 : 0,
+    individual_cost_usd: ok ? (cost === null ? null : cost * 2) : 0,
     result: {
       request_id: `c-${index}`,
       correlation_id: 'corr',
@@ -193,6 +195,27 @@ describe('BatchRepository.storeResults', () => {
     expect(page.map((r) => r.index)).toEqual([0, 1, 2]);
     expect((await h.repo.getResults(id, 1, 1)).map((r) => r.comparison_id)).toEqual(['c-1']);
     expect(await h.repo.storedIndexes(id)).toEqual(new Set([0, 1, 2]));
+  });
+
+  it('reports the cost as unknown (null), never 0, once a result of an unpriced model is stored', async () => {
+    const requests = makeRequests(3);
+    const { batch } = await h.repo.create(makeBatch(requests), requests);
+    const id = batch.batch_id;
+    await h.repo.storeResults(id, [result(0, false)]);
+    expect((await h.repo.get(id))?.cost_usd).toBe(0); // a failed item costs nothing: known
+    await h.repo.storeResults(id, [result(1, true, null), result(2)]);
+    const after = await h.repo.get(id);
+    expect(after?.counts).toEqual({ succeeded: 2, failed: 1, pending: 0 });
+    expect(after?.cost_usd).toBeNull();
+    expect(after?.individual_cost_usd).toBeNull();
+    // ...and so wherever the batch's cost is reported: the completion event and GET /comparison/batch/{id}.
+    const event = completedEvent(after!, 'completed', new Date()).envelope.data as LLMBatchCompletedV1;
+    expect(event).toMatchObject({ cost_usd: null, individual_cost_usd: null });
+    expect(toBatchStatus(after!)).toMatchObject({
+      cost_usd: null,
+      individual_cost_usd: null,
+      estimated_savings_usd: null,
+    });
   });
 
   it('handles thousands of results in one call', async () => {

@@ -47,6 +47,15 @@ describe('renderAssessmentReport', () => {
     expect(html).not.toContain('http-equiv="refresh"');
   });
 
+  it('shows an unknown cost (a model without a price) as unknown, never as $0', () => {
+    const html = renderAssessmentReport(
+      view({ cost: { quote: null, actual_cost_usd: null, individual_cost_usd: null, savings_usd: null } }),
+    );
+    const row = /<tr id="cost-actual">.*?<\/tr>/s.exec(html)![0];
+    expect(row).toContain('unknown');
+    expect(row).not.toContain('$0');
+  });
+
   it('is self-contained and escapes every text it shows', () => {
     const html = renderAssessmentReport(
       view({

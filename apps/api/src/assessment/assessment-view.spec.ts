@@ -164,6 +164,40 @@ describe('assessment view', () => {
     expect(view.config).toMatchObject({ provider: 'mock', model: 'mock-judge-1', temperature: 0 });
   });
 
+  it('reports the cost as unknown (null) while running and once completed when the model has no price', () => {
+    const running = record([
+      attempt({
+        correlation_id: 'm1',
+        status: 'completed',
+        reported_count: 10,
+        cost_usd: 0.2,
+        individual_cost_usd: 0.4,
+      }),
+      attempt({ correlation_id: 'f1', kind: 'follow_up', status: 'accepted' }),
+    ]);
+    expect(toAssessmentStatus(state(running)).cost).toEqual({
+      quote: null,
+      actual_cost_usd: 0.2,
+      individual_cost_usd: 0.4,
+      savings_usd: 0.2,
+    });
+    const unpriced = record([
+      attempt({ correlation_id: 'm1', status: 'completed', reported_count: 10, cost_usd: null }),
+    ]);
+    expect(toAssessmentStatus(state(unpriced)).cost).toEqual({
+      quote: null,
+      actual_cost_usd: null,
+      individual_cost_usd: null,
+      savings_usd: null,
+    });
+    const data = { cost_usd: null, individual_cost_usd: null, savings_usd: null, rankings: [] };
+    const done = record([attempt({ status: 'completed', reported_count: 10, cost_usd: null })], {
+      status: 'completed',
+      outcome: outcome(EVENT_TYPES.assessmentCompleted, data as unknown as CJAssessmentCompletedV1),
+    });
+    expect(toAssessmentStatus(state(done)).cost).toMatchObject({ actual_cost_usd: null, savings_usd: null });
+  });
+
   it('lists judgements in pair order as scored: a failed whole batch counts nothing, a follow-up fills errors', () => {
     const pairs = [0, 1, 2].map((i) => ({ pair_index: i, essay_a: `e${i + 1}`, essay_b: `e${i + 2}` }));
     const r = record([

@@ -60,9 +60,13 @@ export function toAssessmentStatus(state: AssessmentState): AssessmentStatusDto 
     },
     cost: {
       quote: submission.quote,
-      actual_cost_usd: completed?.cost_usd ?? actual.cost,
-      individual_cost_usd: completed?.individual_cost_usd ?? actual.individual,
-      savings_usd: completed?.savings_usd ?? round(actual.individual - actual.cost),
+      actual_cost_usd: completed ? completed.cost_usd : actual.cost,
+      individual_cost_usd: completed ? completed.individual_cost_usd : actual.individual,
+      savings_usd: completed
+        ? completed.savings_usd
+        : actual.cost === null || actual.individual === null
+          ? null
+          : round(actual.individual - actual.cost),
     },
     ...(completed ? { result: toResult(completed) } : {}),
     ...(failed ? { error: { reason_code: failed.reason_code, message: failed.message } } : {}),
@@ -177,14 +181,20 @@ function failedOutcome(record: AssessmentRecord): CJAssessmentFailedV1 | null {
     : null;
 }
 
-function actualCost(record: AssessmentRecord): { cost: number; individual: number } {
-  let cost = 0;
-  let individual = 0;
+/** Spent so far: batches that have not reported count 0; one reported unknown (null) makes the total unknown. */
+function actualCost(record: AssessmentRecord): { cost: number | null; individual: number | null } {
+  let cost: number | null = 0;
+  let individual: number | null = 0;
   for (const b of record.batches) {
-    cost += b.cost_usd ?? 0;
-    individual += b.individual_cost_usd ?? b.cost_usd ?? 0;
+    if (b.reported_count === null) continue;
+    cost = cost === null || b.cost_usd === null ? null : cost + b.cost_usd;
+    individual =
+      individual === null || b.individual_cost_usd === null ? null : individual + b.individual_cost_usd;
   }
-  return { cost: round(cost), individual: round(individual) };
+  return {
+    cost: cost === null ? null : round(cost),
+    individual: individual === null ? null : round(individual),
+  };
 }
 
 function round(value: number): number {

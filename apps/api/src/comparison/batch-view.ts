@@ -86,7 +86,10 @@ export function toBatchStatus(record: BatchRecord, now: Date = new Date()): Batc
     },
     cost_usd: record.cost_usd,
     individual_cost_usd: record.individual_cost_usd,
-    estimated_savings_usd: Math.max(0, record.individual_cost_usd - record.cost_usd),
+    estimated_savings_usd:
+      record.cost_usd === null || record.individual_cost_usd === null
+        ? null
+        : Math.max(0, record.individual_cost_usd - record.cost_usd),
     ...(record.quote ? { quote: record.quote } : {}),
     cancel_requested: record.cancel_requested ?? false,
     ...(record.error ? { error: record.error } : {}),

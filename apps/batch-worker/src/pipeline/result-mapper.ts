@@ -43,7 +43,7 @@ export function successResult(
     index: request.index,
     comparison_id: request.comparison_id,
     result,
-    individual_cost_usd: response.cost.individual_cost_usd ?? undefined,
+    individual_cost_usd: response.cost.individual_cost_usd,
   };
 }
 

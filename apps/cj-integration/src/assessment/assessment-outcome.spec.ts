@@ -1,6 +1,6 @@
 import { generatePairs } from '#cj-scoring';
 import { completedOutcome, judgementsInPairOrder } from './assessment-outcome.js';
-import { newAssessment } from './assessment-state.js';
+import { newAssessment, withAttempt, withAttemptAccepted, withAttemptReported } from './assessment-state.js';
 import type { AssessmentRecord, StoredResult } from '#assessment-store';
 
 const ids = Array.from({ length: 8 }, (_, i) => `e${i}`);
@@ -89,5 +89,59 @@ describe('assessment outcome', () => {
     expect(effect.se).toBeGreaterThan(0);
     expect(effect.ci_lower).toBeCloseTo(effect.estimate - 1.959964 * effect.se!, 5);
     expect(effect.ci_upper).toBeCloseTo(effect.estimate + 1.959964 * effect.se!, 5);
+  });
+
+  describe('cost', () => {
+    /** A record with one main batch that reported `cost` (or carried none: undefined, an older event). */
+    function reported(cost: number | null | undefined, resultCosts: number | null): AssessmentRecord {
+      const { record: withMain, attempt } = withAttempt(record(), 'main', null);
+      const accepted = withAttemptAccepted(withMain, attempt.correlation_id, 'b-1');
+      return withAttemptReported(
+        accepted,
+        attempt.correlation_id,
+        {
+          batch_id: 'b-1',
+          assessment_id: 'o',
+          successful_comparisons: 3,
+          failed_comparisons: 0,
+          total_processing_time_ms: 1,
+          correlation_id: attempt.correlation_id,
+          status: 'completed',
+          ...(cost === undefined
+            ? {}
+            : { cost_usd: cost, individual_cost_usd: cost === null ? null : cost * 2 }),
+        },
+        resultCosts,
+      );
+    }
+
+    it('sums the reported batch costs', () => {
+      const outcome = completedOutcome(
+        reported(0.25, 9),
+        pairs,
+        results(record(), [0, 1, 2]),
+        new Date(0),
+        0.01,
+      );
+      expect(outcome).toMatchObject({ cost_usd: 0.25, individual_cost_usd: 0.5, savings_usd: 0.25 });
+    });
+
+    it('reports an unpriced model as unknown (null), not as 0', () => {
+      const outcome = completedOutcome(
+        reported(null, 0),
+        pairs,
+        results(record(), [0, 1, 2]),
+        new Date(0),
+        0.01,
+      );
+      expect(outcome).toMatchObject({ cost_usd: null, individual_cost_usd: null, savings_usd: null });
+    });
+
+    it('falls back to the results of an older event without costs, unknown when one of them is', () => {
+      const known = completedOutcome(reported(undefined, 1.5), pairs, new Map(), new Date(0), 0.01);
+      expect(known).toMatchObject({ cost_usd: 1.5, individual_cost_usd: 1.5 });
+      const unknown = completedOutcome(reported(undefined, null), pairs, new Map(), new Date(0), 0.01);
+      expect(unknown).toMatchObject({ cost_usd: null, individual_cost_usd: null, savings_usd: null });
+    });
   });
 });

@@ -44,8 +44,8 @@ export function completedOutcome(
   const judgements = judgementsInPairOrder(pairs, successes);
   const fit = fitBradleyTerry(record.essay_ids, judgements, { ridge });
   const first = successes.values().next().value;
-  const cost = sum(record.batches.map((b) => b.cost_usd ?? 0));
-  const individual = sum(record.batches.map((b) => b.individual_cost_usd ?? b.cost_usd ?? 0));
+  const cost = knownSum(record.batches.map((b) => reportedCost(b, 'cost_usd')));
+  const individual = knownSum(record.batches.map((b) => reportedCost(b, 'individual_cost_usd')));
   return {
     assessment_id: record.assessment_id,
     rankings: fit.scores.map((s) => ({ ...s })),
@@ -60,9 +60,9 @@ export function completedOutcome(
     comparisons_succeeded: successes.size,
     comparisons_failed: record.pair_count - successes.size,
     batches: record.batches.map(publicAttempt),
-    cost_usd: round(cost),
-    individual_cost_usd: round(individual),
-    savings_usd: round(individual - cost),
+    cost_usd: cost === null ? null : round(cost),
+    individual_cost_usd: individual === null ? null : round(individual),
+    savings_usd: cost === null || individual === null ? null : round(individual - cost),
     duration_ms: now.getTime() - Date.parse(record.created_at),
     correlation_id: record.correlation_id,
   };
@@ -158,8 +158,25 @@ function publicAttempt(attempt: AssessmentRecord['batches'][number]): CJBatchAtt
   };
 }
 
-function sum(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0);
+/**
+ * What a batch attempt cost: 0 until its batch reported (nothing is billed for a refused submission), then the
+ * reported figure, null when unknown (the model has no known price).
+ */
+function reportedCost(
+  attempt: AssessmentRecord['batches'][number],
+  field: 'cost_usd' | 'individual_cost_usd',
+): number | null {
+  return attempt.reported_count === null ? 0 : attempt[field];
+}
+
+/** A total is unknown as soon as one of its parts is: summing the known ones would report a made-up figure. */
+function knownSum(values: Array<number | null>): number | null {
+  let total = 0;
+  for (const value of values) {
+    if (value === null) return null;
+    total += value;
+  }
+  return total;
 }
 
 /** Costs to a millionth of a dollar: float sums otherwise print as 0.30000000000000004. */

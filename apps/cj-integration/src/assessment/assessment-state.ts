@@ -158,7 +158,7 @@ export function withAttemptReported(
   record: AssessmentRecord,
   correlationId: string,
   event: LLMBatchCompletedV1,
-  resultCosts: number,
+  resultCosts: number | null,
 ): AssessmentRecord {
   return updateAttempt(record, correlationId, (a) => ({
     ...a,
@@ -167,8 +167,14 @@ export function withAttemptReported(
     succeeded: event.successful_comparisons,
     failed: event.failed_comparisons,
     reported_count: event.successful_comparisons + event.failed_comparisons,
-    cost_usd: event.cost_usd ?? resultCosts,
-    individual_cost_usd: event.individual_cost_usd ?? event.cost_usd ?? resultCosts,
+    // Older events carry no cost (undefined): the stored results' sum stands in. null is a reported "unknown".
+    cost_usd: event.cost_usd !== undefined ? event.cost_usd : resultCosts,
+    individual_cost_usd:
+      event.individual_cost_usd !== undefined
+        ? event.individual_cost_usd
+        : event.cost_usd !== undefined
+          ? event.cost_usd
+          : resultCosts,
   }));
 }
 

@@ -66,7 +66,7 @@ export class ResultCollector {
       error_code: result.error_detail?.error_code ?? (result.winner ? null : 'INVALID_RESPONSE'),
       provider: result.provider,
       model: result.model,
-      cost_estimate: result.cost_estimate ?? 0,
+      cost_estimate: result.cost_estimate,
       ...(result.error_detail || !result.winner
         ? {}
         : { justification: result.justification, confidence: result.confidence }),
@@ -102,7 +102,10 @@ export class ResultCollector {
     if (event.provider && event.model && !(await this.checkConfig(record, event.provider, event.model)))
       return;
     const results = await this.repository.getResults(assessmentId, attempt.correlation_id);
-    const resultCosts = [...results.values()].reduce((total, r) => total + r.cost_estimate, 0);
+    const resultCosts = [...results.values()].reduce<number | null>(
+      (total, r) => (total === null || r.cost_estimate === null ? null : total + r.cost_estimate),
+      0,
+    );
     await this.repository.update(assessmentId, (current) =>
       current.batches.find((b) => b.correlation_id === attempt.correlation_id)?.reported_count === null
         ? withAttemptReported(current, attempt.correlation_id, event, resultCosts)

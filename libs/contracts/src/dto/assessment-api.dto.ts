@@ -117,10 +117,19 @@ export class AssessmentResultDto {
 export class AssessmentCostDto {
   @ApiProperty({ type: () => CostQuoteDto, nullable: true, description: 'The quote at acceptance' })
   quote: CostQuoteDto | null;
-  @ApiProperty({ description: 'Spent so far (final once the assessment ended)' }) actual_cost_usd: number;
-  @ApiProperty({ description: 'What the same comparisons would have cost as individual requests' })
-  individual_cost_usd: number;
-  @ApiProperty() savings_usd: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Spent so far (final once the assessment ended); null when the model has no known price',
+  })
+  actual_cost_usd: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'What the same comparisons would have cost as individual requests; null when unknown',
+  })
+  individual_cost_usd: number | null;
+  @ApiProperty({ type: Number, nullable: true }) savings_usd: number | null;
 }
 
 export class AssessmentConfigDto {

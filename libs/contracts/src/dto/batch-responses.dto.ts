@@ -85,10 +85,16 @@ export class BatchStatusDto {
   })
   quota?: BatchQuotaDto;
   @ApiProperty({ type: () => BatchTimingsDto }) timings: BatchTimingsDto;
-  @ApiProperty() cost_usd: number;
-  @ApiProperty({ description: 'What the stored results would have cost as individual requests' })
-  individual_cost_usd: number;
-  @ApiProperty() estimated_savings_usd: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'USD; null when the model has no known price' })
+  cost_usd: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'What the stored results would have cost as individual requests; null when unknown',
+  })
+  individual_cost_usd: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'null when either cost is unknown' })
+  estimated_savings_usd: number | null;
   @ApiPropertyOptional({
     type: () => CostQuoteDto,
     description:

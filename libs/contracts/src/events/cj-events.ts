@@ -142,10 +142,11 @@ export interface CJAssessmentCompletedV1 {
   comparisons_succeeded: number;
   comparisons_failed: number;
   batches: CJBatchAttemptV1[];
-  cost_usd: number;
-  /** What the same comparisons would have cost as individual requests. */
-  individual_cost_usd: number;
-  savings_usd: number;
+  /** null when a batch's cost is unknown (a model without a known price): unknown, never 0. */
+  cost_usd: number | null;
+  /** What the same comparisons would have cost as individual requests (null: unknown). */
+  individual_cost_usd: number | null;
+  savings_usd: number | null;
   duration_ms: number;
   correlation_id: string;
 }

@@ -50,6 +50,7 @@ export interface LLMBatchCompletedV1 {
   status?: string;
   provider?: ProviderName;
   model?: string;
-  cost_usd?: number;
-  individual_cost_usd?: number;
+  /** Sum of the item costs; null when the model has no known price (unknown, never 0); absent on older events. */
+  cost_usd?: number | null;
+  individual_cost_usd?: number | null;
 }
