@@ -49,6 +49,7 @@ export class CjModule {
               retryForMs: env.CJ_API_RETRY_FOR_MS,
               backoffMs: env.CJ_API_BACKOFF_MS,
               maxBackoffMs: env.CJ_API_BACKOFF_MAX_MS,
+              maxBodyBytes: env.CJ_API_MAX_BODY_BYTES,
             }),
         },
         AssessmentRepository,

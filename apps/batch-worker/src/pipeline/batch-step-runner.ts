@@ -292,8 +292,10 @@ export class BatchStepRunner {
     }
     await this.quota.releaseFinished(record, key, status);
     if (!status.results_ready) {
-      if (record.cancel_requested) await provider.cancelBatch(ref);
-      else if (record.status === 'submitted' && status.state !== 'validating') {
+      if (record.cancel_requested) {
+        await provider.cancelBatch(ref);
+        if (provider.cancelsAtProvider === false) return this.cancelOnOurSide(record, ref);
+      } else if (record.status === 'submitted' && status.state !== 'validating') {
         await this.repo.transition(id, ['submitted'], 'in_progress');
       }
       return { kind: 'poll', hint: pollHint(record, record.submitted_at) };
@@ -353,6 +355,23 @@ export class BatchStepRunner {
       return { kind: 'done', status: (await this.repo.get(record.batch_id))?.status ?? 'missing' };
     await this.quota.releaseAll(record, submissionKey(record), ref);
     return this.batchStep(updated, provider);
+  }
+
+  /**
+   * A provider that cannot stop a running batch (OpenRouter: no cancel endpoint) would keep this batch waiting up
+   * to its 24-hour window for work nobody wants: it ends here as canceled, its provider batch left to finish (and
+   * be billed) there unread.
+   */
+  private async cancelOnOurSide(record: BatchRecord, ref: ProviderBatchRef): Promise<StepOutcome> {
+    this.logger.warn({
+      msg: 'batch canceled on our side; the provider cannot cancel, its batch runs to its end unread',
+      batch_id: record.batch_id,
+      provider: record.config.provider,
+      provider_batch_ids: ref.parts.map((p) => p.provider_batch_id),
+    });
+    await this.quota.releaseAll(record, submissionKey(record), ref);
+    await this.finisher.failRemaining(record, { code: 'CANCELED', message: 'The batch was canceled' });
+    return this.finisher.finish(record.batch_id, 'canceled');
   }
 
   /** The batch's comparisons that have no stored result yet, in input order. */

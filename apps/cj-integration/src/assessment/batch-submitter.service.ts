@@ -52,6 +52,9 @@ export class BatchSubmitter {
       kind: attempt.kind,
       attempt: attempt.attempt,
       comparisons: attempt.comparison_count,
+      ...(accepted.upload
+        ? { upload_id: accepted.upload.upload_id, upload_parts: accepted.upload.parts }
+        : {}),
     });
     const updated = await this.repository.update(record.assessment_id, (current) => {
       const stored = current.batches.find((b) => b.correlation_id === attempt.correlation_id);

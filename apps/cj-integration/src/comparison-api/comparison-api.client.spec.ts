@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ComparisonApiClient } from './comparison-api.client.js';
 import { ComparisonApiError } from './comparison-api.error.js';
+import type { BatchSubmission } from './comparison-api.types.js';
+import { splitIntoParts } from './upload-parts.js';
 
 type Reply = { status: number; body: unknown };
 
@@ -143,5 +145,77 @@ describe('ComparisonApiClient', () => {
     await expect(api.submitBatch(submission)).rejects.toMatchObject({ code: 'EXTERNAL_SERVICE_ERROR' });
     expect(elapsed()).toBeLessThanOrEqual(30_000);
     expect(elapsed()).toBeGreaterThan(30_000 - 15_000 * 1.2);
+  });
+
+  describe('a batch too large for one body', () => {
+    const big: BatchSubmission = {
+      user_prompt: 'Which essay argues better?',
+      essays: Array.from({ length: 30 }, (_, i) => ({ essay_id: `e${i}`, text: `Essay ${i} `.repeat(40) })),
+      comparisons: Array.from({ length: 60 }, (_, i) => ({
+        comparison_id: `a-p${i}`,
+        essay_a_id: `e${i % 30}`,
+        essay_b_id: `e${(i + 1) % 30}`,
+        metadata: {
+          assessment_id: 'a',
+          pair_index: i,
+          essay_a_id: `e${i % 30}`,
+          essay_b_id: `e${(i + 1) % 30}`,
+          cj_attempt: 'a:main:1',
+        },
+      })),
+      llm_config_overrides: { provider_override: 'mock' },
+      correlation_id: 'a:main:1',
+      priority: 5,
+    };
+    const uploadReplies = (parts: number): Reply[] => [
+      { status: 201, body: { upload_id: 'u-1', status: 'open', part_max_bytes: 4_000 } },
+      ...Array.from({ length: parts }, () => ({ status: 200, body: { upload_id: 'u-1' } })),
+      { status: 202, body: { batch_id: 'u-1', status: 'queued' } },
+    ];
+    const expectUpload = () => {
+      const parts = splitIntoParts(big, 4_000);
+      expect(parts.length).toBeGreaterThan(3);
+      const tail = seen.slice(-(parts.length + 2));
+      const { essays: _e, comparisons: _c, ...options } = big;
+      expect(tail[0]).toMatchObject({ method: 'POST', url: '/api/v1/comparison/batch/uploads' });
+      expect(JSON.parse(tail[0].body)).toEqual(options);
+      parts.forEach((part, i) => {
+        expect(tail[i + 1]).toMatchObject({
+          method: 'PUT',
+          url: `/api/v1/comparison/batch/uploads/u-1/parts/${i + 1}`,
+        });
+        expect(tail[i + 1].body).toBe(JSON.stringify(part));
+      });
+      expect(tail.at(-1)).toMatchObject({ method: 'POST', url: '/api/v1/comparison/batch/uploads/u-1/seal' });
+      return parts.length;
+    };
+
+    it('goes through create → parts (≤ part_max_bytes) → seal when over maxBodyBytes', async () => {
+      const parts = splitIntoParts(big, 4_000).length;
+      replies = uploadReplies(parts);
+      const api = new ComparisonApiClient({
+        baseUrl,
+        apiKey: 'k'.repeat(20),
+        timeoutMs: 2000,
+        retryForMs: 0,
+        maxBodyBytes: 10_000,
+      });
+      await expect(api.submitBatch(big)).resolves.toMatchObject({
+        batch_id: 'u-1',
+        upload: { upload_id: 'u-1', parts },
+      });
+      expect(seen).toHaveLength(parts + 2);
+      expectUpload();
+    });
+
+    it('falls back to the upload when the api answers 413 to one body', async () => {
+      replies = [
+        { status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } },
+        ...uploadReplies(splitIntoParts(big, 4_000).length),
+      ];
+      await expect(client().submitBatch(big)).resolves.toMatchObject({ batch_id: 'u-1' });
+      expect(seen[0]).toMatchObject({ method: 'POST', url: '/api/v1/comparison/batch' });
+      expectUpload();
+    });
   });
 });

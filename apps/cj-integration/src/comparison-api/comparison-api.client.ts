@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ERROR_CODES, type ErrorCode } from '#contracts';
 import { ComparisonApiError, errorCodeForStatus } from './comparison-api.error.js';
 import type { BatchAccepted, BatchSubmission } from './comparison-api.types.js';
+import { splitIntoParts, submissionBytes } from './upload-parts.js';
 
 export interface ComparisonApiOptions {
   baseUrl: string;
@@ -15,6 +16,11 @@ export interface ComparisonApiOptions {
   /** First backoff; doubles per try (±20 % jitter) up to `maxBackoffMs`. */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * Largest body sent as ONE `POST /api/v1/comparison/batch` (keep it at or below the api's API_BODY_LIMIT); a
+   * larger submission goes through the multi-part upload (create → parts → seal). Default 20,000,000.
+   */
+  maxBodyBytes?: number;
   /** Upper bound on tries, whatever the time budget (tests). */
   attempts?: number;
   /** Tests: a clock and a sleep that need not wait. */
@@ -36,13 +42,41 @@ export class ComparisonApiClient {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
+  /**
+   * One request when the body fits `maxBodyBytes`, else (or when the api still answers 413) a multi-part upload.
+   * Both carry the same deterministic correlation_id and content, so a retried or resumed submission (by either
+   * route that it took the first time) gets the same batch back.
+   */
   async submitBatch(submission: BatchSubmission): Promise<BatchAccepted> {
-    const body = await this.call('POST', '/api/v1/comparison/batch', submission);
-    const batchId = (body as Partial<BatchAccepted> | null)?.batch_id;
-    if (typeof batchId !== 'string' || batchId.length === 0) {
-      throw new ComparisonApiError('INVALID_RESPONSE', 'batch response without batch_id', null);
+    if (submissionBytes(submission) > (this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) {
+      return this.uploadBatch(submission);
     }
-    return body as BatchAccepted;
+    try {
+      return withBatchId(await this.call('POST', '/api/v1/comparison/batch', submission), 'single');
+    } catch (err) {
+      if (err instanceof ComparisonApiError && err.status === 413) return this.uploadBatch(submission);
+      throw err;
+    }
+  }
+
+  /** create (options + shared prompt) → PUT parts of at most the api's `part_max_bytes` → seal. */
+  async uploadBatch(submission: BatchSubmission): Promise<BatchAccepted> {
+    const { essays, comparisons, ...options } = submission;
+    const created = (await this.call('POST', UPLOADS, options)) as Partial<UploadCreated> | null;
+    const uploadId = created?.upload_id;
+    const partMaxBytes = created?.part_max_bytes;
+    if (typeof uploadId !== 'string' || !uploadId || typeof partMaxBytes !== 'number' || partMaxBytes < 64) {
+      throw new ComparisonApiError(
+        'INVALID_RESPONSE',
+        'upload response without upload_id/part_max_bytes',
+        null,
+      );
+    }
+    const parts = splitIntoParts({ essays, comparisons }, partMaxBytes);
+    const at = `${UPLOADS}/${encodeURIComponent(uploadId)}`;
+    for (const [index, part] of parts.entries()) await this.call('PUT', `${at}/parts/${index + 1}`, part);
+    const sealed = withBatchId(await this.call('POST', `${at}/seal`, undefined), 'upload');
+    return { ...sealed, upload: { upload_id: uploadId, parts: parts.length } };
   }
 
   async cancelBatch(batchId: string): Promise<void> {
@@ -86,6 +120,23 @@ export class ComparisonApiClient {
       response.status,
     );
   }
+}
+
+const UPLOADS = '/api/v1/comparison/batch/uploads';
+/** The api's default API_BODY_LIMIT is 20 MiB (20,971,520 bytes): stay a little below it. */
+export const DEFAULT_MAX_BODY_BYTES = 20_000_000;
+
+interface UploadCreated {
+  upload_id: string;
+  part_max_bytes: number;
+}
+
+function withBatchId(body: unknown, route: 'single' | 'upload'): BatchAccepted {
+  const batchId = (body as Partial<BatchAccepted> | null)?.batch_id;
+  if (typeof batchId !== 'string' || batchId.length === 0) {
+    throw new ComparisonApiError('INVALID_RESPONSE', `batch response (${route}) without batch_id`, null);
+  }
+  return body as BatchAccepted;
 }
 
 function asApiError(err: unknown): ComparisonApiError {

@@ -35,4 +35,6 @@ export interface BatchAccepted {
   status?: string;
   comparison_count?: number;
   status_url?: string;
+  /** Set when the batch went through the multi-part upload (too large for one request body). */
+  upload?: { upload_id: string; parts: number };
 }

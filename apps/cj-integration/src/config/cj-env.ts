@@ -132,6 +132,15 @@ export class CjEnv extends CommonEnv {
   @Max(600000)
   CJ_API_TIMEOUT_MS = 30000;
 
+  /**
+   * Largest body sent to the comparison service as one request (keep it ≤ the api's API_BODY_LIMIT, 20 MiB by
+   * default); a larger batch is sent as a multi-part upload (create → parts of the api's part_max_bytes → seal).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  CJ_API_MAX_BODY_BYTES = 20_000_000;
+
   /** Most essays accepted in one assessment: keep it equal to the api's MAX_ESSAYS_PER_BATCH. */
   @Type(() => Number)
   @IsInt()

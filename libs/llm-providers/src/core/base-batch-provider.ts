@@ -40,6 +40,7 @@ export type { CreatedPart, PartContext, PartLookup } from './batch-part.js';
  */
 export abstract class BaseBatchProvider implements LlmProvider {
   abstract readonly name: ProviderName;
+  readonly cancelsAtProvider: boolean = true;
   protected readonly clock: () => number;
   protected readonly sleep: Sleep;
 

@@ -30,8 +30,10 @@ export interface ItemAnswer {
   usage: TokenUsage;
   /** The model the provider says answered (e.g. OpenAI's dated snapshot, Gemini's modelVersion). */
   model?: string;
-  /** The provider's own billed cost, when it reports one (OpenRouter `usage.cost`); else priced from the table. */
+  /** The item's final cost, when fixed before collection (e.g. an item served individually: no batch discount). */
   cost?: ItemCost;
+  /** What the provider says it billed for this item in USD (OpenRouter `usage.cost`), when it reports it. */
+  billed_cost_usd?: number;
 }
 
 /** One item of a part's results, in whatever order the provider returned them. */

@@ -157,6 +157,11 @@ export interface LlmProvider {
   isConfigured(): boolean;
   /** Whether the provider's batch API is used (false: batches are served by capped concurrent single calls). */
   supportsBatch(): boolean;
+  /**
+   * False when the provider cannot stop a running batch (OpenRouter has no cancel endpoint): cancelBatch then
+   * returns without effect there and the caller ends the batch on its own side. Absent means true.
+   */
+  readonly cancelsAtProvider?: boolean;
 
   generateComparison(request: ComparisonRequest, overrides: LlmConfigOverrides): Promise<ComparisonResponse>;
   /** Convenience over submit → poll → collect (or concurrent single calls when batch is off). */

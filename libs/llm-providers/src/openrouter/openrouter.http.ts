@@ -2,8 +2,6 @@ import { errorFromHttpStatus } from '../core/error-normalizer.js';
 import { ProviderError } from '../core/provider-error.js';
 
 export const OPENROUTER_DEFAULT_BASE_URL = 'https://openrouter.ai/api/v1';
-/** `error.metadata.reason` of a batch refused because no batch-capable endpoint serves the model. */
-export const BATCH_UNSUPPORTED_REASON = 'batch_not_supported';
 
 /**
  * Plain fetch against OpenRouter (no SDK drives its batch API). One method call is one HTTP request, so it can be
@@ -69,14 +67,6 @@ export class OpenRouterHttp {
     }
     return parsed;
   }
-}
-
-export function isBatchUnsupported(err: unknown): boolean {
-  return (
-    err instanceof ProviderError &&
-    (err.details?.reason === BATCH_UNSUPPORTED_REASON ||
-      (err.status === 404 && err.code === 'INVALID_REQUEST'))
-  );
 }
 
 function tryParse(text: string): unknown {

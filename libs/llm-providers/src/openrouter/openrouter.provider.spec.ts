@@ -155,6 +155,53 @@ describe('OpenRouterProvider against the OpenRouter fake', () => {
         ['r-3', 'INVALID_RESPONSE'],
       ]);
       expect(outcome.responses[0].cost.cost_usd).toBeLessThan(outcome.responses[0].cost.individual_cost_usd!);
+      // Finished items come from the paginated results endpoint, not the batch object.
+      expect(fake.countRequests(/^GET \/api\/v1\/batches\/[^/]+\/results\?limit=1000$/)).toBe(1);
+    });
+
+    it("uses OpenRouter's reported usage.cost as the item cost, the table's full price beside it", async () => {
+      const { provider } = makeProvider(fake);
+      const answered = [requests[0], requests[2], requests[4]]; // a malformed answer is billed too
+      const ref = await provider.submitBatch(answered, {}, { batchKey: 'billed' });
+      await provider.getBatchStatus(ref);
+      const outcome = await provider.collectBatchResults(ref);
+      const billed = outcome.responses.reduce((sum, r) => sum + r.cost.cost_usd!, 0);
+      expect(billed).toBeGreaterThan(0);
+      expect(billed).toBeCloseTo(fake.billedUsd, 9);
+      for (const { cost } of outcome.responses)
+        expect(cost.individual_cost_usd).toBeGreaterThan(cost.cost_usd!);
+
+      const single = await provider.generateComparison(comparison('one', 1, 9), {});
+      expect(single.cost.cost_usd).toBe(single.cost.individual_cost_usd);
+      expect(fake.billedUsd).toBeCloseTo(billed + single.cost.cost_usd!, 9);
+    });
+
+    it('reads the results of a large batch page by page (1,000 per page, next_cursor)', async () => {
+      const { provider, counter } = makeProvider(fake);
+      const many = Array.from({ length: 2_345 }, (_, i) => comparison(`p-${i}`, i % 7, 3));
+      const ref = await provider.submitBatch(many, {}, { batchKey: 'pages' });
+      await provider.getBatchStatus(ref);
+      const outcome = await provider.collectBatchResults(ref);
+      expect(outcome.responses.map((r) => r.comparison_id)).toEqual(many.map((r) => r.comparison_id));
+      expect(counter.count('openrouter', 'batch.results')).toBe(3);
+      const pages = fake.requestLog.filter((r) => r.path.includes('/results'));
+      expect(pages.map((r) => new URL(r.path, fake.url).searchParams.has('cursor'))).toEqual([
+        false,
+        true,
+        true,
+      ]);
+    }, 30_000);
+
+    it('fails the part with the message of an undocumented 4xx, never falling back to individual calls', async () => {
+      const { provider, counter } = makeProvider(fake);
+      fake.refuseNextCreate(400, 'Model anthropic/claude-sonnet-4.6 has no batch endpoint right now');
+      await expect(provider.submitBatch(requests, {}, { batchKey: 'refused' })).rejects.toMatchObject({
+        code: 'INVALID_REQUEST',
+        message: expect.stringContaining('has no batch endpoint right now'),
+      });
+      expect(counter.count('openrouter', 'batch.create')).toBe(1);
+      expect(counter.count('openrouter', 'comparison')).toBe(0);
+      expect(fake.countRequests(/chat\/completions/)).toBe(0);
     });
 
     it('splits over 2 requests per batch, calls onPartSubmitted per part and resumes without resubmitting', async () => {
@@ -182,11 +229,15 @@ describe('OpenRouterProvider against the OpenRouter fake', () => {
       expect(outcome.responses.map((r) => r.comparison_id)).toEqual(['r-0', 'r-2', 'r-4']);
     });
 
-    it('returns finished work of an expired batch and BATCH_EXPIRED for the rest', async () => {
+    it('returns finished work of an expired batch (results null on the batch) and BATCH_EXPIRED for the rest', async () => {
       const { provider } = makeProvider(fake);
       fake.batchOutcome = 'expired';
       const ref = await provider.submitBatch(requests, {}, { batchKey: 'late' });
       expect(await provider.getBatchStatus(ref)).toMatchObject({ state: 'expired', counts: { expired: 3 } });
+      const batch = await fetch(`${fake.url}/api/v1/batches/${ref.parts[0].provider_batch_id}`, {
+        headers: { authorization: `Bearer ${fake.apiKey}` },
+      });
+      expect(((await batch.json()) as { results: unknown }).results).toBeNull();
       const outcome = await provider.collectBatchResults(ref);
       expect(outcome.responses.map((r) => r.comparison_id)).toEqual(['r-0']);
       expect(outcome.errors.map((e) => [e.comparison_id, e.error.code])).toEqual([
@@ -197,24 +248,56 @@ describe('OpenRouterProvider against the OpenRouter fake', () => {
       ]);
     });
 
-    it('cancels a running batch; unfinished items come back CANCELED', async () => {
-      const { provider, counter } = makeProvider(fake);
+    it('cancels without an error or a cancel call (there is no cancel endpoint): the batch runs on', async () => {
+      const { provider } = makeProvider(fake);
       fake.pollsUntilEnded = 5;
       const ref = await provider.submitBatch(requests, {}, { batchKey: 'stop' });
-      await provider.cancelBatch(ref);
-      expect(counter.count('openrouter', 'batch.cancel')).toBe(1);
+      expect(provider.cancelsAtProvider).toBe(false);
+      await expect(provider.cancelBatch(ref)).resolves.toBeUndefined();
+      expect(fake.countRequests(/cancel/)).toBe(0);
+      expect(fake.countRequests(/^DELETE /)).toBe(0);
+      // What the real API would say to a cancel or an early delete:
+      const id = ref.parts[0].provider_batch_id;
+      const auth = { authorization: `Bearer ${fake.apiKey}` };
+      const cancel = await fetch(`${fake.url}/api/v1/batches/${id}/cancel`, {
+        method: 'POST',
+        headers: auth,
+      });
+      expect(cancel.status).toBe(404);
+      const early = await fetch(`${fake.url}/api/v1/batches/${id}`, { method: 'DELETE', headers: auth });
+      expect(early.status).toBe(409);
+    });
+
+    it('reports a batch cancelled elsewhere as canceled: results null, unfinished items CANCELED', async () => {
+      const { provider } = makeProvider(fake);
+      fake.pollsUntilEnded = 5;
+      const ref = await provider.submitBatch(requests, {}, { batchKey: 'gone' });
+      fake.cancelElsewhere(ref.parts[0].provider_batch_id);
+      expect(await provider.getBatchStatus(ref)).toMatchObject({ state: 'canceled', results_ready: true });
       const outcome = await provider.collectBatchResults(ref);
       expect(outcome.errors.map((e) => e.error.code)).toEqual(Array(5).fill('CANCELED'));
+      expect(fake.countRequests(/\/results/)).toBe(0);
+    });
+
+    it('reports a failed batch: its items get the batch error', async () => {
+      const { provider } = makeProvider(fake);
+      fake.batchOutcome = 'failed';
+      const ref = await provider.submitBatch(requests, {}, { batchKey: 'broken' });
+      expect(await provider.getBatchStatus(ref)).toMatchObject({ state: 'failed', results_ready: true });
+      const outcome = await provider.collectBatchResults(ref);
+      expect(outcome.responses).toEqual([]);
+      expect(outcome.errors).toHaveLength(5);
     });
   });
 
   describe('without the batch API', () => {
-    it('serves a model OpenRouter refuses to batch with capped individual calls, through submit/status/collect', async () => {
-      const { provider, counter } = makeProvider(fake, { concurrency: 2 });
-      fake.refuseBatchFor(MODEL);
+    it('serves parts with capped individual calls, through submit/status/collect, at the full price', async () => {
+      const { provider, counter } = makeProvider(fake, { batchEnabled: false, concurrency: 2 });
       fake.chatLatencyMs = 20;
+      fake.reportsCost = false; // priced from the table: the individual price, no batch discount
       const ref = await provider.submitBatch(requests, {}, { batchKey: 'fallback' });
       expect(ref.parts[0].state).toMatchObject({ mode: 'individual' });
+      expect(fake.countRequests(/\/batches/)).toBe(0);
       expect(counter.count('openrouter', 'comparison')).toBe(5);
       expect(fake.maxConcurrentChats()).toBe(2);
 
@@ -231,6 +314,20 @@ describe('OpenRouterProvider against the OpenRouter fake', () => {
         ['r-3', 'INVALID_RESPONSE'],
       ]);
       expect(counter.count('openrouter', 'comparison')).toBe(5);
+      for (const { cost } of outcome.responses) {
+        expect(cost.cost_usd).toBeGreaterThan(0);
+        expect(cost.cost_usd).toBe(cost.individual_cost_usd);
+      }
+    });
+
+    it("uses the reported usage.cost of individually served items as is (OpenRouter's figure, no discount)", async () => {
+      const { provider } = makeProvider(fake, { batchEnabled: false });
+      const answered = [requests[0], requests[2], requests[4]]; // a malformed answer is billed too
+      const ref = await provider.submitBatch(answered, {}, { batchKey: 'billed-off' });
+      const outcome = await provider.collectBatchResults(JSON.parse(JSON.stringify(ref)) as ProviderBatchRef);
+      const billed = outcome.responses.reduce((sum, r) => sum + r.cost.cost_usd!, 0);
+      expect(billed).toBeCloseTo(fake.billedUsd, 9);
+      for (const { cost } of outcome.responses) expect(cost.cost_usd).toBe(cost.individual_cost_usd);
     });
 
     it('with batchEnabled false, never calls the batch API and respects the concurrency cap', async () => {

@@ -3,12 +3,17 @@ import type { ItemAnswer, PartItemResult, PartStatus } from '../core/batch-aggre
 import { BaseBatchProvider, type CreatedPart, type PartContext } from '../core/base-batch-provider.js';
 import { mapWithConcurrency } from '../core/concurrency.js';
 import { CustomIdMap } from '../core/custom-id.js';
-import type { ProviderBatchPart, ProviderBatchRef, SubmitBatchOptions } from '../core/llm-provider.js';
+import type {
+  ItemCost,
+  ProviderBatchPart,
+  ProviderBatchRef,
+  SubmitBatchOptions,
+} from '../core/llm-provider.js';
 import { buildComparisonPrompt } from '../core/prompt.js';
 import { withProviderSettings } from '../core/provider-config.js';
 import type { ProviderDeps } from '../core/provider-deps.js';
 import { ProviderError } from '../core/provider-error.js';
-import { isBatchUnsupported, OpenRouterHttp } from './openrouter.http.js';
+import { OpenRouterHttp } from './openrouter.http.js';
 import { toOpenRouterBatchBody, toOpenRouterChatBody } from './openrouter.request-mapper.js';
 import {
   normaliseOpenRouterStatus,
@@ -27,9 +32,18 @@ interface StoredItem {
 interface BatchObject {
   status?: string;
   request_counts?: { total?: number; completed?: number; failed?: number };
-  results?: OpenRouterBatchResult[] | null;
   error?: { message?: string } | null;
 }
+
+/** One page of `GET /batches/{id}/results`. */
+interface ResultsPage {
+  data?: OpenRouterBatchResult[];
+  has_more?: boolean;
+  next_cursor?: string | null;
+}
+
+/** The results endpoint's largest page ("Maximum number of result items to return, from 1 through 1000"). */
+const RESULTS_PAGE_SIZE = 1_000;
 
 export interface OpenRouterProviderOptions {
   /** Serve every part with individual calls (used for submissions while the batch API is switched off). */
@@ -37,16 +51,26 @@ export interface OpenRouterProviderOptions {
 }
 
 /**
- * OpenRouter over plain HTTP: chat completions in JSON object mode, and its inline batch API.
+ * OpenRouter over plain HTTP: chat completions in JSON object mode, and its inline batch API (API reference,
+ * openrouter.ai/docs/api/api-reference/batch/*, and the Batch API quickstart, as stored late 2026).
  *
- * Without the batch API (switched off in config, or refused by OpenRouter for the model) a part is served by
- * concurrent individual calls under the configured cap, inside `createPart`. Its results are stored in the part's
+ * The batch API has list, create, get, results and delete, and no cancel (see cancelPart). A refused create fails
+ * the part with OpenRouter's message: no error code meaning "this model cannot be batched" is documented, so none
+ * switches a part to full-price individual calls. Finished items are read from the paginated results endpoint,
+ * since the batch object's inline `results` is null for expired, failed and cancelled batches.
+ *
+ * Only with the batch API switched off in config is a part served by concurrent individual calls under the
+ * configured cap, inside `createPart`. Its results (priced without the batch discount) are stored in the part's
  * `state`, so they are persisted with the ref by `onPartSubmitted` before anything else happens; status and
  * collection then read the ref without HTTP. Crash safety: a crash before that persist loses only the unpersisted
  * part, which `resumeFrom` re-runs (its calls are paid twice, but no item is lost or answered twice).
+ *
+ * Costs: OpenRouter's reported `usage.cost` is the billed figure and is used as the item's cost when present.
  */
 export class OpenRouterProvider extends BaseBatchProvider {
   readonly name = 'openrouter' as const;
+  /** No cancel endpoint: a cancelled batch stops on our side only and runs to its end at OpenRouter. */
+  override readonly cancelsAtProvider = false;
   private httpCache?: OpenRouterHttp;
 
   constructor(
@@ -97,29 +121,21 @@ export class OpenRouterProvider extends BaseBatchProvider {
   }
 
   protected async createPart(requests: ComparisonRequest[], context: PartContext): Promise<CreatedPart> {
-    if (!this.options.individualOnly) {
-      const body = toOpenRouterBatchBody(
-        context.config.model,
-        requests.map((request, index) => ({
-          custom_id: context.customIds.customIds[index],
-          body: toOpenRouterChatBody(buildComparisonPrompt(request, context.config), context.config),
-        })),
-        context.notify?.url,
-      );
-      try {
-        const created = (await this.call('batch.create', () => this.http.post('/batches', body), {
-          idempotent: false,
-        })) as {
-          id?: string;
-        };
-        if (!created.id)
-          throw new ProviderError('INVALID_RESPONSE', 'OpenRouter batch create returned no id');
-        return { provider_batch_id: created.id, state: { mode: 'batch' } };
-      } catch (err) {
-        if (!isBatchUnsupported(err)) throw err;
-      }
-    }
-    return this.servePartIndividually(requests, context);
+    if (this.options.individualOnly) return this.servePartIndividually(requests, context);
+    const body = toOpenRouterBatchBody(
+      context.config.model,
+      requests.map((request, index) => ({
+        custom_id: context.customIds.customIds[index],
+        body: toOpenRouterChatBody(buildComparisonPrompt(request, context.config), context.config),
+      })),
+      context.notify?.url,
+    );
+    // Any refusal (4xx) propagates with OpenRouter's message and fails the part.
+    const created = (await this.call('batch.create', () => this.http.post('/batches', body), {
+      idempotent: false,
+    })) as { id?: string };
+    if (!created.id) throw new ProviderError('INVALID_RESPONSE', 'OpenRouter batch create returned no id');
+    return { provider_batch_id: created.id, state: { mode: 'batch' } };
   }
 
   private async servePartIndividually(
@@ -128,9 +144,11 @@ export class OpenRouterProvider extends BaseBatchProvider {
   ): Promise<CreatedPart> {
     const items = await mapWithConcurrency(requests, this.settings.concurrency, async (request) => {
       try {
+        const answer = await this.requestComparison(request, context.config);
+        // Served by an individual call: its price has no batch discount, whatever the ref it travels in.
         return {
           comparison_id: request.comparison_id,
-          answer: await this.requestComparison(request, context.config),
+          answer: { ...answer, cost: this.costOf(answer, context.config.model, false) },
         };
       } catch (err) {
         const error =
@@ -185,7 +203,11 @@ export class OpenRouterProvider extends BaseBatchProvider {
     };
   }
 
-  protected async fetchPartResults(part: ProviderBatchPart): Promise<PartItemResult[]> {
+  protected async fetchPartResults(
+    part: ProviderBatchPart,
+    _ref: ProviderBatchRef,
+    status: PartStatus,
+  ): Promise<PartItemResult[]> {
     const stored = storedItems(part);
     if (stored) {
       return stored.map((item) =>
@@ -202,7 +224,10 @@ export class OpenRouterProvider extends BaseBatchProvider {
       );
     }
     const ids = new CustomIdMap(part.comparison_ids);
-    const results = (await this.getBatch(part)).results ?? [];
+    // An expired or cancelled batch may have finished some items (on the results endpoint only); one that
+    // settled none has nothing to read.
+    const settled = (status.counts?.succeeded ?? 0) + (status.counts?.failed ?? 0);
+    const results = status.state === 'ended' || settled > 0 ? await this.readResults(part) : [];
     return results.flatMap((result) => {
       const comparisonId = result.custom_id === undefined ? undefined : ids.comparisonIdOf(result.custom_id);
       if (comparisonId === undefined) return [];
@@ -215,10 +240,50 @@ export class OpenRouterProvider extends BaseBatchProvider {
     });
   }
 
-  protected async cancelPart(part: ProviderBatchPart): Promise<void> {
-    if (storedItems(part)) return;
-    await this.call('batch.cancel', () =>
-      this.http.post(`/batches/${encodeURIComponent(part.provider_batch_id)}/cancel`, {}),
+  /**
+   * OpenRouter has no cancel endpoint (list, create, get, results and delete only), and `DELETE /batches/{id}`
+   * answers 409 while a batch is in progress ("Deletes a batch in a terminal status ... Batches still in progress
+   * return 409"; openrouter.ai/docs/api/api-reference/batch/delete-a-batch). So a cancel stops our side only
+   * (cancelsAtProvider = false: the worker finishes the batch as canceled at once) and the provider batch is left
+   * to run to its end, where it is billed; nothing is sent, so nothing can fail.
+   */
+  protected cancelPart(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /**
+   * `usage.cost` when OpenRouter reported it (the billed figure; a batch item's includes the batch price), with the
+   * table's full price beside it as the individual cost; without it, the price table.
+   */
+  protected override costOf(item: ItemAnswer, model: string, batch: boolean): ItemCost {
+    const table = super.costOf(item, model, batch);
+    const billed = item.billed_cost_usd;
+    if (billed === undefined) return table;
+    return { cost_usd: billed, individual_cost_usd: batch ? table.individual_cost_usd : billed };
+  }
+
+  /**
+   * Every row of a finished batch from `GET /batches/{id}/results`, following `next_cursor` in pages of up to
+   * 1,000 (openrouter.ai/docs/api/api-reference/batch/get-batch-results: "Pass the previous page's `next_cursor`
+   * as `cursor` to read the next page").
+   */
+  private async readResults(part: ProviderBatchPart): Promise<OpenRouterBatchResult[]> {
+    const path = `/batches/${encodeURIComponent(part.provider_batch_id)}/results`;
+    const rows: OpenRouterBatchResult[] = [];
+    const maxPages = Math.ceil(part.comparison_ids.length / RESULTS_PAGE_SIZE) + 1;
+    let cursor: string | undefined;
+    for (let page = 0; page < maxPages; page += 1) {
+      const query = `?limit=${RESULTS_PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const body = (await this.call('batch.results', () => this.http.get(`${path}${query}`))) as ResultsPage;
+      rows.push(...(body.data ?? []));
+      const next = body.has_more ? (body.next_cursor ?? undefined) : undefined;
+      if (!next || next === cursor) return rows;
+      cursor = next;
+    }
+    throw new ProviderError(
+      'INVALID_RESPONSE',
+      `OpenRouter results of ${part.provider_batch_id} did not end after ${maxPages} pages`,
+      { provider: this.name, retryable: true },
     );
   }
 

@@ -36,11 +36,23 @@ export function parseOpenRouterCompletion(body: unknown): ItemAnswer {
     throw new ProviderError('INVALID_RESPONSE', 'OpenRouter returned no message content');
   }
   const model = typeof record?.model === 'string' ? record.model : undefined;
+  const billed = billedCost(record?.usage);
   return {
     answer: parseComparisonAnswer(content),
     usage: parseOpenRouterUsage(record?.usage),
     ...(model ? { model } : {}),
+    ...(billed !== undefined ? { billed_cost_usd: billed } : {}),
   };
+}
+
+/**
+ * `usage.cost`: what OpenRouter billed for the request, in credits, which are US dollars
+ * (openrouter.ai/docs/use-cases/usage-accounting: every response carries "Cost in credits"). A batch item's figure
+ * already has the batch price in it.
+ */
+function billedCost(value: unknown): number | undefined {
+  const cost = asRecord(value)?.cost;
+  return typeof cost === 'number' && Number.isFinite(cost) && cost >= 0 ? cost : undefined;
 }
 
 export function parseOpenRouterUsage(value: unknown): TokenUsage {

@@ -9,7 +9,7 @@ import { API_KEY, type CjHarness } from './cj-harness.js';
 export async function startStack(
   harness: CjHarness,
   providerEnv: Record<string, string> = {},
-  options: { extraApiKeys?: string[] } = {},
+  options: { extraApiKeys?: string[]; apiEnv?: Record<string, string>; cjEnv?: Record<string, string> } = {},
 ) {
   const keyPrefix = `${harness.prefix}-svc`;
   const env = { KAFKA_TOPIC_PREFIX: harness.prefix, REDIS_KEY_PREFIX: keyPrefix };
@@ -22,13 +22,14 @@ export async function startStack(
       TENANT_CALLBACK_TOPICS: JSON.stringify({
         'cj-integration': [topicNames(harness.prefix).cjComparisonResult],
       }),
+      ...options.apiEnv,
     },
     providerEnv,
   );
   await api.listen(0, '127.0.0.1');
   const worker = await startWorker(env, { ...TEST_PROVIDER_ENV, ...providerEnv });
   const url = `http://127.0.0.1:${(api.getHttpServer().address() as AddressInfo).port}`;
-  await harness.start({}, url);
+  await harness.start(options.cjEnv ?? {}, url);
   return { api, worker };
 }
 
