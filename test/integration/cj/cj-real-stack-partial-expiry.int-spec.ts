@@ -41,7 +41,9 @@ describe('CJ on the real comparison service when the provider batch expires half
     expect(outcome.event_type).toBe(EVENT_TYPES.assessmentCompleted);
     expect(outcome.data).toMatchObject({ provider: 'openai', comparisons_succeeded: 16 });
     // One batch as cj-integration sees it: no whole-batch retry, no follow-up.
-    expect(outcome.data.batches.map((b) => [b.kind, b.attempt, b.status])).toEqual([['main', 1, 'completed']]);
+    expect(outcome.data.batches.map((b) => [b.kind, b.attempt, b.status])).toEqual([
+      ['main', 1, 'completed'],
+    ]);
     // Two provider batches: all 16 comparisons, then only the 8 the first never reached, same model.
     const created = fake.submittedBatches();
     expect(created.map((b) => b.lines.length)).toEqual([16, 8]);
