@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ProviderName } from '#contracts';
-import { REDIS_CLIENT } from '#infra';
+import { LuaScript, REDIS_CLIENT } from '#infra';
 import type { Redis } from 'ioredis';
 import { BatchKeys } from './batch-keys.js';
 import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from './batch-store.options.js';
-import { LuaScript } from './lua-script.js';
 
 /**
  * KEYS: ledger hash (member → "tokens:expiresAtMs"). ARGV: member, tokens, budget, nowMs, expiresAtMs.
