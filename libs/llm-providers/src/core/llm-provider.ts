@@ -48,6 +48,8 @@ export interface ProviderBatchPart {
   provider_batch_id: string;
   /** Comparison ids of this part, in input order. */
   comparison_ids: string[];
+  /** Estimated tokens the part enqueues at the provider (set when an enqueued-token budget applies). */
+  estimated_tokens?: number;
   /** Provider-specific, JSON-serialisable data needed later (e.g. custom_id mapping, input file id). */
   state?: Record<string, unknown>;
 }
@@ -80,7 +82,23 @@ export interface ProviderBatchStatus {
   };
   /** True when collectBatchResults can be called (every part finished in some way). */
   results_ready: boolean;
-  parts: Array<{ provider_batch_id: string; state: NormalisedBatchState; raw_status: string }>;
+  parts: Array<{
+    part_index: number;
+    provider_batch_id: string;
+    state: NormalisedBatchState;
+    raw_status: string;
+    /** Why a `failed` part failed (e.g. QUOTA_EXCEEDED: refused by the provider's queue limit, resubmit later). */
+    error_code?: string;
+  }>;
+}
+
+/** A planned part about to be created, as offered to SubmitBatchOptions.admitPart. */
+export interface PartAdmission {
+  part_index: number;
+  /** Estimated tokens the part will enqueue (estimateRequestTokens summed). */
+  estimated_tokens: number;
+  /** The provider/model's enqueued-token budget the plan was made under. */
+  budget: number;
 }
 
 export interface SubmitBatchOptions {
@@ -99,6 +117,12 @@ export interface SubmitBatchOptions {
    * Anthropic and OpenRouter batches carry no tag: there such a part is still created twice.
    */
   recoverSubmittedParts?: boolean;
+  /**
+   * Asked before each part is created when the model has an enqueued-token budget (`<P>_ENQUEUED_TOKEN_BUDGET`):
+   * false stops the submission there, and the returned ref holds fewer parts than `part_count` (the rest wait
+   * for quota; a later call with `resumeFrom` goes on). The caller reserves the part's tokens here.
+   */
+  admitPart?: (part: PartAdmission) => Promise<boolean>;
   /** Called after each part is created, before the next: the caller persists the growing ref here. */
   onPartSubmitted?: (ref: ProviderBatchRef) => Promise<void>;
   /**
@@ -115,6 +139,11 @@ export interface BatchNotifyTarget {
   url: string;
   /** Echoed back by providers that carry user metadata (Gemini), to correlate without a lookup. */
   metadata: Record<string, string>;
+}
+
+export interface CollectOptions {
+  /** Items per chunk handed to the callback (default 500); the last chunk may be smaller. */
+  chunkSize?: number;
 }
 
 export interface BatchLimits {
@@ -154,5 +183,17 @@ export interface LlmProvider {
   getBatchStatus(ref: ProviderBatchRef): Promise<ProviderBatchStatus>;
   /** Results matched by id and returned in input order; unfinished items come back as BATCH_EXPIRED/CANCELED errors. */
   collectBatchResults(ref: ProviderBatchRef): Promise<BatchComparisonOutcome>;
+  /**
+   * The same results, handed over in chunks while they are read, part after part (within a part in the provider's
+   * order): every comparison of the ref exactly once across all chunks, as a response or an error. Nothing holds
+   * a whole batch's results (or a whole results file) at once, so a 100,000-comparison batch collects in bounded
+   * memory. The next chunk is read only after `onChunk` resolved. If reading fails mid-way it throws; calling it
+   * again hands over every item again from the start (the caller stores idempotently).
+   */
+  collectBatchResultsInChunks(
+    ref: ProviderBatchRef,
+    onChunk: (chunk: BatchComparisonOutcome) => Promise<void>,
+    options?: CollectOptions,
+  ): Promise<void>;
   cancelBatch(ref: ProviderBatchRef): Promise<void>;
 }
