@@ -42,6 +42,7 @@ export class WorkerModule {
         MetricsModule.forRoot({ service: 'batch-worker', defaultMetrics: options.defaultMetrics ?? true }),
         BatchStoreModule.forRoot({
           redisUrl: env.REDIS_URL,
+          redisClusterNodes: env.REDIS_CLUSTER_NODES,
           retentionSeconds: env.RESULT_RETENTION_SECONDS,
           keyPrefix: env.REDIS_KEY_PREFIX,
         }),
