@@ -66,6 +66,10 @@ export class BatchKeys {
   pause(provider: string, model: string | null): string {
     return model === null ? `${this.prefix}:pause:${provider}` : `${this.prefix}:pause:${provider}:${model}`;
   }
+  /** Hash: part → "tokens:expiresAtMs", the tokens this deployment has in a provider/model's batch queue. */
+  enqueuedTokens(provider: string, model: string): string {
+    return `${this.prefix}:quota:${provider}:${model}`;
+  }
   /**
    * Pub/sub channel on which every terminal transition publishes its batch id (held `Prefer: wait` requests wake
    * on it). Not a key: it is passed to scripts as an argument, so it never crosses a cluster hash slot.

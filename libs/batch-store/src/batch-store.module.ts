@@ -16,6 +16,7 @@ import { UploadRepository } from './upload.repository.js';
 import { CircuitStateStore } from './circuit-state.store.js';
 import { BatchWakeups } from './wakeups/batch-wakeups.js';
 import { ProviderPauseStore } from './provider-pause.store.js';
+import { EnqueuedTokenStore } from './enqueued-tokens.store.js';
 
 const BULL_CONNECTION = Symbol('BULL_CONNECTION');
 
@@ -56,6 +57,7 @@ export class BatchStoreModule {
         CircuitStateStore,
         BatchWakeups,
         ProviderPauseStore,
+        EnqueuedTokenStore,
       ],
       exports: [
         BatchWakeups,
@@ -66,6 +68,7 @@ export class BatchStoreModule {
         BatchQueues,
         CircuitStateStore,
         ProviderPauseStore,
+        EnqueuedTokenStore,
         BullModule,
       ],
     };
