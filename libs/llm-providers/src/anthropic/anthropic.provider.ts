@@ -146,19 +146,20 @@ export class AnthropicProvider extends BaseBatchProvider {
     };
   }
 
-  protected async fetchPartResults(part: ProviderBatchPart): Promise<PartItemResult[]> {
-    const lines = await this.readResultLines(part.provider_batch_id);
+  /** The SDK's results stream is a JSONL decoder over the download: items are yielded as their lines arrive. */
+  protected async *streamPartResults(part: ProviderBatchPart): AsyncIterable<PartItemResult> {
     const ids = new CustomIdMap(part.comparison_ids);
-    return lines.flatMap((line): PartItemResult[] => {
+    const stream = await this.call('batch.results', () =>
+      this.client.messages.batches.results(part.provider_batch_id),
+    );
+    for await (const line of stream) {
       const comparisonId = ids.comparisonIdOf(line.custom_id);
-      if (comparisonId === undefined) return [];
+      if (comparisonId === undefined) continue;
       const outcome = parseAnthropicResultLine(line);
-      return [
-        outcome.ok
-          ? { comparison_id: comparisonId, answer: outcome.parsed }
-          : { comparison_id: comparisonId, error: outcome.error },
-      ];
-    });
+      yield outcome.ok
+        ? { comparison_id: comparisonId, answer: outcome.parsed }
+        : { comparison_id: comparisonId, error: outcome.error };
+    }
   }
 
   protected async cancelPart(part: ProviderBatchPart): Promise<void> {

@@ -222,15 +222,16 @@ export class OpenRouterProvider extends BaseBatchProvider {
     };
   }
 
-  protected async fetchPartResults(
+  /** Stored individual outcomes, or the results endpoint read page by page (each page yielded as it arrives). */
+  protected async *streamPartResults(
     part: ProviderBatchPart,
     _ref: ProviderBatchRef,
     status: PartStatus,
-  ): Promise<PartItemResult[]> {
+  ): AsyncIterable<PartItemResult> {
     const stored = storedItems(part);
     if (stored) {
-      return stored.map((item) =>
-        item.answer
+      for (const item of stored) {
+        yield item.answer
           ? { comparison_id: item.comparison_id, answer: item.answer }
           : {
               comparison_id: item.comparison_id,
@@ -239,27 +240,23 @@ export class OpenRouterProvider extends BaseBatchProvider {
                 retryable: item.error!.retryable,
                 status: item.error!.status,
               }),
-            },
-      );
+            };
+      }
+      return;
     }
     const ids = new CustomIdMap(part.comparison_ids);
     // An expired or cancelled batch may have finished some items (on the results endpoint only); one that
     // settled none has nothing to read.
     const settled = (status.counts?.succeeded ?? 0) + (status.counts?.failed ?? 0);
-    const results =
-      status.state === 'ended' || settled > 0
-        ? await this.readResults(part.provider_batch_id, part.comparison_ids.length)
-        : [];
-    return results.flatMap((result) => {
+    if (status.state !== 'ended' && settled === 0) return;
+    for await (const result of this.readResults(part.provider_batch_id, part.comparison_ids.length)) {
       const comparisonId = result.custom_id === undefined ? undefined : ids.comparisonIdOf(result.custom_id);
-      if (comparisonId === undefined) return [];
+      if (comparisonId === undefined) continue;
       const parsed = parseOpenRouterBatchResult(result);
-      return [
-        parsed instanceof ProviderError
-          ? { comparison_id: comparisonId, error: parsed }
-          : { comparison_id: comparisonId, answer: parsed },
-      ];
-    });
+      yield parsed instanceof ProviderError
+        ? { comparison_id: comparisonId, error: parsed }
+        : { comparison_id: comparisonId, answer: parsed };
+    }
   }
 
   /**
@@ -296,14 +293,12 @@ export class OpenRouterProvider extends BaseBatchProvider {
     const candidates = await this.listCandidates(intent);
     return recoverIntendedPart(
       candidates,
-      async (candidate) =>
-        provesIntent(
-          intent,
-          ids,
-          (await this.readResults(candidate.provider_batch_id, intent.request_count)).map(
-            (r) => r.custom_id ?? '',
-          ),
-        ),
+      async (candidate) => {
+        const seen: string[] = [];
+        for await (const row of this.readResults(candidate.provider_batch_id, intent.request_count))
+          seen.push(row.custom_id ?? '');
+        return provesIntent(intent, ids, seen);
+      },
       (candidate) => ({
         provider_batch_id: candidate.provider_batch_id,
         state: { mode: 'batch', recovered: true },
@@ -338,17 +333,16 @@ export class OpenRouterProvider extends BaseBatchProvider {
    * 1,000 (openrouter.ai/docs/api/api-reference/batch/get-batch-results: "Pass the previous page's `next_cursor`
    * as `cursor` to read the next page").
    */
-  private async readResults(batchId: string, requestCount: number): Promise<OpenRouterBatchResult[]> {
+  private async *readResults(batchId: string, requestCount: number): AsyncGenerator<OpenRouterBatchResult> {
     const path = `/batches/${encodeURIComponent(batchId)}/results`;
-    const rows: OpenRouterBatchResult[] = [];
     const maxPages = Math.ceil(requestCount / RESULTS_PAGE_SIZE) + 1;
     let cursor: string | undefined;
     for (let page = 0; page < maxPages; page += 1) {
       const query = `?limit=${RESULTS_PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
       const body = (await this.call('batch.results', () => this.http.get(`${path}${query}`))) as ResultsPage;
-      rows.push(...(body.data ?? []));
+      yield* body.data ?? [];
       const next = body.has_more ? (body.next_cursor ?? undefined) : undefined;
-      if (!next || next === cursor) return rows;
+      if (!next || next === cursor) return;
       cursor = next;
     }
     throw new ProviderError(

@@ -6,8 +6,13 @@ const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 /** The BUILT worker (tsx cannot emit decorator metadata); the integration global setup builds it if missing. */
 export const WORKER_ENTRY = `${ROOT}dist/apps/batch-worker/main.js`;
 
+/** The built entry of any of the three apps. */
+export function appEntry(app: 'api' | 'batch-worker' | 'cj-integration'): string {
+  return `${ROOT}dist/apps/${app}/main.js`;
+}
+
 /**
- * The batch worker as a real child process, so a drill can SIGKILL it the way a crash (OOM kill, node loss)
+ * A built app (by default the batch worker) as a real child process, so a drill can SIGKILL it the way a crash (OOM kill, node loss)
  * ends a process: no shutdown hooks, BullMQ job locks left to expire. Its output is kept for failure messages.
  */
 export class WorkerProcess {
@@ -23,9 +28,9 @@ export class WorkerProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  static start(env: Record<string, string>): WorkerProcess {
-    if (!existsSync(WORKER_ENTRY)) throw new Error(`${WORKER_ENTRY} is missing: run node scripts/build.mjs`);
-    const child = spawn(process.execPath, [WORKER_ENTRY], {
+  static start(env: Record<string, string>, entry: string = WORKER_ENTRY): WorkerProcess {
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run node scripts/build.mjs`);
+    const child = spawn(process.execPath, [entry], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
