@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { assessmentKey } from '#assessment-store';
 import {
   createEnvelope,
   EVENT_TYPES,
@@ -226,7 +227,7 @@ describe('CJ bad assessment requests (real Redis + Kafka)', () => {
 
   /** Every key the assessment store could hold for `id` (record, essays, pairs, events, results, submission). */
   async function storedFor(id: string): Promise<string[]> {
-    const keys = await redis.keys(`cj:assessment:${id}*`);
+    const keys = await redis.keys(`${assessmentKey(id)}*`);
     const deadline = await redis.zscore('cj:deadlines', id);
     return deadline === null ? keys : [...keys, 'cj:deadlines member'];
   }
@@ -304,7 +305,7 @@ describe('CJ bad assessment requests (real Redis + Kafka)', () => {
 
   it("answers a bad request reusing a finished assessment's id without that id, leaving the assessment as it was", async () => {
     const id = `${run}-after-bad`; // completed by the previous test
-    const before = await redis.hget(`cj:assessment:${id}`, 'json');
+    const before = await redis.hget(assessmentKey(id), 'json');
     expect(before).not.toBeNull();
     const envelope: EventEnvelope = createEnvelope({
       event_type: EVENT_TYPES.assessmentRequested,
@@ -317,7 +318,7 @@ describe('CJ bad assessment requests (real Redis + Kafka)', () => {
     // Not readable as the finished assessment's outcome: its id is left out.
     expect(outcome.data.assessment_id).toBe('');
     expect(outcome.data.details?.field).toBe('essays');
-    expect(await redis.hget(`cj:assessment:${id}`, 'json')).toBe(before);
+    expect(await redis.hget(assessmentKey(id), 'json')).toBe(before);
     expect(harness.outcomesFor(id)).toHaveLength(1);
   }, 60_000);
 });
