@@ -259,7 +259,7 @@ async function runWebhookCase(): Promise<WebhookCaseResult> {
     (name) =>
       new Queue<BatchJobData>(name, {
         connection: bullConnectionOptions(REDIS_URL),
-        prefix: `${prefix}:bull`,
+        prefix: bullPrefix(prefix),
       }),
   );
   const reader = await startReader(topic);
