@@ -5,3 +5,8 @@ export const CJ_KEY_PREFIX = 'cj';
 export function submissionKey(assessmentId: string): string {
   return `${CJ_KEY_PREFIX}:assessment:${assessmentId}:submission`;
 }
+
+/** The essays of a REST assessment too large for one Kafka record (CJAssessmentRequestedV1.essays_ref). */
+export function requestEssaysKey(assessmentId: string): string {
+  return `${CJ_KEY_PREFIX}:assessment:${assessmentId}:request_essays`;
+}
