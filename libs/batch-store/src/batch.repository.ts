@@ -31,6 +31,8 @@ import { TenantLoadStore } from './tenant-load.store.js';
 import { IdempotencyConflictError } from './errors/idempotency-conflict.error.js';
 
 const WRITE_CHUNK = 500;
+/** Items per read of a batch's comparisons (and essays per HMGET) in getRequests. */
+const READ_PAGE = 2_000;
 /** Batches up to this size pass their requests to the create script directly (no staging list). */
 const INLINE_REQUESTS = 16;
 const STAGING_TTL_SECONDS = 3600;
@@ -140,36 +142,68 @@ export class BatchRepository {
   }
 
   /**
-   * The batch's comparisons in input order, each with its index. A batch stored in the essay-referencing form is
-   * resolved here (the returned items share one string per essay, so memory stays one copy per essay).
+   * The batch's comparisons in input order, each with its index. Read in pages of READ_PAGE items (a 100,000-item
+   * batch never arrives as one reply). A batch stored in the essay-referencing form is resolved here: each page
+   * fetches only the essays not yet read, and the returned items share one string per essay, so memory stays one
+   * copy per essay.
    */
   async getRequests(batchId: string): Promise<StoredComparison[]> {
-    const raw = await this.redis.lrange(this.keys.requests(batchId), 0, -1);
-    const items = raw.map((json) => JSON.parse(json) as ComparisonRequest | EssayRefComparison);
-    if (items.length === 0 || !('essay_a_id' in items[0])) {
-      return (items as ComparisonRequest[]).map((item, index) => ({ ...item, index }));
-    }
-    const [essays, prompt] = await Promise.all([
-      this.redis.hgetall(this.keys.essays(batchId)),
-      this.redis.hget(this.keys.record(batchId), 'prompt'),
-    ]);
-    return (items as EssayRefComparison[]).map((item, index) => {
-      const essayA = essays[item.essay_a_id];
-      const essayB = essays[item.essay_b_id];
-      if (essayA === undefined || essayB === undefined || prompt === null) {
-        throw new Error(
-          `Batch ${batchId}: comparison ${item.comparison_id} names an essay that is not stored`,
-        );
+    const key = this.keys.requests(batchId);
+    const out: StoredComparison[] = [];
+    const essays = new Map<string, string>();
+    let prompt: string | null | undefined;
+    for (let start = 0; ; start += READ_PAGE) {
+      const raw = await this.redis.lrange(key, start, start + READ_PAGE - 1);
+      if (raw.length === 0) break;
+      const items = raw.map((json) => JSON.parse(json) as ComparisonRequest | EssayRefComparison);
+      if (!('essay_a_id' in items[0])) {
+        for (const item of items as ComparisonRequest[]) out.push({ ...item, index: out.length });
+      } else {
+        prompt ??= await this.redis.hget(this.keys.record(batchId), 'prompt');
+        await this.loadEssays(batchId, items as EssayRefComparison[], essays);
+        for (const item of items as EssayRefComparison[]) {
+          const essayA = essays.get(item.essay_a_id);
+          const essayB = essays.get(item.essay_b_id);
+          if (essayA === undefined || essayB === undefined || prompt === null) {
+            throw new Error(
+              `Batch ${batchId}: comparison ${item.comparison_id} names an essay that is not stored`,
+            );
+          }
+          out.push({
+            comparison_id: item.comparison_id,
+            user_prompt: prompt,
+            essay_a: essayA,
+            essay_b: essayB,
+            ...(item.metadata !== undefined ? { metadata: item.metadata } : {}),
+            index: out.length,
+          });
+        }
       }
-      return {
-        comparison_id: item.comparison_id,
-        user_prompt: prompt,
-        essay_a: essayA,
-        essay_b: essayB,
-        ...(item.metadata !== undefined ? { metadata: item.metadata } : {}),
-        index,
-      };
-    });
+      if (raw.length < READ_PAGE) break;
+    }
+    return out;
+  }
+
+  /** Adds to `essays` the texts of the essays `items` name that it does not hold yet (HMGET in slices). */
+  private async loadEssays(
+    batchId: string,
+    items: EssayRefComparison[],
+    essays: Map<string, string>,
+  ): Promise<void> {
+    const wanted = new Set<string>();
+    for (const item of items) {
+      if (!essays.has(item.essay_a_id)) wanted.add(item.essay_a_id);
+      if (!essays.has(item.essay_b_id)) wanted.add(item.essay_b_id);
+    }
+    const ids = [...wanted];
+    for (let i = 0; i < ids.length; i += READ_PAGE) {
+      const slice = ids.slice(i, i + READ_PAGE);
+      const texts = await this.redis.hmget(this.keys.essays(batchId), ...slice);
+      slice.forEach((id, j) => {
+        const text = texts[j];
+        if (text !== null) essays.set(id, text);
+      });
+    }
   }
 
   /**

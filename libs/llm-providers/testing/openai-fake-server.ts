@@ -42,6 +42,11 @@ export interface OpenAIFakeOptions {
 export class OpenAIFakeServer extends FakeHttpServer {
   readonly apiKey: string;
   pollsUntilEnded: number;
+  /**
+   * When set, file contents are sent in writes of this many bytes, each after a turn of the event loop, so the
+   * client receives a results file in many small chunks (lines and UTF-8 characters cut anywhere).
+   */
+  downloadChunkBytes?: number;
   readonly behaviours = new ItemBehaviours();
   private readonly now: () => number;
   private readonly files = new Map<string, FakeFile>();
@@ -91,6 +96,13 @@ export class OpenAIFakeServer extends FakeHttpServer {
   /** The parsed input lines of each created batch, in creation order. */
   submittedBatches(): Array<{ id: string; metadata: Json | null; lines: Json[] }> {
     return [...this.batches.values()].map((b) => ({ id: b.id, metadata: b.metadata, lines: b.lines }));
+  }
+
+  /** Size in bytes of every uploaded input file, in upload order. */
+  uploadedFileBytes(): number[] {
+    return [...this.files.values()]
+      .filter((f) => f.purpose === 'batch')
+      .map((f) => Buffer.byteLength(f.content, 'utf8'));
   }
 
   /** Bodies of individual `POST /v1/chat/completions` calls that reached the router. */
@@ -190,7 +202,17 @@ export class OpenAIFakeServer extends FakeHttpServer {
     const file = this.files.get(id);
     if (!file) return this.replyError(res, 404, 'invalid_request_error', `No such File object: ${id}`);
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
-    res.end(file.content);
+    const step = this.downloadChunkBytes;
+    if (!step) return void res.end(file.content);
+    const bytes = Buffer.from(file.content, 'utf8');
+    let offset = 0;
+    const next = (): void => {
+      if (offset >= bytes.length) return void res.end();
+      res.write(bytes.subarray(offset, offset + step));
+      offset += step;
+      setImmediate(next);
+    };
+    next();
   }
 
   private createBatch(req: RecordedRequest, res: ServerResponse): void {

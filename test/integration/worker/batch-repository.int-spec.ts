@@ -52,11 +52,12 @@ afterAll(() => h.cleanup());
 
 describe('BatchRepository.create', () => {
   it('stores the record and the requests in input order', async () => {
-    const requests = makeRequests(1200);
+    // More than one read page of getRequests (2,000), so the paging is exercised.
+    const requests = makeRequests(4_100);
     const { batch, created } = await h.repo.create(makeBatch(requests), requests);
     expect(created).toBe(true);
     expect(batch.status).toBe('queued');
-    expect(batch.counts).toEqual({ succeeded: 0, failed: 0, pending: 1200 });
+    expect(batch.counts).toEqual({ succeeded: 0, failed: 0, pending: 4_100 });
     const stored = await h.repo.getRequests(batch.batch_id);
     expect(stored.map((r) => r.comparison_id)).toEqual(requests.map((r) => r.comparison_id));
     expect(stored[7]).toEqual({ ...requests[7], index: 7 });

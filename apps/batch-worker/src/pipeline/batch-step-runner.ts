@@ -7,6 +7,7 @@ import {
   type BatchRecord,
   type BatchStatus,
   type StoredComparison,
+  type StoredResult,
 } from '#batch-store';
 import { CorrelationContext } from '#infra';
 import {
@@ -25,11 +26,11 @@ import { WORKER_ENV } from '../worker.tokens.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { startedEvent } from './batch-events.js';
 import { BatchFinisher } from './batch-finisher.js';
-import { ExpiryResubmitter } from './expiry-resubmitter.js';
+import { ExpiryResubmitter, isUnfinished } from './expiry-resubmitter.js';
 import { IndividualRunner } from './individual-runner.js';
 import { ProviderPauser } from './provider-pauser.js';
 import { toComparisonRequest } from './request-conversion.js';
-import { failureOf, outcomeToResults } from './result-mapper.js';
+import { chunkToResults, failureOf, outcomeToResults } from './result-mapper.js';
 import type { PollHint, StepOutcome } from './step-outcome.js';
 import { TurnaroundTracker } from './turnaround-tracker.js';
 import { decideStepRetry, PROVIDER_BATCH_WINDOW_MS } from './step-retry.js';
@@ -272,21 +273,50 @@ export class BatchStepRunner {
       const elapsed = Date.now() - Date.parse(record.submitted_at);
       this.turnaround.record(record.config.provider, record.comparison_count, elapsed);
     }
-    const outcome = await provider.collectBatchResults(ref);
-    const results = outcomeToResults(record, await this.requestsOf(id, ref), outcome, new Date());
-    if (this.expiry.shouldResubmit(record, results)) {
-      const next = await this.expiry.keepFinishedAndReopen(record, ref, results);
+    const { finished, unfinished } = await this.collectFinished(record, provider, ref);
+    if (unfinished.length > 0 && this.expiry.mayResubmit(record)) {
+      const next = await this.expiry.reopen(record, ref, finished, unfinished.length);
       return next ? this.batchStep(next, provider) : { kind: 'done', status: 'missing' };
     }
-    await this.finisher.store(record, results);
-    return this.finisher.finish(
-      id,
-      this.finalStatus(
-        record,
-        status,
-        results.map((r) => r.result.error_detail?.error_code),
-      ),
-    );
+    await this.finisher.store(record, unfinished);
+    return this.finisher.finish(id, this.finalStatus(record, status, unfinished.length > 0));
+  }
+
+  /**
+   * Reads the results chunk by chunk and stores each chunk's finished items (with their events) before the next
+   * is read, so the worker never holds a whole batch's results: a 100,000-comparison batch collects in bounded
+   * memory. Items the provider never reached (BATCH_EXPIRED) are returned unstored, for the caller to resubmit or
+   * store. Storing is once per comparison, so a collection that breaks off mid-way is simply run again.
+   */
+  private async collectFinished(
+    record: BatchRecord,
+    provider: LlmProvider,
+    ref: ProviderBatchRef,
+  ): Promise<{ finished: number; unfinished: StoredResult[] }> {
+    const requests = await this.requestsOf(record.batch_id, ref);
+    const byId = new Map(requests.map((request) => [request.comparison_id, request]));
+    const delivered = new Set<string>();
+    const unfinished: StoredResult[] = [];
+    const now = new Date();
+    let finished = 0;
+    await provider.collectBatchResultsInChunks(ref, async (chunk) => {
+      const done: StoredResult[] = [];
+      for (const stored of chunkToResults(record, byId, chunk, now)) {
+        if (delivered.has(stored.comparison_id)) continue;
+        delivered.add(stored.comparison_id);
+        if (isUnfinished(stored)) unfinished.push(stored);
+        else done.push(stored);
+      }
+      finished += done.length;
+      await this.finisher.store(record, done);
+    });
+    const missing = requests.filter((request) => !delivered.has(request.comparison_id));
+    if (missing.length > 0) {
+      const noResult = outcomeToResults(record, missing, { responses: [], errors: [] }, now);
+      finished += noResult.length;
+      await this.finisher.store(record, noResult);
+    }
+    return { finished, unfinished };
   }
 
   /**
@@ -318,13 +348,9 @@ export class BatchStepRunner {
     return inRef.size === requests.length ? requests : requests.filter((r) => inRef.has(r.comparison_id));
   }
 
-  private finalStatus(
-    record: BatchRecord,
-    status: ProviderBatchStatus,
-    codes: Array<string | undefined>,
-  ): BatchStatus {
+  private finalStatus(record: BatchRecord, status: ProviderBatchStatus, anyExpired: boolean): BatchStatus {
     if (record.cancel_requested) return 'canceled';
-    if (status.state === 'expired' || codes.includes('BATCH_EXPIRED')) return 'expired';
+    if (status.state === 'expired' || anyExpired) return 'expired';
     return 'completed';
   }
 

@@ -3,7 +3,6 @@ import { BatchRepository, type BatchRecord, type StoredResult } from '#batch-sto
 import type { ProviderBatchRef } from '#llm-providers';
 import type { WorkerEnv } from '../config/worker-env.js';
 import { WORKER_ENV } from '../worker.tokens.js';
-import { BatchFinisher } from './batch-finisher.js';
 
 /** Items a provider batch ended without: the provider's window ran out before it reached them. */
 export function isUnfinished(result: StoredResult): boolean {
@@ -29,30 +28,26 @@ export class ExpiryResubmitter {
 
   constructor(
     @Inject(BatchRepository) private readonly repo: BatchRepository,
-    @Inject(BatchFinisher) private readonly finisher: BatchFinisher,
     @Inject(WORKER_ENV) private readonly env: Pick<WorkerEnv, 'EXPIRY_RESUBMIT_ATTEMPTS'>,
   ) {}
 
-  /** Whether the collected results have unfinished items that may still be resubmitted. */
-  shouldResubmit(record: BatchRecord, results: StoredResult[]): boolean {
+  /** Whether this batch's unfinished items may still go out again (not cancelled, attempts left). */
+  mayResubmit(record: BatchRecord): boolean {
     if (record.cancel_requested) return false;
-    if ((record.expiry_resubmissions ?? 0) >= this.env.EXPIRY_RESUBMIT_ATTEMPTS) return false;
-    return results.some(isUnfinished);
+    return (record.expiry_resubmissions ?? 0) < this.env.EXPIRY_RESUBMIT_ATTEMPTS;
   }
 
   /**
-   * Stores the finished items' results (with their events) and drops the expired provider ref, counting the
-   * resubmission, in one compare-and-set; the next submit step sends only the items still without a result.
-   * Safe to repeat: results are stored once per index, and a crash before the write collects the same ref again.
-   * Returns the updated record, or null when the batch is gone or no longer active.
+   * Drops the expired provider ref, counting the resubmission, once the finished items' results are stored (the
+   * worker stores them chunk by chunk while it collects). Returns the updated record, or null when the batch is
+   * gone or no longer active.
    */
-  async keepFinishedAndReopen(
+  async reopen(
     record: BatchRecord,
     ref: ProviderBatchRef,
-    results: StoredResult[],
+    finished: number,
+    unfinished: number,
   ): Promise<BatchRecord | null> {
-    const finished = results.filter((r) => !isUnfinished(r));
-    await this.finisher.store(record, finished);
     const round = (record.expiry_resubmissions ?? 0) + 1;
     const next = await this.repo.transitionFrom(record.batch_id, ['submitted', 'in_progress'], () => ({
       to: 'in_progress',
@@ -64,8 +59,8 @@ export class ExpiryResubmitter {
       provider: record.config.provider,
       model: record.config.model,
       resubmission: round,
-      finished: finished.length,
-      unfinished: results.length - finished.length,
+      finished,
+      unfinished,
       expired_provider_batch_ids: ref.parts.map((p) => p.provider_batch_id),
     });
     return next;

@@ -111,3 +111,25 @@ export function outcomeToResults(
     return failureResult(record, request, failure, now);
   });
 }
+
+/**
+ * One chunk of a provider outcome as stored results, in the chunk's order: each item is matched to its request
+ * by comparison id (ids the batch does not hold are ignored).
+ */
+export function chunkToResults(
+  record: BatchRecord,
+  requests: ReadonlyMap<string, StoredComparison>,
+  chunk: BatchComparisonOutcome,
+  now: Date,
+): StoredResult[] {
+  const results: StoredResult[] = [];
+  for (const response of chunk.responses) {
+    const request = requests.get(response.comparison_id);
+    if (request) results.push(successResult(record, request, response, now));
+  }
+  for (const { comparison_id, error } of chunk.errors) {
+    const request = requests.get(comparison_id);
+    if (request) results.push(failureResult(record, request, failureOf(error), now));
+  }
+  return results;
+}

@@ -1,6 +1,5 @@
 import type { ComparisonRequest, ResolvedLlmConfig } from '#contracts';
 import type Anthropic from '@anthropic-ai/sdk';
-import type { MessageBatchIndividualResponse } from '@anthropic-ai/sdk/resources/messages/batches';
 import { BaseBatchProvider, type CreatedPart, type PartContext } from '../core/base-batch-provider.js';
 import type { ItemAnswer, PartItemResult, PartStatus } from '../core/batch-aggregation.js';
 import { CustomIdMap, toCustomId } from '../core/custom-id.js';
@@ -72,25 +71,20 @@ export class AnthropicProvider extends BaseBatchProvider {
     };
   }
 
-  protected async fetchPartResults(part: ProviderBatchPart): Promise<PartItemResult[]> {
-    // The stream is drained inside the call, so a connection dropped mid-download is retried as a whole.
-    const lines = await this.call('batch.results', async () => {
-      const collected: MessageBatchIndividualResponse[] = [];
-      for await (const line of await this.client.messages.batches.results(part.provider_batch_id))
-        collected.push(line);
-      return collected;
-    });
+  /** The SDK's results stream is a JSONL decoder over the download: items are yielded as their lines arrive. */
+  protected async *streamPartResults(part: ProviderBatchPart): AsyncIterable<PartItemResult> {
     const ids = new CustomIdMap(part.comparison_ids);
-    return lines.flatMap((line): PartItemResult[] => {
+    const stream = await this.call('batch.results', () =>
+      this.client.messages.batches.results(part.provider_batch_id),
+    );
+    for await (const line of stream) {
       const comparisonId = ids.comparisonIdOf(line.custom_id);
-      if (comparisonId === undefined) return [];
+      if (comparisonId === undefined) continue;
       const outcome = parseAnthropicResultLine(line);
-      return [
-        outcome.ok
-          ? { comparison_id: comparisonId, answer: outcome.parsed }
-          : { comparison_id: comparisonId, error: outcome.error },
-      ];
-    });
+      yield outcome.ok
+        ? { comparison_id: comparisonId, answer: outcome.parsed }
+        : { comparison_id: comparisonId, error: outcome.error };
+    }
   }
 
   protected async cancelPart(part: ProviderBatchPart): Promise<void> {

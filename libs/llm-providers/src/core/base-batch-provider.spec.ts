@@ -30,7 +30,8 @@ class IndividualOnlyProvider extends BaseBatchProvider {
   protected fetchPartStatus(): Promise<PartStatus> {
     throw new Error('unused');
   }
-  protected fetchPartResults(): Promise<PartItemResult[]> {
+  // eslint-disable-next-line require-yield
+  protected async *streamPartResults(): AsyncIterable<PartItemResult> {
     throw new Error('unused');
   }
   protected cancelPart(): Promise<void> {
@@ -91,5 +92,81 @@ describe('BaseBatchProvider without the batch API', () => {
       code: 'INVALID_REQUEST',
     });
     expect(test.counter.count()).toBe(0);
+  });
+});
+
+/** A batch provider whose one part's results are yielded one by one, scrambled, with a repeat and a stranger. */
+class StreamingProvider extends BaseBatchProvider {
+  readonly name = 'openrouter' as const;
+  yielded = 0;
+
+  protected requestComparison(): Promise<ItemAnswer> {
+    throw new Error('unused');
+  }
+  protected createPart(requests: ComparisonRequest[]): Promise<CreatedPart> {
+    return Promise.resolve({ provider_batch_id: `part-${requests[0].comparison_id}` });
+  }
+  protected fetchPartStatus(): Promise<PartStatus> {
+    return Promise.resolve({ state: 'ended', raw_status: 'ended' });
+  }
+  protected async *streamPartResults(part: { comparison_ids: string[] }): AsyncIterable<PartItemResult> {
+    const ids = [...part.comparison_ids].reverse();
+    const answer: ItemAnswer = {
+      answer: { winner: 'Essay A', justification: 'j', confidence: 3 },
+      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+    };
+    for (const [i, id] of ids.entries()) {
+      if (i === 1) continue; // never returned: becomes an error
+      this.yielded += 1;
+      yield { comparison_id: id, answer };
+      if (i === 0) yield { comparison_id: id, answer }; // a repeat is ignored
+      if (i === 2) yield { comparison_id: 'stranger', answer }; // an id the part never sent
+    }
+  }
+  protected cancelPart(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+describe('BaseBatchProvider.collectBatchResultsInChunks', () => {
+  let test: TestProviderDeps;
+  afterEach(() => test.close());
+
+  it('hands every comparison over exactly once in bounded chunks, reading on only after each chunk is taken', async () => {
+    test = createTestProviderDeps({ env: { OPENROUTER_API_KEY: 'k', OPENROUTER_MAX_BATCH_REQUESTS: '10' } });
+    const provider = new StreamingProvider(test.deps);
+    const requests = makeContractRequests(25, 'chunks');
+    const ref = await provider.submitBatch(requests, {}, { batchKey: 'chunks' });
+    expect(ref.parts).toHaveLength(3);
+    const seen: string[] = [];
+    const sizes: number[] = [];
+    await provider.collectBatchResultsInChunks(
+      ref,
+      async (chunk) => {
+        const items = chunk.responses.length + chunk.errors.length;
+        sizes.push(items);
+        // Pull-based: the provider has read at most one item past what was handed over.
+        expect(provider.yielded).toBeLessThanOrEqual(seen.length + items + 1);
+        seen.push(
+          ...chunk.responses.map((r) => r.comparison_id),
+          ...chunk.errors.map((e) => e.comparison_id),
+        );
+      },
+      { chunkSize: 4 },
+    );
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(4);
+    expect([...seen].sort()).toEqual(requests.map((r) => r.comparison_id).sort());
+    const outcome = await provider.collectBatchResults(ref);
+    expect(outcome.errors.map((e) => e.error.code)).toEqual([
+      'BATCH_EXPIRED',
+      'BATCH_EXPIRED',
+      'BATCH_EXPIRED',
+    ]);
+    expect([...outcome.responses, ...outcome.errors]).toHaveLength(25);
+    expect(outcome.responses.map((r) => r.comparison_id)).toEqual(
+      requests
+        .map((r) => r.comparison_id)
+        .filter((id) => !outcome.errors.some((e) => e.comparison_id === id)),
+    );
   });
 });

@@ -4,8 +4,8 @@ import {
   type PartItemResult,
   type PartStatus,
   isFinished,
-  mergePartOutcomes,
   mergePartStatuses,
+  missingItemError,
 } from './batch-aggregation.js';
 import { recoveryWindowStart, type CreatedPart, type PartContext, type PartLookup } from './batch-part.js';
 import { planBatchParts } from './chunking.js';
@@ -16,6 +16,8 @@ import { normalizeProviderError } from './error-normalizer.js';
 import type {
   BatchComparisonOutcome,
   BatchLimits,
+  CollectOptions,
+  ComparisonItemError,
   ComparisonResponse,
   LlmProvider,
   ProviderBatchPart,
@@ -31,6 +33,9 @@ import { provesNotProcessed, realSleep, type CallOptions, type Sleep } from './r
 import { assertValidRequests, assertValidRef, assertResumable } from './request-validation.js';
 
 export type { CreatedPart, PartContext, PartLookup } from './batch-part.js';
+
+/** Results handed to the caller at a time by collectBatchResultsInChunks, unless it asks otherwise. */
+export const DEFAULT_COLLECT_CHUNK = 500;
 
 /**
  * The provider-independent half of LlmProvider: validation, config resolution, chunking into parts, resumable
@@ -56,12 +61,16 @@ export abstract class BaseBatchProvider implements LlmProvider {
   /** Creates one provider batch for `requests` (already within limits). */
   protected abstract createPart(requests: ComparisonRequest[], context: PartContext): Promise<CreatedPart>;
   protected abstract fetchPartStatus(part: ProviderBatchPart, ref: ProviderBatchRef): Promise<PartStatus>;
-  /** Results of a finished part in any order; unknown ids are ignored and missing ones become errors. */
-  protected abstract fetchPartResults(
+  /**
+   * Results of a finished part, in any order, yielded as they are read (a results file line by line, never the
+   * whole file at once); unknown ids are ignored, repeated ones after the first too, and missing ones become
+   * errors. A download that breaks mid-way throws; collecting again re-reads the part from its start.
+   */
+  protected abstract streamPartResults(
     part: ProviderBatchPart,
     ref: ProviderBatchRef,
     status: PartStatus,
-  ): Promise<PartItemResult[]>;
+  ): AsyncIterable<PartItemResult>;
   /** Called only for parts that have not finished. */
   protected abstract cancelPart(part: ProviderBatchPart, ref: ProviderBatchRef): Promise<void>;
 
@@ -207,8 +216,28 @@ export abstract class BaseBatchProvider implements LlmProvider {
   }
 
   async collectBatchResults(ref: ProviderBatchRef): Promise<BatchComparisonOutcome> {
+    const responses: ComparisonResponse[] = [];
+    const errors: ComparisonItemError[] = [];
+    await this.collectBatchResultsInChunks(ref, (chunk) => {
+      responses.push(...chunk.responses);
+      errors.push(...chunk.errors);
+      return Promise.resolve();
+    });
+    const position = new Map<string, number>();
+    for (const part of ref.parts) for (const id of part.comparison_ids) position.set(id, position.size);
+    const byInput = (a: { comparison_id: string }, b: { comparison_id: string }) =>
+      position.get(a.comparison_id)! - position.get(b.comparison_id)!;
+    return { responses: responses.sort(byInput), errors: errors.sort(byInput) };
+  }
+
+  async collectBatchResultsInChunks(
+    ref: ProviderBatchRef,
+    onChunk: (chunk: BatchComparisonOutcome) => Promise<void>,
+    options: CollectOptions = {},
+  ): Promise<void> {
     this.ensureConfigured();
     assertValidRef(ref, this.name);
+    const chunkSize = options.chunkSize ?? DEFAULT_COLLECT_CHUNK;
     const statuses = await this.partStatuses(ref);
     if (!mergePartStatuses(ref, statuses).results_ready) {
       throw new ProviderError('CONFLICT', `${this.name}: batch ${ref.batch_key} has not finished`, {
@@ -216,16 +245,38 @@ export abstract class BaseBatchProvider implements LlmProvider {
         retryable: true,
       });
     }
-    const partResults: Array<{ status: PartStatus; items: PartItemResult[] }> = [];
-    for (const [i, part] of ref.parts.entries()) {
-      const status = statuses[i];
-      const items = status.state === 'failed' ? [] : await this.fetchPartResults(part, ref, status);
-      partResults.push({ status, items });
-    }
     const submittedAt = Date.parse(ref.submitted_at);
-    return mergePartOutcomes(ref, partResults, (comparisonId, item) =>
-      this.toResponse(comparisonId, item, ref.model, true, submittedAt),
-    );
+    let chunk: BatchComparisonOutcome = { responses: [], errors: [] };
+    const flush = async (atLeast: number) => {
+      if (chunk.responses.length + chunk.errors.length < Math.max(1, atLeast)) return;
+      const full = chunk;
+      chunk = { responses: [], errors: [] };
+      await onChunk(full);
+    };
+    const order = ref.parts.map((part, i) => ({ part, status: statuses[i] }));
+    order.sort((a, b) => a.part.part_index - b.part.part_index);
+    for (const { part, status } of order) {
+      const expected = new Set(part.comparison_ids);
+      const seen = new Set<string>();
+      if (status.state !== 'failed') {
+        for await (const item of this.streamPartResults(part, ref, status)) {
+          if (!expected.has(item.comparison_id) || seen.has(item.comparison_id)) continue;
+          seen.add(item.comparison_id);
+          if ('answer' in item) {
+            chunk.responses.push(
+              this.toResponse(item.comparison_id, item.answer, ref.model, true, submittedAt),
+            );
+          } else chunk.errors.push({ comparison_id: item.comparison_id, error: item.error });
+          await flush(chunkSize);
+        }
+      }
+      for (const comparisonId of part.comparison_ids) {
+        if (seen.has(comparisonId)) continue;
+        chunk.errors.push({ comparison_id: comparisonId, error: missingItemError(ref, part, status) });
+        await flush(chunkSize);
+      }
+    }
+    await flush(1);
   }
 
   async cancelBatch(ref: ProviderBatchRef): Promise<void> {

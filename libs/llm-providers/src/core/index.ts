@@ -6,6 +6,7 @@ export * from './chunking.js';
 export * from './concurrency.js';
 export * from './config-resolver.js';
 export * from './custom-id.js';
+export * from './jsonl-file.js';
 export * from './error-normalizer.js';
 export * from './llm-provider.js';
 export * from './model-catalog.js';

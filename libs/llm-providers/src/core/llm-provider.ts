@@ -117,6 +117,11 @@ export interface BatchNotifyTarget {
   metadata: Record<string, string>;
 }
 
+export interface CollectOptions {
+  /** Items per chunk handed to the callback (default 500); the last chunk may be smaller. */
+  chunkSize?: number;
+}
+
 export interface BatchLimits {
   maxRequestsPerBatch: number;
   maxBytesPerBatch: number;
@@ -154,5 +159,17 @@ export interface LlmProvider {
   getBatchStatus(ref: ProviderBatchRef): Promise<ProviderBatchStatus>;
   /** Results matched by id and returned in input order; unfinished items come back as BATCH_EXPIRED/CANCELED errors. */
   collectBatchResults(ref: ProviderBatchRef): Promise<BatchComparisonOutcome>;
+  /**
+   * The same results, handed over in chunks while they are read, part after part (within a part in the provider's
+   * order): every comparison of the ref exactly once across all chunks, as a response or an error. Nothing holds
+   * a whole batch's results (or a whole results file) at once, so a 100,000-comparison batch collects in bounded
+   * memory. The next chunk is read only after `onChunk` resolved. If reading fails mid-way it throws; calling it
+   * again hands over every item again from the start (the caller stores idempotently).
+   */
+  collectBatchResultsInChunks(
+    ref: ProviderBatchRef,
+    onChunk: (chunk: BatchComparisonOutcome) => Promise<void>,
+    options?: CollectOptions,
+  ): Promise<void>;
   cancelBatch(ref: ProviderBatchRef): Promise<void>;
 }

@@ -11,8 +11,9 @@ import {
   type GeminiBatchResult,
   normaliseGeminiState,
   parseGeminiBatchResult,
-  parseGeminiResultsFile,
+  parseGeminiResultLine,
 } from './google.response-parser.js';
+import { jsonlLines, writeJsonlFile } from '../core/jsonl-file.js';
 
 export interface GooglePartItem {
   key: string;
@@ -61,8 +62,9 @@ export class GoogleBatchJobs {
     inlineMaxBytes: number,
     notify?: BatchNotifyTarget,
   ): Promise<{ name: string; state: GooglePartState }> {
-    const lines = items.map((item) => JSON.stringify({ key: item.key, request: item.wire }));
-    const bytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+    // Sized line by line (each line is dropped once counted): the whole file is never one string.
+    let bytes = 0;
+    for (const item of items) bytes += Buffer.byteLength(JSON.stringify(fileLine(item))) + 1;
     let src: string | InlinedRequest[];
     let state: GooglePartState;
     if (bytes < inlineMaxBytes) {
@@ -73,12 +75,24 @@ export class GoogleBatchJobs {
       }));
       state = { source: 'inline' };
     } else {
-      const blob = new Blob([lines.join('\n') + '\n'], { type: 'application/jsonl' });
-      const file = await this.caller.call(PROVIDER, 'files.upload', () =>
-        googleCall(() =>
-          this.ai.files.upload({ file: blob, config: { mimeType: 'application/jsonl', displayName } }),
-        ),
+      // Written to a temporary file chunk by chunk and uploaded from disk (the SDK sends it in 8 MB slices).
+      const input = await writeJsonlFile(
+        (function* () {
+          for (const item of items) yield fileLine(item);
+        })(),
+        { name: displayName },
       );
+      let file: { name?: string };
+      try {
+        const blob = await input.blob('application/jsonl');
+        file = await this.caller.call(PROVIDER, 'files.upload', () =>
+          googleCall(() =>
+            this.ai.files.upload({ file: blob, config: { mimeType: 'application/jsonl', displayName } }),
+          ),
+        );
+      } finally {
+        await input.remove();
+      }
       if (!file.name)
         throw new ProviderError('INVALID_RESPONSE', 'Gemini upload returned no file name', {
           provider: PROVIDER,
@@ -136,36 +150,41 @@ export class GoogleBatchJobs {
     return this.toPartStatus(part, job, await this.statsIfFinished(part, job));
   }
 
-  async results(part: ProviderBatchPart): Promise<{ status: PartStatus; items: PartItemResult[] }> {
+  /**
+   * A finished part's results, yielded one by one: inlined responses from the job, or the responses file
+   * streamed line by line (never read as one string).
+   */
+  async *results(part: ProviderBatchPart): AsyncGenerator<PartItemResult> {
     const job = await this.get(part);
-    const status = this.toPartStatus(part, job, undefined);
-    let raw: GeminiBatchResult[] = [];
+    const ids = new CustomIdMap(part.comparison_ids);
+    const toItem = (result: GeminiBatchResult): PartItemResult | undefined => {
+      const comparisonId = result.key === undefined ? undefined : ids.comparisonIdOf(result.key);
+      if (comparisonId === undefined) return undefined;
+      const parsed = parseGeminiBatchResult(result);
+      return parsed instanceof ProviderError
+        ? { comparison_id: comparisonId, error: parsed }
+        : { comparison_id: comparisonId, answer: parsed satisfies ItemAnswer };
+    };
     if (job.dest?.inlinedResponses) {
-      raw = job.dest.inlinedResponses.map((r) => ({
-        key: (r.metadata as { key?: string } | undefined)?.key,
-        response: r.response,
-        error: r.error,
-      }));
+      for (const r of job.dest.inlinedResponses) {
+        const item = toItem({
+          key: (r.metadata as { key?: string } | undefined)?.key,
+          response: r.response,
+          error: r.error,
+        });
+        if (item) yield item;
+      }
     } else if (job.dest?.fileName) {
       const fileName = job.dest.fileName;
-      const text = await this.caller.call(PROVIDER, 'files.download', () =>
-        googleCall(() => this.raw.downloadFile(fileName)),
+      const body = await this.caller.call(PROVIDER, 'files.download', () =>
+        googleCall(() => this.raw.downloadFileStream(fileName)),
       );
-      raw = parseGeminiResultsFile(text);
+      for await (const line of jsonlLines(body)) {
+        const result = parseGeminiResultLine(line);
+        const item = result && toItem(result);
+        if (item) yield item;
+      }
     }
-    const ids = new CustomIdMap(part.comparison_ids);
-    const items: PartItemResult[] = [];
-    for (const result of raw) {
-      const comparisonId = result.key === undefined ? undefined : ids.comparisonIdOf(result.key);
-      if (comparisonId === undefined) continue;
-      const parsed = parseGeminiBatchResult(result);
-      items.push(
-        parsed instanceof ProviderError
-          ? { comparison_id: comparisonId, error: parsed }
-          : { comparison_id: comparisonId, answer: parsed satisfies ItemAnswer },
-      );
-    }
-    return { status, items };
   }
 
   async cancel(part: ProviderBatchPart): Promise<void> {
@@ -221,6 +240,11 @@ export class GoogleBatchJobs {
       },
     };
   }
+}
+
+/** One line of a batch input file: `key` comes back on the result line. */
+function fileLine(item: GooglePartItem): { key: string; request: GeminiWireRequest } {
+  return { key: item.key, request: item.wire };
 }
 
 /** A job without a readable createTime is not ruled out by it. */

@@ -107,8 +107,8 @@ export class GoogleProvider extends BaseBatchProvider {
     return this.client.jobs.status(part);
   }
 
-  protected async fetchPartResults(part: ProviderBatchPart): Promise<PartItemResult[]> {
-    return (await this.client.jobs.results(part)).items;
+  protected streamPartResults(part: ProviderBatchPart): AsyncIterable<PartItemResult> {
+    return this.client.jobs.results(part);
   }
 
   protected cancelPart(part: ProviderBatchPart): Promise<void> {

@@ -22,10 +22,19 @@ export class GoogleRawHttp {
     return JSON.parse(text) as unknown;
   }
 
-  /** `files/abc` → its bytes, through the same `:download?alt=media` route the SDK's download uses. */
-  downloadFile(fileName: string): Promise<string> {
+  /**
+   * `files/abc` → its bytes as a stream, read as they arrive (a responses file can be hundreds of MB), through the
+   * same `:download?alt=media` route the SDK's download uses.
+   */
+  async downloadFileStream(fileName: string): Promise<AsyncIterable<Uint8Array>> {
     const id = fileName.replace(/^files\//, '');
-    return this.getText(`/v1beta/files/${encodeURIComponent(id)}:download?alt=media`);
+    const response = await fetch(`${this.origin}/v1beta/files/${encodeURIComponent(id)}:download?alt=media`, {
+      headers: { 'x-goog-api-key': this.apiKey },
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    if (!response.ok) throw new ApiError({ status: response.status, message: await response.text() });
+    if (!response.body) return (async function* () {})();
+    return response.body as unknown as AsyncIterable<Uint8Array>;
   }
 
   private async getText(path: string): Promise<string> {

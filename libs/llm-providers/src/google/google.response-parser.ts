@@ -140,24 +140,21 @@ export function parseGeminiBatchResult(result: GeminiBatchResult): GeminiAnswer 
 
 /** Parses a responses file; lines that are not JSON objects with a key are skipped (their items stay missing). */
 export function parseGeminiResultsFile(text: string): GeminiBatchResult[] {
-  const results: GeminiBatchResult[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    const record = asRecord(parsed);
-    if (typeof record?.key !== 'string') continue;
-    results.push({
-      key: record.key,
-      response: record.response,
-      error: asRecord(record.error) as GeminiRpcStatus,
-    });
+  return text.split('\n').flatMap((line) => parseGeminiResultLine(line) ?? []);
+}
+
+/** One line of a responses file, or undefined when it is blank or not a JSON object with a key. */
+export function parseGeminiResultLine(line: string): GeminiBatchResult | undefined {
+  if (line.trim() === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return undefined;
   }
-  return results;
+  const record = asRecord(parsed);
+  if (typeof record?.key !== 'string') return undefined;
+  return { key: record.key, response: record.response, error: asRecord(record.error) as GeminiRpcStatus };
 }
 
 /**

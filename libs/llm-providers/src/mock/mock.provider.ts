@@ -3,6 +3,8 @@ import type { ComparisonRequest, ResolvedLlmConfig } from '#contracts';
 import { BaseBatchProvider, type CreatedPart, type PartContext } from '../core/base-batch-provider.js';
 import type { ItemAnswer, PartItemResult, PartStatus } from '../core/batch-aggregation.js';
 import type { NormalisedBatchState, ProviderBatchPart, ProviderBatchRef } from '../core/llm-provider.js';
+import { writeJsonlFile } from '../core/jsonl-file.js';
+import { buildComparisonPrompt } from '../core/prompt.js';
 import type { ProviderDeps } from '../core/provider-deps.js';
 import { ProviderError } from '../core/provider-error.js';
 import {
@@ -22,6 +24,8 @@ export interface MockProviderOptions {
 /** What a mock part keeps in the ref: enough to answer status and results in any process, after a restart too. */
 interface MockPartState {
   submitted_at_ms: number;
+  /** Size of the JSONL input file the part was built into. */
+  input_bytes?: number;
   judgements: PackedJudgement[];
 }
 
@@ -63,11 +67,26 @@ export class MockProvider extends BaseBatchProvider {
   }
 
   protected async createPart(requests: ComparisonRequest[], context: PartContext): Promise<CreatedPart> {
+    // Like a real provider's input file, the part is serialised line by line to a temporary JSONL file (then
+    // dropped: the mock needs only its judgements), so benchmarks measure and exercise the streamed build.
+    const input = await writeJsonlFile(
+      (function* () {
+        for (const [i, request] of requests.entries()) {
+          yield {
+            custom_id: context.customIds.customIds[i],
+            prompt: buildComparisonPrompt(request, context.config),
+          };
+        }
+      })(),
+      { name: `${context.batchKey}-part-${context.partIndex}` },
+    );
+    await input.remove();
     return this.call(
       'batch.create',
       async () => {
         const state: MockPartState = {
           submitted_at_ms: this.clock(),
+          input_bytes: input.bytes,
           judgements: requests.map((request) => packJudgement(this.judge(request, context.config))),
         };
         await this.audit('batch', context.batchKey, requests);
@@ -112,30 +131,23 @@ export class MockProvider extends BaseBatchProvider {
     });
   }
 
-  protected async fetchPartResults(
+  /** Built item by item from the ref, last first (real providers do not keep request order either). */
+  protected async *streamPartResults(
     part: ProviderBatchPart,
     _ref: ProviderBatchRef,
     status: PartStatus,
-  ): Promise<PartItemResult[]> {
-    return this.call('batch.results', async () => {
-      if (status.state === 'canceled') return [];
-      const state = readState(part);
-      const results: PartItemResult[] = [];
-      state.judgements.forEach((packed, index) => {
-        const judgement = unpackJudgement(packed);
-        const comparisonId = part.comparison_ids[index];
-        if (judgement.outcome === 'expired') return; // never finished: reported as BATCH_EXPIRED by the merge
-        results.push(
-          judgement.outcome === 'error'
-            ? { comparison_id: comparisonId, error: simulatedFailure(judgement) }
-            : {
-                comparison_id: comparisonId,
-                answer: toItemAnswer(judgement, this.deps.config.mock.justificationChars),
-              },
-        );
-      });
-      return results.reverse();
-    });
+  ): AsyncIterable<PartItemResult> {
+    if (status.state === 'canceled') return;
+    const state = await this.call('batch.results', async () => readState(part));
+    const justificationChars = this.deps.config.mock.justificationChars;
+    for (let index = state.judgements.length - 1; index >= 0; index -= 1) {
+      const judgement = unpackJudgement(state.judgements[index]);
+      const comparisonId = part.comparison_ids[index];
+      if (judgement.outcome === 'expired') continue; // never finished: reported as BATCH_EXPIRED by the merge
+      yield judgement.outcome === 'error'
+        ? { comparison_id: comparisonId, error: simulatedFailure(judgement) }
+        : { comparison_id: comparisonId, answer: toItemAnswer(judgement, justificationChars) };
+    }
   }
 
   protected async cancelPart(part: ProviderBatchPart): Promise<void> {

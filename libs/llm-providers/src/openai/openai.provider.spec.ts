@@ -283,4 +283,42 @@ describe('OpenAIProvider against the OpenAI fake', () => {
         .map((r) => JSON.parse(r.body.toString()).input_file_id),
     );
   });
+
+  it('collects a results file sent in 61-byte pieces line by line, handing results over in chunks', async () => {
+    const { provider } = open();
+    fake.downloadChunkBytes = 61;
+    fake.setItemBehaviour('[[broken]]', 'error');
+    const requests = [
+      ...Array.from({ length: 6 }, (_, i) => comparison(`s-${i}`, i, 3)),
+      comparison('broken', 1, 2, '[[broken]]'),
+    ];
+    const ref = await provider.submitBatch(requests, {}, { batchKey: 'b-stream' });
+    const chunks: Array<{ responses: string[]; errors: string[] }> = [];
+    await provider.collectBatchResultsInChunks(
+      ref,
+      async (chunk) =>
+        void chunks.push({
+          responses: chunk.responses.map((r) => r.comparison_id),
+          errors: chunk.errors.map((e) => e.comparison_id),
+        }),
+      { chunkSize: 3 },
+    );
+    expect(chunks.map((c) => c.responses.length + c.errors.length)).toEqual([3, 3, 1]);
+    const ids = chunks.flatMap((c) => [...c.responses, ...c.errors]);
+    expect([...ids].sort()).toEqual(requests.map((r) => r.comparison_id).sort());
+    expect(chunks.flatMap((c) => c.errors)).toEqual(['broken']);
+  });
+
+  it("splits a batch at the part's byte limit; every uploaded file stays within it", async () => {
+    const requests = Array.from({ length: 7 }, (_, i) => comparison(`big-${i}`, i, 3, 'x'.repeat(2_000)));
+    const { provider } = open({ limits: { maxBytesPerBatch: 7_000 } });
+    const ref = await provider.submitBatch(requests, {}, { batchKey: 'b-bytes' });
+    const sizes = fake.uploadedFileBytes();
+    expect(ref.parts.length).toBeGreaterThan(1);
+    expect(sizes).toHaveLength(ref.parts.length);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(7_000);
+    expect(fake.submittedBatches().flatMap((b) => b.lines)).toHaveLength(7);
+    const outcome = await provider.collectBatchResults(ref);
+    expect(outcome.responses.map((r) => r.comparison_id)).toEqual(requests.map((r) => r.comparison_id));
+  });
 });

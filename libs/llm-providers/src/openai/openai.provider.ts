@@ -12,18 +12,14 @@ import { CustomIdMap, toCustomId } from '../core/custom-id.js';
 import type { ProviderBatchPart } from '../core/llm-provider.js';
 import { buildComparisonPrompt } from '../core/prompt.js';
 import { createOpenAIClient } from './openai.client.js';
-import {
-  CHAT_COMPLETIONS_URL,
-  toBatchLine,
-  toChatCompletionParams,
-  toJsonl,
-} from './openai.request-mapper.js';
+import { jsonlLines, writeJsonlFile } from '../core/jsonl-file.js';
+import { CHAT_COMPLETIONS_URL, toBatchLine, toChatCompletionParams } from './openai.request-mapper.js';
 import {
   batchFailure,
   isAdoptableBatchOf,
   parseBatchOutputLine,
   parseChatCompletion,
-  parseJsonlLines,
+  parseJsonlLine,
   toNormalisedState,
   toStatusCounts,
 } from './openai.response-parser.js';
@@ -63,23 +59,29 @@ export class OpenAIProvider extends BaseBatchProvider {
   }
 
   protected async createPart(requests: ComparisonRequest[], context: PartContext): Promise<CreatedPart> {
-    const jsonl = toJsonl(
-      requests.map((request, i) =>
-        toBatchLine(
+    const fileName = `${context.batchKey}-part-${context.partIndex}.jsonl`;
+    const lines = function* () {
+      for (const [i, request] of requests.entries()) {
+        yield toBatchLine(
           context.customIds.customIds[i],
           buildComparisonPrompt(request, context.config),
           context.config,
-        ),
-      ),
-    );
-    const fileName = `${context.batchKey}-part-${context.partIndex}.jsonl`;
-    // The upload body is a stream, so each attempt builds its own.
-    const file = await this.call('file.upload', async () =>
-      this.client.files.create({
-        file: await toFile(Buffer.from(jsonl, 'utf8'), fileName, { type: 'application/jsonl' }),
-        purpose: 'batch',
-      }),
-    );
+        );
+      }
+    };
+    // Built line by line into a temporary file, uploaded from disk: never one string of the whole part.
+    const input = await writeJsonlFile(lines(), { name: fileName });
+    let file: { id: string };
+    try {
+      file = await this.call('file.upload', async () =>
+        this.client.files.create({
+          file: await toFile(await input.blob('application/jsonl'), fileName, { type: 'application/jsonl' }),
+          purpose: 'batch',
+        }),
+      );
+    } finally {
+      await input.remove();
+    }
     const batch = await this.call(
       'batch.create',
       () =>
@@ -130,28 +132,27 @@ export class OpenAIProvider extends BaseBatchProvider {
     };
   }
 
-  /** Successes are in the output file, failed and expired items in the error file: both are read. */
-  protected async fetchPartResults(part: ProviderBatchPart): Promise<PartItemResult[]> {
+  /**
+   * Successes are in the output file, failed and expired items in the error file: both are read, each as a
+   * stream, line by line (a 100,000-line output file is never one string).
+   */
+  protected async *streamPartResults(part: ProviderBatchPart): AsyncIterable<PartItemResult> {
     const batch = await this.call('batch.status', () => this.client.batches.retrieve(part.provider_batch_id));
     const ids = new CustomIdMap(part.comparison_ids);
-    const results: PartItemResult[] = [];
     for (const fileId of [batch.output_file_id, batch.error_file_id]) {
       if (!fileId) continue;
-      const text = await this.call('file.content', async () =>
-        (await this.client.files.content(fileId)).text(),
-      );
-      for (const line of parseJsonlLines(text)) {
+      const response = await this.call('file.content', () => this.client.files.content(fileId));
+      if (!response.body) continue;
+      for await (const text of jsonlLines(response.body)) {
+        const line = parseJsonlLine(text);
         const comparisonId = ids.comparisonIdOf(line.custom_id);
         if (comparisonId === undefined) continue;
         const outcome = parseBatchOutputLine(line);
-        results.push(
-          outcome.ok
-            ? { comparison_id: comparisonId, answer: outcome.parsed }
-            : { comparison_id: comparisonId, error: outcome.error },
-        );
+        yield outcome.ok
+          ? { comparison_id: comparisonId, answer: outcome.parsed }
+          : { comparison_id: comparisonId, error: outcome.error };
       }
     }
-    return results;
   }
 
   protected async cancelPart(part: ProviderBatchPart): Promise<void> {

@@ -93,13 +93,16 @@ export function parseJsonlLines(text: string): OpenAIBatchOutputLine[] {
   return text
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => {
-      try {
-        return JSON.parse(line) as OpenAIBatchOutputLine;
-      } catch {
-        throw invalid('unparsable line in a batch result file');
-      }
-    });
+    .map(parseJsonlLine);
+}
+
+/** One line of an output or error file; an unparsable line is an INVALID_RESPONSE. */
+export function parseJsonlLine(line: string): OpenAIBatchOutputLine {
+  try {
+    return JSON.parse(line) as OpenAIBatchOutputLine;
+  } catch {
+    throw invalid('unparsable line in a batch result file');
+  }
 }
 
 const STATES: Record<Batch['status'], NormalisedBatchState> = {

@@ -203,15 +203,16 @@ export class OpenRouterProvider extends BaseBatchProvider {
     };
   }
 
-  protected async fetchPartResults(
+  /** Stored individual outcomes, or the results endpoint read page by page (each page yielded as it arrives). */
+  protected async *streamPartResults(
     part: ProviderBatchPart,
     _ref: ProviderBatchRef,
     status: PartStatus,
-  ): Promise<PartItemResult[]> {
+  ): AsyncIterable<PartItemResult> {
     const stored = storedItems(part);
     if (stored) {
-      return stored.map((item) =>
-        item.answer
+      for (const item of stored) {
+        yield item.answer
           ? { comparison_id: item.comparison_id, answer: item.answer }
           : {
               comparison_id: item.comparison_id,
@@ -220,24 +221,23 @@ export class OpenRouterProvider extends BaseBatchProvider {
                 retryable: item.error!.retryable,
                 status: item.error!.status,
               }),
-            },
-      );
+            };
+      }
+      return;
     }
     const ids = new CustomIdMap(part.comparison_ids);
     // An expired or cancelled batch may have finished some items (on the results endpoint only); one that
     // settled none has nothing to read.
     const settled = (status.counts?.succeeded ?? 0) + (status.counts?.failed ?? 0);
-    const results = status.state === 'ended' || settled > 0 ? await this.readResults(part) : [];
-    return results.flatMap((result) => {
+    if (status.state !== 'ended' && settled === 0) return;
+    for await (const result of this.readResults(part)) {
       const comparisonId = result.custom_id === undefined ? undefined : ids.comparisonIdOf(result.custom_id);
-      if (comparisonId === undefined) return [];
+      if (comparisonId === undefined) continue;
       const parsed = parseOpenRouterBatchResult(result);
-      return [
-        parsed instanceof ProviderError
-          ? { comparison_id: comparisonId, error: parsed }
-          : { comparison_id: comparisonId, answer: parsed },
-      ];
-    });
+      yield parsed instanceof ProviderError
+        ? { comparison_id: comparisonId, error: parsed }
+        : { comparison_id: comparisonId, answer: parsed };
+    }
   }
 
   /**
@@ -267,17 +267,16 @@ export class OpenRouterProvider extends BaseBatchProvider {
    * 1,000 (openrouter.ai/docs/api/api-reference/batch/get-batch-results: "Pass the previous page's `next_cursor`
    * as `cursor` to read the next page").
    */
-  private async readResults(part: ProviderBatchPart): Promise<OpenRouterBatchResult[]> {
+  private async *readResults(part: ProviderBatchPart): AsyncGenerator<OpenRouterBatchResult> {
     const path = `/batches/${encodeURIComponent(part.provider_batch_id)}/results`;
-    const rows: OpenRouterBatchResult[] = [];
     const maxPages = Math.ceil(part.comparison_ids.length / RESULTS_PAGE_SIZE) + 1;
     let cursor: string | undefined;
     for (let page = 0; page < maxPages; page += 1) {
       const query = `?limit=${RESULTS_PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
       const body = (await this.call('batch.results', () => this.http.get(`${path}${query}`))) as ResultsPage;
-      rows.push(...(body.data ?? []));
+      yield* body.data ?? [];
       const next = body.has_more ? (body.next_cursor ?? undefined) : undefined;
-      if (!next || next === cursor) return rows;
+      if (!next || next === cursor) return;
       cursor = next;
     }
     throw new ProviderError(
