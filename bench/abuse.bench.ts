@@ -1,6 +1,7 @@
 // Hostile load on the api (issue 10): 20 concurrent authenticated ~20 MB requests of minimal items and 200 concurrent
 // unauthenticated ones, while another tenant sends normal traffic and /health/live is probed. Loopback only, bounded.
 import { randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { percentile, runAbuseLoad, type SentRequest } from '../test/support/abuse-load.js';
 import type { Benchmark, BenchRow } from './bench.types.js';
@@ -29,6 +30,17 @@ async function waitHealthy(url: string, timeoutMs = 60_000): Promise<void> {
 async function storedRecords(redis: Redis, prefix: string): Promise<number> {
   const keys = await redis.keys(`${prefix}:batch:{*}`);
   return keys.filter((k) => k.endsWith('}')).length;
+}
+
+/**
+ * The api's longest event-loop delay (ms) since the previous call: prom-client's `nodejs_eventloop_lag_max_seconds`
+ * (perf_hooks.monitorEventLoopDelay, reset on every scrape). Unlike a probe's round trip it is the server's own
+ * figure: how long one synchronous stretch held the loop, starved CPU included.
+ */
+async function maxEventLoopDelayMs(base: string, key: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${key}` } })).text();
+  const line = text.split('\n').find((l) => l.startsWith('nodejs_eventloop_lag_max_seconds'));
+  return line ? Number(line.split(' ').at(-1)) * 1000 : NaN;
 }
 
 const statusCounts = (sent: SentRequest[]) =>
@@ -66,6 +78,8 @@ const benchmark: Benchmark = {
         await (await fetch(`${base}/health/live`)).arrayBuffer();
         idle.push(performance.now() - started);
       }
+      const loadBefore = loadavg()[0];
+      await maxEventLoopDelayMs(base, NORMAL_KEY); // resets the api's histogram: the next figure is the load's
       const result = await runAbuseLoad({
         baseUrl: base,
         abuserKey: ABUSER_KEY,
@@ -76,6 +90,8 @@ const benchmark: Benchmark = {
         probeIntervalMs: 10,
         normalIntervalMs: 20,
       });
+      const loopDelayMs = await maxEventLoopDelayMs(base, NORMAL_KEY);
+      const loadAfter = loadavg()[0];
       const healthMs = result.health.map((h) => h.ms);
       const idleP99 = percentile(idle, 99);
       row('idle', '/health/live p99', idleP99, 'ms');
@@ -85,6 +101,11 @@ const benchmark: Benchmark = {
         against: 'idle /health/live p99',
       });
       row('under abuse', '/health/live max', Math.max(...healthMs), 'ms');
+      row('under abuse', 'api max event-loop delay (goal < 100)', loopDelayMs, 'ms', {
+        value: loopDelayMs / 100,
+        against: 'the 100 ms goal',
+      });
+      row('machine', 'load average (1 min) before / after', loadBefore, `/ ${loadAfter.toFixed(2)}`);
       row(
         'under abuse',
         '/health/live probes (all 200)',

@@ -1,5 +1,9 @@
 // Adaptive rounds vs the one-shot balanced design, judged by the Mock provider's judge (judgeMock on essays with
 // hidden qualities), over many seeds: comparisons needed for the same true-order Spearman, and the reliabilities.
+// The adaptive run mirrors cj-integration's planNextRound (apps/cj-integration/src/assessment/adaptive-rounds.ts):
+// round 1 the balanced design split between two chains, then per round each chain's pairs from its own judgements
+// and the joint pairs (JOINT_SHARE of the round) from all of them, the stopping figure the chains' split-half
+// stepped up to all judgements. Both designs: the same essays, judge, seeds and scoring fit (cj-integration's).
 import type { Benchmark, BenchRow } from './bench.types.js';
 import {
   fitBradleyTerry,
@@ -14,15 +18,19 @@ import {
 } from '#cj-scoring';
 import { judgeMock, withHiddenQuality } from '#llm-providers';
 
-const SEEDS = 24;
+const SEEDS = Number(process.env.ADAPTIVE_BENCH_SEEDS ?? 24);
 const ESSAYS = 60;
 /** Hidden quality ~ U(0, 2), the demo's sample essays' spread (scripts/demo/sample-essays.ts, QUALITY_SPREAD). */
 const QUALITY_SPREAD = 2;
 /** Non-adaptive designs compared against (comparisons per essay). */
 const BASELINE_KS = [10, 14, 20];
-/** The adaptive design: round 1 balanced at k0, then +ROUND_K new comparisons per essay per round, up to CAP. */
+/**
+ * The adaptive design with cj-integration's defaults (DEFAULT_INITIAL_COMPARISONS, DEFAULT_ROUND_COMPARISONS,
+ * JOINT_SHARE): round 1 balanced at k0, then +ROUND_K new comparisons per essay per round, up to CAP.
+ */
 const INITIAL_K = 2;
 const ROUND_K = 1;
+const JOINT_SHARE = 2 / 3;
 const CAP = 20;
 const TARGETS = [0.8, 0.9];
 /** The ridge cj-integration scores with by default (CJ_BT_RIDGE). */
@@ -78,6 +86,8 @@ function accuracy(set: Essay[], judgements: Judgement[]) {
 }
 
 interface RoundPoint {
+  /** Batches so far (round 1 = 1). */
+  round: number;
   comparisons: number;
   spearman: number;
   ssr: number | null;
@@ -87,34 +97,50 @@ interface RoundPoint {
 /**
  * Runs adaptive rounds to the cap, recording every round. Two independent chains: the round-1 pairs are split
  * between them, and each later round every chain picks its pairs from the fit of its OWN judgements only, so the two
- * halves stay independent given the essays and their correlation (split-half) is not inflated by the adaptivity.
+ * chains stay independent given the essays and their correlation (split-half) is not inflated by the adaptivity;
+ * the joint pairs of the round are chosen from all judgements and only enter the split-half through the step-up.
  */
 function adaptiveRun(set: Essay[], seed: number): RoundPoint[] {
   // Runs to the cap (or until no new pair is left) so every stopping rule can be read off the same runs.
   const ids = set.map((e) => e.id);
   let pairs: Pair[] = generatePairs({ essayIds: ids, comparisonsPerEssay: INITIAL_K, seed });
   const first = judge(set, pairs, 1, seed);
-  const halves: Judgement[][] = [first.filter((_, i) => i % 2 === 0), first.filter((_, i) => i % 2 === 1)];
+  const half = Math.floor(first.length / 2);
+  const chains: Judgement[][] = [first.slice(0, half), first.slice(half)];
+  let joint: Judgement[] = [];
   const points: RoundPoint[] = [];
   for (let round = 1; ; round++) {
-    const judgements = [...halves[0], ...halves[1]];
+    const judgements = [...chains[0], ...chains[1], ...joint];
     const { fit, spearman: rho } = accuracy(set, judgements);
-    const splitHalf = chainReliability(ids, halves[0], halves[1]).reliability;
-    points.push({ comparisons: judgements.length, spearman: rho, ssr: fit.ssr, splitHalf });
+    const splitHalf = chainReliability(ids, chains[0], chains[1], {
+      totalJudgements: judgements.length,
+    }).reliability;
+    points.push({ round, comparisons: judgements.length, spearman: rho, ssr: fit.ssr, splitHalf });
     let added = 0;
     for (const chain of [0, 1]) {
       const next = selectAdaptivePairs({
         essayIds: ids,
         previousPairs: pairs,
-        judgements: halves[chain],
-        comparisonsPerEssay: ROUND_K / 2,
+        judgements: chains[chain],
+        comparisonsPerEssay: (ROUND_K * (1 - JOINT_SHARE)) / 2,
         maxComparisonsPerEssay: CAP,
-        seed: seed * 31 + round * 2 + chain,
+        seed: seed * 31 + (round + 1) * 2 + chain,
       });
       pairs = [...pairs, ...next];
-      halves[chain] = [...halves[chain], ...judge(set, next, round + 1, seed)];
+      chains[chain] = [...chains[chain], ...judge(set, next, round + 1, seed)];
       added += next.length;
     }
+    const next = selectAdaptivePairs({
+      essayIds: ids,
+      previousPairs: pairs,
+      judgements,
+      comparisonsPerEssay: ROUND_K * JOINT_SHARE,
+      maxComparisonsPerEssay: CAP,
+      seed: seed * 37 + round + 1,
+    });
+    pairs = [...pairs, ...next];
+    joint = [...joint, ...judge(set, next, round + 1, seed)];
+    added += next.length;
     if (added === 0) return points;
   }
 }
@@ -162,14 +188,21 @@ const benchmark: Benchmark = {
     }
     const rounds = Math.min(...adaptive.map((a) => a.length));
     const curve = Array.from({ length: rounds }, (_, r) => ({
+      round: r + 1,
       comparisons: mean(adaptive.map((a) => a[r].comparisons)),
       spearman: mean(adaptive.map((a) => a[r].spearman)),
       ssr: mean(adaptive.map((a) => a[r].ssr ?? Number.NaN)),
       half: mean(adaptive.map((a) => a[r].splitHalf ?? Number.NaN)),
     }));
-    const setup = `${ESSAYS} essays, Mock judge, ${SEEDS} seeds; adaptive k0=${INITIAL_K} +${ROUND_K}/round`;
+    const setup = `${ESSAYS} essays, Mock judge, ${SEEDS} seeds; adaptive k0=${INITIAL_K} +${ROUND_K}/round (${Math.round(100 * JOINT_SHARE)} % joint)`;
 
     // The headline: comparisons the adaptive rounds need for the non-adaptive design's mean Spearman.
+    row(
+      'rule: adaptive rounds stop at the first round whose mean Spearman (same seeds) >= the non-adaptive mean at k',
+      'seeds',
+      SEEDS,
+      'same essays, judge and scoring fit for both designs; Spearman of the fitted scores vs the hidden qualities',
+    );
     for (const k of BASELINE_KS) {
       const runs = baseline.get(k)!;
       const name = `non-adaptive k=${k} (${setup})`;
@@ -196,6 +229,8 @@ const benchmark: Benchmark = {
       );
       row(match, 'fewer comparisons', 100 * (1 - reached.comparisons / comparisons), '%');
       row(match, 'Spearman vs true order', reached.spearman, 'mean');
+      row(match, 'rounds (batches, one after another)', reached.round, 'vs 1 for the non-adaptive design');
+      reliability(match, reached.ssr, reached.half);
     }
 
     // The curve (every other round) with both reliabilities: SSR is inflated by adaptivity, split-half is not.
@@ -213,6 +248,7 @@ const benchmark: Benchmark = {
       const comparisons = mean(stopped.map((p) => p.comparisons));
       row(name, 'comparisons', comparisons, `per set (${per(comparisons).toFixed(1)}/essay)`);
       row(name, 'Spearman vs true order', mean(stopped.map((p) => p.spearman)), 'mean');
+      row(name, 'rounds (batches)', mean(stopped.map((p) => p.round)), 'mean');
       reliability(
         name,
         mean(stopped.map((p) => p.ssr ?? Number.NaN)),

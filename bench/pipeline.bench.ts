@@ -11,6 +11,7 @@ import {
   BatchQueues,
   BatchRepository,
   bullConnectionOptions,
+  bullPrefix,
   type BatchJobData,
   type BatchRecord,
 } from '#batch-store';
@@ -107,7 +108,7 @@ async function runCase(batchApi: boolean): Promise<CaseResult> {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const connection = bullConnectionOptions(REDIS_URL);
   const bull = [QUEUES.batches, QUEUES.comparisons].map(
-    (name) => new Queue<BatchJobData>(name, { connection, prefix: `${prefix}:bull` }),
+    (name) => new Queue<BatchJobData>(name, { connection, prefix: bullPrefix(prefix) }),
   );
   const reader = await startReader(topic);
   try {

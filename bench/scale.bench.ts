@@ -9,7 +9,8 @@
 //   npm run bench -- scale                      both sizes
 //   npm run bench -- scale --sizes=10000        a smaller set (any comma-separated sizes, multiples of 5)
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
@@ -19,7 +20,7 @@ import { ensureTopics, parseBrokers } from '#infra';
 import { withHiddenQuality } from '#llm-providers';
 import { ThrowawayRedis } from '../test/support/throwaway-services.js';
 import type { Benchmark, BenchRow } from './bench.types.js';
-import { compileApps, freePort, startApp, stopApp } from './support/built-apps.js';
+import { compileApps, freePort, ROOT, stopApp, type BuiltApp } from './support/built-apps.js';
 import { waitHealthy } from './support/http-bench.js';
 
 const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -164,6 +165,28 @@ async function startReader(topic: string) {
   };
 }
 
+const LOG_DIR = `${ROOT}.run/bench-scale`;
+
+/** Starts a built app with its output in .run/bench-scale/<app>-<n>.log (read it when a start fails). */
+function launch(app: BuiltApp, n: number, env: Record<string, string>): ChildProcess {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const log = openSync(`${LOG_DIR}/${app}-${n}.log`, 'w');
+  const child = spawn(process.execPath, [`dist/apps/${app}/main.js`], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  child.once('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM') {
+      process.stderr.write(
+        `bench scale: ${app} exited (${code ?? signal}); see ${LOG_DIR}/${app}-${n}.log\n`,
+      );
+    }
+  });
+  return child;
+}
+
 interface Figures {
   comparisons: number;
   essays: number;
@@ -196,7 +219,9 @@ async function runSize(n: number): Promise<Figures> {
   await redisServer.start();
   const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
   await ensureTopics(brokers, [topic], { partitions: 3 });
-  const [apiPort, workerPort] = [await freePort(), await freePort()];
+  const apiPort = await freePort();
+  let workerPort = await freePort();
+  while (workerPort === apiPort || workerPort === redisServer.port) workerPort = await freePort();
   const common = {
     REDIS_URL: redisServer.url,
     REDIS_KEY_PREFIX: prefix,
@@ -210,17 +235,17 @@ async function runSize(n: number): Promise<Figures> {
   const apps: ChildProcess[] = [];
   const reader = await startReader(topic);
   try {
-    const api = startApp('api', { ...common, API_PORT: String(apiPort), API_KEYS: API_KEY });
+    const api = launch('api', n, { ...common, API_PORT: String(apiPort), API_KEYS: API_KEY });
     apps.push(api);
-    const worker = startApp('batch-worker', {
+    const worker = launch('batch-worker', n, {
       ...common,
       WORKER_PORT: String(workerPort),
       BATCH_POLL_INTERVAL_MS: String(POLL_MS),
       BATCH_POLL_MAX_INTERVAL_MS: String(POLL_MS),
     });
     apps.push(worker);
-    await waitHealthy(`http://127.0.0.1:${apiPort}/health/live`, 60_000);
-    await waitHealthy(`http://127.0.0.1:${workerPort}/health/live`, 60_000);
+    await waitHealthy(`http://127.0.0.1:${apiPort}/health/live`, 180_000);
+    await waitHealthy(`http://127.0.0.1:${workerPort}/health/live`, 180_000);
     const baseline = await usedMemory(redis);
 
     // Ingest: open → parts (essays, then comparisons) → seal, as a client would send a national round.

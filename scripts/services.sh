@@ -6,10 +6,14 @@
 #   scripts/services.sh status    print what answers where
 #   scripts/services.sh topics    create the platform topics (auto-creation is off on the broker)
 #   scripts/services.sh kafka-up | kafka-down | redis-up | redis-down    one service at a time
+#   scripts/services.sh cluster-up | cluster-down    a local 3-master Redis Cluster (Debian's redis-server in
+#                                 cluster mode) on REDIS_CLUSTER_PORTS, for the cluster integration test; never
+#                                 touches the Redis on REDIS_URL
 #
 # Environment: REDIS_URL (default redis://127.0.0.1:6379), KAFKA_BROKERS (default 127.0.0.1:9092; its port is the
 # listener), KAFKA_CONTROLLER_PORT (default listener port + 1), SERVICES_RUN_DIR (default .run/services: pids,
-# logs, broker data), KAFKA_HEAP (default 512m).
+# logs, broker data), KAFKA_HEAP (default 512m), REDIS_CLUSTER_PORTS (default "7101 7102 7103"), REDIS_CLUSTER_DIR
+# (default .cache/redis-cluster: nodes.conf, pids, logs).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,6 +27,8 @@ KAFKA_PORT="${KAFKA_HOST##*:}"
 KAFKA_HOST="${KAFKA_HOST%:*}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 KAFKA_HEAP="${KAFKA_HEAP:-512m}"
+read -r -a CLUSTER_PORTS <<<"${REDIS_CLUSTER_PORTS:-7101 7102 7103}"
+CLUSTER_DIR="${REDIS_CLUSTER_DIR:-$ROOT/.cache/redis-cluster}"
 
 redis_hostport() {
   local rest="${REDIS_URL#*://}"
@@ -86,6 +92,74 @@ stop_pidfile() {
 
 redis_down() { stop_pidfile Redis "$RUN_DIR/redis.pid"; }
 
+ensure_redis_binaries() {
+  if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+    log "redis-server/redis-cli missing: installing Debian's redis-server and redis-tools"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools) >&2
+  fi
+}
+
+cluster_ok() {
+  [ "$(redis-cli -p "${CLUSTER_PORTS[0]}" cluster info 2>/dev/null | tr -d '\r' | grep '^cluster_state:')" = "cluster_state:ok" ] || return 1
+  local known
+  known="$(redis-cli -p "${CLUSTER_PORTS[0]}" cluster info 2>/dev/null | tr -d '\r' | sed -n 's/^cluster_known_nodes://p')"
+  [ "$known" = "${#CLUSTER_PORTS[@]}" ]
+}
+
+# Three masters (no replicas), each on its own port with its own nodes.conf; then `redis-cli --cluster create`
+# assigns the 16384 slots. Idempotent: a cluster that already reports cluster_state:ok is reused.
+cluster_up() {
+  ensure_redis_binaries
+  if cluster_ok; then
+    log "Redis Cluster answers on ports ${CLUSTER_PORTS[*]} (reused)"
+    return 0
+  fi
+  mkdir -p "$CLUSTER_DIR"
+  local port
+  for port in "${CLUSTER_PORTS[@]}"; do
+    if [ "$(redis-cli -p "$port" ping 2>/dev/null)" = "PONG" ]; then
+      # A node of a cluster that never formed (or lost its peers): start it again from an empty state.
+      redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
+      for _ in $(seq 1 50); do port_open 127.0.0.1 "$port" || break; sleep 0.1; done
+    fi
+    rm -rf "${CLUSTER_DIR:?}/$port"
+    mkdir -p "$CLUSTER_DIR/$port"
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --cluster-enabled yes \
+      --cluster-config-file "$CLUSTER_DIR/$port/nodes.conf" --cluster-node-timeout 5000 \
+      --pidfile "$CLUSTER_DIR/$port.pid" --logfile "$CLUSTER_DIR/$port.log" --dir "$CLUSTER_DIR/$port" \
+      --maxmemory-policy noeviction --save "" --appendonly no
+  done
+  for port in "${CLUSTER_PORTS[@]}"; do
+    local up=0
+    for _ in $(seq 1 50); do
+      [ "$(redis-cli -p "$port" ping 2>/dev/null)" = "PONG" ] && { up=1; break; }
+      sleep 0.1
+    done
+    [ "$up" = 1 ] || { log "cluster node :$port did not answer; see $CLUSTER_DIR/$port.log"; return 1; }
+  done
+  local nodes=()
+  for port in "${CLUSTER_PORTS[@]}"; do nodes+=("127.0.0.1:$port"); done
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$CLUSTER_DIR/create.log" 2>&1 || {
+    log "redis-cli --cluster create failed; see $CLUSTER_DIR/create.log"
+    tail -n 20 "$CLUSTER_DIR/create.log" >&2
+    return 1
+  }
+  for _ in $(seq 1 100); do
+    if cluster_ok; then
+      log "Redis Cluster of ${#CLUSTER_PORTS[@]} masters started on ports ${CLUSTER_PORTS[*]}"
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "Redis Cluster did not reach cluster_state:ok; see $CLUSTER_DIR/*.log"
+  return 1
+}
+
+cluster_down() {
+  local port
+  for port in "${CLUSTER_PORTS[@]}"; do stop_pidfile "Redis Cluster node :$port" "$CLUSTER_DIR/$port.pid"; done
+}
+
 kafka_jars() {
   if [ -f "$KAFKA_CACHE/.complete" ]; then return 0; fi
   command -v mvn >/dev/null 2>&1 || { log "Maven (mvn) is needed to fetch Kafka $KAFKA_VERSION"; return 1; }
@@ -146,6 +220,11 @@ topics() {
 status() {
   if redis_answers; then echo "redis: up ($REDIS_URL)"; else echo "redis: down ($REDIS_URL)"; fi
   if kafka_answers; then echo "kafka: up ($KAFKA_HOST:$KAFKA_PORT)"; else echo "kafka: down ($KAFKA_HOST:$KAFKA_PORT)"; fi
+  if command -v redis-cli >/dev/null 2>&1 && cluster_ok; then
+    echo "redis cluster: up (ports ${CLUSTER_PORTS[*]})"
+  else
+    echo "redis cluster: down (ports ${CLUSTER_PORTS[*]})"
+  fi
 }
 
 mkdir -p "$RUN_DIR"
@@ -158,5 +237,7 @@ case "${1:-}" in
   kafka-down) kafka_down ;;
   redis-up) redis_up ;;
   redis-down) redis_down ;;
-  *) echo "usage: $0 up|down|status|topics|kafka-up|kafka-down|redis-up|redis-down" >&2; exit 2 ;;
+  cluster-up) cluster_up ;;
+  cluster-down) cluster_down ;;
+  *) echo "usage: $0 up|down|status|topics|kafka-up|kafka-down|redis-up|redis-down|cluster-up|cluster-down" >&2; exit 2 ;;
 esac

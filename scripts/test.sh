@@ -18,6 +18,8 @@ step "build"
 node scripts/build.mjs
 step "browser for the report test (Debian's chromium)"
 bash scripts/ensure-chromium.sh
+step "local Redis Cluster for the cluster integration test (idempotent)"
+bash scripts/services.sh cluster-up
 step "integration tests (real Redis + Kafka)"
 # --forceExit: a client library may keep a socket open after its test closed it; CI must never hang on that.
 npx jest --selectProjects integration --ci --runInBand --forceExit

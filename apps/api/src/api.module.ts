@@ -24,6 +24,7 @@ export class ApiModule {
         PlatformModule.forRoot(env),
         ApiStorageModule.forRoot({
           redisUrl: env.REDIS_URL,
+          redisClusterNodes: env.REDIS_CLUSTER_NODES,
           retentionSeconds: env.RESULT_RETENTION_SECONDS,
           keyPrefix: env.REDIS_KEY_PREFIX,
         }),

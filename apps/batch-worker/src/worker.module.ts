@@ -17,6 +17,7 @@ import { BatchFinisher } from './pipeline/batch-finisher.js';
 import { BatchStepRunner } from './pipeline/batch-step-runner.js';
 import { TurnaroundTracker } from './pipeline/turnaround-tracker.js';
 import { ExpiryResubmitter } from './pipeline/expiry-resubmitter.js';
+import { QuotaGate } from './pipeline/quota-gate.js';
 import { IndividualRunner } from './pipeline/individual-runner.js';
 import { ProviderPauser } from './pipeline/provider-pauser.js';
 import { ActiveBatchReconciler } from './queue/active-batch-reconciler.js';
@@ -42,6 +43,7 @@ export class WorkerModule {
         MetricsModule.forRoot({ service: 'batch-worker', defaultMetrics: options.defaultMetrics ?? true }),
         BatchStoreModule.forRoot({
           redisUrl: env.REDIS_URL,
+          redisClusterNodes: env.REDIS_CLUSTER_NODES,
           retentionSeconds: env.RESULT_RETENTION_SECONDS,
           keyPrefix: env.REDIS_KEY_PREFIX,
         }),
@@ -70,6 +72,7 @@ export class WorkerModule {
         IndividualRunner,
         TurnaroundTracker,
         ExpiryResubmitter,
+        QuotaGate,
         BatchStepRunner,
         QueueWorkers,
         ActiveBatchReconciler,

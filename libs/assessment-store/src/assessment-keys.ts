@@ -1,12 +1,20 @@
 /** Every key of the assessment store starts with this (shared by cj-integration and the API). */
 export const CJ_KEY_PREFIX = 'cj';
 
+/**
+ * Every key of one assessment carries its id as hash tag (`{id}`): one Redis Cluster slot, so its multi-key
+ * scripts and transactions stay atomic on a cluster.
+ */
+export function assessmentKey(assessmentId: string, suffix = ''): string {
+  return `${CJ_KEY_PREFIX}:assessment:{${assessmentId}}${suffix}`;
+}
+
 /** The API's record of an assessment submitted over REST (owner, quote, refusal). */
 export function submissionKey(assessmentId: string): string {
-  return `${CJ_KEY_PREFIX}:assessment:${assessmentId}:submission`;
+  return assessmentKey(assessmentId, ':submission');
 }
 
 /** The essays of a REST assessment too large for one Kafka record (CJAssessmentRequestedV1.essays_ref). */
 export function requestEssaysKey(assessmentId: string): string {
-  return `${CJ_KEY_PREFIX}:assessment:${assessmentId}:request_essays`;
+  return assessmentKey(assessmentId, ':request_essays');
 }

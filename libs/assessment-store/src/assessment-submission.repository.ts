@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
 import type { CJAssessmentFailedV1, CJEssayV1, CJEssaysRefV1, CostQuote } from '#contracts';
-import { REDIS_CLIENT } from '#infra';
+import { LuaScript, REDIS_CLIENT } from '#infra';
 import { requestEssaysKey, submissionKey } from './assessment-keys.js';
 
 /** An assessment submitted over REST: who owns it and what was quoted. cj-integration never needs it to run. */
@@ -25,19 +25,19 @@ export interface StoredSubmission {
   refusal: CJAssessmentFailedV1 | null;
 }
 
-const CLAIM_SCRIPT = `
+const CLAIM_SCRIPT = new LuaScript(`
 if redis.call('HSETNX', KEYS[1], 'json', ARGV[1]) == 1 then
   redis.call('EXPIRE', KEYS[1], ARGV[2])
   return {1, ARGV[1]}
 end
 return {0, redis.call('HGET', KEYS[1], 'json')}
-`;
+`);
 
-const REFUSAL_SCRIPT = `
+const REFUSAL_SCRIPT = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'refusal', ARGV[1])
 return 1
-`;
+`);
 
 /**
  * The API's side of an assessment, one hash per id (`json`, later `refusal`). Claiming an id is atomic, so two
@@ -52,12 +52,10 @@ export class AssessmentSubmissionRepository {
     submission: AssessmentSubmission,
     ttlSeconds: number,
   ): Promise<{ submission: AssessmentSubmission; created: boolean }> {
-    const [created, json] = (await this.redis.eval(
-      CLAIM_SCRIPT,
-      1,
-      submissionKey(submission.assessment_id),
-      JSON.stringify(submission),
-      String(ttlSeconds),
+    const [created, json] = (await CLAIM_SCRIPT.run(
+      this.redis,
+      [submissionKey(submission.assessment_id)],
+      [JSON.stringify(submission), String(ttlSeconds)],
     )) as [number, string];
     return { submission: JSON.parse(json) as AssessmentSubmission, created: created === 1 };
   }
@@ -78,11 +76,10 @@ export class AssessmentSubmissionRepository {
 
   /** cj-integration refused a submitted request: keep its reason where the API can show it. */
   async recordRefusal(assessmentId: string, refusal: CJAssessmentFailedV1): Promise<boolean> {
-    const stored = (await this.redis.eval(
-      REFUSAL_SCRIPT,
-      1,
-      submissionKey(assessmentId),
-      JSON.stringify(refusal),
+    const stored = (await REFUSAL_SCRIPT.run(
+      this.redis,
+      [submissionKey(assessmentId)],
+      [JSON.stringify(refusal)],
     )) as number;
     return stored === 1;
   }

@@ -1,36 +1,35 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { REDIS_CLIENT } from '#infra';
+import { LuaScript, REDIS_CLIENT } from '#infra';
 import type { Pair } from '#cj-scoring';
 import type { AssessmentRecord, StoredResult } from './assessment.types.js';
-import { CJ_KEY_PREFIX, submissionKey } from './assessment-keys.js';
+import { assessmentKey, CJ_KEY_PREFIX, submissionKey } from './assessment-keys.js';
 
 export type RecordResultOutcome = 'stored' | 'duplicate_event' | 'duplicate_pair';
 
-const CREATE_SCRIPT = `
+const CREATE_SCRIPT = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return {0, redis.call('HGET', KEYS[1], 'json')}
 end
 redis.call('HSET', KEYS[1], 'version', ARGV[1], 'json', ARGV[2])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
-redis.call('SET', KEYS[4], ARGV[5])
-for i = 6, #ARGV, 2 do
+redis.call('SET', KEYS[3], ARGV[3])
+for i = 4, #ARGV, 2 do
   redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
 end
 return {1, ARGV[2]}
-`;
+`);
 
-const COMPARE_AND_SET_SCRIPT = `
+const COMPARE_AND_SET_SCRIPT = new LuaScript(`
 local current = redis.call('HGET', KEYS[1], 'version')
 if not current then return -1 end
 if current ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'version', ARGV[2], 'json', ARGV[3])
 return 1
-`;
+`);
 
 // Appends a round's pairs once: only when the design still ends where the round starts (ARGV[1]); a repeat after a
 // crash finds them there already (returns 0), anything else is a conflict (-1).
-const APPEND_PAIRS_SCRIPT = `
+const APPEND_PAIRS_SCRIPT = new LuaScript(`
 local current = cjson.decode(redis.call('GET', KEYS[1]) or '[]')
 local start = tonumber(ARGV[1])
 local added = cjson.decode(ARGV[2])
@@ -41,13 +40,13 @@ if #current == start then
 end
 if #current == start + #added then return 0 end
 return -1
-`;
+`);
 
-const RECORD_RESULT_SCRIPT = `
+const RECORD_RESULT_SCRIPT = new LuaScript(`
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3]) == 0 then return 2 end
 return 1
-`;
+`);
 
 /**
  * Assessment state in Redis. The record is one hash {version, json}; every change is a compare-and-set on the
@@ -58,7 +57,11 @@ return 1
 export class AssessmentRepository {
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
 
-  /** Creates the assessment (record, essay texts, pair design) unless it exists; returns the stored record. */
+  /**
+   * Creates the assessment (record, essay texts, pair design) unless it exists; returns the stored record. The
+   * deadline index (another cluster slot) is written first: a crash before the record leaves an index entry
+   * without a record, which the deadline watcher drops; never a record the watchers cannot find.
+   */
   async create(
     record: AssessmentRecord,
     essays: ReadonlyArray<{ essay_id: string; text: string }>,
@@ -66,19 +69,18 @@ export class AssessmentRepository {
   ): Promise<{ record: AssessmentRecord; created: boolean }> {
     const id = record.assessment_id;
     const essayArgs = essays.flatMap((e) => [e.essay_id, e.text]);
-    const [created, json] = (await this.redis.eval(
-      CREATE_SCRIPT,
-      4,
-      this.recordKey(id),
-      this.essaysKey(id),
-      this.deadlinesKey(),
-      this.pairsKey(id),
-      String(record.version),
-      JSON.stringify(record),
-      String(record.deadline_at),
-      id,
-      JSON.stringify(pairs.map((p) => [p.pair_index, p.essay_a, p.essay_b])),
-      ...essayArgs,
+    if ((await this.redis.exists(this.recordKey(id))) === 0) {
+      await this.redis.zadd(this.deadlinesKey(), 'NX', String(record.deadline_at), id);
+    }
+    const [created, json] = (await CREATE_SCRIPT.run(
+      this.redis,
+      [this.recordKey(id), this.essaysKey(id), this.pairsKey(id)],
+      [
+        String(record.version),
+        JSON.stringify(record),
+        JSON.stringify(pairs.map((p) => [p.pair_index, p.essay_a, p.essay_b])),
+        ...essayArgs,
+      ],
     )) as [number, string];
     return { record: JSON.parse(json) as AssessmentRecord, created: created === 1 };
   }
@@ -93,13 +95,10 @@ export class AssessmentRepository {
    * first (the caller re-reads and decides again).
    */
   async compareAndSet(next: AssessmentRecord): Promise<boolean> {
-    const result = (await this.redis.eval(
-      COMPARE_AND_SET_SCRIPT,
-      1,
-      this.recordKey(next.assessment_id),
-      String(next.version - 1),
-      String(next.version),
-      JSON.stringify(next),
+    const result = (await COMPARE_AND_SET_SCRIPT.run(
+      this.redis,
+      [this.recordKey(next.assessment_id)],
+      [String(next.version - 1), String(next.version), JSON.stringify(next)],
     )) as number;
     return result === 1;
   }
@@ -137,12 +136,10 @@ export class AssessmentRepository {
     if (pairs.some((p, i) => p.pair_index !== start + i)) {
       throw new Error(`assessment ${assessmentId}: appended pairs must be numbered from ${start}`);
     }
-    const outcome = (await this.redis.eval(
-      APPEND_PAIRS_SCRIPT,
-      1,
-      this.pairsKey(assessmentId),
-      String(start),
-      JSON.stringify(pairs.map((p) => [p.pair_index, p.essay_a, p.essay_b])),
+    const outcome = (await APPEND_PAIRS_SCRIPT.run(
+      this.redis,
+      [this.pairsKey(assessmentId)],
+      [String(start), JSON.stringify(pairs.map((p) => [p.pair_index, p.essay_a, p.essay_b]))],
     )) as number;
     if (outcome < 0) throw new Error(`assessment ${assessmentId}: the design does not end at pair ${start}`);
   }
@@ -157,14 +154,10 @@ export class AssessmentRepository {
     eventId: string,
     result: StoredResult,
   ): Promise<RecordResultOutcome> {
-    const outcome = (await this.redis.eval(
-      RECORD_RESULT_SCRIPT,
-      2,
-      this.eventsKey(assessmentId),
-      this.resultsKey(assessmentId, attemptCorrelationId),
-      eventId,
-      String(result.pair_index),
-      JSON.stringify(result),
+    const outcome = (await RECORD_RESULT_SCRIPT.run(
+      this.redis,
+      [this.eventsKey(assessmentId), this.resultsKey(assessmentId, attemptCorrelationId)],
+      [eventId, String(result.pair_index), JSON.stringify(result)],
     )) as number;
     return outcome === 1 ? 'stored' : outcome === 0 ? 'duplicate_event' : 'duplicate_pair';
   }
@@ -226,14 +219,12 @@ export class AssessmentRepository {
    * Asks for the assessment to be cancelled (the API's cancel route). cj-integration honours it: it finds the id
    * in the cancel index, cancels the running batch and ends the assessment as failed with reason CANCELLED. The
    * first request's time is kept. Works before cj-integration has created the assessment (the request is still
-   * in Kafka): the intake then ends it at once.
+   * in Kafka): the intake then ends it at once. Two single-key writes (different cluster slots), the request
+   * before its index entry; a repeat of the call completes a half-done one.
    */
   async requestCancel(assessmentId: string, now: Date, ttlSeconds: number): Promise<void> {
-    await this.redis
-      .multi()
-      .set(this.cancelKey(assessmentId), now.toISOString(), 'EX', ttlSeconds, 'NX')
-      .zadd(this.cancelsKey(), 'NX', now.getTime(), assessmentId)
-      .exec();
+    await this.redis.set(this.cancelKey(assessmentId), now.toISOString(), 'EX', ttlSeconds, 'NX');
+    await this.redis.zadd(this.cancelsKey(), 'NX', now.getTime(), assessmentId);
   }
 
   /** When the cancel was requested (ISO time), or null. */
@@ -256,10 +247,14 @@ export class AssessmentRepository {
     await this.redis.zrem(this.cancelsKey(), assessmentId);
   }
 
-  /** After the outcome: leave the deadline index and let every key of the assessment expire. */
+  /**
+   * After the outcome: let every key of the assessment expire (one transaction: one slot), then leave the indexes
+   * (other slots; a crash in between leaves an entry whose record is terminal or gone, which the watchers skip
+   * or drop).
+   */
   async retire(record: AssessmentRecord, retentionSeconds: number): Promise<void> {
     const id = record.assessment_id;
-    const tx = this.redis.multi().zrem(this.deadlinesKey(), id).zrem(this.cancelsKey(), id);
+    const tx = this.redis.multi();
     const keys = [
       this.recordKey(id),
       this.essaysKey(id),
@@ -271,22 +266,24 @@ export class AssessmentRepository {
     ];
     for (const key of keys) tx.expire(key, retentionSeconds);
     await tx.exec();
+    await this.redis.zrem(this.deadlinesKey(), id);
+    await this.redis.zrem(this.cancelsKey(), id);
   }
 
   private recordKey(id: string): string {
-    return `${CJ_KEY_PREFIX}:assessment:${id}`;
+    return assessmentKey(id);
   }
   private essaysKey(id: string): string {
-    return `${CJ_KEY_PREFIX}:assessment:${id}:essays`;
+    return assessmentKey(id, ':essays');
   }
   private pairsKey(id: string): string {
-    return `${CJ_KEY_PREFIX}:assessment:${id}:pairs`;
+    return assessmentKey(id, ':pairs');
   }
   private eventsKey(id: string): string {
-    return `${CJ_KEY_PREFIX}:assessment:${id}:events`;
+    return assessmentKey(id, ':events');
   }
   private resultsKey(id: string, attempt: string): string {
-    return `${CJ_KEY_PREFIX}:assessment:${id}:results:${attempt}`;
+    return assessmentKey(id, `:results:${attempt}`);
   }
   private batchKey(batchId: string): string {
     return `${CJ_KEY_PREFIX}:batch:${batchId}`;
@@ -295,7 +292,7 @@ export class AssessmentRepository {
     return `${CJ_KEY_PREFIX}:deadlines`;
   }
   private cancelKey(id: string): string {
-    return `${CJ_KEY_PREFIX}:assessment:${id}:cancel`;
+    return assessmentKey(id, ':cancel');
   }
   private cancelsKey(): string {
     return `${CJ_KEY_PREFIX}:cancels`;

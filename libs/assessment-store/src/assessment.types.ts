@@ -38,6 +38,12 @@ export interface AdaptiveRound {
   pair_count: number;
   /** The first chain_a_count pairs of the round belong to chain A, the rest to chain B. */
   chain_a_count: number;
+  /**
+   * When present: the chain_b_count pairs after chain A's belong to chain B, and the rest of the round are joint
+   * pairs (chosen from all judgements; scored, but outside the two chains' split-half). Absent (round 1, and rounds
+   * stored before joint pairs existed): the rest of the round is chain B.
+   */
+  chain_b_count?: number;
   /** Filled when the round has been judged and the next step decided. */
   judgements: number | null;
   split_half_reliability: number | null;

@@ -1,4 +1,9 @@
-/** Redis key layout of the batch store. `{id}` hash tags keep one batch's keys together. */
+/**
+ * Redis key layout of the batch store. `{id}` hash tags keep one batch's keys in one Redis Cluster slot, so every
+ * script of a batch is atomic on a cluster too. The global indexes (live batches, pending outboxes, idempotency
+ * claims, provider batch ids) are each updated by single-key commands outside those scripts (README, "Redis
+ * Cluster").
+ */
 export class BatchKeys {
   constructor(readonly prefix: string) {}
 
@@ -38,13 +43,20 @@ export class BatchKeys {
   deadLetter(batchId: string): string {
     return `${this.prefix}:outbox:{${batchId}}:dead`;
   }
-  /** Set of batch ids whose outbox is not empty. */
+  /**
+   * Set of batch ids whose outbox may not be empty (a superset: marked after every append, unmarked only after
+   * the outbox was seen empty, then checked again).
+   */
   outboxPending(): string {
     return `${this.prefix}:outbox:pending`;
   }
-  /** Set of batch ids not yet terminal (reconciled by the worker at start). */
+  /**
+   * Sorted set: batch id → time (ms) its creation began. Holds every batch from before its record is written until
+   * after its terminal transition's follow-ups, so the worker's reconciler can repair any index a crash left
+   * behind.
+   */
   active(): string {
-    return `${this.prefix}:batches:active`;
+    return `${this.prefix}:batches:live`;
   }
   /** String: a provider's circuit state as the worker last reported it (expires when no worker refreshes it). */
   circuit(provider: string): string {
@@ -53,6 +65,10 @@ export class BatchKeys {
   /** String with an expiry: new work for a provider (model null) or one of its models waits while it exists. */
   pause(provider: string, model: string | null): string {
     return model === null ? `${this.prefix}:pause:${provider}` : `${this.prefix}:pause:${provider}:${model}`;
+  }
+  /** Hash: part → "tokens:expiresAtMs", the tokens this deployment has in a provider/model's batch queue. */
+  enqueuedTokens(provider: string, model: string): string {
+    return `${this.prefix}:quota:${provider}:${model}`;
   }
   /**
    * Pub/sub channel on which every terminal transition publishes its batch id (held `Prefer: wait` requests wake
@@ -69,11 +85,8 @@ export class BatchKeys {
   webhookDelivery(provider: string, deliveryId: string): string {
     return `${this.prefix}:webhook:${provider}:${deliveryId}`;
   }
+  /** String: the idempotency key's claim, the id of the batch it created (written after that batch's record). */
   idempotency(key: string): string {
     return `${this.prefix}:idem:${key}`;
-  }
-  /** The record key prefix as used inside Lua to look up another batch. */
-  recordPrefix(): string {
-    return `${this.prefix}:batch:{`;
   }
 }

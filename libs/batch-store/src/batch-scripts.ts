@@ -1,4 +1,4 @@
-import { LuaScript } from './lua-script.js';
+import { LuaScript } from '#infra';
 
 /**
  * Every state change of a batch is one of these scripts, so it is atomic. Events caused by a change are appended
@@ -7,53 +7,57 @@ import { LuaScript } from './lua-script.js';
  */
 
 /**
- * KEYS: record, requests, staging, idempotency (or record when none), active, essaysStaging, essays
- * ARGV: batchId, recordJson, status, requestHash, hasIdempotencyKey, recordKeyPrefix, hasPrompt, prompt, then
- *       (small inline batches) the request JSONs themselves instead of a staging list
- * → {'created'|'existing'|'conflict', batchId}
+ * Creates the batch unless its record exists. Only keys of the batch's own slot: the idempotency claim, the live
+ * index and the outbox mark are written by BatchRepository around it (README, "Redis Cluster").
+ * KEYS: record, requests, staging, essaysStaging, essays
+ * ARGV: recordJson, status, requestHash, hasPrompt, prompt, then (small inline batches) the request JSONs
+ *       themselves instead of a staging list
+ * → 'created', 'existing' (same request_hash) or 'conflict'
  */
 export const CREATE_SCRIPT = new LuaScript(`
-if ARGV[5] == '1' then
-  local existing = redis.call('GET', KEYS[4])
-  if existing then
-    local hash = redis.call('HGET', ARGV[6] .. existing .. '}', 'request_hash')
-    if hash then
-      redis.call('DEL', KEYS[3], KEYS[6])
-      if hash == ARGV[4] then return {'existing', existing} end
-      return {'conflict', existing}
-    end
-  end
+local hash = redis.call('HGET', KEYS[1], 'request_hash')
+if hash then
+  redis.call('DEL', KEYS[3], KEYS[4])
+  if hash == ARGV[3] then return 'existing' end
+  return 'conflict'
 end
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('DEL', KEYS[3], KEYS[6])
-  return {'existing', ARGV[1]}
-end
-redis.call('HSET', KEYS[1], 'record', ARGV[2], 'status', ARGV[3], 'rev', '1', 'request_hash', ARGV[4],
+redis.call('HSET', KEYS[1], 'record', ARGV[1], 'status', ARGV[2], 'rev', '1', 'request_hash', ARGV[3],
   'succeeded', '0', 'failed', '0', 'cost', '0', 'icost', '0')
-if ARGV[7] == '1' then redis.call('HSET', KEYS[1], 'prompt', ARGV[8]) end
-if #ARGV > 8 then
-  redis.call('RPUSH', KEYS[2], unpack(ARGV, 9))
+if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'prompt', ARGV[5]) end
+if #ARGV > 5 then
+  redis.call('RPUSH', KEYS[2], unpack(ARGV, 6))
 elseif redis.call('EXISTS', KEYS[3]) == 1 then
   redis.call('RENAME', KEYS[3], KEYS[2])
   redis.call('PERSIST', KEYS[2])
 end
-if redis.call('EXISTS', KEYS[6]) == 1 then
-  redis.call('RENAME', KEYS[6], KEYS[7])
-  redis.call('PERSIST', KEYS[7])
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  redis.call('RENAME', KEYS[4], KEYS[5])
+  redis.call('PERSIST', KEYS[5])
 end
-if ARGV[5] == '1' then redis.call('SET', KEYS[4], ARGV[1]) end
-redis.call('SADD', KEYS[5], ARGV[1])
-return {'created', ARGV[1]}
+return 'created'
+`);
+
+/**
+ * Removes a batch that lost its idempotency key to another (a duplicate nobody was told about), unless it has
+ * moved on (its status is no longer the one it was created with: then it is not a discarded duplicate).
+ * KEYS: record, requests, essays, staging, essaysStaging. ARGV: createdStatus, requestHash → 1 removed, 0 kept
+ */
+export const DISCARD_SCRIPT = new LuaScript(`
+if redis.call('HGET', KEYS[1], 'request_hash') ~= ARGV[2] then return 0 end
+if redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] or redis.call('HGET', KEYS[1], 'rev') ~= '1' then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+return 1
 `);
 
 /**
  * Compare-and-set of the record: applies only when the status is allowed AND nobody wrote since it was read.
- * KEYS: record, requests, results, idempotency (or record), active, outbox, outboxPending, essays
+ * KEYS: record, requests, results, essays, outbox
  * ARGV: allowedCsv, to, expectedRev, recordJson, terminal, retentionSeconds, batchId, eventCount, events...,
  *       terminalChannel (after the events)
  * → 1 applied, 0 status not allowed, -1 stale read (retry), -2 no such batch
  * A terminal transition PUBLISHes the batch id on terminalChannel in the same atomic step, so a waiter never
- * sees the notification before the status it announces.
+ * sees the notification before the status it announces. (The channel is an argument, not a key: PUBLISH reaches
+ * every node of a cluster.)
  */
 export const TRANSITION_SCRIPT = new LuaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -67,13 +71,10 @@ if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[3] then return -1 end
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 'record', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
 local n = tonumber(ARGV[8])
-for i = 1, n do redis.call('RPUSH', KEYS[6], ARGV[8 + i]) end
-if n > 0 then redis.call('SADD', KEYS[7], ARGV[7]) end
+for i = 1, n do redis.call('RPUSH', KEYS[5], ARGV[8 + i]) end
 if ARGV[5] == '1' then
   local ttl = tonumber(ARGV[6])
   for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
-  redis.call('EXPIRE', KEYS[8], ttl)
-  redis.call('SREM', KEYS[5], ARGV[7])
   redis.call('PUBLISH', ARGV[9 + n], ARGV[7])
 end
 return 1
@@ -81,7 +82,7 @@ return 1
 
 /**
  * Stores results once per input index; counts, costs and the result's event follow only a newly stored one.
- * KEYS: record, results, outbox, outboxPending
+ * KEYS: record, results, outbox
  * ARGV: batchId, itemCount, terminalCsv, then per item: index, storedJson, succeeded(1/0), cost, individualCost, eventJson|''
  * A cost of 'null' is unknown (an unpriced model): it is counted in `unpriced`/`iunpriced` instead of summed, so the
  * batch's total reads as unknown rather than as a sum that silently left it out.
@@ -94,7 +95,6 @@ for s in string.gmatch(ARGV[3], '[^,]+') do
   if s == status then return -3 end
 end
 local stored = 0
-local pushed = 0
 local n = tonumber(ARGV[2])
 for i = 0, n - 1 do
   local b = 3 + i * 6
@@ -115,13 +115,9 @@ for i = 0, n - 1 do
     else
       redis.call('HINCRBYFLOAT', KEYS[1], 'icost', ARGV[b + 5])
     end
-    if ARGV[b + 6] ~= '' then
-      redis.call('RPUSH', KEYS[3], ARGV[b + 6])
-      pushed = pushed + 1
-    end
+    if ARGV[b + 6] ~= '' then redis.call('RPUSH', KEYS[3], ARGV[b + 6]) end
   end
 end
-if pushed > 0 then redis.call('SADD', KEYS[4], ARGV[1]) end
 return stored
 `);
 
@@ -141,9 +137,9 @@ return 1
 /**
  * Removes the published head of the outbox, by identity: only while the caller still holds the lock (its fencing
  * token) and only when the head still starts and ends with the exact entries it published. A drain that
- * outlived its lock therefore never trims events another worker has not sent. Clears the pending mark when the
- * outbox is empty.
- * KEYS: outbox, lock, outboxPending. ARGV: token, count, firstEntry, lastEntry, batchId
+ * outlived its lock therefore never trims events another worker has not sent. (The caller clears the pending
+ * mark when nothing is left: the mark is another slot's key.)
+ * KEYS: outbox, lock. ARGV: token, count, firstEntry, lastEntry
  * → remaining length, -1 lock lost, -2 head changed
  */
 export const OUTBOX_ACK_SCRIPT = new LuaScript(`
@@ -153,14 +149,12 @@ if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[3] or redis.call('LINDEX', KEYS[1], 
   return -2
 end
 redis.call('LTRIM', KEYS[1], n, -1)
-local left = redis.call('LLEN', KEYS[1])
-if left == 0 then redis.call('SREM', KEYS[3], ARGV[5]) end
-return left
+return redis.call('LLEN', KEYS[1])
 `);
 
 /**
  * Moves the head entry of the outbox to the dead-letter list (same fencing and identity checks as the ack).
- * KEYS: outbox, lock, deadLetter, outboxPending. ARGV: token, headEntry, deadLetterJson, retentionSeconds, batchId
+ * KEYS: outbox, lock, deadLetter. ARGV: token, headEntry, deadLetterJson, retentionSeconds
  * → remaining length, -1 lock lost, -2 head changed
  */
 export const OUTBOX_DEAD_LETTER_SCRIPT = new LuaScript(`
@@ -169,9 +163,7 @@ if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[2] then return -2 end
 redis.call('LPOP', KEYS[1])
 redis.call('RPUSH', KEYS[3], ARGV[3])
 redis.call('EXPIRE', KEYS[3], tonumber(ARGV[4]))
-local left = redis.call('LLEN', KEYS[1])
-if left == 0 then redis.call('SREM', KEYS[4], ARGV[5]) end
-return left
+return redis.call('LLEN', KEYS[1])
 `);
 
 /** KEYS: lock. ARGV: token, ttlMs → 1 renewed, 0 lost */
@@ -184,4 +176,24 @@ return 0
 export const RELEASE_LOCK_SCRIPT = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
+`);
+
+/**
+ * The idempotency claim (a key of its own slot): takes it for ARGV[1] when free, or when it names ARGV[2] (a
+ * claim whose batch no longer exists: expired, or its expiry was lost).
+ * KEYS: claim. ARGV: batchId, staleBatchId|'' → the batch id the claim names afterwards
+ */
+export const CLAIM_SCRIPT = new LuaScript(`
+local current = redis.call('GET', KEYS[1])
+if (not current) or (ARGV[2] ~= '' and current == ARGV[2]) then
+  redis.call('SET', KEYS[1], ARGV[1])
+  return ARGV[1]
+end
+return current
+`);
+
+/** KEYS: claim. ARGV: batchId, ttlSeconds → sets the claim's expiry if it still names the batch (1), else 0 */
+export const EXPIRE_CLAIM_SCRIPT = new LuaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
 `);

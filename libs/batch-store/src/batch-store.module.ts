@@ -1,15 +1,33 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { bullConnection, closeBullConnection } from '#infra';
 import { QUEUES } from '#contracts';
 import { BatchQueues } from './batch-queues.js';
 import { BatchRepository } from './batch.repository.js';
-import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from './batch-store.options.js';
+import {
+  BATCH_STORE_OPTIONS,
+  bullPrefix,
+  resolvedKeyPrefix,
+  storeRedisTarget,
+  type BatchStoreOptions,
+} from './batch-store.options.js';
 import { OutboxRepository } from './outbox.repository.js';
 import { UploadRepository } from './upload.repository.js';
 import { CircuitStateStore } from './circuit-state.store.js';
 import { BatchWakeups } from './wakeups/batch-wakeups.js';
 import { ProviderPauseStore } from './provider-pause.store.js';
-import { bullConnectionOptions } from './redis-connection.js';
+import { EnqueuedTokenStore } from './enqueued-tokens.store.js';
+
+const BULL_CONNECTION = Symbol('BULL_CONNECTION');
+
+/** Closes the queues' cluster connection (BullMQ leaves a connection it was given open). */
+class BullConnectionCloser implements OnApplicationShutdown {
+  constructor(@Inject(BULL_CONNECTION) private readonly connection: ReturnType<typeof bullConnection>) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await closeBullConnection(this.connection);
+  }
+}
 
 /**
  * Batch repositories and the two work queues. Needs RedisModule (REDIS_CLIENT) in the app. Exports BullModule,
@@ -18,17 +36,20 @@ import { bullConnectionOptions } from './redis-connection.js';
 @Module({})
 export class BatchStoreModule {
   static forRoot(options: BatchStoreOptions): DynamicModule {
+    const connection = bullConnection(storeRedisTarget(options));
     return {
       module: BatchStoreModule,
       imports: [
         BullModule.forRoot({
-          connection: bullConnectionOptions(options.redisUrl),
-          prefix: `${resolvedKeyPrefix(options)}:bull`,
+          connection,
+          prefix: bullPrefix(resolvedKeyPrefix(options)),
         }),
         BullModule.registerQueue({ name: QUEUES.batches }, { name: QUEUES.comparisons }),
       ],
       providers: [
         { provide: BATCH_STORE_OPTIONS, useValue: options },
+        { provide: BULL_CONNECTION, useValue: connection },
+        BullConnectionCloser,
         BatchRepository,
         OutboxRepository,
         UploadRepository,
@@ -36,6 +57,7 @@ export class BatchStoreModule {
         CircuitStateStore,
         BatchWakeups,
         ProviderPauseStore,
+        EnqueuedTokenStore,
       ],
       exports: [
         BatchWakeups,
@@ -46,6 +68,7 @@ export class BatchStoreModule {
         BatchQueues,
         CircuitStateStore,
         ProviderPauseStore,
+        EnqueuedTokenStore,
         BullModule,
       ],
     };

@@ -5,7 +5,10 @@ import type { ProviderBatchRef } from '#llm-providers';
 import type { Redis } from 'ioredis';
 import { BatchKeys } from './batch-keys.js';
 import {
+  CLAIM_SCRIPT,
   CREATE_SCRIPT,
+  DISCARD_SCRIPT,
+  EXPIRE_CLAIM_SCRIPT,
   REQUEST_CANCEL_SCRIPT,
   STORE_RESULTS_SCRIPT,
   TRANSITION_SCRIPT,
@@ -37,6 +40,12 @@ const READ_PAGE = 2_000;
 const INLINE_REQUESTS = 16;
 const STAGING_TTL_SECONDS = 3600;
 const MAX_CAS_ATTEMPTS = 50;
+const MAX_CLAIM_ATTEMPTS = 5;
+/**
+ * A live-index entry without a batch record is a create in progress for this long (staging a large batch takes
+ * seconds); after that its creator died before writing the batch and the reconciler removes the entry.
+ */
+export const CREATE_GRACE_MS = 15 * 60_000;
 const TERMINAL_CSV = TERMINAL_STATUSES.join(',');
 
 /**
@@ -60,8 +69,15 @@ export class BatchRepository {
   }
 
   /**
-   * Stores a new batch and its requests, atomically with its idempotency key: the same key with the same
-   * request_hash returns the existing batch (created false); with another hash it throws IdempotencyConflictError.
+   * Stores a new batch and its requests; the same idempotency key with the same request_hash returns the existing
+   * batch (created false), with another hash it throws IdempotencyConflictError.
+   *
+   * Redis Cluster: the batch's keys share one slot, the idempotency claim and the live index are keys of other
+   * slots, so they are separate single-key steps in a crash-safe order: (1) the live index entry, (2) the batch
+   * (one script in its slot), (3) the claim, taken only after the batch exists. A claim therefore never names a
+   * batch that was not written; a claim naming a batch that no longer exists (expired) is taken over; a batch
+   * whose claim went to another batch is a duplicate nobody was told about and is removed (here, or by the
+   * worker's reconciler when this process died before step 3).
    */
   async create(
     record: NewBatchRecord,
@@ -75,6 +91,14 @@ export class BatchRepository {
       cost_usd: 0,
       individual_cost_usd: 0,
     };
+    const claimKey = record.idempotency_key ? this.keys.idempotency(record.idempotency_key) : null;
+    // A repeat of an accepted request is answered from its claim, before anything is stored.
+    if (claimKey) {
+      const owner = await this.redis.get(claimKey);
+      const existing = owner ? await this.get(owner) : null;
+      if (existing) return this.repeatOf(existing, full);
+    }
+    await this.redis.zadd(this.keys.active(), 'NX', Date.now(), id);
     const staging = this.keys.staging(id);
     const essaysStaging = this.keys.essaysStaging(id);
     const essayForm = isEssayContent(content);
@@ -103,38 +127,71 @@ export class BatchRepository {
         .expire(essaysStaging, STAGING_TTL_SECONDS)
         .exec();
     }
-    const idemKey = record.idempotency_key
-      ? this.keys.idempotency(record.idempotency_key)
-      : this.keys.record(id);
-    const [outcome, batchId] = (await CREATE_SCRIPT.run(
+    const outcome = (await CREATE_SCRIPT.run(
       this.redis,
+      [this.keys.record(id), this.keys.requests(id), staging, essaysStaging, this.keys.essays(id)],
       [
-        this.keys.record(id),
-        this.keys.requests(id),
-        staging,
-        idemKey,
-        this.keys.active(),
-        essaysStaging,
-        this.keys.essays(id),
-      ],
-      [
-        id,
         JSON.stringify(full),
         full.status,
         full.request_hash,
-        record.idempotency_key ? '1' : '0',
-        this.keys.recordPrefix(),
         essayForm ? '1' : '0',
         essayForm ? content.user_prompt : '',
         ...inline,
       ],
-    )) as [string, string];
-    if (outcome === 'conflict') throw new IdempotencyConflictError(record.idempotency_key ?? id, batchId);
+    )) as 'created' | 'existing' | 'conflict';
+    if (outcome === 'conflict') throw new IdempotencyConflictError(record.idempotency_key ?? id, id);
+    if (claimKey) {
+      const owner = await this.claim(claimKey, id);
+      if (owner.batch_id !== id) {
+        await this.discard(id, full);
+        return this.repeatOf(owner, full);
+      }
+    }
     // A new batch is exactly what was written: no read back (one round trip less on every acceptance).
     if (outcome === 'created') return { batch: { ...full, cancel_requested: false }, created: true };
-    const batch = await this.get(batchId);
-    if (!batch) throw new BatchNotFoundError(batchId);
-    return { batch, created: outcome === 'created' };
+    const batch = await this.get(id);
+    if (!batch) throw new BatchNotFoundError(id);
+    return { batch, created: false };
+  }
+
+  /**
+   * Makes `claimKey` name `batchId` unless it names another existing batch; returns the batch it names. A claim
+   * whose batch is gone (expired while the claim's own expiry was lost) is taken over.
+   */
+  async claim(claimKey: string, batchId: string): Promise<BatchRecord> {
+    let stale = '';
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+      const owner = (await CLAIM_SCRIPT.run(this.redis, [claimKey], [batchId, stale])) as string;
+      const batch = await this.get(owner);
+      if (batch) return batch;
+      if (owner === batchId) throw new BatchNotFoundError(batchId);
+      stale = owner;
+    }
+    throw new Error(`Idempotency claim ${claimKey}: too many concurrent takeovers`);
+  }
+
+  /** Removes a batch that lost its idempotency claim (still untouched since creation) and its live entry. */
+  async discard(batchId: string, created: Pick<BatchRecord, 'status' | 'request_hash'>): Promise<boolean> {
+    const removed = (await DISCARD_SCRIPT.run(
+      this.redis,
+      [
+        this.keys.record(batchId),
+        this.keys.requests(batchId),
+        this.keys.essays(batchId),
+        this.keys.staging(batchId),
+        this.keys.essaysStaging(batchId),
+      ],
+      [created.status, created.request_hash],
+    )) as number;
+    if (removed === 1) await this.redis.zrem(this.keys.active(), batchId);
+    return removed === 1;
+  }
+
+  private repeatOf(existing: BatchRecord, attempt: BatchRecord): { batch: BatchRecord; created: boolean } {
+    if (existing.request_hash !== attempt.request_hash) {
+      throw new IdempotencyConflictError(attempt.idempotency_key ?? attempt.batch_id, existing.batch_id);
+    }
+    return { batch: existing, created: false };
   }
 
   async get(batchId: string): Promise<BatchRecord | null> {
@@ -281,16 +338,13 @@ export class BatchRepository {
       args[1] = chunk.length;
       const outcome = (await STORE_RESULTS_SCRIPT.run(
         this.redis,
-        [
-          this.keys.record(batchId),
-          this.keys.results(batchId),
-          this.keys.outbox(batchId),
-          this.keys.outboxPending(),
-        ],
+        [this.keys.record(batchId), this.keys.results(batchId), this.keys.outbox(batchId)],
         args,
       )) as number;
       if (outcome === -2) throw new BatchNotFoundError(batchId);
       if (outcome === -3) throw new Error(`Batch ${batchId} is terminal; results can no longer be stored`);
+      // The pending mark (another slot) follows the append; a crash in between is repaired by the reconciler.
+      if (outcome > 0 && events?.slice(i, i + chunk.length).some(Boolean)) await this.markOutbox(batchId);
       stored += outcome;
     }
     return stored;
@@ -332,7 +386,64 @@ export class BatchRepository {
 
   /** Batches not yet terminal (the worker re-enqueues them at start, in case an enqueue was lost). */
   async listActive(): Promise<string[]> {
-    return this.redis.smembers(this.keys.active());
+    return this.redis.zrange(this.keys.active(), 0, -1);
+  }
+
+  /** The live index with the time each entry was made (ms). */
+  async listActiveSince(): Promise<Array<{ batchId: string; sinceMs: number }>> {
+    const flat = await this.redis.zrange(this.keys.active(), 0, -1, 'WITHSCORES');
+    const entries: Array<{ batchId: string; sinceMs: number }> = [];
+    for (let i = 0; i < flat.length; i += 2) entries.push({ batchId: flat[i], sinceMs: Number(flat[i + 1]) });
+    return entries;
+  }
+
+  /**
+   * Repairs the global indexes of one live-index entry after a crash between a batch's own script and its
+   * single-key follow-ups: marks a non-empty outbox pending; finishes a terminal batch's follow-ups (claim expiry,
+   * live entry); removes an entry whose batch was never written (older than `graceMs`, so a create in progress
+   * is left alone); claims the idempotency key of a live batch, or removes the batch when the claim went to
+   * another one (a duplicate nobody was told about). Returns the live batch to reconcile further, or null.
+   */
+  async repairIndexes(
+    entry: { batchId: string; sinceMs: number },
+    graceMs: number,
+    nowMs: number = Date.now(),
+  ): Promise<{ record: BatchRecord | null; repaired: 'removed' | 'finished' | 'discarded' | null }> {
+    const { batchId } = entry;
+    const record = await this.get(batchId);
+    if (!record) {
+      if (nowMs - entry.sinceMs < graceMs) return { record: null, repaired: null };
+      await this.redis.zrem(this.keys.active(), batchId);
+      return { record: null, repaired: 'removed' };
+    }
+    if ((await this.redis.llen(this.keys.outbox(batchId))) > 0) await this.markOutbox(batchId);
+    if (isTerminal(record.status)) {
+      await this.finishTerminal(record);
+      return { record: null, repaired: 'finished' };
+    }
+    if (record.idempotency_key) {
+      const owner = await this.claim(this.keys.idempotency(record.idempotency_key), batchId);
+      if (owner.batch_id !== batchId && (await this.discard(batchId, record))) {
+        return { record: null, repaired: 'discarded' };
+      }
+    }
+    return { record, repaired: null };
+  }
+
+  private async markOutbox(batchId: string): Promise<void> {
+    await this.redis.sadd(this.keys.outboxPending(), batchId);
+  }
+
+  /** After a terminal transition: the claim expires with the batch, the live entry goes (last: the repair anchor). */
+  private async finishTerminal(record: BatchRecord): Promise<void> {
+    if (record.idempotency_key) {
+      await EXPIRE_CLAIM_SCRIPT.run(
+        this.redis,
+        [this.keys.idempotency(record.idempotency_key)],
+        [record.batch_id, this.retentionSeconds],
+      );
+    }
+    await this.redis.zrem(this.keys.active(), record.batch_id);
   }
 
   private async compareAndSet(
@@ -349,20 +460,14 @@ export class BatchRepository {
       const { counts: _counts, cancel_requested: _cancel, ...stored } = next;
       void _counts;
       void _cancel;
-      const idemKey = next.idempotency_key
-        ? this.keys.idempotency(next.idempotency_key)
-        : this.keys.record(batchId);
       const outcome = (await TRANSITION_SCRIPT.run(
         this.redis,
         [
           this.keys.record(batchId),
           this.keys.requests(batchId),
           this.keys.results(batchId),
-          idemKey,
-          this.keys.active(),
-          this.keys.outbox(batchId),
-          this.keys.outboxPending(),
           this.keys.essays(batchId),
+          this.keys.outbox(batchId),
         ],
         [
           allowedFrom.join(','),
@@ -377,10 +482,15 @@ export class BatchRepository {
           this.keys.terminalChannel(),
         ],
       )) as number;
-      // Applied: the record is what was just written (counts as read in this same attempt); a terminal batch
-      // gives its comparisons back to its tenant's in-flight allowance.
+      // Applied: the record is what was just written (counts as read in this same attempt). The single-key
+      // follow-ups in other slots (outbox mark, claim expiry, live entry) come after, in the order the
+      // reconciler's repair relies on; a terminal batch gives its comparisons back to its tenant's allowance.
       if (outcome === 1) {
-        if (isTerminal(to) && next.tenant_id) await this.tenantLoad.release(next.tenant_id, batchId);
+        if (events.length > 0) await this.markOutbox(batchId);
+        if (isTerminal(to)) {
+          await this.finishTerminal(next);
+          if (next.tenant_id) await this.tenantLoad.release(next.tenant_id, batchId);
+        }
         return next;
       }
       if (outcome === 0 || outcome === -2) return null;

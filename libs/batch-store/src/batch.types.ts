@@ -72,6 +72,8 @@ export interface BatchRecord {
    * replaced `provider_ref` with a new provider batch holding only the items that had no result yet.
    */
   expiry_resubmissions?: number;
+  /** Times the provider refused a part for quota (issue 9.5): the part waited and was resubmitted. */
+  quota_refusals?: number;
   /** Maintained by the repository from stored results; values passed to create/transition are ignored. */
   counts: BatchCounts;
   /**
@@ -103,6 +105,7 @@ export type BatchPatch = Partial<
     | 'provider_ref'
     | 'submit_attempts'
     | 'expiry_resubmissions'
+    | 'quota_refusals'
     | 'error'
   >
 >;

@@ -43,15 +43,16 @@ export class CircuitStateStore {
   async writeAll(states: Partial<Record<ProviderName, CircuitState>>, ttlSeconds: number): Promise<void> {
     const entries = Object.entries(states) as Array<[ProviderName, CircuitState]>;
     if (entries.length === 0) return;
-    const pipeline = this.redis.pipeline();
     const ttl = Math.max(1, Math.ceil(ttlSeconds));
-    for (const [provider, state] of entries) pipeline.set(this.keys.circuit(provider), state, 'EX', ttl);
-    await pipeline.exec();
+    // One SET per provider (auto-pipelined): the keys live in different cluster slots.
+    await Promise.all(
+      entries.map(([provider, state]) => this.redis.set(this.keys.circuit(provider), state, 'EX', ttl)),
+    );
   }
 
   /** Stored states of the providers that have one (unknown values are ignored). */
   async readAll(): Promise<Partial<Record<ProviderName, CircuitState>>> {
-    const raw = await this.redis.mget(...PROVIDER_NAMES.map((name) => this.keys.circuit(name)));
+    const raw = await Promise.all(PROVIDER_NAMES.map((name) => this.redis.get(this.keys.circuit(name))));
     const states: Partial<Record<ProviderName, CircuitState>> = {};
     PROVIDER_NAMES.forEach((name, i) => {
       const value = raw[i] as CircuitState | null;

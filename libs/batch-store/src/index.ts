@@ -8,6 +8,7 @@ export * from './batch-queues.js';
 export * from './circuit-state.store.js';
 export * from './tenant-load.store.js';
 export * from './provider-pause.store.js';
+export * from './enqueued-tokens.store.js';
 export * from './batch-store.module.js';
 export * from './redis-connection.js';
 export * from './errors/idempotency-conflict.error.js';

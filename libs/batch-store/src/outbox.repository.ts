@@ -70,9 +70,10 @@ export class OutboxRepository {
     if (published.length === 0) return { remaining: await this.size(batchId) };
     const reply = (await OUTBOX_ACK_SCRIPT.run(
       this.redis,
-      [this.keys.outbox(batchId), this.keys.outboxLock(batchId), this.keys.outboxPending()],
-      [token, published.length, published[0].raw, published[published.length - 1].raw, batchId],
+      [this.keys.outbox(batchId), this.keys.outboxLock(batchId)],
+      [token, published.length, published[0].raw, published[published.length - 1].raw],
     )) as number;
+    if (reply === 0) await this.unmarkIfEmpty(batchId);
     return outcomeOf(reply);
   }
 
@@ -92,14 +93,10 @@ export class OutboxRepository {
     };
     const reply = (await OUTBOX_DEAD_LETTER_SCRIPT.run(
       this.redis,
-      [
-        this.keys.outbox(batchId),
-        this.keys.outboxLock(batchId),
-        this.keys.deadLetter(batchId),
-        this.keys.outboxPending(),
-      ],
-      [token, entry.raw, JSON.stringify(record), this.retentionSeconds, batchId],
+      [this.keys.outbox(batchId), this.keys.outboxLock(batchId), this.keys.deadLetter(batchId)],
+      [token, entry.raw, JSON.stringify(record), this.retentionSeconds],
     )) as number;
+    if (reply === 0) await this.unmarkIfEmpty(batchId);
     return outcomeOf(reply);
   }
 
@@ -113,14 +110,22 @@ export class OutboxRepository {
     return this.redis.llen(this.keys.outbox(batchId));
   }
 
-  /** Unpublished events over all batches. */
+  /**
+   * Takes the batch out of the pending set once its outbox was seen empty. The mark is another slot's key than
+   * the outbox, so this cannot be one script: the mark is removed first and the outbox read again after, and
+   * every append marks after appending — an append racing this removal is either seen by the second read (and
+   * re-marked here) or marks after it.
+   */
+  async unmarkIfEmpty(batchId: string): Promise<void> {
+    await this.redis.srem(this.keys.outboxPending(), batchId);
+    if ((await this.size(batchId)) > 0) await this.redis.sadd(this.keys.outboxPending(), batchId);
+  }
+
+  /** Unpublished events over all batches (one LLEN per batch: each outbox may live on another cluster node). */
   async totalSize(): Promise<number> {
     const ids = await this.pendingBatchIds();
-    if (ids.length === 0) return 0;
-    const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.llen(this.keys.outbox(id));
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.reduce((sum, [, n]) => sum + Number(n ?? 0), 0);
+    const sizes = await Promise.all(ids.map((id) => this.size(id)));
+    return sizes.reduce((sum, n) => sum + n, 0);
   }
 
   /** Takes the batch's drain lock; returns the fencing token that must accompany every removal, or null. */

@@ -4,7 +4,7 @@ import { REDIS_CLIENT } from '#infra';
 import type { Redis } from 'ioredis';
 import { BatchKeys } from './batch-keys.js';
 import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from './batch-store.options.js';
-import { LuaScript } from './lua-script.js';
+import { LuaScript } from '#infra';
 
 /** KEYS: pause key. ARGV: ms → sets the key for `ms` unless it already lasts longer (a pause only grows). */
 const EXTEND_PAUSE_SCRIPT = new LuaScript(`

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { LuaScript } from './lua-script.js';
+import { LuaScript } from '#infra';
 
 const TOTAL = '__total';
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { REDIS_CLIENT } from '#infra';
+import { LuaScript, REDIS_CLIENT } from '#infra';
 import type { Redis } from 'ioredis';
 import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from './batch-store.options.js';
 import type { EssayRefComparison } from './batch.types.js';
@@ -30,14 +30,14 @@ export interface UploadState {
 }
 
 /** KEYS: meta, parts. ARGV: partNumber, partJson, essays, comparisons → 1 stored, 0 sealed, -1 unknown */
-const PUT_PART_SCRIPT = `
+const PUT_PART_SCRIPT = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if redis.call('HEXISTS', KEYS[1], 'batch_id') == 1 then return 0 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HSET', KEYS[1], 'count:' .. ARGV[1], ARGV[3] .. ',' .. ARGV[4])
 redis.call('EXPIRE', KEYS[2], redis.call('TTL', KEYS[1]))
 return 1
-`;
+`);
 
 /**
  * Multi-part uploads of one large batch (create → put parts → seal). Parts are kept as sent, untouched, until the
@@ -89,15 +89,10 @@ export class UploadRepository {
     partNumber: number,
     part: UploadPart,
   ): Promise<'stored' | 'sealed' | 'unknown'> {
-    const reply = (await this.redis.eval(
-      PUT_PART_SCRIPT,
-      2,
-      this.metaKey(uploadId),
-      this.partsKey(uploadId),
-      String(partNumber),
-      JSON.stringify(part),
-      String(part.essays.length),
-      String(part.comparisons.length),
+    const reply = (await PUT_PART_SCRIPT.run(
+      this.redis,
+      [this.metaKey(uploadId), this.partsKey(uploadId)],
+      [String(partNumber), JSON.stringify(part), String(part.essays.length), String(part.comparisons.length)],
     )) as number;
     return reply === 1 ? 'stored' : reply === 0 ? 'sealed' : 'unknown';
   }

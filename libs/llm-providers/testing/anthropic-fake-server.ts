@@ -41,6 +41,14 @@ export interface AnthropicFakeOptions {
 export class AnthropicFakeServer extends FakeHttpServer {
   readonly apiKey: string;
   pollsUntilEnded: number;
+  /**
+   * Batch requests the organisation may have in the processing queue (undefined: no limit). A create that would
+   * pass it is refused with 429 `rate_limit_error` and a `retry-after` header (platform.claude.com/docs/en/api/
+   * rate-limits, "Message Batches API": a limit on batch requests in the processing queue; errors page: 429
+   * rate_limit_error). Nothing is created.
+   */
+  queueLimit?: number;
+  private peakQueued = 0;
   readonly behaviours = new ItemBehaviours();
   private readonly now: () => Date;
   private readonly batches = new Map<string, FakeBatch>();
@@ -67,6 +75,18 @@ export class AnthropicFakeServer extends FakeHttpServer {
    */
   expireHalfOfNextBatch(count = 1): void {
     this.halfExpiring += count;
+  }
+
+  /** Requests of batches still processing (not ended). */
+  queuedRequests(): number {
+    let total = 0;
+    for (const batch of this.batches.values()) if (!batch.endedAt) total += batch.requests.length;
+    return total;
+  }
+
+  /** The most requests the processing queue ever held at once. */
+  peakQueuedRequests(): number {
+    return this.peakQueued;
   }
 
   createdBatchCount(): number {
@@ -158,6 +178,18 @@ export class AnthropicFakeServer extends FakeHttpServer {
       if (problem)
         return this.replyError(res, 400, 'invalid_request_error', `requests.${index}.params.${problem}`);
     }
+    const queued = this.queuedRequests();
+    if (this.queueLimit !== undefined && queued + requests.length > this.queueLimit) {
+      return this.replyError(
+        res,
+        429,
+        'rate_limit_error',
+        `Number of batch requests in the processing queue would exceed your organization's limit of ` +
+          `${this.queueLimit}. Please wait for current batches to finish.`,
+        { 'retry-after': '1' },
+      );
+    }
+    this.peakQueued = Math.max(this.peakQueued, queued + requests.length);
     const batch: FakeBatch = {
       id: this.nextId('msgbatch_01'),
       requests: requests as FakeBatch['requests'],

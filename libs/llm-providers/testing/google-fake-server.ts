@@ -60,6 +60,12 @@ export class GoogleFakeServer extends FakeHttpServer {
    * results at all: a Gemini expiry leaves every item unfinished (ai.google.dev/gemini-api/docs/batch-mode).
    */
   expiringBatches = 0;
+  /**
+   * Enqueued tokens per model the project may have in batch mode (undefined: no limit). A create that would
+   * pass it answers 429 RESOURCE_EXHAUSTED (ai.google.dev/gemini-api/docs/rate-limits, "Batch Mode": enqueued
+   * tokens per model; the 429 on create reported in discuss.ai.google.dev thread 112624). Nothing is created.
+   */
+  enqueuedTokenLimit?: number;
   private readonly batches = new Map<string, FakeBatch>();
   private readonly files = new Map<string, { name: string; content: string; mimeType: string }>();
   private readonly uploads = new Map<string, { displayName: string; mimeType: string }>();
@@ -77,6 +83,17 @@ export class GoogleFakeServer extends FakeHttpServer {
 
   createdBatchCount(): number {
     return this.batches.size;
+  }
+
+  /** Tokens of the model's jobs not yet ended. */
+  enqueuedTokens(model: string): number {
+    let total = 0;
+    for (const batch of this.batches.values()) {
+      if (!batch.endTime && batch.model === `models/${model}`) {
+        total += batch.items.reduce((sum, item) => sum + requestTokens(item.request), 0);
+      }
+    }
+    return total;
   }
 
   uploadedFileCount(): number {
@@ -168,6 +185,19 @@ export class GoogleFakeServer extends FakeHttpServer {
       });
     }
     if (items.length === 0) return this.replyError(res, 400, 'INVALID_ARGUMENT', 'Batch has no requests.');
+    const tokens = items.reduce((sum, item) => sum + requestTokens(item.request), 0);
+    if (
+      this.enqueuedTokenLimit !== undefined &&
+      this.enqueuedTokens(model) + tokens > this.enqueuedTokenLimit
+    ) {
+      return this.replyError(
+        res,
+        429,
+        'RESOURCE_EXHAUSTED',
+        `You exceeded your current quota: enqueued tokens for ${model} would pass ${this.enqueuedTokenLimit}. ` +
+          'Please retry once running batch jobs have finished.',
+      );
+    }
     const id = fakeId('', (this.counter += 1), 16).toLowerCase();
     const now = new Date().toISOString();
     const fake: FakeBatch = {
@@ -422,6 +452,13 @@ function thinkingTokens(thinking: Record<string, unknown> | undefined): number {
   }
   if (typeof thinking?.thinkingLevel === 'string') return LEVEL_TOKENS[thinking.thinkingLevel] ?? 0;
   return DEFAULT_THINKING_TOKENS;
+}
+
+/** Tokens one request enqueues, as the fake counts them: its text (4 chars a token) + its output limit. */
+function requestTokens(request: Record<string, unknown>): number {
+  const config = (request.generationConfig ?? {}) as Record<string, unknown>;
+  const output = typeof config.maxOutputTokens === 'number' ? config.maxOutputTokens : 0;
+  return approximateTokens(requestText(request)) + output;
 }
 
 function requestText(request: Record<string, unknown>): string {

@@ -10,6 +10,7 @@ import {
 import {
   ENDPOINTS,
   batchListPage,
+  lineTokens,
   batchObject,
   cacheablePrefix,
   chatCompletion,
@@ -33,6 +34,9 @@ export interface OpenAIFakeOptions {
   now?: () => number;
 }
 
+/** States in which a batch's tokens count against the organisation's enqueued-token limit of its model. */
+const ENQUEUED_STATES = new Set(['in_progress', 'finalizing']);
+
 /**
  * OpenAI Files + Batch + Chat Completions API as the official SDK 6.x speaks it: Bearer auth, multipart upload of
  * a JSONL input file, `validating → in_progress → completed|expired|failed`, `cancelling → cancelled`, the
@@ -42,6 +46,16 @@ export interface OpenAIFakeOptions {
 export class OpenAIFakeServer extends FakeHttpServer {
   readonly apiKey: string;
   pollsUntilEnded: number;
+  /**
+   * The organisation's enqueued-token limit per model (undefined: none). At validation a batch whose tokens,
+   * added to those of the model's batches in progress, pass it fails as a whole: `failed`, with
+   * `errors.data[0].code` `token_limit_exceeded` (openai-python#2084; the same error on Azure OpenAI,
+   * learn.microsoft.com Q&A 2285577). Nothing of it runs.
+   */
+  enqueuedTokenLimit?: number;
+  /** Tokens other users of the organisation hold in the queue, per model (see occupyQueue). */
+  private readonly foreignTokens = new Map<string, number>();
+  private peakTokens = 0;
   /**
    * When set, file contents are sent in writes of this many bytes, each after a turn of the event loop, so the
    * client receives a results file in many small chunks (lines and UTF-8 characters cut anywhere).
@@ -87,6 +101,26 @@ export class OpenAIFakeServer extends FakeHttpServer {
    */
   expireHalfOfNextBatch(count = 1): void {
     this.halfExpiring += count;
+  }
+
+  /** Another user of the same organisation holds `tokens` of `model`'s queue until released (0). */
+  occupyQueue(model: string, tokens: number): void {
+    this.foreignTokens.set(model, tokens);
+  }
+
+  /** The most tokens of one model the queue ever held at once (ours and other users'). */
+  peakEnqueuedTokens(): number {
+    return this.peakTokens;
+  }
+
+  /** Tokens the model's queue holds now. */
+  enqueuedTokens(model: string): number {
+    let total = this.foreignTokens.get(model) ?? 0;
+    for (const batch of this.batches.values()) {
+      if (ENQUEUED_STATES.has(batch.status) && batchModel(batch) === model)
+        total += batch.enqueuedTokens ?? 0;
+    }
+    return total;
   }
 
   createdBatchCount(): number {
@@ -288,6 +322,27 @@ export class OpenAIFakeServer extends FakeHttpServer {
     ];
     this.rejectNext = undefined;
     batch.counts.total = batch.lines.length;
+    const model = batchModel(batch);
+    const tokens = batch.lines.reduce((sum, line) => sum + lineTokens(line), 0);
+    const queued = this.enqueuedTokens(model);
+    if (
+      problems.length === 0 &&
+      this.enqueuedTokenLimit !== undefined &&
+      queued + tokens > this.enqueuedTokenLimit
+    ) {
+      problems.push({
+        code: 'token_limit_exceeded',
+        message:
+          `Enqueued token limit reached for ${model} in organization org-fake. Limit: ` +
+          `${this.enqueuedTokenLimit} enqueued tokens. Please try again once some in_progress batches have been completed.`,
+        param: null,
+        line: null,
+      });
+    }
+    if (problems.length === 0) {
+      batch.enqueuedTokens = tokens;
+      this.peakTokens = Math.max(this.peakTokens, queued + tokens);
+    }
     if (problems.length > 0) {
       batch.status = 'failed';
       batch.errors = problems;
@@ -376,4 +431,8 @@ export class OpenAIFakeServer extends FakeHttpServer {
     this.ids += 1;
     return fakeId(prefix, this.ids);
   }
+}
+
+function batchModel(batch: FakeBatch): string {
+  return String(((batch.lines[0]?.body ?? {}) as Json).model ?? '');
 }

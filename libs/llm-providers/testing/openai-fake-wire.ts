@@ -44,6 +44,16 @@ export interface FakeBatch {
   counts: { total: number; completed: number; failed: number };
   /** Set at creation by expireHalfOfNextBatch: the window runs out after the first half of the lines. */
   expireSecondHalf?: boolean;
+  /** Tokens the batch holds in the organisation's queue for its model while validating..finalizing. */
+  enqueuedTokens?: number;
+}
+
+/** Tokens one batch line enqueues, as the fake counts them: prompt text (4 chars a token) + its output limit. */
+export function lineTokens(line: Json): number {
+  const body = (line.body ?? {}) as Json;
+  const text = requestText(body);
+  const output = Number(body.max_completion_tokens ?? body.max_tokens ?? 0);
+  return Math.max(1, Math.ceil(text.length / 4)) + (Number.isFinite(output) ? output : 0);
 }
 
 /** The checks OpenAI runs on an input file: method, url = endpoint, unique custom ids, valid bodies, one model. */

@@ -81,7 +81,7 @@ describe('individual path: a lost notification does not hang the held request', 
     const held = request(api.getHttpServer()).post(SINGLE).set(auth).set('Prefer', 'wait=10').send(single(0));
     const pending = held.then((res) => res);
     const keys = new BatchKeys(prefix);
-    const batchId = await waitFor('the held batch', async () => (await redis.smembers(keys.active()))[0]);
+    const batchId = await waitFor('the held batch', async () => (await redis.zrange(keys.active(), 0, 0))[0]);
     const record = JSON.parse((await redis.hget(keys.record(batchId), 'record'))!) as Record<string, unknown>;
     const result = {
       index: 0,

@@ -105,7 +105,7 @@ describe('AssessmentRepository (real Redis)', () => {
 
     await repo.retire({ ...stored, batches: [{ ...stored.batches[0], correlation_id: 'att' }] }, 60);
     expect(await repo.overdue(Number.MAX_SAFE_INTEGER, 10_000)).not.toContain(id);
-    expect(await redis.ttl(`cj:assessment:${id}:results:att`)).toBeGreaterThan(0);
+    expect(await redis.ttl(`cj:assessment:{${id}}:results:att`)).toBeGreaterThan(0);
   });
 
   it('keeps a cancel request and the API submission (claimed once, refusal kept) and expires them on retire', async () => {
@@ -134,7 +134,7 @@ describe('AssessmentRepository (real Redis)', () => {
     const { record: stored } = await repo.create(record(id), [], pairs);
     await repo.retire(stored, 60);
     expect((await repo.pendingCancels(10_000)).map((p) => p.assessment_id)).not.toContain(id);
-    expect(await redis.ttl(`cj:assessment:${id}:submission`)).toBeLessThanOrEqual(60);
-    expect(await redis.ttl(`cj:assessment:${id}:cancel`)).toBeLessThanOrEqual(60);
+    expect(await redis.ttl(`cj:assessment:{${id}}:submission`)).toBeLessThanOrEqual(60);
+    expect(await redis.ttl(`cj:assessment:{${id}}:cancel`)).toBeLessThanOrEqual(60);
   });
 });

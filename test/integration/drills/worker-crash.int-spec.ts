@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { EVENT_TYPES, QUEUES, type ComparisonRequest } from '#contracts';
-import { BatchQueues, bullConnectionOptions, type BatchJobData, type BatchRecord } from '#batch-store';
+import {
+  BatchQueues,
+  bullConnectionOptions,
+  bullPrefix,
+  type BatchJobData,
+  type BatchRecord,
+} from '#batch-store';
 import { ensureTopics, parseBrokers } from '#infra';
 import { loadProvidersConfig, resolveLlmConfig } from '#llm-providers';
 import { AnthropicFakeServer } from '#llm-providers/testing';
@@ -30,7 +36,7 @@ describe('drill: the worker is killed between submit and collect', () => {
     const prefix = store.options.keyPrefix!;
     const connection = bullConnectionOptions(REDIS_URL);
     bullQueues = [QUEUES.batches, QUEUES.comparisons].map(
-      (name) => new Queue<BatchJobData>(name, { connection, prefix: `${prefix}:bull` }),
+      (name) => new Queue<BatchJobData>(name, { connection, prefix: bullPrefix(prefix) }),
     );
     queues = new BatchQueues(bullQueues[0], bullQueues[1]);
     workerEnv = {

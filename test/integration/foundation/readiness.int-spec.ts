@@ -22,7 +22,7 @@ describe('readiness probe against real Redis and Kafka', () => {
     await Promise.all([redis.start(), kafka.start()]);
     const moduleRef = await Test.createTestingModule({
       imports: [
-        RedisModule.forRoot({ url: redis.url }),
+        RedisModule.forRoot({ target: { url: redis.url, clusterNodes: [] } }),
         HealthModule.forRoot({ kafkaBrokers: [kafka.brokers], timeoutMs: 2000, cacheMs: 1000 }),
       ],
     }).compile();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { QUEUES } from '#contracts';
-import { bullConnectionOptions, type BatchJobData } from '#batch-store';
+import { bullConnectionOptions, bullPrefix, type BatchJobData } from '#batch-store';
 import { AppMetrics } from '#infra';
 import { makeBatch, makeRequests, waitFor } from './support/batch-factory.js';
 import { REDIS_URL, storeHarness } from './support/store-harness.js';
@@ -12,7 +12,7 @@ import { startWorker, type RunningWorker } from './support/worker-harness.js';
 // already failed as often as the reconciler revives. Then a worker starts; its reconciler must mend all three.
 describe('fault tolerance: the reconciler', () => {
   const store = storeHarness();
-  const prefix = `${store.options.keyPrefix}:bull`;
+  const prefix = bullPrefix(store.options.keyPrefix!);
   const connection = bullConnectionOptions(REDIS_URL);
   let queue: Queue<BatchJobData>;
   let worker: RunningWorker | undefined;

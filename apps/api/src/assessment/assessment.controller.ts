@@ -1,5 +1,12 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import {
   AssessmentAcceptedDto,
@@ -12,8 +19,11 @@ import type { ApiPrincipal } from '../auth/api-principal.js';
 import { Principal } from '../auth/principal.decorator.js';
 import { ApiStandardErrors } from '../comparison/api-docs.decorators.js';
 import { respond } from '../comparison/http-outcome.js';
-import { RequestCapsPipe } from '../comparison/request-caps.pipe.js';
 import { API_PREFIX } from '../config/api-settings.js';
+import {
+  AssessmentBodyPipe,
+  type ValidatedAssessmentRequest,
+} from '../validation/assessment-request.validator.js';
 import { AssessmentIdPipe } from './assessment-id.pipe.js';
 import { AssessmentQueryService } from './assessment-query.service.js';
 import { renderAssessmentReport } from './assessment-report.js';
@@ -37,11 +47,12 @@ export class AssessmentController {
     summary:
       'Start a comparative-judgement assessment (CJAssessmentRequestedV1 data); ranked by cj-integration',
   })
+  @ApiBody({ type: AssessmentSubmitDto })
   @ApiAcceptedResponse({ type: AssessmentAcceptedDto })
   @ApiStandardErrors(400, 409, 413, 415, 422, 503)
   async submit(
     @Principal() principal: ApiPrincipal,
-    @Body(RequestCapsPipe) body: AssessmentSubmitDto,
+    @Body(AssessmentBodyPipe) body: ValidatedAssessmentRequest,
     @Res({ passthrough: true }) res: Response,
   ): Promise<AssessmentAcceptedDto> {
     return respond(res, await this.submissions.submit(principal, body));

@@ -7,7 +7,11 @@ import { TenantMetrics } from '../auth/tenant-metrics.js';
 import { rateLimitMiddleware } from '../rate-limit/rate-limit.middleware.js';
 import { TenantRateLimiter } from '../rate-limit/tenant-rate-limiter.js';
 import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
-import { jsonBodyMiddleware } from '../http/json/json-body.middleware.js';
+import {
+  jsonBodyMiddleware,
+  parseByteSize,
+  type JsonBodyOptions,
+} from '../http/json/json-body.middleware.js';
 import { ApiExceptionFilter } from '../http/api-exception.filter.js';
 import { JsonObjectBodyPipe } from '../http/json-object-body.pipe.js';
 import { jsonOnlyMiddleware } from '../http/json-only.middleware.js';
@@ -33,17 +37,10 @@ export function configureApiApp(app: NestExpressApplication, options: ApiHttpOpt
   // Provider webhooks keep their raw body (signatures cover the exact bytes); the JSON parser then skips them.
   app.use(rawWebhookBodyMiddleware);
   app.use(jsonOnlyMiddleware);
-  // The raw bytes (size-limited), then a parse that splits the comparisons array and yields between pieces: a
-  // 20 MB body never blocks the event loop in one go, and an over-cap array is refused before it is parsed.
-  app.useBodyParser('raw', { limit: options.bodyLimit, type: ['application/json', 'application/*+json'] });
+  // The body is scanned as it arrives and parsed in pieces, yielding between them (see jsonBodyMiddleware): no
+  // request holds the event loop for long, and an over-cap array is refused before the rest is even read.
   const settings = app.get<ApiSettings>(API_SETTINGS);
-  app.use(
-    jsonBodyMiddleware({
-      splitArrays: { comparisons: settings.maxComparisonsPerBatch },
-      maxDepth: settings.metadataMaxDepth + 8,
-      maxValuesPerPiece: 20_000,
-    }),
-  );
+  app.use(jsonBodyMiddleware(jsonBodyOptions(settings, parseByteSize(options.bodyLimit))));
   app.useGlobalPipes(
     new JsonObjectBodyPipe(),
     new ValidationPipe({
@@ -56,4 +53,24 @@ export function configureApiApp(app: NestExpressApplication, options: ApiHttpOpt
   );
   app.useGlobalFilters(new ApiExceptionFilter());
   setupApiDocs(app);
+}
+
+/**
+ * The body scan's limits from the request caps: the arrays that may be large (`comparisons`, `essays`) are parsed
+ * element by element; one element may hold two essays, a prompt and metadata (6 bytes per character when every
+ * one is escaped), and the rest of the body (options and prompts) at most a few prompts.
+ */
+export function jsonBodyOptions(settings: ApiSettings, limitBytes: number): JsonBodyOptions {
+  const pieceChars = 2 * settings.maxEssayChars + settings.maxPromptChars;
+  return {
+    limitBytes,
+    splitArrays: {
+      comparisons: settings.maxComparisonsPerBatch,
+      essays: Math.max(settings.maxEssaysPerBatch, 2 * settings.maxComparisonsPerBatch),
+    },
+    maxDepth: settings.metadataMaxDepth + 8,
+    maxValuesPerPiece: 20_000,
+    maxElementBytes: 6 * pieceChars + settings.metadataMaxBytes + 65_536,
+    maxRestBytes: Math.max(2 * 1024 * 1024, 6 * 8 * settings.maxPromptChars),
+  };
 }

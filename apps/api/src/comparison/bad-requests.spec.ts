@@ -1162,6 +1162,142 @@ const HOSTILE_CASES: BadRequestCase[] = [
 ];
 CASES.push(...HOSTILE_CASES);
 
+const ASSESSMENTS = '/api/v1/assessments';
+const ASSESSMENT_QUOTE = '/api/v1/assessments/quote';
+const BATCH_QUOTE = '/api/v1/comparison/batch/quote';
+
+/** A valid assessment body (3 essays at k = 2: 3 comparisons, within the test caps) with one change. */
+function assessment(change: Body = {}): Body {
+  const body: Body = {
+    assessment_id: 'asmt-bad-1',
+    essays: [
+      { essay_id: 'e1', text: 'First essay.' },
+      { essay_id: 'e2', text: 'Second essay.' },
+      { essay_id: 'e3', text: 'Third essay.' },
+    ],
+    assignment: 'Argue.',
+    criteria: 'Reasons.',
+    llm_config: { provider_override: 'mock' },
+    comparisons_per_essay: 2,
+    ...change,
+  };
+  for (const [key, value] of Object.entries(change)) if (value === undefined) delete body[key];
+  return body;
+}
+const essay = (i: number, change: Body): Body => {
+  const essays = (assessment().essays as Body[]).map((e) => ({ ...e }));
+  essays[i] = { ...essays[i], ...change };
+  return assessment({ essays });
+};
+
+/** Bad assessment bodies: POST /assessments and /assessments/quote share one linear validator. */
+const ASSESSMENT_BODIES: Array<[string, Body | string, string | undefined]> = [
+  ['a JSON array as the body', '[]', undefined],
+  ['an unknown field', assessment({ callback_topic: 'x' }), 'callback_topic'],
+  ['missing essays', assessment({ essays: undefined }), 'essays'],
+  ['essays not an array', assessment({ essays: { e1: 'x' } }), 'essays'],
+  ['one essay', assessment({ essays: [{ essay_id: 'e1', text: 'x' }] }), 'essays'],
+  [
+    'more essays than MAX_ESSAYS_PER_BATCH',
+    assessment({ essays: Array.from({ length: 5 }, (_, i) => ({ essay_id: `e${i}`, text: 'x' })) }),
+    'essays',
+  ],
+  ['an essay that is not an object', assessment({ essays: ['a', 'b'] }), 'essays[0]'],
+  ['an unknown essay field', essay(1, { score: 3 }), 'essays[1].score'],
+  ['an essay id with a slash', essay(0, { essay_id: 'a/b' }), 'essays[0].essay_id'],
+  ['a duplicate essay id', essay(2, { essay_id: 'e1' }), 'essays[2].essay_id'],
+  ['empty essay text', essay(1, { text: '' }), 'essays[1].text'],
+  ['essay text not a string', essay(1, { text: 7 }), 'essays[1].text'],
+  ['NUL in an essay', essay(2, { text: 'a\u0000b' }), 'essays[2].text'],
+  ['an unpaired surrogate in an essay', essay(0, { text: 'a\ud800' }), 'essays[0].text'],
+  ['an essay over MAX_ESSAY_CHARS', essay(0, { text: 'x'.repeat(101) }), 'essays[0].text'],
+  ['assessment_id with a space', assessment({ assessment_id: 'a b' }), 'assessment_id'],
+  ['missing assignment', assessment({ assignment: undefined }), 'assignment'],
+  ['NUL in the criteria', assessment({ criteria: 'a\u0000' }), 'criteria'],
+  ['an unpaired surrogate in the instructions', assessment({ instructions: '\udc00' }), 'instructions'],
+  [
+    'prompts over MAX_PROMPT_CHARS together',
+    assessment({ assignment: 'a'.repeat(30), criteria: 'c'.repeat(30) }),
+    'criteria',
+  ],
+  ['missing llm_config', assessment({ llm_config: undefined }), 'llm_config'],
+  [
+    'an unknown provider',
+    assessment({ llm_config: { provider_override: 'acme' } }),
+    'llm_config.provider_override',
+  ],
+  [
+    'an unknown config field',
+    assessment({ llm_config: { provider_override: 'mock', top_p: 1 } }),
+    'llm_config.top_p',
+  ],
+  [
+    'NUL in the system prompt',
+    assessment({ llm_config: { provider_override: 'mock', system_prompt_override: 'a\u0000' } }),
+    'llm_config.system_prompt_override',
+  ],
+  [
+    'two configs that disagree',
+    assessment({ llm_config_overrides: { provider_override: 'anthropic' } }),
+    'llm_config_overrides',
+  ],
+  ['zero comparisons per essay', assessment({ comparisons_per_essay: 0 }), 'comparisons_per_essay'],
+  ['a fractional seed', assessment({ seed: 1.5 }), 'seed'],
+  ['both_orders as a string', assessment({ both_orders: 'yes' }), 'both_orders'],
+  ['an unknown design mode', assessment({ design: { mode: 'random' } }), 'design.mode'],
+  [
+    'adaptive without a target',
+    assessment({ design: { mode: 'adaptive', max_comparisons_per_essay: 6 } }),
+    'design.target_reliability',
+  ],
+  [
+    'adaptive with both orders',
+    assessment({
+      design: { mode: 'adaptive', target_reliability: 0.8, max_comparisons_per_essay: 6 },
+      both_orders: true,
+    }),
+    'both_orders',
+  ],
+  ['a negative max_cost_usd', assessment({ max_cost_usd: -1 }), 'max_cost_usd'],
+];
+for (const path of [ASSESSMENTS, ASSESSMENT_QUOTE]) {
+  for (const [name, body, field] of ASSESSMENT_BODIES) {
+    CASES.push({ name: `${path}: ${name}`, path, status: 400, code: 'INVALID_REQUEST', field, body });
+  }
+}
+
+/** The batch quote takes the batch body and shares its validation (both forms). */
+const BATCH_QUOTE_BODIES: Array<[string, Body | string, string | undefined]> = [
+  ['truncated JSON', '{"comparisons": [', undefined],
+  ['comparisons over MAX_COMPARISONS_PER_BATCH', batchBody(4), 'comparisons'],
+  ['a duplicate comparison_id', withItem({ comparison_id: 'pair-1' }), 'comparisons'],
+  ['NUL in essay_a', withItem({ essay_a: 'a\u0000' }), 'comparisons[0].essay_a'],
+  ['an unpaired surrogate in the prompt', withItem({ user_prompt: '\ud83d' }), 'comparisons[0].user_prompt'],
+  ['essay_b over MAX_ESSAY_CHARS', withItem({ essay_b: 'x'.repeat(101) }, 1), 'comparisons[1].essay_b'],
+  [
+    'a __proto__ key in metadata',
+    withItem({ metadata: JSON.parse('{"__proto__":{"x":1}}') as Body }),
+    'comparisons[0].metadata.__proto__',
+  ],
+  [
+    'an unknown model',
+    overrides({ provider_override: 'mock', model_override: 'gpt-4o' }),
+    'llm_config_overrides.model_override',
+  ],
+  ['an unknown item field', withItem({ extra: 1 }), 'comparisons[0].extra'],
+  ['essay form: an unknown essay id', essayWith({ essay_a_id: 'nope' }), 'comparisons[0].essay_a_id'],
+];
+for (const [name, body, field] of BATCH_QUOTE_BODIES) {
+  CASES.push({
+    name: `${BATCH_QUOTE}: ${name}`,
+    path: BATCH_QUOTE,
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field,
+    body,
+  });
+}
+
 /** Alpha's own work, which the other tenant's cases must not see or touch. */
 async function seedForeignWork(t: ApiTestApp): Promise<void> {
   for (const [batchId, kind] of [
@@ -1237,5 +1373,18 @@ describe('bad requests: the right status, the field named, nothing stored, enque
     // Nothing stored or changed, nothing enqueued (the api reaches providers only through the queues).
     expect(JSON.stringify([...app.store.records.values()])).toBe(before);
     expect(app.queues.jobs).toHaveLength(0);
+    expect(app.assessmentSubmissions).toHaveLength(0);
+  });
+
+  it('lets a valid assessment through the same validator (so the refusals above are about the one change)', async () => {
+    for (const path of [ASSESSMENTS, ASSESSMENT_QUOTE]) {
+      const res = await request(t.app.getHttpServer())
+        .post(path)
+        .set('Authorization', bearer())
+        .send(assessment());
+      expect([200, 202]).toContain(res.status);
+    }
+    expect(t.assessmentSubmissions).toHaveLength(1);
+    t.assessmentSubmissions.length = 0;
   });
 });

@@ -1,5 +1,6 @@
 import type {
   BatchAcceptedDto,
+  BatchQuotaDto,
   BatchStatusDto,
   ComparisonAcceptedDto,
   ComparisonResultItemDto,
@@ -48,6 +49,19 @@ export function toComparisonStatus(
   };
 }
 
+/** Parts waiting for quota (state waiting_quota) and refusals, when there are any. */
+function quotaView(record: BatchRecord): { quota?: BatchQuotaDto } {
+  const ref = record.provider_ref;
+  const total = ref?.part_count ?? 0;
+  const submitted = ref?.parts.length ?? 0;
+  const waiting = isTerminal(record.status) ? 0 : Math.max(0, total - submitted);
+  const refusals = record.quota_refusals ?? 0;
+  if (waiting === 0 && refusals === 0) return {};
+  return {
+    quota: { parts_total: total, parts_submitted: submitted, parts_waiting_quota: waiting, refusals },
+  };
+}
+
 export function toBatchStatus(record: BatchRecord, now: Date = new Date()): BatchStatusDto {
   const end =
     record.completed_at && isTerminal(record.status) ? Date.parse(record.completed_at) : now.getTime();
@@ -63,6 +77,7 @@ export function toBatchStatus(record: BatchRecord, now: Date = new Date()): Batc
     model: record.config.model,
     counts: { total: record.comparison_count, ...record.counts },
     provider_batch_ids: record.provider_ref?.parts.map((part) => part.provider_batch_id) ?? [],
+    ...quotaView(record),
     timings: {
       created_at: record.created_at,
       ...(record.submitted_at ? { submitted_at: record.submitted_at } : {}),

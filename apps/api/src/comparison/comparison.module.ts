@@ -11,7 +11,10 @@ import { CostQuoteService } from '../quote/cost-quote.service.js';
 import { QuoteController } from '../quote/quote.controller.js';
 import { CallbackTopicPolicy } from '../topics/callback-topic.policy.js';
 import { ComparisonRequestValidator } from '../validation/comparison-request.validator.js';
-import { RequestCapsPipe } from './request-caps.pipe.js';
+import {
+  AssessmentBodyPipe,
+  AssessmentRequestValidator,
+} from '../validation/assessment-request.validator.js';
 import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe.js';
 
 /**
@@ -29,10 +32,11 @@ import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe
     ComparisonRequestValidator,
     BatchBodyPipe,
     SingleBodyPipe,
-    RequestCapsPipe,
+    AssessmentRequestValidator,
+    AssessmentBodyPipe,
     CostQuoteService,
     CallbackTopicPolicy,
   ],
-  exports: [ProviderSelectionService, CostQuoteService, RequestCapsPipe],
+  exports: [ProviderSelectionService, CostQuoteService, AssessmentRequestValidator, AssessmentBodyPipe],
 })
 export class ComparisonModule {}

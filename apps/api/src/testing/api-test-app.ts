@@ -12,6 +12,10 @@ import {
 import { correlationMiddleware } from '#infra';
 import { loadProvidersConfig, type ProvidersConfig } from '#llm-providers';
 import { ApiCoreModule } from '../api-core.module.js';
+import { AssessmentController } from '../assessment/assessment.controller.js';
+import { AssessmentQueryService } from '../assessment/assessment-query.service.js';
+import { AssessmentSubmissionService } from '../assessment/assessment-submission.service.js';
+import { ComparisonModule } from '../comparison/comparison.module.js';
 import { parseTenantKeys } from '../auth/api-principal.js';
 import { configureApiApp } from '../bootstrap/configure-api-app.js';
 import type { ApiSettings } from '../config/api-settings.js';
@@ -75,6 +79,35 @@ export interface ApiTestApp {
   store: InMemoryBatchStore;
   queues: RecordingQueues;
   wakeups: InMemoryWakeups;
+  /** Bodies that reached AssessmentSubmissionService.submit (POST /assessments passed validation). */
+  assessmentSubmissions: unknown[];
+}
+
+/**
+ * POST /assessments through its real controller and validation pipe, with the submission service (Redis, Kafka)
+ * replaced by a recorder: what a bad request must never reach.
+ */
+function assessmentRoutes(submissions: unknown[]): DynamicModule {
+  return {
+    module: class AssessmentRoutesTestModule {},
+    imports: [ComparisonModule],
+    controllers: [AssessmentController],
+    providers: [
+      {
+        provide: AssessmentSubmissionService,
+        useValue: {
+          submit: async (_principal: unknown, body: { assessment_id?: string }) => {
+            submissions.push(body);
+            return {
+              status: 202,
+              body: { assessment_id: body.assessment_id ?? 'generated', status: 'queued' },
+            };
+          },
+        },
+      },
+      { provide: AssessmentQueryService, useValue: {} },
+    ],
+  };
 }
 
 @Global()
@@ -111,6 +144,7 @@ export async function createApiTestApp(
   const store = new InMemoryBatchStore();
   const queues = new RecordingQueues();
   const wakeups = new InMemoryWakeups(store);
+  const assessmentSubmissions: unknown[] = [];
   const moduleRef = await Test.createTestingModule({
     imports: [
       FakeStorageModule.with(store, queues, wakeups),
@@ -119,13 +153,14 @@ export async function createApiTestApp(
         providers: options.providers ?? loadProvidersConfig({}),
         defaultMetrics: false,
       }),
+      assessmentRoutes(assessmentSubmissions),
     ],
   }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
   app.use(correlationMiddleware);
   configureApiApp(app, { bodyLimit: options.bodyLimit ?? '16kb' });
   await app.init();
-  return { app, store, queues, wakeups };
+  return { app, store, queues, wakeups, assessmentSubmissions };
 }
 
 export const bearer = (key: string = TEST_API_KEYS[0]) => `Bearer ${key}`;

@@ -165,6 +165,27 @@ export class WorkerEnv extends CommonEnv {
   @Max(5)
   EXPIRY_RESUBMIT_ATTEMPTS = 1;
 
+  /**
+   * How long a batch part waiting for enqueued-token quota (`<P>_ENQUEUED_TOKEN_BUDGET`) waits before it asks
+   * again, when no earlier part of its own is running to be polled (those free quota as they end).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  QUOTA_WAIT_MS = 30_000;
+
+  /**
+   * Quota refusals by the provider (OpenAI `token_limit_exceeded`, Anthropic/Gemini 429 on batch create) one batch
+   * may meet; each makes the refused part wait and be resubmitted. Past it, or past the provider's batch window
+   * (24 h; Gemini 48 h) since acceptance with a part still waiting, the batch fails with QUOTA_EXCEEDED.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  QUOTA_MAX_REFUSALS = 20;
+
   /** How often one worker of the deployment checks every active batch against its job (the reconciler). */
   @Type(() => Number)
   @IsInt()

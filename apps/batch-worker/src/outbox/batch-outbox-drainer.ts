@@ -58,7 +58,11 @@ export class BatchOutboxDrainer {
     try {
       for (let peek = 0; peek < PEEKS_PER_DRAIN && !shouldStop() && !lock.lost; peek++) {
         const entries = await this.outbox.peekEntries(batchId, this.env.OUTBOX_BATCH_SIZE);
-        if (entries.length === 0) break;
+        if (entries.length === 0) {
+          // Marked but empty (the mark is set after appends and cleared after acks, apart from each other).
+          await this.outbox.unmarkIfEmpty(batchId);
+          break;
+        }
         for (const step of planProduce(entries.map(sizeEntry), this.env.OUTBOX_MAX_REQUEST_BYTES)) {
           if (lock.lost) throw new LockLost();
           if (step.kind === 'too_large') {

@@ -29,6 +29,7 @@ import { BatchFinisher } from './batch-finisher.js';
 import { ExpiryResubmitter, isUnfinished } from './expiry-resubmitter.js';
 import { IndividualRunner } from './individual-runner.js';
 import { ProviderPauser } from './provider-pauser.js';
+import { QuotaGate } from './quota-gate.js';
 import { toComparisonRequest } from './request-conversion.js';
 import { chunkToResults, failureOf, outcomeToResults } from './result-mapper.js';
 import type { PollHint, StepOutcome } from './step-outcome.js';
@@ -85,6 +86,7 @@ export class BatchStepRunner {
     @Inject(BatchWakeups) private readonly wakeups: BatchWakeups,
     @Inject(TurnaroundTracker) private readonly turnaround: TurnaroundTracker,
     @Inject(ExpiryResubmitter) private readonly expiry: ExpiryResubmitter,
+    @Inject(QuotaGate) private readonly quota: QuotaGate,
   ) {}
 
   /**
@@ -214,8 +216,13 @@ export class BatchStepRunner {
 
   private async batchStep(record: BatchRecord, provider: LlmProvider): Promise<StepOutcome> {
     const id = record.batch_id;
+    const key = submissionKey(record);
     let ref = record.provider_ref;
-    if (!isComplete(ref)) {
+    if (record.cancel_requested && !isComplete(ref)) return this.cancelWaiting(record, provider, ref);
+    // Parts still waiting for quota are created only while the provider/model is not paused (after a 429 or a
+    // quota refusal); the parts already running are polled meanwhile.
+    const mayCreate = !isComplete(ref) && (await this.pauser.waitIfPaused(record)) === null;
+    if (mayCreate) {
       // Crash window: a part exists at the provider from the moment its create call succeeds there, but it is
       // known here only once onPartSubmitted's Redis write returns. So every attempt is counted in the record
       // BEFORE submitBatch; from the second on, the provider first looks for the part the ref is missing and
@@ -228,19 +235,32 @@ export class BatchStepRunner {
       if (!marked) return { kind: 'done', status: (await this.repo.get(id))?.status ?? 'missing' };
       // Only comparisons without a stored result: all of them at first, the unfinished ones after an expiry.
       const requests = (await this.unanswered(id)).map(toComparisonRequest);
-      ref = await provider.submitBatch(requests, toOverrides(record.config), {
-        batchKey: submissionKey(marked),
-        resumeFrom: ref,
-        recoverSubmittedParts: (marked.submit_attempts ?? 1) > 1,
-        onPartSubmitted: async (partial) => {
-          await this.repo.saveProviderRef(id, partial);
-          await this.indexParts(id, provider, partial);
-        },
-        ...this.notifyTarget(id, provider),
-      });
+      try {
+        ref = await provider.submitBatch(requests, toOverrides(record.config), {
+          batchKey: key,
+          resumeFrom: ref,
+          recoverSubmittedParts: (marked.submit_attempts ?? 1) > 1,
+          admitPart: this.quota.admitter(record, key),
+          onPartSubmitted: async (partial) => {
+            await this.repo.saveProviderRef(id, partial);
+            await this.indexParts(id, provider, partial);
+          },
+          ...this.notifyTarget(id, provider),
+        });
+      } catch (err) {
+        // A 429 on batch create is the provider's queue (or request rate) limit: the part waits (the caller
+        // pauses the model) and is created again later, a bounded number of times.
+        if (err instanceof ProviderError && err.code === 'RATE_LIMIT') {
+          const counted = await this.quota.countRefusal(record);
+          if (counted && !this.quota.mayWait(counted))
+            return this.fail(counted, this.quota.quotaExceeded(counted), provider);
+        }
+        throw err;
+      }
       await this.repo.saveProviderRef(id, ref);
       await this.indexParts(id, provider, ref);
     }
+    if (!ref || ref.parts.length === 0) return this.waitForQuota(record, provider);
     if (record.status === 'queued') {
       const now = new Date();
       const patch = { provider_ref: ref, submitted_at: now.toISOString(), mode: 'batch' as const };
@@ -253,6 +273,7 @@ export class BatchStepRunner {
           model: record.config.model,
           comparisons: record.comparison_count,
           provider_batch_ids: ref.parts.map((p) => p.provider_batch_id),
+          parts_waiting_for_quota: ref.part_count - ref.parts.length,
         });
       }
       this.signal.notify();
@@ -260,6 +281,17 @@ export class BatchStepRunner {
     }
 
     const status = await provider.getBatchStatus(ref);
+    const refused = status.parts
+      .filter((p) => p.state === 'failed' && p.error_code === 'QUOTA_EXCEEDED')
+      .map((p) => p.part_index);
+    if (refused.length > 0) {
+      const updated = await this.quota.dropRefusedParts(record, key, ref, refused);
+      if (!updated) return { kind: 'done', status: (await this.repo.get(id))?.status ?? 'missing' };
+      if (!this.quota.mayWait(updated))
+        return this.fail(updated, this.quota.quotaExceeded(updated), provider);
+      return { kind: 'poll', hint: pollHint(record, record.submitted_at) };
+    }
+    await this.quota.releaseFinished(record, key, status);
     if (!status.results_ready) {
       if (record.cancel_requested) {
         await provider.cancelBatch(ref);
@@ -274,11 +306,16 @@ export class BatchStepRunner {
       this.turnaround.record(record.config.provider, record.comparison_count, elapsed);
     }
     const { finished, unfinished } = await this.collectFinished(record, provider, ref);
+    await this.quota.releaseAll(record, key, ref);
     if (unfinished.length > 0 && this.expiry.mayResubmit(record)) {
       const next = await this.expiry.reopen(record, ref, finished, unfinished.length);
       return next ? this.batchStep(next, provider) : { kind: 'done', status: 'missing' };
     }
     await this.finisher.store(record, unfinished);
+    if (record.cancel_requested) {
+      // Parts that waited for quota when the cancel came were never created: their items end CANCELED.
+      await this.finisher.failRemaining(record, { code: 'CANCELED', message: 'The batch was canceled' });
+    }
     return this.finisher.finish(id, this.finalStatus(record, status, unfinished.length > 0));
   }
 
@@ -320,6 +357,38 @@ export class BatchStepRunner {
   }
 
   /**
+   * No part of the batch is at the provider: every one waits for quota. Ask again after QUOTA_WAIT_MS (parts of
+   * other batches free it as they end), until the bound on refusals or the batch window is reached.
+   */
+  private async waitForQuota(record: BatchRecord, provider: LlmProvider): Promise<StepOutcome> {
+    if (!this.quota.mayWait(record)) return this.fail(record, this.quota.quotaExceeded(record), provider);
+    const paused = await this.pauser.waitIfPaused(record);
+    return paused ?? { kind: 'paused', delayMs: this.env.QUOTA_WAIT_MS };
+  }
+
+  /**
+   * A cancel while parts still wait for quota: nothing more is created; the parts at the provider are cancelled
+   * and collected as usual (the ref is cut to them), the waiting items end CANCELED.
+   */
+  private async cancelWaiting(
+    record: BatchRecord,
+    provider: LlmProvider,
+    ref: ProviderBatchRef | undefined,
+  ): Promise<StepOutcome> {
+    if (!ref || ref.parts.length === 0) {
+      await this.quota.releaseAll(record, submissionKey(record), ref);
+      await this.finisher.failRemaining(record, { code: 'CANCELED', message: 'The batch was canceled' });
+      return this.finisher.finish(record.batch_id, 'canceled');
+    }
+    const cut = { ...ref, part_count: ref.parts.length };
+    const updated = await this.repo.saveProviderRef(record.batch_id, cut);
+    if (!updated)
+      return { kind: 'done', status: (await this.repo.get(record.batch_id))?.status ?? 'missing' };
+    await this.quota.releaseAll(record, submissionKey(record), ref);
+    return this.batchStep(updated, provider);
+  }
+
+  /**
    * A provider that cannot stop a running batch (OpenRouter: no cancel endpoint) would keep this batch waiting up
    * to its 24-hour window for work nobody wants: it ends here as canceled, its provider batch left to finish (and
    * be billed) there unread.
@@ -331,6 +400,7 @@ export class BatchStepRunner {
       provider: record.config.provider,
       provider_batch_ids: ref.parts.map((p) => p.provider_batch_id),
     });
+    await this.quota.releaseAll(record, submissionKey(record), ref);
     await this.finisher.failRemaining(record, { code: 'CANCELED', message: 'The batch was canceled' });
     return this.finisher.finish(record.batch_id, 'canceled');
   }
@@ -400,6 +470,7 @@ export class BatchStepRunner {
         });
       }
     }
+    await this.quota.releaseAll(record, submissionKey(record), ref);
     await this.finisher.failRemaining(record, failureOf(error));
     return this.finisher.finish(record.batch_id, 'failed', { code: error.code, message: error.message });
   }

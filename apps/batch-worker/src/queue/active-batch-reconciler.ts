@@ -9,17 +9,26 @@ import {
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
-import { BatchQueues, BatchRepository, isTerminal, type BatchJobData, type BatchRecord } from '#batch-store';
-import { AppMetrics, REDIS_CLIENT } from '#infra';
+import {
+  BatchQueues,
+  BatchRepository,
+  CREATE_GRACE_MS,
+  type BatchJobData,
+  type BatchRecord,
+} from '#batch-store';
+import { AppMetrics, LuaScript, REDIS_CLIENT } from '#infra';
 import type { WorkerEnv } from '../config/worker-env.js';
 import { BatchStepRunner } from '../pipeline/batch-step-runner.js';
 import { WORKER_ENV } from '../worker.tokens.js';
 
 /** Why the reconciler touched a batch. */
-export type ReconcileReason = 'missing_job' | 'failed_job' | 'finished_job' | 'gave_up';
+export type ReconcileReason =
+  'missing_job' | 'failed_job' | 'finished_job' | 'gave_up' | 'removed' | 'finished' | 'discarded';
 
 /** Deletes the round's lock only if this worker still holds it. */
-const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const RELEASE_LOCK = new LuaScript(
+  `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`,
+);
 
 /** A round's lock outlives any normal round; a worker killed mid-round blocks the next one at most this long. */
 const MIN_LOCK_MS = 30_000;
@@ -34,6 +43,9 @@ const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'wai
  * - job failed (it stalled more often than BullMQ allows, or Redis failed under it) or finished while the batch
  *   is still active → replaced by a fresh job, counting the revival; a batch revived RECONCILE_MAX_REVIVALS times
  *   is failed (its provider parts cancelled), so a batch that crashes its worker every time cannot loop forever.
+ * - a crash between a batch's own script and its single-key index updates (Redis Cluster: other slots) →
+ *   repaired: the outbox mark set, a terminal batch's live entry removed, an entry never written removed, a
+ *   duplicate that lost its idempotency claim removed ('removed', 'finished', 'discarded'; BatchRepository).
  * Each fix is logged and counted in `llm_batch_reconciler_fixes_total{reason}`. Every action is safe with
  * several workers: job ids are batch ids, so a second enqueue of the same batch is a no-op.
  */
@@ -89,22 +101,25 @@ export class ActiveBatchReconciler implements OnApplicationBootstrap, OnApplicat
     if ((await this.redis.set(lock, this.owner, 'PX', ttl, 'NX')) !== 'OK') return null;
     try {
       const fixed: Array<{ batch_id: string; reason: ReconcileReason }> = [];
-      for (const batchId of await this.repo.listActive()) {
-        const reason = await this.reconcile(batchId);
+      for (const entry of await this.repo.listActiveSince()) {
+        const reason = await this.reconcile(entry);
         if (!reason) continue;
-        fixed.push({ batch_id: batchId, reason });
+        fixed.push({ batch_id: entry.batchId, reason });
         this.fixes.inc({ reason });
       }
       if (fixed.length > 0) this.logger.warn({ msg: 'batches reconciled', count: fixed.length, fixed });
       return fixed;
     } finally {
-      await this.redis.eval(RELEASE_LOCK, 1, lock, this.owner);
+      await RELEASE_LOCK.run(this.redis, [lock], [this.owner]);
     }
   }
 
-  private async reconcile(batchId: string): Promise<ReconcileReason | null> {
-    const record = await this.repo.get(batchId);
-    if (!record || isTerminal(record.status)) return null;
+  private async reconcile(entry: { batchId: string; sinceMs: number }): Promise<ReconcileReason | null> {
+    const batchId = entry.batchId;
+    const { record, repaired } = await this.repo.repairIndexes(entry, CREATE_GRACE_MS);
+    if (repaired === 'finished') return null;
+    if (repaired) return repaired;
+    if (!record) return null;
     const queue = record.kind === 'single' ? this.queues.comparisons : this.queues.batches;
     const job = (await queue.getJob(batchId)) as Job<BatchJobData> | undefined;
     if (!job) {

@@ -6,11 +6,13 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { DelayedError, Worker, type Job } from 'bullmq';
+import { bullConnection, closeBullConnection } from '#infra';
 import { QUEUES } from '#contracts';
 import {
   BATCH_STORE_OPTIONS,
-  bullConnectionOptions,
+  bullPrefix,
   resolvedKeyPrefix,
+  storeRedisTarget,
   BatchWakeups,
   type BatchJobData,
   type BatchStoreOptions,
@@ -31,6 +33,7 @@ import { WORKER_ENV } from '../worker.tokens.js';
 export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(QueueWorkers.name);
   private readonly workers: Worker<BatchJobData>[] = [];
+  private readonly connections: Array<ReturnType<typeof bullConnection>> = [];
 
   constructor(
     @Inject(BatchStepRunner) private readonly runner: BatchStepRunner,
@@ -42,12 +45,14 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
 
   onApplicationBootstrap(): void {
     for (const queue of [QUEUES.batches, QUEUES.comparisons]) {
+      const connection = bullConnection(storeRedisTarget(this.store));
+      this.connections.push(connection);
       const worker: Worker<BatchJobData> = new Worker<BatchJobData>(
         queue,
         (job, token) => this.process(job, token),
         {
-          connection: bullConnectionOptions(this.store.redisUrl),
-          prefix: `${resolvedKeyPrefix(this.store)}:bull`,
+          connection,
+          prefix: bullPrefix(resolvedKeyPrefix(this.store)),
           concurrency:
             queue === QUEUES.comparisons
               ? this.env.COMPARISON_QUEUE_CONCURRENCY
@@ -74,6 +79,7 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled(this.workers.map((w) => w.close()));
+    await Promise.allSettled(this.connections.map((c) => closeBullConnection(c)));
   }
 
   private async process(job: Job<BatchJobData>, token?: string): Promise<string> {

@@ -7,7 +7,9 @@ import {
   requestEnvelope,
   resultEvent,
 } from '../../testing/cj-test-graph.js';
-import { planNextRound } from './adaptive-rounds.js';
+import type { Judgement } from '#cj-scoring';
+import type { AdaptiveRound, AssessmentRecord, StoredResult } from '#assessment-store';
+import { chainJudgements, JOINT_SHARE, planNextRound } from './adaptive-rounds.js';
 import { successfulResults } from './assessment-state.js';
 
 Logger.overrideLogger(false);
@@ -160,5 +162,63 @@ describe('adaptive rounds (services with in-memory fakes)', () => {
     expect(data.reason_code).toBe('INVALID_REQUEST');
     expect(JSON.stringify(data.details)).toContain('design.target_reliability');
     expect(graph.api.submissions).toHaveLength(0);
+  });
+});
+
+describe('chainJudgements', () => {
+  const pairs = Array.from({ length: 10 }, (_, i) => ({
+    pair_index: i,
+    essay_a: `e${i}`,
+    essay_b: `e${i + 1}`,
+  }));
+  const successes = new Map(pairs.map((p) => [p.pair_index, { winner: 'Essay A' } as StoredResult]));
+  const record = (rounds: Array<Partial<AdaptiveRound>>) =>
+    ({ adaptive: { rounds } }) as unknown as AssessmentRecord;
+  const indexes = (chains: Judgement[][]) => chains.map((c) => c.map((j) => Number(j.essay_a.slice(1))));
+
+  it('splits a round into chain A, chain B and the joint pairs chosen from all judgements', () => {
+    const split = chainJudgements(
+      record([
+        { first_pair: 0, pair_count: 4, chain_a_count: 2 }, // round 1: no chain_b_count, the rest is chain B
+        { first_pair: 4, pair_count: 6, chain_a_count: 1, chain_b_count: 2 },
+      ]),
+      pairs,
+      successes,
+    );
+    expect(indexes(split)).toEqual([
+      [0, 1, 4],
+      [2, 3, 5, 6],
+      [7, 8, 9],
+    ]);
+  });
+
+  it('plans chain A, chain B and joint pairs in that order, and records the chain sizes', () => {
+    const plan = planNextRound(
+      {
+        assessment_id: 'x',
+        essay_ids: Array.from({ length: 11 }, (_, i) => `e${i}`),
+        pair_count: 10,
+        adaptive: {
+          target_reliability: 0.99,
+          max_comparisons_per_essay: 20,
+          initial_comparisons_per_essay: 2,
+          comparisons_per_round: 2,
+          seed: 3,
+          rounds: [{ round: 1, first_pair: 0, pair_count: 10, chain_a_count: 5 }],
+          stop_reason: null,
+        },
+      } as unknown as AssessmentRecord,
+      pairs,
+      successes,
+      0.01,
+    );
+    expect(plan.type).toBe('next');
+    if (plan.type !== 'next') return;
+    const { chain_a_count: a, chain_b_count: b, pair_count: total } = plan.round;
+    expect(a).toBeGreaterThan(0);
+    expect(b).toBeGreaterThan(0);
+    // Half the round's comparisons are joint pairs (round(11 * 2 * 0.5 / 2) = 6), a quarter per chain.
+    expect(total - a - b!).toBe(Math.round((11 * 2 * JOINT_SHARE) / 2));
+    expect(plan.pairs.map((p) => p.pair_index)).toEqual(plan.pairs.map((_, i) => 10 + i));
   });
 });

@@ -297,7 +297,9 @@ describe('assessment flow (services with in-memory fakes)', () => {
   it('ignores a different request reusing a running assessment id (no second config mixed in)', async () => {
     const graph = cjTestGraph();
     await graph.intake.onRequested(requestEnvelope(essaysRequest('a13', 4)));
-    const other = essaysRequest('a13', 4, { llm_config: { provider_override: 'mock', model_override: 'x' } });
+    const other = essaysRequest('a13', 4, {
+      llm_config: { provider_override: 'mock', model_override: 'mock-judge-1' },
+    });
     expect(await graph.intake.onRequested(requestEnvelope(other))).toBe('conflict');
     expect(graph.api.submissions).toHaveLength(1);
     expect(outcomes(graph)).toHaveLength(0);

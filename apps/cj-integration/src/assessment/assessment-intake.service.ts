@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import type { CJAssessmentFailedV1, CJEssaysRefV1, EventEnvelope } from '#contracts';
+import { EVENT_TYPES, type CJAssessmentFailedV1, type CJEssaysRefV1, type EventEnvelope } from '#contracts';
 import { CjScoringError, generatePairs, type Pair } from '#cj-scoring';
 import { CJ_SETTINGS, STEP_HAND_OFF } from '../cj.tokens.js';
 import { StepHandOff } from '../resume/step-hand-off.js';
@@ -12,7 +12,11 @@ import { newAssessment } from './assessment-state.js';
 import { BatchStepRunner } from './batch-step-runner.service.js';
 import { BatchSubmitter } from './batch-submitter.service.js';
 import { buildSharedPrompt } from './shared-prompt.js';
-import { validateAssessmentRequest, type RequestRefusal } from './validate-assessment-request.js';
+import {
+  usableAssessmentId,
+  validateAssessmentRequest,
+  type RequestRefusal,
+} from './validate-assessment-request.js';
 
 export type IntakeOutcome = 'started' | 'resumed' | 'duplicate' | 'conflict' | 'refused' | 'cancelled';
 
@@ -37,6 +41,13 @@ export class AssessmentIntake {
   ) {}
 
   async onRequested(received: EventEnvelope): Promise<IntakeOutcome> {
+    if (received.event_type !== EVENT_TYPES.assessmentRequested) {
+      return this.refuse(received, {
+        reason_code: 'INVALID_REQUEST',
+        message: `event_type must be ${EVENT_TYPES.assessmentRequested} on the request topic`,
+        details: { field: 'event_type', problems: ['event_type: not an assessment request'] },
+      });
+    }
     const resolved = await this.withStoredEssays(received);
     if (resolved === 'duplicate') return 'duplicate';
     if ('refusal' in resolved) return this.refuse(received, resolved.refusal);
@@ -59,7 +70,7 @@ export class AssessmentIntake {
       return this.refuse(envelope, {
         reason_code: 'INVALID_REQUEST',
         message: err.message,
-        details: err.details,
+        details: { field: 'comparisons_per_essay', ...err.details },
       });
     }
 
@@ -71,6 +82,7 @@ export class AssessmentIntake {
         reason_code: 'INVALID_REQUEST',
         message: `${request.essays.length} essays at ${request.comparisons_per_essay} comparisons per essay make ${pairs.length} comparisons; at most ${limits.maxComparisons} fit in one batch`,
         details: {
+          field: 'comparisons_per_essay',
           problems: [`comparisons_per_essay: ${pairs.length} comparisons`],
           max: limits.maxComparisons,
         },
@@ -80,7 +92,10 @@ export class AssessmentIntake {
       return this.refuse(envelope, {
         reason_code: 'INVALID_REQUEST',
         message: `assignment, criteria and instructions together may be at most ${limits.maxPromptChars} characters`,
-        details: { problems: [`assignment: ${sharedPrompt.length} characters of shared prompt`] },
+        details: {
+          field: 'assignment',
+          problems: [`assignment: ${sharedPrompt.length} characters of shared prompt`],
+        },
       });
     }
 
@@ -176,12 +191,17 @@ export class AssessmentIntake {
   }
 
   private async refuse(envelope: EventEnvelope, refusal: RequestRefusal): Promise<IntakeOutcome> {
-    const raw = (envelope.data ?? {}) as { assessment_id?: unknown };
-    const assessmentId = typeof raw.assessment_id === 'string' ? raw.assessment_id : '';
+    // Only a well-formed id of no existing assessment is echoed: an invalid one may be huge or hostile, and a bad
+    // request naming a running (or finished) assessment must not read as that assessment's outcome. Without it the
+    // requester matches the failure by its correlation id.
+    const requestedId = usableAssessmentId(envelope.data);
+    const existing = requestedId ? await this.repository.get(requestedId) : null;
+    const assessmentId = existing ? '' : requestedId;
     this.logger.warn({
       msg: 'assessment request refused',
-      assessment_id: assessmentId,
+      assessment_id: requestedId,
       reason_code: refusal.reason_code,
+      field: refusal.details.field,
     });
     const data: CJAssessmentFailedV1 = {
       assessment_id: assessmentId,
@@ -197,9 +217,7 @@ export class AssessmentIntake {
       correlation_id: envelope.correlation_id,
     };
     // A request submitted over the API shows its refusal there too (no assessment state exists for it).
-    if (assessmentId && !(await this.repository.get(assessmentId))) {
-      await this.submissions.recordRefusal(assessmentId, data);
-    }
+    if (assessmentId) await this.submissions.recordRefusal(assessmentId, data);
     await this.events.publish(this.events.failedEnvelope(data, `:refused:${envelope.event_id}`));
     return 'refused';
   }

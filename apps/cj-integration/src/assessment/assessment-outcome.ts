@@ -69,7 +69,7 @@ export function completedOutcome(
 }
 
 /**
- * Adaptive: the correlation of the two independent chains (the stopping rule's figure). Balanced: random halves of
+ * Adaptive: the correlation of the two independent chains, stepped up to all judgements (the stopping rule's figure). Balanced: random halves of
  * the judgements, seeded from the assessment id so a re-scoring gives the same value.
  */
 function splitHalf(
@@ -79,8 +79,10 @@ function splitHalf(
   judgements: readonly Judgement[],
 ): number | null {
   if (record.adaptive) {
-    const [chainA, chainB] = chainJudgements(record, pairs, successes);
-    return chainReliability(record.essay_ids, chainA, chainB).reliability;
+    const [chainA, chainB, joint] = chainJudgements(record, pairs, successes);
+    return chainReliability(record.essay_ids, chainA, chainB, {
+      totalJudgements: chainA.length + chainB.length + joint.length,
+    }).reliability;
   }
   return splitHalfReliability(record.essay_ids, judgements, {
     seed: seedOf(record.assessment_id),

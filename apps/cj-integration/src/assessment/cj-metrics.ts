@@ -7,6 +7,7 @@ import type { RejectionReason } from './result-admission.js';
 @Injectable()
 export class CjMetrics {
   readonly rejectedResults: Counter<'event' | 'reason'>;
+  readonly unanswerableRequests: Counter<'reason'>;
 
   constructor(metrics: AppMetrics) {
     this.rejectedResults = new Counter({
@@ -15,6 +16,16 @@ export class CjMetrics {
       labelNames: ['event', 'reason'],
       registers: [metrics.registry],
     });
+    this.unanswerableRequests = new Counter({
+      name: 'cj_requests_unanswerable_total',
+      help: 'Assessment request messages skipped because they carry no id a failure event could answer, by reason',
+      labelNames: ['reason'],
+      registers: [metrics.registry],
+    });
+  }
+
+  unanswerable(reason: 'not_json' | 'not_an_object' | 'no_event_id'): void {
+    this.unanswerableRequests.inc({ reason });
   }
 
   rejected(event: 'comparison_result' | 'batch_completed', reason: RejectionReason): void {

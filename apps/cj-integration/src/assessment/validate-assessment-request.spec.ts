@@ -32,7 +32,11 @@ describe('validateAssessmentRequest', () => {
         seed: 5,
         comparisons_per_essay: 4,
         both_orders: true,
-        llm_config: { provider_override: 'anthropic', model_override: 'm', temperature_override: 0.3 },
+        llm_config: {
+          provider_override: 'anthropic',
+          model_override: 'claude-sonnet-4-6',
+          temperature_override: 0.3,
+        },
       }),
       defaults,
     );
@@ -40,7 +44,11 @@ describe('validateAssessmentRequest', () => {
       seed: 5,
       comparisons_per_essay: 4,
       both_orders: true,
-      llm_config: { provider_override: 'anthropic', model_override: 'm', temperature_override: 0.3 },
+      llm_config: {
+        provider_override: 'anthropic',
+        model_override: 'claude-sonnet-4-6',
+        temperature_override: 0.3,
+      },
     });
   });
 
@@ -78,7 +86,68 @@ describe('validateAssessmentRequest', () => {
     const result = validateAssessmentRequest(raw, defaults);
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(JSON.stringify(result.refusal.details)).toContain('essays.1.text');
+    expect(JSON.stringify(result.refusal.details)).toContain('essays[1].text');
+  });
+
+  it.each([
+    [
+      'NUL in an essay',
+      {
+        essays: [
+          { essay_id: 'a', text: 'x\u0000y' },
+          { essay_id: 'b', text: 'z' },
+        ],
+      },
+      'essays[0].text',
+    ],
+    [
+      'an unpaired surrogate in an essay',
+      {
+        essays: [
+          { essay_id: 'a', text: 'x' },
+          { essay_id: 'b', text: '\ud800' },
+        ],
+      },
+      'essays[1].text',
+    ],
+    ['NUL in the criteria', { criteria: 'a\u0000' }, 'criteria'],
+    ['an unpaired surrogate in the instructions', { instructions: '\udc00' }, 'instructions'],
+    [
+      'NUL in the system prompt',
+      { llm_config: { provider_override: 'mock', system_prompt_override: '\u0000' } },
+      'llm_config.system_prompt_override',
+    ],
+    [
+      'a model the provider does not list',
+      { llm_config: { provider_override: 'mock', model_override: 'gpt-4o' } },
+      'llm_config.model_override',
+    ],
+    [
+      'a model no provider lists',
+      { llm_config: { model_override: 'no-such-model' } },
+      'llm_config.model_override',
+    ],
+    [
+      'a duplicate essay id',
+      {
+        essays: [
+          { essay_id: 'd', text: 'a' },
+          { essay_id: 'd', text: 'b' },
+        ],
+      },
+      'essays[1].essay_id',
+    ],
+  ])('refuses %s, naming the field in details.field', (_case, patch, field) => {
+    const result = validateAssessmentRequest({ ...essaysRequest('x', 3), ...patch }, defaults);
+    expect(!result.ok && result.refusal.details.field).toBe(field);
+  });
+
+  it('accepts an unlisted model when CJ_ALLOW_UNLISTED_MODELS is set', () => {
+    const raw = essaysRequest('x', 3, {
+      llm_config: { provider_override: 'mock', model_override: 'new-model' },
+    });
+    expect(validateAssessmentRequest(raw, defaults).ok).toBe(false);
+    expect(validateAssessmentRequest(raw, { ...defaults, allowUnlistedModels: true }).ok).toBe(true);
   });
 
   it('never echoes essay text in the refusal', () => {
@@ -89,7 +158,9 @@ describe('validateAssessmentRequest', () => {
 
   it('refuses two configs that disagree (MIXED_LLM_CONFIG) and accepts two that agree', () => {
     const mixed = validateAssessmentRequest(
-      essaysRequest('x', 3, { llm_config_overrides: { provider_override: 'mock', model_override: 'other' } }),
+      essaysRequest('x', 3, {
+        llm_config_overrides: { provider_override: 'mock', model_override: 'mock-judge-1' },
+      }),
       defaults,
     );
     expect(!mixed.ok && mixed.refusal.reason_code).toBe('MIXED_LLM_CONFIG');

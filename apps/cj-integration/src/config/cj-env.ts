@@ -1,5 +1,5 @@
-import { Type } from 'class-transformer';
-import { IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsNumber, IsOptional, Matches, Max, Min } from 'class-validator';
 import { BATCH_LIMIT_DEFAULTS, TOPIC_NAME_PATTERN } from '#contracts';
 import { CommonEnv } from '#infra';
 
@@ -164,6 +164,16 @@ export class CjEnv extends CommonEnv {
   @IsInt()
   @Min(1)
   CJ_MAX_PROMPT_CHARS: number = BATCH_LIMIT_DEFAULTS.promptChars;
+
+  /**
+   * Accept a request's `model_override` that the model catalog does not list (set it where the api's
+   * `<P>_ALLOW_UNLISTED_MODELS` is set); otherwise such a request is refused before anything is stored.
+   */
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase()) : value,
+  )
+  @IsBoolean()
+  CJ_ALLOW_UNLISTED_MODELS = false;
 
   /** How long assessment state is kept in Redis after the outcome. */
   @Type(() => Number)

@@ -26,6 +26,7 @@ export function cjSettings(env: CjEnv, callbackTopic: string): CjSettings {
       maxComparisons: env.CJ_MAX_COMPARISONS,
       maxEssayChars: env.CJ_MAX_ESSAY_CHARS,
       maxPromptChars: env.CJ_MAX_PROMPT_CHARS,
+      allowUnlistedModels: env.CJ_ALLOW_UNLISTED_MODELS,
     },
     failurePolicy: { batchRetries: env.CJ_BATCH_RETRIES, minSuccessRate: env.CJ_MIN_SUCCESS_RATE },
     deadlineMs: env.CJ_ASSESSMENT_DEADLINE_MS,

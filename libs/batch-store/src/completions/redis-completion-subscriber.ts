@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { REDIS_CLIENT } from '#infra';
+import { duplicateClient, REDIS_CLIENT } from '#infra';
 import type { Redis } from 'ioredis';
 import { BatchKeys } from '../batch-keys.js';
 import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from '../batch-store.options.js';
@@ -28,7 +28,10 @@ export class RedisCompletionSubscriber implements OnModuleInit, OnApplicationShu
 
   async onModuleInit(): Promise<void> {
     // ioredis re-subscribes by itself after a reconnect (autoResubscribe).
-    const subscriber = this.redis.duplicate({ connectionName: 'completions', maxRetriesPerRequest: null });
+    const subscriber = duplicateClient(this.redis, {
+      connectionName: 'completions',
+      maxRetriesPerRequest: null,
+    });
     this.subscriber = subscriber;
     subscriber.on('message', (_channel: string, batchId: string) => this.watchers.notify(batchId));
     subscriber.on('error', (err: Error) =>

@@ -3,7 +3,7 @@ import { REDIS_CLIENT } from '#infra';
 import type { Redis } from 'ioredis';
 import { BatchKeys } from '../batch-keys.js';
 import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from '../batch-store.options.js';
-import { LuaScript } from '../lua-script.js';
+import { LuaScript } from '#infra';
 
 /** How long a webhook delivery id is remembered (providers retry for up to 24 h). */
 const DELIVERY_MEMORY_SECONDS = 2 * 86_400;
@@ -35,11 +35,12 @@ export class BatchWakeups {
   /** Remembers provider batch id → our batch id (kept as long as finished batches are). */
   async indexProviderBatches(batchId: string, provider: string, providerBatchIds: string[]): Promise<void> {
     if (providerBatchIds.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const id of providerBatchIds) {
-      pipeline.set(this.keys.providerBatch(provider, id), batchId, 'EX', this.options.retentionSeconds);
-    }
-    await pipeline.exec();
+    // One SET per id (auto-pipelined): the keys live in different cluster slots.
+    await Promise.all(
+      providerBatchIds.map((id) =>
+        this.redis.set(this.keys.providerBatch(provider, id), batchId, 'EX', this.options.retentionSeconds),
+      ),
+    );
   }
 
   async findBatch(provider: string, providerBatchId: string): Promise<string | null> {

@@ -1,8 +1,9 @@
 import { CjScoringError } from '../errors/cj-scoring-error.js';
 import { fitBradleyTerry } from '../bt/fit-bradley-terry.js';
 import { simulatedEssays, simulateJudgements } from '../testing/simulate-judgements.js';
-import type { Pair } from '../types.js';
-import { selectAdaptivePairs } from './adaptive-pairs.js';
+import type { Judgement, Pair } from '../types.js';
+import { spearman } from '../stats/spearman.js';
+import { DISCORDANCE_MAX_ESSAYS, selectAdaptivePairs } from './adaptive-pairs.js';
 import { generatePairs } from './generate-pairs.js';
 
 const key = (p: Pair) => [p.essay_a, p.essay_b].sort().join('|');
@@ -105,5 +106,83 @@ describe('selectAdaptivePairs', () => {
     expect(() => selectAdaptivePairs({ ...options, comparisonsPerEssay: 0 })).toThrow(CjScoringError);
     expect(() => selectAdaptivePairs({ ...options, maxComparisonsPerEssay: 1.5 })).toThrow(CjScoringError);
     expect(() => selectAdaptivePairs({ ...options, seed: Number.NaN })).toThrow(CjScoringError);
+  });
+
+  it('gives the new comparisons to the essays with few comparisons (large SE) first', () => {
+    const { ids, abilities } = simulatedEssays(60, 31, 2);
+    const sparse = new Set(ids.slice(30));
+    // Every essay in 2 comparisons, the first 30 in 6 more among themselves.
+    const base = generatePairs({ essayIds: ids, comparisonsPerEssay: 2, seed: 1 });
+    const dense = generatePairs({ essayIds: ids.slice(0, 30), comparisonsPerEssay: 6, seed: 2 }).map(
+      (p, i) => ({
+        ...p,
+        pair_index: base.length + i,
+      }),
+    );
+    const pairs = [...base, ...dense];
+    const next = selectAdaptivePairs({
+      essayIds: ids,
+      previousPairs: pairs,
+      judgements: simulateJudgements(pairs, abilities, 3),
+      comparisonsPerEssay: 1,
+      maxComparisonsPerEssay: 30,
+      seed: 4,
+    });
+    const count = (inSparse: boolean) =>
+      next.flatMap((p) => [p.essay_a, p.essay_b]).filter((id) => sparse.has(id) === inSparse).length;
+    expect(next).toHaveLength(30);
+    expect(count(true)).toBeGreaterThan(2 * count(false));
+  });
+
+  it('ranks better than a balanced design of the same size: 5 seeds, 40 essays, 2 + 4 rounds of 1 per essay', () => {
+    const gains: number[] = [];
+    for (const seed of [11, 12, 13, 14, 15]) {
+      const { ids, abilities } = simulatedEssays(40, seed, 2);
+      const truth = ids.map((id) => abilities.get(id)!);
+      const rho = (judgements: Judgement[]) => {
+        const score = new Map(
+          fitBradleyTerry(ids, judgements, { ridge: 0.01 }).scores.map((s) => [s.essay_id, s.score]),
+        );
+        return spearman(
+          ids.map((id) => score.get(id)!),
+          truth,
+        );
+      };
+      let pairs = generatePairs({ essayIds: ids, comparisonsPerEssay: 2, seed });
+      let judgements = simulateJudgements(pairs, abilities, seed + 1);
+      for (let round = 0; round < 4; round++) {
+        const next = selectAdaptivePairs({
+          essayIds: ids,
+          previousPairs: pairs,
+          judgements,
+          comparisonsPerEssay: 1,
+          maxComparisonsPerEssay: 20,
+          seed: seed * 10 + round,
+        });
+        pairs = [...pairs, ...next];
+        judgements = [...judgements, ...simulateJudgements(next, abilities, seed * 100 + round)];
+      }
+      const balanced = generatePairs({ essayIds: ids, comparisonsPerEssay: 6, seed: seed + 7 });
+      gains.push(rho(judgements) - rho(simulateJudgements(balanced, abilities, seed + 2)));
+    }
+    expect(gains.reduce((a, b) => a + b, 0) / gains.length).toBeGreaterThan(0.01);
+  });
+
+  it(`above ${DISCORDANCE_MAX_ESSAYS} essays falls back to the closest-pair rule, same guarantees`, () => {
+    const { ids, abilities } = simulatedEssays(DISCORDANCE_MAX_ESSAYS + 20, 41, 2);
+    const pairs = generatePairs({ essayIds: ids, comparisonsPerEssay: 2, seed: 5 });
+    const next = selectAdaptivePairs({
+      essayIds: ids,
+      previousPairs: pairs,
+      judgements: simulateJudgements(pairs, abilities, 6),
+      comparisonsPerEssay: 1,
+      maxComparisonsPerEssay: 10,
+      seed: 7,
+    });
+    expect(next).toHaveLength(ids.length / 2);
+    const before = new Set(pairs.map(key));
+    expect(next.every((p) => !before.has(key(p)))).toBe(true);
+    expect(new Set(next.map(key)).size).toBe(next.length);
+    for (const [, net] of netBalance([...pairs, ...next])) expect(Math.abs(net)).toBeLessThanOrEqual(2);
   });
 });

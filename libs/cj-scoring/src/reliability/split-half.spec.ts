@@ -79,6 +79,43 @@ describe('chainReliability (two independent adaptive chains)', () => {
     expect(mean(randomSplits)).toBeGreaterThan(mean(chains) + 0.2);
   });
 
+  it('with joint pairs (chosen from all judgements) stepped up: still near 0 for a coin-flip judge', () => {
+    const values: number[] = [];
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const { ids, halves } = adaptiveChains(seed * 100, 0, 4);
+      let all = [...halves[0], ...halves[1]];
+      let pairs: Pair[] = all.map((j, i) => ({ pair_index: i, essay_a: j.essay_a, essay_b: j.essay_b }));
+      const { abilities } = simulatedEssays(40, seed * 100, 0);
+      for (let round = 0; round < 4; round++) {
+        const next = selectAdaptivePairs({
+          essayIds: ids,
+          previousPairs: pairs,
+          judgements: all,
+          comparisonsPerEssay: 2,
+          maxComparisonsPerEssay: 40,
+          seed: seed * 13 + round,
+        });
+        pairs = [...pairs, ...next];
+        all = [...all, ...simulateJudgements(next, abilities, seed * 17 + round)];
+      }
+      values.push(chainReliability(ids, halves[0], halves[1], { totalJudgements: all.length }).reliability!);
+    }
+    expect(Math.abs(mean(values))).toBeLessThan(0.2);
+  });
+
+  it('steps the chains up to totalJudgements with the general Spearman-Brown formula', () => {
+    const { ids, halves } = adaptiveChains(78, 1, 3);
+    const plain = chainReliability(ids, halves[0], halves[1]);
+    const chains = halves[0].length + halves[1].length;
+    const stepped = chainReliability(ids, halves[0], halves[1], { totalJudgements: 2 * chains });
+    expect(stepped.half_correlation).toBe(plain.half_correlation);
+    const rho = plain.reliability!;
+    expect(rho).toBeGreaterThan(0);
+    expect(stepped.reliability).toBeCloseTo((2 * rho) / (1 + rho), 12);
+    // Fewer judgements than the chains, or none given: no step.
+    expect(chainReliability(ids, halves[0], halves[1], { totalJudgements: 1 }).reliability).toBe(rho);
+  });
+
   it('is high when there is a clear quality order', () => {
     const { ids, halves } = adaptiveChains(77, 2, 6);
     expect(chainReliability(ids, halves[0], halves[1]).reliability).toBeGreaterThan(0.85);

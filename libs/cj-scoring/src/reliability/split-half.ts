@@ -86,12 +86,18 @@ function halfCorrelation(
  * halves were built independently — two adaptive chains that each chose pairs from their own judgements only.
  * A random split of an adaptive design's judgements is NOT enough: the pairs themselves were chosen from all
  * the judgements, so both halves inherit the same early luck (measured: 0.84 for a coin-flip judge).
+ *
+ * `totalJudgements` (> the two chains' judgements): the design also has judgements outside the chains (joint pairs
+ * chosen from all the judgements); the chains' reliability is stepped up to that length with the general
+ * Spearman-Brown formula L rho / (1 + (L - 1) rho), L = total / (chain A + chain B), which counts a joint judgement
+ * as informative as a chain one (joint pairs are chosen from more data, so this errs low). Only the chains'
+ * correlation enters, so a judge without signal still gets ~0; a reliability <= 0 is not stepped up.
  */
 export function chainReliability(
   essayIds: readonly string[],
   first: readonly Judgement[],
   second: readonly Judgement[],
-  options: Pick<SplitHalfOptions, 'ridge' | 'positionEffect'> = {},
+  options: Pick<SplitHalfOptions, 'ridge' | 'positionEffect'> & { totalJudgements?: number } = {},
 ): SplitHalfReliability {
   const r = halfCorrelation(
     essayIds,
@@ -100,7 +106,9 @@ export function chainReliability(
     options.ridge ?? DEFAULT_SPLIT_HALF_RIDGE,
     options.positionEffect ?? true,
   );
-  return r === null
-    ? { reliability: null, half_correlation: null, splits: 1 }
-    : { reliability: (2 * r) / (1 + r), half_correlation: r, splits: 1 };
+  if (r === null) return { reliability: null, half_correlation: null, splits: 1 };
+  const chains = (2 * r) / (1 + r);
+  const length = (options.totalJudgements ?? 0) / (first.length + second.length);
+  const reliability = length > 1 && chains > 0 ? (length * chains) / (1 + (length - 1) * chains) : chains;
+  return { reliability, half_correlation: r, splits: 1 };
 }

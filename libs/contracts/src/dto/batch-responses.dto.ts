@@ -48,6 +48,20 @@ export class BatchErrorDto {
   @ApiProperty() message: string;
 }
 
+/** Provider parts of a batch split by the enqueued-token budget, and what quota is holding back. */
+export class BatchQuotaDto {
+  @ApiProperty({ description: 'Provider batches the comparisons are split into' }) parts_total: number;
+  @ApiProperty({ description: 'Parts at the provider (running or finished)' }) parts_submitted: number;
+  @ApiProperty({
+    description: 'Parts in state waiting_quota: created once earlier parts leave the provider queue',
+  })
+  parts_waiting_quota: number;
+  @ApiProperty({
+    description: 'Times the provider refused a part for quota; each waited and was resubmitted',
+  })
+  refusals: number;
+}
+
 /** GET /comparison/batch/{batch_id}. */
 export class BatchStatusDto {
   @ApiProperty() batch_id: string;
@@ -65,6 +79,11 @@ export class BatchStatusDto {
   @ApiProperty() model: string;
   @ApiProperty({ type: () => BatchCountsDto }) counts: BatchCountsDto;
   @ApiProperty({ type: [String] }) provider_batch_ids: string[];
+  @ApiPropertyOptional({
+    type: () => BatchQuotaDto,
+    description: 'Present when parts wait for the provider/model enqueued-token quota or were refused for it',
+  })
+  quota?: BatchQuotaDto;
   @ApiProperty({ type: () => BatchTimingsDto }) timings: BatchTimingsDto;
   @ApiProperty({ type: Number, nullable: true, description: 'USD; null when the model has no known price' })
   cost_usd: number | null;

@@ -19,6 +19,11 @@ export const ERROR_CODES = {
   OUTPUT_TRUNCATED: { retryable: false },
   CONTENT_FILTERED: { retryable: false },
   BATCH_EXPIRED: { retryable: true },
+  /**
+   * The provider's batch queue is full for the model (OpenAI `token_limit_exceeded` at validation, Anthropic and
+   * Gemini 429 on batch create): the part waits and is resubmitted; on a batch or item, the wait ran out.
+   */
+  QUOTA_EXCEEDED: { retryable: true },
   CANCELED: { retryable: false },
   NOT_FOUND: { retryable: false },
   CONFLICT: { retryable: false },

@@ -9,6 +9,15 @@ export class CommonEnv {
   @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
 
+  /**
+   * Seed nodes of a Redis Cluster (`host:port,host:port,...`); when set every connection is a cluster connection
+   * (credentials and TLS still from REDIS_URL). Empty: the single server at REDIS_URL.
+   */
+  @Matches(/^$|^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, {
+    message: 'must be empty or host:port[,host:port...]',
+  })
+  REDIS_CLUSTER_NODES = '';
+
   @Matches(/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/, { message: 'must be host:port[,host:port...]' })
   KAFKA_BROKERS = '127.0.0.1:9092';
 

@@ -3,6 +3,7 @@ import type { CommonEnv } from '../config/common-env.js';
 import { HealthModule } from '../health/health.module.js';
 import { parseBrokers } from '../kafka/kafka-config.js';
 import { RedisModule } from '../redis/redis.module.js';
+import { redisTargetFrom } from '../redis/redis-target.js';
 
 /** What every app needs from the platform: the Redis connections and the /health/live + /health/ready probes. */
 @Module({})
@@ -11,7 +12,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       imports: [
-        RedisModule.forRoot({ url: env.REDIS_URL }),
+        RedisModule.forRoot({ target: redisTargetFrom(env) }),
         HealthModule.forRoot({
           kafkaBrokers: parseBrokers(env.KAFKA_BROKERS),
           timeoutMs: env.HEALTH_CHECK_TIMEOUT_MS,

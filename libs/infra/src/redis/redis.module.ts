@@ -1,9 +1,10 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { REDIS_CLIENT, REDIS_PROBE_CLIENT } from './redis.tokens.js';
+import type { Redis } from 'ioredis';
+import { createRedisClient, type RedisTarget } from './redis-target.js';
+import { REDIS_CLIENT, REDIS_PROBE_CLIENT, REDIS_TARGET } from './redis.tokens.js';
 
 export interface RedisModuleOptions {
-  url: string;
+  target: RedisTarget;
 }
 
 class RedisConnections implements OnApplicationShutdown {
@@ -24,12 +25,13 @@ export class RedisModule {
     return {
       module: RedisModule,
       providers: [
+        { provide: REDIS_TARGET, useValue: options.target },
         {
           provide: REDIS_CLIENT,
           // Auto-pipelining sends the commands issued in one event-loop turn (concurrent requests, Promise.all)
           // in one socket write: fewer syscalls per request on a busy API or worker; order is kept.
           useFactory: () =>
-            new Redis(options.url, {
+            createRedisClient(options.target, {
               maxRetriesPerRequest: null,
               connectionName: 'app',
               enableAutoPipelining: true,
@@ -38,7 +40,7 @@ export class RedisModule {
         {
           provide: REDIS_PROBE_CLIENT,
           useFactory: () =>
-            new Redis(options.url, {
+            createRedisClient(options.target, {
               enableOfflineQueue: false,
               maxRetriesPerRequest: 0,
               connectTimeout: 1000,
@@ -48,7 +50,7 @@ export class RedisModule {
         },
         RedisConnections,
       ],
-      exports: [REDIS_CLIENT, REDIS_PROBE_CLIENT],
+      exports: [REDIS_CLIENT, REDIS_PROBE_CLIENT, REDIS_TARGET],
     };
   }
 }

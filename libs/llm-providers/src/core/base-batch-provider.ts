@@ -26,7 +26,8 @@ import type {
   SubmitBatchOptions,
 } from './llm-provider.js';
 import { costOf, type CacheWriteTtl } from './pricing.js';
-import type { ProviderSettings } from './provider-config.js';
+import { enqueuedTokenBudgetOf, PROVIDER_ENV_PREFIX, type ProviderSettings } from './provider-config.js';
+import { estimateRequestTokens } from './token-estimate.js';
 import type { ProviderDeps } from './provider-deps.js';
 import { ProviderError } from './provider-error.js';
 import { provesNotProcessed, realSleep, type CallOptions, type Sleep } from './resilience/retry-policy.js';
@@ -168,7 +169,19 @@ export abstract class BaseBatchProvider implements LlmProvider {
       throw new ProviderError('INVALID_REQUEST', 'A batch needs at least one comparison');
     assertValidRequests(requests);
     const config = this.resolve(overrides);
-    const planned = planBatchParts(requests, this.limits, (request) => this.serialisedSize(request, config));
+    const budget = enqueuedTokenBudgetOf(this.settings, config.model);
+    const planned = planBatchParts(
+      requests,
+      this.limits,
+      (request) => this.serialisedSize(request, config),
+      budget === undefined
+        ? undefined
+        : {
+            maxTokensPerPart: budget,
+            estimate: (request) => estimateRequestTokens(request, config),
+            variable: `${PROVIDER_ENV_PREFIX[this.name]}_ENQUEUED_TOKEN_BUDGET`,
+          },
+    );
     const ref: ProviderBatchRef = options.resumeFrom
       ? structuredClone(options.resumeFrom)
       : {
@@ -190,6 +203,13 @@ export abstract class BaseBatchProvider implements LlmProvider {
       const comparisonIds = part.requests.map((r) => r.comparison_id);
       const partIndex = part.part_index;
       const lookup: PartLookup = { batchKey: options.batchKey, partIndex, model: config.model, notBefore };
+      // Quota: a part that does not fit in the budget now waits; so do the parts after it (order is kept).
+      const admission = {
+        part_index: partIndex,
+        estimated_tokens: part.estimated_tokens,
+        budget: budget ?? 0,
+      };
+      if (budget !== undefined && options.admitPart && !(await options.admitPart(admission))) break;
       const found = recovering ? await this.findSubmittedPart(lookup) : null;
       recovering = false;
       const created =
@@ -202,7 +222,12 @@ export abstract class BaseBatchProvider implements LlmProvider {
           config,
           ...(options.notify ? { notify: options.notify } : {}),
         }));
-      ref.parts.push({ part_index: part.part_index, comparison_ids: comparisonIds, ...created });
+      ref.parts.push({
+        part_index: part.part_index,
+        comparison_ids: comparisonIds,
+        ...(budget !== undefined ? { estimated_tokens: part.estimated_tokens } : {}),
+        ...created,
+      });
       ref.parts.sort((a, b) => a.part_index - b.part_index);
       await options.onPartSubmitted?.(structuredClone(ref));
     }

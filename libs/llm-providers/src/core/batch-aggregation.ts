@@ -59,9 +59,11 @@ export function isFinished(state: NormalisedBatchState): boolean {
  */
 export function mergePartStatuses(ref: ProviderBatchRef, statuses: PartStatus[]): ProviderBatchStatus {
   const parts = ref.parts.map((part, i) => ({
+    part_index: part.part_index,
     provider_batch_id: part.provider_batch_id,
     state: statuses[i].state,
     raw_status: statuses[i].raw_status,
+    ...(statuses[i].error ? { error_code: statuses[i].error.code } : {}),
   }));
   const counts = sumCounts(ref.parts, statuses);
   const allSubmitted = ref.parts.length >= ref.part_count;

@@ -18,3 +18,4 @@ export * from './provider-deps.js';
 export * from './provider-error.js';
 export * from './request-validation.js';
 export * from './resilience/index.js';
+export * from './token-estimate.js';

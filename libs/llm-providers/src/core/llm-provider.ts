@@ -48,6 +48,8 @@ export interface ProviderBatchPart {
   provider_batch_id: string;
   /** Comparison ids of this part, in input order. */
   comparison_ids: string[];
+  /** Estimated tokens the part enqueues at the provider (set when an enqueued-token budget applies). */
+  estimated_tokens?: number;
   /** Provider-specific, JSON-serialisable data needed later (e.g. custom_id mapping, input file id). */
   state?: Record<string, unknown>;
 }
@@ -80,7 +82,23 @@ export interface ProviderBatchStatus {
   };
   /** True when collectBatchResults can be called (every part finished in some way). */
   results_ready: boolean;
-  parts: Array<{ provider_batch_id: string; state: NormalisedBatchState; raw_status: string }>;
+  parts: Array<{
+    part_index: number;
+    provider_batch_id: string;
+    state: NormalisedBatchState;
+    raw_status: string;
+    /** Why a `failed` part failed (e.g. QUOTA_EXCEEDED: refused by the provider's queue limit, resubmit later). */
+    error_code?: string;
+  }>;
+}
+
+/** A planned part about to be created, as offered to SubmitBatchOptions.admitPart. */
+export interface PartAdmission {
+  part_index: number;
+  /** Estimated tokens the part will enqueue (estimateRequestTokens summed). */
+  estimated_tokens: number;
+  /** The provider/model's enqueued-token budget the plan was made under. */
+  budget: number;
 }
 
 export interface SubmitBatchOptions {
@@ -99,6 +117,12 @@ export interface SubmitBatchOptions {
    * Anthropic and OpenRouter batches carry no tag: there such a part is still created twice.
    */
   recoverSubmittedParts?: boolean;
+  /**
+   * Asked before each part is created when the model has an enqueued-token budget (`<P>_ENQUEUED_TOKEN_BUDGET`):
+   * false stops the submission there, and the returned ref holds fewer parts than `part_count` (the rest wait
+   * for quota; a later call with `resumeFrom` goes on). The caller reserves the part's tokens here.
+   */
+  admitPart?: (part: PartAdmission) => Promise<boolean>;
   /** Called after each part is created, before the next: the caller persists the growing ref here. */
   onPartSubmitted?: (ref: ProviderBatchRef) => Promise<void>;
   /**

@@ -25,6 +25,24 @@ export interface ProviderSettings {
   concurrency: number;
   /** How often generateBatchComparison polls a submitted batch. */
   pollIntervalMs: number;
+  /**
+   * Tokens this deployment may have in the provider's batch queue per model (`<P>_ENQUEUED_TOKEN_BUDGET`, with
+   * per-model values in `<P>_ENQUEUED_TOKEN_BUDGET_MODELS`): parts are planned under it and a part waits until
+   * earlier ones leave the queue. Absent: no budget (one part per provider batch limit).
+   */
+  enqueuedTokenBudget: EnqueuedTokenBudget;
+}
+
+export interface EnqueuedTokenBudget {
+  /** Budget of every model without its own; undefined when there is none. */
+  default?: number;
+  /** Per-model budgets, by model id as configured. */
+  models: Record<string, number>;
+}
+
+/** The enqueued-token budget of `model`, or undefined when it has none. */
+export function enqueuedTokenBudgetOf(settings: ProviderSettings, model: string): number | undefined {
+  return settings.enqueuedTokenBudget.models[model] ?? settings.enqueuedTokenBudget.default;
 }
 
 export interface RetrySettings {
@@ -237,7 +255,31 @@ function loadProviderSettings(env: Env, name: ProviderName, now: number): Provid
     timeoutMs: readNumber(env, `${prefix}_TIMEOUT_MS`, 300_000, { min: 1, integer: true }),
     concurrency: readNumber(env, `${prefix}_CONCURRENCY`, 8, { min: 1, max: 1_000, integer: true }),
     pollIntervalMs: readNumber(env, `${prefix}_POLL_INTERVAL_MS`, 30_000, { min: 0, integer: true }),
+    enqueuedTokenBudget: readTokenBudget(env, `${prefix}_ENQUEUED_TOKEN_BUDGET`),
   };
+}
+
+/** Smallest accepted budget: below it not even one judge request (essays + output allowance) would fit. */
+const MIN_TOKEN_BUDGET = 10_000;
+
+/**
+ * `<NAME>` (an integer) and `<NAME>_MODELS` (`model=tokens,model=tokens`), validated at start-up.
+ * Set them to the usage tier's enqueued-token limits (OpenAI: per model, platform.openai.com settings, "Limits";
+ * e.g. 2,000,000 for gpt-4o-mini at tier 1, openai-python#2084), less what other users of the same
+ * organisation enqueue.
+ */
+function readTokenBudget(env: Env, name: string): EnqueuedTokenBudget {
+  const range = { min: MIN_TOKEN_BUDGET, integer: true };
+  const whole = readString(env, name) === undefined ? undefined : readNumber(env, name, 0, range);
+  const models: Record<string, number> = {};
+  const listName = `${name}_MODELS`;
+  for (const entry of (readString(env, listName) ?? '').split(',').filter((e) => e.trim() !== '')) {
+    const match = /^\s*([^=\s]+)\s*=\s*(\S+)\s*$/.exec(entry);
+    if (!match)
+      throw new ProviderConfigError(listName, `expected model=tokens[,model=tokens], got "${entry}"`);
+    models[match[1]] = readNumber({ [listName]: match[2] }, listName, 0, range);
+  }
+  return { ...optional('default', whole), models };
 }
 
 function readDefaultModel(

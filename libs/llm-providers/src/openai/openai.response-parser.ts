@@ -174,6 +174,16 @@ export function batchFailure(batch: Pick<Batch, 'id' | 'errors'>): ProviderError
   const summary = problems.map(
     (p) => `${p.line !== undefined && p.line !== null ? `line ${p.line}: ` : ''}${p.message}`,
   );
+  // The model's enqueued-token limit was reached: the whole batch fails validation with `token_limit_exceeded`
+  // ("Enqueued token limit reached for <model> in organization ...", openai-python#2084; the same code on Azure
+  // OpenAI, learn.microsoft.com Q&A 2285577). Nothing ran and nothing is billed: wait and resubmit the part.
+  if (problems.some((p) => p.code === 'token_limit_exceeded')) {
+    return new ProviderError('QUOTA_EXCEEDED', `batch ${batch.id} refused: ${summary.join('; ')}`, {
+      provider: 'openai',
+      retryable: true,
+      details: { errors: problems },
+    });
+  }
   return new ProviderError(
     'INVALID_REQUEST',
     `batch ${batch.id} failed validation: ${summary.join('; ') || 'no detail'}`,

@@ -102,6 +102,22 @@ export class CjHarness {
     await this.producer!.send({ topic, messages: [{ key, value: JSON.stringify(envelope) }] });
   }
 
+  /** Publishes raw bytes (not necessarily JSON, not necessarily an envelope) to the request topic. */
+  async sendRaw(value: string | Buffer | null, key: string): Promise<void> {
+    const topic = allTopics(this.prefix).find((t) => t.endsWith('.els.cj_assessment.requested.v1'))!;
+    await this.producer!.send({ topic, messages: [{ key, value }] });
+  }
+
+  /** The first outcome event carrying `correlationId` (refusals of requests without a usable assessment id). */
+  async outcomeByCorrelation<T>(correlationId: string, timeoutMs = 30_000): Promise<EventEnvelope<T>> {
+    const found = await waitFor(
+      async () => this.outcomes.find((e) => e.correlation_id === correlationId),
+      (e) => e !== undefined,
+      { timeoutMs, intervalMs: 50, what: `outcome with correlation id ${correlationId}` },
+    );
+    return found as EventEnvelope<T>;
+  }
+
   /** Publishes raw envelopes to any topic (e.g. a forged result on the callback topic). */
   async publish(topic: string, envelopes: EventEnvelope[], key: string): Promise<void> {
     await this.producer!.send({ topic, messages: envelopes.map((e) => ({ key, value: JSON.stringify(e) })) });

@@ -1,4 +1,11 @@
-import { JsonBodyError, parseJsonSplit, type SplitJsonOptions } from './split-json-parser.js';
+import {
+  assembleJson,
+  ChunkedBytes,
+  JsonBodyError,
+  JsonSplitScanner,
+  parseJsonSplit,
+  type SplitJsonOptions,
+} from './split-json-parser.js';
 
 const OPTIONS: SplitJsonOptions = { splitArrays: { comparisons: 100 }, maxDepth: 12, maxValuesPerPiece: 200 };
 const parse = (text: string, options: SplitJsonOptions = OPTIONS) =>
@@ -78,6 +85,48 @@ describe('parseJsonSplit', () => {
     const value = (await outcome) as { comparisons: unknown[] };
     expect(value.comparisons).toHaveLength(20_000);
     expect(ranDuringParse).toBe(true);
+  });
+
+  it('gives the same value however the bytes are cut into chunks (strings, escapes, keys, UTF-8 across edges)', async () => {
+    const text =
+      '{"comparisons":[{"essay":"é ü — 😀 \\" \\\\ \\u0041"},12,-3.5e2,true,null,"x,]}"],' +
+      '"comparisons_note":"c","essays":[{"t":"ü"}],"llm_config_overrides":{"a":[1,{"b":"😀"}]}}';
+    const options = { ...OPTIONS, splitArrays: { comparisons: 100, essays: 10 } };
+    const body = Buffer.from(text, 'utf8');
+    for (const size of [1, 2, 3, 7, 64]) {
+      const scanner = new JsonSplitScanner(options);
+      const bytes = new ChunkedBytes();
+      for (let at = 0; at < body.length; at += size) {
+        const chunk = Buffer.from(body.subarray(at, at + size));
+        bytes.push(chunk);
+        scanner.feed(chunk);
+      }
+      expect(await assembleJson(bytes, scanner.finish())).toEqual(JSON.parse(text));
+    }
+  });
+
+  it('refuses an element or the rest of the body over its byte limit while scanning, naming it', async () => {
+    const big = 'x'.repeat(300);
+    await expect(
+      parse(`{"comparisons":[{"a":"x"},{"a":"${big}"}]}`, { ...OPTIONS, maxElementBytes: 200 }),
+    ).rejects.toMatchObject({ problem: 'too_large', field: 'comparisons[1]', details: { max_bytes: 200 } });
+    await expect(
+      parse(`{"comparisons":[{"a":"${big}"}],"user_prompt":"${big}"}`, { ...OPTIONS, maxRestBytes: 200 }),
+    ).rejects.toMatchObject({ problem: 'too_large', field: 'user_prompt' });
+    // The split array's elements do not count against the rest.
+    const value = await parse(`{"comparisons":[{"a":"${big}"}],"user_prompt":"p"}`, {
+      ...OPTIONS,
+      maxRestBytes: 200,
+    });
+    expect(value).toEqual({ comparisons: [{ a: big }], user_prompt: 'p' });
+  });
+
+  it('refuses an over-cap array at the element that goes over, before the rest of the body arrives', () => {
+    const scanner = new JsonSplitScanner(OPTIONS);
+    const items = Array.from({ length: 101 }, () => '{"a":1}').join(',');
+    expect(() => scanner.feed(Buffer.from(`{"comparisons":[${items}`))).toThrow(
+      expect.objectContaining({ problem: 'too_many_items', field: 'comparisons' }),
+    );
   });
 
   it('is an Error with a stable problem code', () => {

@@ -7,11 +7,15 @@ export interface SplitJsonOptions {
   maxDepth: number;
   /** Most JSON values in one piece parsed at once (one element, or the rest of the body). */
   maxValuesPerPiece: number;
+  /** Most bytes of one element of a split array (parsed in one JSON.parse). Default: unbounded. */
+  maxElementBytes?: number;
+  /** Most bytes of the body outside the split arrays (parsed in one JSON.parse). Default: unbounded. */
+  maxRestBytes?: number;
   /** Longest synchronous stretch before yielding to the event loop. */
   sliceMs?: number;
 }
 
-export type JsonBodyProblem = 'malformed' | 'too_many_items' | 'too_deep' | 'too_complex';
+export type JsonBodyProblem = 'malformed' | 'too_many_items' | 'too_deep' | 'too_complex' | 'too_large';
 
 /** Why a body was refused before (or while) parsing; `field` names the top-level key or element at fault. */
 export class JsonBodyError extends Error {
@@ -34,191 +38,343 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+/** Keys we split on are short; a longer top-level key is never one of them (JSON.parse still judges it). */
+const MAX_KEY_BYTES = 1024;
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
+/** A top-level array parsed element by element: absolute byte offsets in the body. */
 interface SplitArray {
   key: string;
   /** Offsets of `[` and `]`. */
   open: number;
   close: number;
-  elements: Array<[number, number]>;
+  /** Elements so far; element k is [bounds[2k], bounds[2k+1]) (a typed array: no object per element to collect). */
+  count: number;
+  bounds: Float64Array;
+}
+
+/** What the scan found: where the split arrays and their elements are. */
+export interface SplitPlan {
+  length: number;
+  arrays: SplitArray[];
 }
 
 /**
- * JSON.parse of a whole 20 MB body of small objects blocks the event loop for ~0.4 s (1 s when dense), and only
- * afterwards could the item cap be checked. This parser first scans the bytes (in slices, yielding between them)
- * to find the top-level arrays named in `splitArrays`, refusing a body whose array is over its cap, whose nesting
- * is too deep, or one of whose pieces holds too many values — before parsing anything. Then it parses the rest of
- * the body and each array element separately, yielding between pieces, so no single synchronous step is large.
- * The result is exactly what JSON.parse would return for a valid body.
+ * The structural scan of a JSON body, fed chunk by chunk as the bytes arrive (no copy of the body is made). It
+ * finds the top-level arrays named in `splitArrays` and their elements, and throws JsonBodyError as soon as an array
+ * goes over its cap, the nesting gets too deep, or one piece (an element, or the rest of the body) holds too many
+ * values or bytes — so an abusive upload is refused at the byte where it became one, before it is read to the end.
+ * Each feed is one synchronous pass over one chunk (a socket read is ≤ 64 KB): the event loop runs between chunks.
  */
-export async function parseJsonSplit(body: Buffer, options: SplitJsonOptions): Promise<unknown> {
-  const sliceMs = options.sliceMs ?? 10;
-  let sliceStart = performance.now();
-  const maybeYield = async () => {
-    if (performance.now() - sliceStart < sliceMs) return;
-    await yieldToEventLoop();
-    sliceStart = performance.now();
-  };
-
-  const arrays: SplitArray[] = [];
-  let depth = 0;
-  let inString = false;
-  let stringStart = -1;
+export class JsonSplitScanner {
+  private pos = 0;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private prev = -1;
   /** Top-level key being read or whose value is being scanned. */
-  let topKey: string | undefined;
-  let expectTopKey = false;
-  let lastTopString: string | undefined;
-  let current: SplitArray | undefined;
-  let elementStart = -1;
-  let pieceValues = 0;
-  let restValues = 0;
+  private topKey: string | undefined;
+  private expectTopKey = false;
+  private keyBytes: number[] | null = null;
+  private lastTopString: string | undefined;
+  private current: SplitArray | undefined;
+  private elementStart = -1;
+  private pieceValues = 0;
+  private restValues = 0;
+  private restBytes = 0;
+  private readonly arrays: SplitArray[] = [];
 
-  const tooComplex = (field: string | undefined) =>
-    new JsonBodyError('too_complex', `${field ?? 'Request body'} holds too many JSON values`, field, {
-      max_values: options.maxValuesPerPiece,
-    });
+  constructor(private readonly options: SplitJsonOptions) {}
 
-  for (let i = 0; i < body.length; i++) {
-    if ((i & 0xffff) === 0 && i > 0) await maybeYield();
-    const c = body[i];
-    if (inString) {
-      if (c === BACKSLASH) i++;
+  feed(chunk: Uint8Array): void {
+    const base = this.pos;
+    const maxRest = this.options.maxRestBytes ?? Infinity;
+    for (let j = 0; j < chunk.length; j++) {
+      const c = chunk[j];
+      this.step(c, base + j);
+      this.prev = c;
+      // Bytes outside the elements of split arrays are the rest of the body, parsed in one go.
+      if (this.elementStart < 0 && ++this.restBytes > maxRest) this.restTooLarge(maxRest);
+    }
+    this.pos = base + chunk.length;
+    this.checkElementBytes(this.pos);
+  }
+
+  /** The plan of a complete body; throws when the body ended inside a value. */
+  finish(): SplitPlan {
+    if (this.depth !== 0 || this.inString || this.pos === 0) throw malformed();
+    return { length: this.pos, arrays: this.arrays };
+  }
+
+  private step(c: number, i: number): void {
+    if (this.inString) {
+      if (this.escaped) this.escaped = false;
+      else if (c === BACKSLASH) this.escaped = true;
       else if (c === QUOTE) {
-        inString = false;
-        if (depth === 1 && expectTopKey) lastTopString = decodeKey(body, stringStart, i + 1);
+        this.inString = false;
+        if (this.keyBytes) {
+          this.lastTopString = decodeKey(this.keyBytes);
+          this.keyBytes = null;
+        }
+        return;
       }
-      continue;
+      if (this.keyBytes) {
+        if (this.keyBytes.length < MAX_KEY_BYTES) this.keyBytes.push(c);
+        else this.keyBytes = null; // too long to be a split key: lastTopString stays '' below
+      }
+      return;
     }
     if (c === QUOTE) {
-      inString = true;
-      stringStart = i;
-      if (current && depth === 2 && elementStart < 0) startElement(i);
-      countValue();
-      continue;
+      this.inString = true;
+      if (this.depth === 1 && this.expectTopKey) {
+        this.keyBytes = [];
+        this.lastTopString = '';
+      }
+      if (this.current && this.depth === 2 && this.elementStart < 0) this.startElement(i);
+      this.countValue();
+      return;
     }
     if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-      depth++;
-      if (depth > options.maxDepth) {
+      this.depth++;
+      if (this.depth > this.options.maxDepth) {
         throw new JsonBodyError(
           'too_deep',
-          `Request body nests deeper than ${options.maxDepth} levels`,
-          topKey,
-          {
-            max_depth: options.maxDepth,
-          },
+          `Request body nests deeper than ${this.options.maxDepth} levels`,
+          this.topKey,
+          { max_depth: this.options.maxDepth },
         );
       }
-      if (depth === 1 && c === OPEN_OBJECT) expectTopKey = true;
-      if (depth === 2 && c === OPEN_ARRAY && topKey !== undefined && topKey in options.splitArrays) {
-        current = { key: topKey, open: i, close: -1, elements: [] };
-        elementStart = -1;
-        continue;
+      if (this.depth === 1 && c === OPEN_OBJECT) this.expectTopKey = true;
+      if (
+        this.depth === 2 &&
+        c === OPEN_ARRAY &&
+        this.topKey !== undefined &&
+        Object.hasOwn(this.options.splitArrays, this.topKey)
+      ) {
+        this.current = { key: this.topKey, open: i, close: -1, count: 0, bounds: new Float64Array(256) };
+        this.elementStart = -1;
+        return;
       }
-      if (current && depth === 3 && elementStart < 0) startElement(i);
-      countValue();
-      continue;
+      if (this.current && this.depth === 3 && this.elementStart < 0) this.startElement(i);
+      this.countValue();
+      return;
     }
     if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
-      if (current && depth === 2) {
-        if (elementStart >= 0) endElement(i);
-        else if (current.elements.length > 0) throw malformed();
-        current.close = i;
-        arrays.push(current);
-        current = undefined;
+      if (this.current && this.depth === 2) {
+        if (this.elementStart >= 0) this.endElement(i);
+        else if (this.current.count > 0) throw malformed();
+        this.current.close = i;
+        this.arrays.push(this.current);
+        this.current = undefined;
       }
-      depth--;
-      if (depth < 0) throw malformed();
-      continue;
+      this.depth--;
+      if (this.depth < 0) throw malformed();
+      return;
     }
-    if (c === COLON && depth === 1) {
-      if (lastTopString === undefined) throw malformed();
-      topKey = lastTopString;
-      lastTopString = undefined;
-      expectTopKey = false;
-      continue;
+    if (c === COLON && this.depth === 1) {
+      if (this.lastTopString === undefined) throw malformed();
+      this.topKey = this.lastTopString;
+      this.lastTopString = undefined;
+      this.expectTopKey = false;
+      return;
     }
     if (c === COMMA) {
-      if (depth === 1) {
-        expectTopKey = true;
-        topKey = undefined;
-      } else if (current && depth === 2) {
-        if (elementStart < 0) throw malformed();
-        endElement(i);
-      } else countValue();
-      continue;
+      if (this.depth === 1) {
+        this.expectTopKey = true;
+        this.topKey = undefined;
+      } else if (this.current && this.depth === 2) {
+        if (this.elementStart < 0) throw malformed();
+        this.endElement(i);
+      } else this.countValue();
+      return;
     }
-    if (isSpace(c)) continue;
+    if (isSpace(c)) return;
     // A literal or number: its first byte starts a value (an element, when directly inside a split array).
-    if (current && depth === 2 && elementStart < 0) startElement(i);
-    if (!isLiteralContinuation(body, i)) countValue();
+    if (this.current && this.depth === 2 && this.elementStart < 0) this.startElement(i);
+    if (!this.isLiteralContinuation()) this.countValue();
   }
-  if (depth !== 0 || inString) throw malformed();
 
-  if (arrays.length === 0) return parsePiece(body.toString('utf8'));
-
-  // The body with every split array emptied, then each element on its own.
-  const parts: string[] = [];
-  let at = 0;
-  for (const array of arrays) {
-    parts.push(body.toString('utf8', at, array.open), '[]');
-    at = array.close + 1;
+  /** Digits and letters after the first of a number or literal are the same value. */
+  private isLiteralContinuation(): boolean {
+    const prev = this.prev;
+    if (prev < 0) return false;
+    return !(
+      isSpace(prev) ||
+      prev === COLON ||
+      prev === COMMA ||
+      prev === OPEN_ARRAY ||
+      prev === OPEN_OBJECT
+    );
   }
-  parts.push(body.toString('utf8', at));
-  const rest = parsePiece(parts.join(''));
-  if (typeof rest !== 'object' || rest === null || Array.isArray(rest)) throw malformed();
-  for (const array of arrays) {
-    const items: unknown[] = new Array(array.elements.length);
-    for (let k = 0; k < array.elements.length; k++) {
-      if ((k & 0x3f) === 0) await maybeYield();
-      const [start, end] = array.elements[k];
-      items[k] = parsePiece(body.toString('utf8', start, end));
-    }
-    (rest as Record<string, unknown>)[array.key] = items;
-  }
-  return rest;
 
-  function startElement(i: number): void {
-    const array = current!;
-    if (array.elements.length >= options.splitArrays[array.key]) {
-      const max = options.splitArrays[array.key];
+  private startElement(i: number): void {
+    const array = this.current!;
+    const max = this.options.splitArrays[array.key];
+    if (array.count >= max) {
       throw new JsonBodyError('too_many_items', `${array.key} may hold at most ${max} items`, array.key, {
         max,
       });
     }
-    elementStart = i;
-    pieceValues = 0;
+    this.elementStart = i;
+    this.pieceValues = 0;
   }
 
-  function endElement(i: number): void {
-    current!.elements.push([elementStart, i]);
-    elementStart = -1;
+  private endElement(i: number): void {
+    this.checkElementBytes(i);
+    const array = this.current!;
+    if (2 * array.count + 2 > array.bounds.length) {
+      const grown = new Float64Array(array.bounds.length * 2);
+      grown.set(array.bounds);
+      array.bounds = grown;
+    }
+    array.bounds[2 * array.count] = this.elementStart;
+    array.bounds[2 * array.count + 1] = i;
+    array.count++;
+    this.elementStart = -1;
   }
 
-  function countValue(): void {
-    if (current && elementStart >= 0) {
-      if (++pieceValues > options.maxValuesPerPiece) {
-        throw tooComplex(`${current.key}[${current.elements.length}]`);
+  private checkElementBytes(end: number): void {
+    const max = this.options.maxElementBytes;
+    if (max === undefined || this.elementStart < 0 || end - this.elementStart <= max) return;
+    const field = `${this.current!.key}[${this.current!.count}]`;
+    throw new JsonBodyError('too_large', `${field} is larger than ${max} bytes`, field, { max_bytes: max });
+  }
+
+  private restTooLarge(max: number): never {
+    throw new JsonBodyError(
+      'too_large',
+      `${this.topKey ?? 'Request body'} is larger than ${max} bytes`,
+      this.topKey,
+      { max_bytes: max },
+    );
+  }
+
+  private countValue(): void {
+    if (this.current && this.elementStart >= 0) {
+      if (++this.pieceValues > this.options.maxValuesPerPiece) {
+        throw tooComplex(`${this.current.key}[${this.current.count}]`, this.options);
       }
-    } else if (++restValues > options.maxValuesPerPiece) throw tooComplex(topKey);
+    } else if (++this.restValues > this.options.maxValuesPerPiece)
+      throw tooComplex(this.topKey, this.options);
   }
 }
 
-/** Digits and letters after the first of a number or literal are the same value. */
-function isLiteralContinuation(body: Buffer, i: number): boolean {
-  if (i === 0) return false;
-  const prev = body[i - 1];
-  return !(isSpace(prev) || prev === COLON || prev === COMMA || prev === OPEN_ARRAY || prev === OPEN_OBJECT);
+/** The body's bytes as the chunks they arrived in; text of any byte range without joining the whole. */
+export class ChunkedBytes {
+  private readonly starts: number[] = [];
+  private length = 0;
+
+  constructor(private readonly chunks: Buffer[] = []) {
+    for (const chunk of chunks) this.track(chunk);
+  }
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.track(chunk);
+  }
+
+  get size(): number {
+    return this.length;
+  }
+
+  /** UTF-8 text of [start, end): ranges here start and end at ASCII structure, so never inside a character. */
+  text(start: number, end: number): string {
+    let k = this.indexOf(start);
+    const first = this.chunks[k];
+    const offset = start - this.starts[k];
+    if (end - this.starts[k] <= first.length) return first.toString('utf8', offset, end - this.starts[k]);
+    const parts: Buffer[] = [first.subarray(offset)];
+    for (k++; k < this.chunks.length && this.starts[k] < end; k++) {
+      parts.push(this.chunks[k].subarray(0, Math.min(this.chunks[k].length, end - this.starts[k])));
+    }
+    return Buffer.concat(parts).toString('utf8');
+  }
+
+  private track(chunk: Buffer): void {
+    this.starts.push(this.length);
+    this.length += chunk.length;
+  }
+
+  private indexOf(offset: number): number {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
 }
 
-function decodeKey(body: Buffer, start: number, end: number): string | undefined {
-  // Keys we split on are short; a huge key is never one of them (JSON.parse still judges it).
-  if (end - start > 1024) return '';
+/**
+ * Parses a scanned body: the rest (the body with every split array emptied) in one JSON.parse, then each element on
+ * its own, yielding to the event loop every `sliceMs`. The result is exactly what JSON.parse returns.
+ */
+export async function assembleJson(
+  bytes: ChunkedBytes,
+  plan: SplitPlan,
+  options: Pick<SplitJsonOptions, 'sliceMs'> = {},
+): Promise<unknown> {
+  const sliceMs = options.sliceMs ?? 10;
+  if (plan.arrays.length === 0) return parsePiece(bytes.text(0, plan.length));
+  const parts: string[] = [];
+  let at = 0;
+  for (const array of plan.arrays) {
+    parts.push(bytes.text(at, array.open), '[]');
+    at = array.close + 1;
+  }
+  if (at < plan.length) parts.push(bytes.text(at, plan.length));
+  const rest = parsePiece(parts.join(''));
+  if (typeof rest !== 'object' || rest === null || Array.isArray(rest)) throw malformed();
+  let sliceStart = performance.now();
+  for (const array of plan.arrays) {
+    const items: unknown[] = new Array(array.count);
+    for (let k = 0; k < array.count; k++) {
+      if ((k & 0x3f) === 0 && performance.now() - sliceStart >= sliceMs) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+      items[k] = parsePiece(bytes.text(array.bounds[2 * k], array.bounds[2 * k + 1]));
+    }
+    (rest as Record<string, unknown>)[array.key] = items;
+  }
+  return rest;
+}
+
+/**
+ * JSON.parse of a whole 20 MB body of small objects blocks the event loop for ~0.4 s (1 s when dense), and only
+ * afterwards could the item cap be checked. This scans a body already in memory in 64 KB slices (yielding between
+ * them), then assembles it (see JsonSplitScanner, assembleJson). The HTTP middleware feeds the scanner as the bytes
+ * arrive instead.
+ */
+export async function parseJsonSplit(body: Buffer, options: SplitJsonOptions): Promise<unknown> {
+  const sliceMs = options.sliceMs ?? 10;
+  const scanner = new JsonSplitScanner(options);
+  let sliceStart = performance.now();
+  const SLICE = 1 << 16;
+  for (let at = 0; at < body.length; at += SLICE) {
+    scanner.feed(body.subarray(at, at + SLICE));
+    if (performance.now() - sliceStart >= sliceMs) {
+      await yieldToEventLoop();
+      sliceStart = performance.now();
+    }
+  }
+  return assembleJson(new ChunkedBytes([body]), scanner.finish(), options);
+}
+
+function tooComplex(field: string | undefined, options: SplitJsonOptions): JsonBodyError {
+  return new JsonBodyError('too_complex', `${field ?? 'Request body'} holds too many JSON values`, field, {
+    max_values: options.maxValuesPerPiece,
+  });
+}
+
+function decodeKey(bytes: number[]): string | undefined {
   try {
-    return JSON.parse(body.toString('utf8', start, end)) as string;
+    return JSON.parse(`"${Buffer.from(bytes).toString('utf8')}"`) as string;
   } catch {
     return undefined;
   }
