@@ -36,7 +36,9 @@ export interface AnthropicFakeOptions {
 /**
  * Anthropic Messages + Message Batches API, as the official SDK 1.x speaks it: `anthropic-version` required,
  * key as `Authorization: Bearer` (or the older `x-api-key`), `msgbatch_` ids, RFC 3339 timestamps, results
- * JSONL served at the absolute `results_url` in a scrambled order, errored/expired/canceled items.
+ * JSONL served at the absolute `results_url` in a scrambled order (and only once a batch has ended),
+ * errored/expired/canceled items, and the paginated list (newest first). A batch carries no client tag or
+ * metadata: nothing in a listed batch says whose it is, only its `created_at` and `request_counts`.
  */
 export class AnthropicFakeServer extends FakeHttpServer {
   readonly apiKey: string;
@@ -137,6 +139,7 @@ export class AnthropicFakeServer extends FakeHttpServer {
     const batchPath = /^\/v1\/messages\/batches\/([^/]+)(\/cancel|\/results)?$/.exec(path);
     if (req.method === 'POST' && path === '/v1/messages') return this.createMessage(req, res);
     if (req.method === 'POST' && path === '/v1/messages/batches') return this.createBatch(req, res);
+    if (req.method === 'GET' && path === '/v1/messages/batches') return this.listBatches(req, res);
     if (batchPath) {
       const batch = this.batches.get(batchPath[1]);
       if (!batch) return this.replyError(res, 404, 'not_found_error', `batch ${batchPath[1]} not found`);
@@ -200,6 +203,39 @@ export class AnthropicFakeServer extends FakeHttpServer {
     if (this.halfExpiring > 0) this.halfExpiring -= 1;
     this.batches.set(batch.id, batch);
     this.replyJson(res, 200, this.batchObject(batch));
+  }
+
+  /**
+   * Newest first, `limit` 1–1000 (default 20), `after_id` = the previous page's `last_id` for older batches,
+   * `before_id` for newer ones; `{data, has_more, first_id, last_id}`
+   * (platform.claude.com/docs/en/api/messages/batches/list). Listing does not advance a batch.
+   */
+  private listBatches(req: RecordedRequest, res: ServerResponse): void {
+    const query = new URL(req.path, 'http://fake').searchParams;
+    const limit = Number(query.get('limit') ?? 20);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      return this.replyError(res, 400, 'invalid_request_error', 'limit: must be from 1 to 1000');
+    }
+    const all = [...this.batches.values()].reverse();
+    const afterId = query.get('after_id');
+    const beforeId = query.get('before_id');
+    let page: FakeBatch[];
+    let more: boolean;
+    if (beforeId) {
+      const end = all.findIndex((b) => b.id === beforeId);
+      page = all.slice(Math.max(0, end - limit), Math.max(0, end));
+      more = end - limit > 0;
+    } else {
+      const start = afterId ? all.findIndex((b) => b.id === afterId) + 1 : 0;
+      page = all.slice(start, start + limit);
+      more = start + limit < all.length;
+    }
+    this.replyJson(res, 200, {
+      data: page.map((b) => this.batchObject(b)),
+      has_more: more,
+      first_id: page[0]?.id ?? null,
+      last_id: page.at(-1)?.id ?? null,
+    });
   }
 
   private retrieveBatch(batch: FakeBatch, res: ServerResponse): void {

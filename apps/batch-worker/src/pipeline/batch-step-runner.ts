@@ -227,10 +227,10 @@ export class BatchStepRunner {
       // known here only once onPartSubmitted's Redis write returns. So every attempt is counted in the record
       // BEFORE submitBatch; from the second on, the provider first looks for the part the ref is missing and
       // adopts it (recoverSubmittedParts). OpenAI (metadata batch_key/part_index) and Gemini (displayName
-      // `<batch_id>-part-<n>`) are fully protected that way. Anthropic Message Batches carry no client tag, and
-      // OpenRouter batches neither: a worker killed between a part's create response and its Redis write (one
-      // HTTP response + one Redis round trip) submits that part again there, paid twice; results are still
-      // stored once per comparison (the ref holds only the second copy; the first is orphaned).
+      // `<batch_id>-part-<n>`) are found by their tag. Anthropic Message Batches carry no client tag: there the
+      // provider has us store an intent before each create (onPartIntent), and recovery adopts a listed batch only
+      // once its results prove it is that part. A candidate still running cannot be proven yet: submitBatch then
+      // returns the ref incomplete (pending_part kept) and the part waits like one held back for quota.
       const marked = await this.repo.markSubmitAttempt(id);
       if (!marked) return { kind: 'done', status: (await this.repo.get(id))?.status ?? 'missing' };
       // Only comparisons without a stored result: all of them at first, the unfinished ones after an expiry.
@@ -244,6 +244,9 @@ export class BatchStepRunner {
           onPartSubmitted: async (partial) => {
             await this.repo.saveProviderRef(id, partial);
             await this.indexParts(id, provider, partial);
+          },
+          onPartIntent: async (partial) => {
+            await this.repo.saveProviderRef(id, partial);
           },
           ...this.notifyTarget(id, provider),
         });
@@ -259,6 +262,15 @@ export class BatchStepRunner {
       }
       await this.repo.saveProviderRef(id, ref);
       await this.indexParts(id, provider, ref);
+      if (ref.pending_part && ref.parts.length < ref.part_count) {
+        // Like a part waiting for quota: the parts already running are polled; the next step looks again.
+        this.logger.log({
+          msg: 'waiting for an earlier attempt’s provider batch to end before adopting it or creating the part',
+          batch_id: id,
+          provider: record.config.provider,
+          part_index: ref.pending_part.part_index,
+        });
+      }
     }
     if (!ref || ref.parts.length === 0) return this.waitForQuota(record, provider);
     if (record.status === 'queued') {

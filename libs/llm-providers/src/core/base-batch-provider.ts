@@ -32,6 +32,7 @@ import type { ProviderDeps } from './provider-deps.js';
 import { ProviderError } from './provider-error.js';
 import { provesNotProcessed, realSleep, type CallOptions, type Sleep } from './resilience/retry-policy.js';
 import { assertValidRequests, assertValidRef, assertResumable } from './request-validation.js';
+import { newPartIntent, type IntentRecovery, type PartIntent } from './part-intent.js';
 
 export type { CreatedPart, PartContext, PartLookup } from './batch-part.js';
 
@@ -83,6 +84,18 @@ export abstract class BaseBatchProvider implements LlmProvider {
    */
   protected findSubmittedPart(_lookup: PartLookup): Promise<CreatedPart | null> {
     return Promise.resolve(null);
+  }
+
+  /**
+   * True for APIs whose batches carry no tag of ours (Anthropic, OpenRouter): before each part is created, a
+   * PartIntent is stored in the ref (through onPartSubmitted) and a later attempt recovers through
+   * findIntendedPart. See SubmitBatchOptions.recoverSubmittedParts.
+   */
+  protected readonly recordsPartIntent: boolean = false;
+
+  /** Crash recovery from a stored intent (see part-intent.ts); only called when recordsPartIntent is true. */
+  protected findIntendedPart(_intent: PartIntent, _ids: CustomIdMap): Promise<IntentRecovery> {
+    return Promise.resolve({ kind: 'none' });
   }
 
   /** Bytes one request adds to a provider batch; override with the real serialised line when cheap to build. */
@@ -202,6 +215,7 @@ export abstract class BaseBatchProvider implements LlmProvider {
       if (ref.parts.some((p) => p.part_index === part.part_index)) continue;
       const comparisonIds = part.requests.map((r) => r.comparison_id);
       const partIndex = part.part_index;
+      const customIds = new CustomIdMap(comparisonIds);
       const lookup: PartLookup = { batchKey: options.batchKey, partIndex, model: config.model, notBefore };
       // Quota: a part that does not fit in the budget now waits; so do the parts after it (order is kept).
       const admission = {
@@ -210,7 +224,20 @@ export abstract class BaseBatchProvider implements LlmProvider {
         budget: budget ?? 0,
       };
       if (budget !== undefined && options.admitPart && !(await options.admitPart(admission))) break;
-      const found = recovering ? await this.findSubmittedPart(lookup) : null;
+      let found = recovering ? await this.findSubmittedPart(lookup) : null;
+      if (this.recordsPartIntent) {
+        const intent = ref.pending_part?.part_index === partIndex ? ref.pending_part : undefined;
+        if (intent && recovering) {
+          const recovery = await this.findIntendedPart(intent, customIds);
+          // A batch that may be ours is still running: come back later (the ref stays incomplete).
+          if (recovery.kind === 'wait') return ref;
+          if (recovery.kind === 'adopt') found = recovery.part;
+        }
+        if (!found) {
+          ref.pending_part = newPartIntent(partIndex, customIds, this.clock(), intent);
+          await options.onPartIntent?.(structuredClone(ref));
+        }
+      }
       recovering = false;
       const created =
         found ??
@@ -218,10 +245,11 @@ export abstract class BaseBatchProvider implements LlmProvider {
           batchKey: options.batchKey,
           partIndex,
           partCount: planned.length,
-          customIds: new CustomIdMap(comparisonIds),
+          customIds,
           config,
           ...(options.notify ? { notify: options.notify } : {}),
         }));
+      delete ref.pending_part;
       ref.parts.push({
         part_index: part.part_index,
         comparison_ids: comparisonIds,

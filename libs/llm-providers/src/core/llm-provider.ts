@@ -5,6 +5,7 @@ import type {
   ProviderName,
   TokenUsage,
 } from '#contracts';
+import type { PartIntent } from './part-intent.js';
 import type { ProviderError } from './provider-error.js';
 
 /**
@@ -64,6 +65,12 @@ export interface ProviderBatchRef {
   part_count: number;
   parts: ProviderBatchPart[];
   submitted_at: string;
+  /**
+   * Providers whose batches carry no tag of ours: the part about to be created (stored before its create call).
+   * Present in a returned ref whose parts are incomplete: an earlier attempt's batch may be that part and has not
+   * ended yet, so it can be neither adopted nor ruled out; submit again later with this ref as `resumeFrom`.
+   */
+  pending_part?: PartIntent;
 }
 
 export type NormalisedBatchState =
@@ -114,7 +121,11 @@ export interface SubmitBatchOptions {
    * creating the first part the ref does not hold, a provider whose batches carry our tag (OpenAI metadata,
    * Gemini displayName) lists its recent batches and adopts the one created for that part, so a part created
    * but never recorded (a crash between its create call and `onPartSubmitted`) is not submitted again.
-   * Anthropic and OpenRouter batches carry no tag: there such a part is still created twice.
+   * Anthropic and OpenRouter batches carry no tag: there the ref records a `pending_part` intent (time, request
+   * count, first and last custom id) before each create, and recovery lists the batches created since with that
+   * request count, adopting one only once its results' custom ids prove it is ours. A candidate still running
+   * cannot be proven yet: submitBatch then returns the ref incomplete (parts < part_count, pending_part kept) and
+   * the caller submits again later.
    */
   recoverSubmittedParts?: boolean;
   /**
@@ -125,6 +136,12 @@ export interface SubmitBatchOptions {
   admitPart?: (part: PartAdmission) => Promise<boolean>;
   /** Called after each part is created, before the next: the caller persists the growing ref here. */
   onPartSubmitted?: (ref: ProviderBatchRef) => Promise<void>;
+  /**
+   * Providers whose batches carry no tag of ours (Anthropic, OpenRouter) call this just before each create, with
+   * the ref's `pending_part` set: the caller persists it like onPartSubmitted, so a crash after the create leaves
+   * an intent to recover from (see recoverSubmittedParts).
+   */
+  onPartIntent?: (ref: ProviderBatchRef) => Promise<void>;
   /**
    * Where the provider should announce the end of this batch (OpenRouter `callback_url`, Gemini batch
    * `webhookConfig`); absent when the deployment receives no webhooks. OpenAI webhooks are configured per project

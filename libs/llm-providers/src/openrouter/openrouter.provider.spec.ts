@@ -290,6 +290,85 @@ describe('OpenRouterProvider against the OpenRouter fake', () => {
     });
   });
 
+  describe('crash recovery (issue 9.7: batches carry no tag of ours)', () => {
+    it('adopts the part a killed worker created, once its results prove it; waits while it runs', async () => {
+      const { provider, counter } = makeProvider(fake);
+      fake.holdBatches();
+      const two = requests.slice(0, 2);
+      let stored: ProviderBatchRef | undefined;
+      await expect(
+        provider.submitBatch(
+          two,
+          {},
+          {
+            batchKey: 'or-crash',
+            onPartIntent: async (ref) => void (stored = ref),
+            onPartSubmitted: async () => {
+              throw new Error('worker killed before the batch id was stored');
+            },
+          },
+        ),
+      ).rejects.toThrow('worker killed');
+      expect(stored!.pending_part).toMatchObject({
+        request_count: 2,
+        first_custom_id: 'r-0_0',
+        last_custom_id: 'r-1_1',
+      });
+      const [orphan] = fake.batchIds();
+
+      const waiting = await provider.submitBatch(two, {}, { batchKey: 'or-crash', resumeFrom: stored });
+      expect(waiting.parts).toEqual([]);
+      expect(fake.createdBatchCount()).toBe(1);
+
+      fake.releaseBatches();
+      const probe = {
+        ...waiting,
+        parts: [{ part_index: 0, provider_batch_id: orphan, comparison_ids: ['r-0', 'r-1'] }],
+      };
+      await provider.getBatchStatus(probe);
+      const ref = await provider.submitBatch(two, {}, { batchKey: 'or-crash', resumeFrom: waiting });
+      expect(ref.parts[0]).toMatchObject({ provider_batch_id: orphan, state: { recovered: true } });
+      expect(fake.createdBatchCount()).toBe(1);
+      expect(counter.count('openrouter', 'batch.list')).toBe(2);
+      const listed = fake.requestLog.filter((r) => /^\/api\/v1\/batches\?/.test(r.path));
+      expect(new URL(listed[0].path, fake.url).searchParams.get('created_after')).toMatch(/^\d+$/);
+      const outcome = await provider.collectBatchResults(ref);
+      expect(outcome.responses.map((r) => r.comparison_id)).toEqual(['r-0']);
+      expect(outcome.errors.map((e) => e.comparison_id)).toEqual(['r-1']); // ITEM-ERROR
+    });
+
+    it('creates the part when the only candidate is someone else’s batch of the same size', async () => {
+      const { provider } = makeProvider(fake);
+      const foreign = await provider.submitBatch(
+        [comparison('x-0', 1, 2), comparison('x-1', 2, 1)],
+        {},
+        { batchKey: 'x' },
+      );
+      await provider.getBatchStatus(foreign);
+      let stored: ProviderBatchRef | undefined;
+      await expect(
+        provider.submitBatch(
+          requests.slice(0, 2),
+          {},
+          {
+            batchKey: 'or-never',
+            onPartIntent: async (ref) => {
+              stored = ref;
+              throw new Error('worker killed before the create call');
+            },
+          },
+        ),
+      ).rejects.toThrow('worker killed');
+      const ref = await provider.submitBatch(
+        requests.slice(0, 2),
+        {},
+        { batchKey: 'or-never', resumeFrom: stored },
+      );
+      expect(fake.createdBatchCount()).toBe(2);
+      expect(ref.parts[0].provider_batch_id).not.toBe(foreign.parts[0].provider_batch_id);
+    });
+  });
+
   describe('without the batch API', () => {
     it('serves parts with capped individual calls, through submit/status/collect, at the full price', async () => {
       const { provider, counter } = makeProvider(fake, { batchEnabled: false, concurrency: 2 });

@@ -3,6 +3,14 @@ import type { ItemAnswer, PartItemResult, PartStatus } from '../core/batch-aggre
 import { BaseBatchProvider, type CreatedPart, type PartContext } from '../core/base-batch-provider.js';
 import { mapWithConcurrency } from '../core/concurrency.js';
 import { CustomIdMap } from '../core/custom-id.js';
+import {
+  INTENT_CLOCK_SKEW_MS,
+  provesIntent,
+  recoverIntendedPart,
+  type IntentCandidate,
+  type IntentRecovery,
+  type PartIntent,
+} from '../core/part-intent.js';
 import type {
   ItemCost,
   ProviderBatchPart,
@@ -44,6 +52,15 @@ interface ResultsPage {
 
 /** The results endpoint's largest page ("Maximum number of result items to return, from 1 through 1000"). */
 const RESULTS_PAGE_SIZE = 1_000;
+/** The list endpoint's largest page ("Maximum number of batches to return, from 1 through 100"). */
+const LIST_PAGE_SIZE = 100;
+const LIST_MAX_PAGES = 50;
+
+interface BatchList {
+  data?: Array<BatchObject & { id?: string }>;
+  has_more?: boolean;
+  last_id?: string | null;
+}
 
 export interface OpenRouterProviderOptions {
   /** Serve every part with individual calls (used for submissions while the batch API is switched off). */
@@ -71,6 +88,8 @@ export class OpenRouterProvider extends BaseBatchProvider {
   readonly name = 'openrouter' as const;
   /** No cancel endpoint: a cancelled batch stops on our side only and runs to its end at OpenRouter. */
   override readonly cancelsAtProvider = false;
+  /** Batches carry no tag of ours (the create body has no metadata): parts are recovered from a stored intent. */
+  protected override readonly recordsPartIntent = true;
   private httpCache?: OpenRouterHttp;
 
   constructor(
@@ -230,7 +249,7 @@ export class OpenRouterProvider extends BaseBatchProvider {
     // settled none has nothing to read.
     const settled = (status.counts?.succeeded ?? 0) + (status.counts?.failed ?? 0);
     if (status.state !== 'ended' && settled === 0) return;
-    for await (const result of this.readResults(part)) {
+    for await (const result of this.readResults(part.provider_batch_id, part.comparison_ids.length)) {
       const comparisonId = result.custom_id === undefined ? undefined : ids.comparisonIdOf(result.custom_id);
       if (comparisonId === undefined) continue;
       const parsed = parseOpenRouterBatchResult(result);
@@ -263,13 +282,60 @@ export class OpenRouterProvider extends BaseBatchProvider {
   }
 
   /**
+   * Crash recovery from the intent stored before a create (part-intent.ts). `GET /batches` lists newest first,
+   * filters `created_after` and pages by `after` = the previous `last_id`
+   * (openrouter.ai/docs/api/api-reference/batch/list-batches); candidates have the intent's request count, and a
+   * finished one is ours only if its result rows carry exactly the part's custom ids. An expired candidate has
+   * rows for its finished items only, so it is never proven: the part is created again (its finished items are
+   * paid twice; nothing is lost).
+   */
+  protected override async findIntendedPart(intent: PartIntent, ids: CustomIdMap): Promise<IntentRecovery> {
+    const candidates = await this.listCandidates(intent);
+    return recoverIntendedPart(
+      candidates,
+      async (candidate) => {
+        const seen: string[] = [];
+        for await (const row of this.readResults(candidate.provider_batch_id, intent.request_count))
+          seen.push(row.custom_id ?? '');
+        return provesIntent(intent, ids, seen);
+      },
+      (candidate) => ({
+        provider_batch_id: candidate.provider_batch_id,
+        state: { mode: 'batch', recovered: true },
+      }),
+    );
+  }
+
+  private async listCandidates(intent: PartIntent): Promise<IntentCandidate[]> {
+    const createdAfter = Math.floor((Date.parse(intent.created_after) - INTENT_CLOCK_SKEW_MS) / 1000) - 1;
+    const candidates: IntentCandidate[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < LIST_MAX_PAGES; page += 1) {
+      const query = `?limit=${LIST_PAGE_SIZE}&created_after=${createdAfter}${after ? `&after=${encodeURIComponent(after)}` : ''}`;
+      const listed = (await this.call('batch.list', () => this.http.get(`/batches${query}`))) as BatchList;
+      for (const batch of listed.data ?? []) {
+        if (!batch.id || batch.request_counts?.total !== intent.request_count) continue;
+        const state = normaliseOpenRouterStatus(batch.status);
+        candidates.push({
+          provider_batch_id: batch.id,
+          ended: ['ended', 'failed', 'expired', 'canceled'].includes(state),
+          succeeded: batch.request_counts?.completed ?? 0,
+        });
+      }
+      after = listed.last_id ?? undefined;
+      if (!listed.has_more || !after) return candidates;
+    }
+    return candidates;
+  }
+
+  /**
    * Every row of a finished batch from `GET /batches/{id}/results`, following `next_cursor` in pages of up to
    * 1,000 (openrouter.ai/docs/api/api-reference/batch/get-batch-results: "Pass the previous page's `next_cursor`
    * as `cursor` to read the next page").
    */
-  private async *readResults(part: ProviderBatchPart): AsyncGenerator<OpenRouterBatchResult> {
-    const path = `/batches/${encodeURIComponent(part.provider_batch_id)}/results`;
-    const maxPages = Math.ceil(part.comparison_ids.length / RESULTS_PAGE_SIZE) + 1;
+  private async *readResults(batchId: string, requestCount: number): AsyncGenerator<OpenRouterBatchResult> {
+    const path = `/batches/${encodeURIComponent(batchId)}/results`;
+    const maxPages = Math.ceil(requestCount / RESULTS_PAGE_SIZE) + 1;
     let cursor: string | undefined;
     for (let page = 0; page < maxPages; page += 1) {
       const query = `?limit=${RESULTS_PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
@@ -281,7 +347,7 @@ export class OpenRouterProvider extends BaseBatchProvider {
     }
     throw new ProviderError(
       'INVALID_RESPONSE',
-      `OpenRouter results of ${part.provider_batch_id} did not end after ${maxPages} pages`,
+      `OpenRouter results of ${batchId} did not end after ${maxPages} pages`,
       { provider: this.name, retryable: true },
     );
   }

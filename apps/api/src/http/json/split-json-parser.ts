@@ -92,7 +92,19 @@ export class JsonSplitScanner {
   feed(chunk: Uint8Array): void {
     const base = this.pos;
     const maxRest = this.options.maxRestBytes ?? Infinity;
-    for (let j = 0; j < chunk.length; j++) {
+    const n = chunk.length;
+    for (let j = 0; j < n; j++) {
+      if (this.inString && !this.escaped && this.keyBytes === null) {
+        // Inside a string only a quote or a backslash matters: skip the rest in a tight loop.
+        let k = j;
+        while (k < n && chunk[k] !== QUOTE && chunk[k] !== BACKSLASH) k++;
+        if (k > j) {
+          if (this.elementStart < 0 && (this.restBytes += k - j) > maxRest) this.restTooLarge(maxRest);
+          this.prev = chunk[k - 1];
+          j = k;
+          if (j === n) break;
+        }
+      }
       const c = chunk[j];
       this.step(c, base + j);
       this.prev = c;
