@@ -1,7 +1,7 @@
 // Small helpers shared by the benchmarks that drive the built apps over HTTP.
 
 /** Resolves once `url` answers 2xx (the app is listening), or throws after `timeoutMs`. */
-export async function waitHealthy(url: string, timeoutMs = 30_000): Promise<void> {
+export async function waitHealthy(url: string, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

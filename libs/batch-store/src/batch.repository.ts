@@ -33,6 +33,12 @@ import { BatchNotFoundError } from './errors/batch-not-found.error.js';
 import { TenantLoadStore } from './tenant-load.store.js';
 import { IdempotencyConflictError } from './errors/idempotency-conflict.error.js';
 
+/** A record as read (or written) at revision `rev`: the compare-and-set of its next write. */
+export interface VersionedRecord {
+  record: BatchRecord;
+  rev: string;
+}
+
 const WRITE_CHUNK = 500;
 /** Items per read of a batch's comparisons (and essays per HMGET) in getRequests. */
 const READ_PAGE = 2_000;
@@ -106,26 +112,23 @@ export class BatchRepository {
     // A small inline batch (every individual request) travels inside the create script: one round trip in all.
     // Anything larger is staged in chunks first, so no single command carries megabytes.
     const inline = !essayForm && items.length <= INLINE_REQUESTS ? items.map((r) => JSON.stringify(r)) : [];
-    if (inline.length === 0) {
-      await this.redis.del(staging, essaysStaging);
-      for (let i = 0; i < items.length; i += WRITE_CHUNK) {
-        const chunk = items.slice(i, i + WRITE_CHUNK).map((r) => JSON.stringify(r));
-        await this.redis
-          .multi()
-          .rpush(staging, ...chunk)
-          .expire(staging, STAGING_TTL_SECONDS)
-          .exec();
-      }
-    }
     // Essay-referencing form: each essay's text once per batch, however many comparisons name it.
     const essays = essayForm ? content.essays : [];
-    for (let i = 0; i < essays.length; i += WRITE_CHUNK) {
-      const fields = essays.slice(i, i + WRITE_CHUNK).flatMap((e) => [e.essay_id, e.text]);
-      await this.redis
-        .multi()
-        .hset(essaysStaging, ...fields)
-        .expire(essaysStaging, STAGING_TTL_SECONDS)
-        .exec();
+    if (inline.length === 0) {
+      // Every chunk in one pipeline (one round trip, not one per chunk); the staging keys expire if the create
+      // below never runs.
+      const staged = this.redis.pipeline().del(staging, essaysStaging);
+      for (let i = 0; i < items.length; i += WRITE_CHUNK) {
+        const chunk = new Array<string>(Math.min(WRITE_CHUNK, items.length - i));
+        for (let j = 0; j < chunk.length; j += 1) chunk[j] = JSON.stringify(items[i + j]);
+        staged.rpush(staging, ...chunk);
+      }
+      if (items.length > 0) staged.expire(staging, STAGING_TTL_SECONDS);
+      for (let i = 0; i < essays.length; i += WRITE_CHUNK) {
+        staged.hset(essaysStaging, ...essays.slice(i, i + WRITE_CHUNK).flatMap((e) => [e.essay_id, e.text]));
+      }
+      if (essays.length > 0) staged.expire(essaysStaging, STAGING_TTL_SECONDS);
+      for (const [err] of (await staged.exec()) ?? []) if (err) throw err;
     }
     const outcome = (await CREATE_SCRIPT.run(
       this.redis,
@@ -274,7 +277,33 @@ export class BatchRepository {
     patch: BatchPatch = {},
     events: OutboxMessage[] = [],
   ): Promise<BatchRecord | null> {
-    return this.compareAndSet(batchId, allowedFrom, () => ({ to, patch, events }));
+    return (await this.compareAndSet(batchId, allowedFrom, () => ({ to, patch, events })))?.record ?? null;
+  }
+
+  /**
+   * Like `transition`, starting from a record read just before (`known`, from getVersioned or a previous
+   * versioned transition): the first attempt skips the read, and stands only if nobody wrote since (same rev);
+   * otherwise it reads and tries again as usual. Returns the written record with its new revision.
+   */
+  async transitionKnown(
+    known: VersionedRecord,
+    allowedFrom: readonly BatchStatus[],
+    change: (current: BatchRecord) => { to: BatchStatus; patch?: BatchPatch; events?: OutboxMessage[] },
+  ): Promise<VersionedRecord | null> {
+    return this.compareAndSet(
+      known.record.batch_id,
+      allowedFrom,
+      (current) => {
+        const { to, patch = {}, events = [] } = change(current);
+        return { to, patch, events };
+      },
+      known,
+    );
+  }
+
+  /** The record with its revision (see transitionKnown). */
+  async getVersioned(batchId: string): Promise<VersionedRecord | null> {
+    return this.read(batchId);
   }
 
   /**
@@ -287,18 +316,20 @@ export class BatchRepository {
     allowedFrom: readonly BatchStatus[],
     change: (current: BatchRecord) => { to: BatchStatus; patch?: BatchPatch; events?: OutboxMessage[] },
   ): Promise<BatchRecord | null> {
-    return this.compareAndSet(batchId, allowedFrom, (current) => {
+    const done = await this.compareAndSet(batchId, allowedFrom, (current) => {
       const { to, patch = {}, events = [] } = change(current);
       return { to, patch, events };
     });
+    return done?.record ?? null;
   }
 
   /** Persists the (growing) provider batch reference; called before any wait on the provider. */
   async saveProviderRef(batchId: string, ref: ProviderBatchRef): Promise<BatchRecord | null> {
-    return this.compareAndSet(batchId, ACTIVE_STATUSES, (current) => ({
+    const done = await this.compareAndSet(batchId, ACTIVE_STATUSES, (current) => ({
       to: current.status,
       patch: { provider_ref: ref },
     }));
+    return done?.record ?? null;
   }
 
   /**
@@ -306,10 +337,11 @@ export class BatchRepository {
    * Returns the updated record, or null when the batch is gone or no longer active.
    */
   async markSubmitAttempt(batchId: string): Promise<BatchRecord | null> {
-    return this.compareAndSet(batchId, ACTIVE_STATUSES, (current) => ({
+    const done = await this.compareAndSet(batchId, ACTIVE_STATUSES, (current) => ({
       to: current.status,
       patch: { submit_attempts: (current.submit_attempts ?? 0) + 1 },
     }));
+    return done?.record ?? null;
   }
 
   /**
@@ -450,11 +482,16 @@ export class BatchRepository {
     batchId: string,
     allowedFrom: readonly BatchStatus[],
     change: (current: BatchRecord) => { to: BatchStatus; patch: BatchPatch; events?: OutboxMessage[] },
-  ): Promise<BatchRecord | null> {
+    known?: VersionedRecord,
+  ): Promise<VersionedRecord | null> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const current = await this.read(batchId);
+      const current = attempt === 0 && known ? known : await this.read(batchId);
       if (!current) return null;
-      if (!allowedFrom.includes(current.record.status)) return null;
+      if (!allowedFrom.includes(current.record.status)) {
+        // A status the known record had may be out of date: only a fresh read may say no.
+        if (current === known) continue;
+        return null;
+      }
       const { to, patch, events = [] } = change(current.record);
       const next: BatchRecord = { ...current.record, ...patch, status: to };
       const { counts: _counts, cancel_requested: _cancel, ...stored } = next;
@@ -491,14 +528,14 @@ export class BatchRepository {
           await this.finishTerminal(next);
           if (next.tenant_id) await this.tenantLoad.release(next.tenant_id, batchId);
         }
-        return next;
+        return { record: next, rev: String(Number(current.rev) + 1) };
       }
       if (outcome === 0 || outcome === -2) return null;
     }
     throw new Error(`Batch ${batchId}: too many concurrent writers`);
   }
 
-  private async read(batchId: string): Promise<{ record: BatchRecord; rev: string } | null> {
+  private async read(batchId: string): Promise<VersionedRecord | null> {
     const fields = await this.redis.hgetall(this.keys.record(batchId));
     if (!fields.record) return null;
     const base = JSON.parse(fields.record) as BatchRecord;

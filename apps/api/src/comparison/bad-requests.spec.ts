@@ -648,6 +648,41 @@ const CASES: BadRequestCase[] = [
     field: 'essays',
     body: { ...essayBatchBody(2), essays: 'e-0' },
   },
+  {
+    name: 'essay form: essay text is a number',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'essays[0].text',
+    body: essayWith({ text: 42 }, 'essays'),
+  },
+  {
+    name: 'essay form: an essay with an unknown field',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'essays[0].title',
+    body: essayWith({ title: 'x' }, 'essays'),
+  },
+  {
+    name: 'essay form: essay_a_id not a caller id',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'comparisons[0].essay_a_id',
+    body: essayWith({ essay_a_id: 'has space' }),
+  },
+  {
+    name: 'essay form: metadata.assessment_id empty',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'comparisons[0].metadata',
+    body: essayWith({ metadata: { assessment_id: '' } }),
+  },
+  {
+    name: 'essay form: a single essay',
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field: 'essays',
+    body: { ...essayBatchBody(2), essays: [{ essay_id: 'e-0', text: 'a' }] },
+  },
 ];
 
 const nested = (depth: number): unknown => (depth === 0 ? 'leaf' : { n: nested(depth - 1) });

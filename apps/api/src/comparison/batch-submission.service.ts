@@ -201,10 +201,20 @@ export class BatchSubmissionService {
     const { kind, options, content } = acceptance;
     const items = isEssayContent(content) ? content.comparisons : content;
     const callbackTopic = await this.callbackTopics.resolve(acceptance.principal, options.callback_topic);
-    const selection = await this.providers.select(options.llm_config_overrides);
     const priority = options.priority ?? PRIORITY.default;
-    // The tenant's comparisons-in-flight allowance is taken before storing and given back unless a new batch holds it.
-    await this.limiter.acquire(acceptance.principal, batchId, items.length);
+    // The provider's availability and the tenant's comparisons-in-flight allowance are read in one Redis round trip
+    // (issued together, ioredis sends them as one pipeline). The allowance is taken before storing and given back
+    // unless a new batch holds it, or when the provider refuses the request.
+    const [selected, acquired] = await Promise.allSettled([
+      this.providers.select(options.llm_config_overrides),
+      this.limiter.acquire(acceptance.principal, batchId, items.length),
+    ]);
+    if (selected.status === 'rejected') {
+      if (acquired.status === 'fulfilled') await this.limiter.release(acceptance.principal, batchId);
+      throw selected.reason;
+    }
+    if (acquired.status === 'rejected') throw acquired.reason;
+    const selection = selected.value;
     let outcome: { batch: BatchRecord; created: boolean };
     try {
       outcome = await this.repository.create(

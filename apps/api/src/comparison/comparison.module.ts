@@ -11,6 +11,7 @@ import { CostQuoteService } from '../quote/cost-quote.service.js';
 import { QuoteController } from '../quote/quote.controller.js';
 import { CallbackTopicPolicy } from '../topics/callback-topic.policy.js';
 import { ComparisonRequestValidator } from '../validation/comparison-request.validator.js';
+import { EssayBatchValidator } from '../validation/essay-batch.validator.js';
 import {
   AssessmentBodyPipe,
   AssessmentRequestValidator,
@@ -30,6 +31,7 @@ import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe
     BatchWaiter,
     ProviderSelectionService,
     ComparisonRequestValidator,
+    EssayBatchValidator,
     BatchBodyPipe,
     SingleBodyPipe,
     AssessmentRequestValidator,

@@ -22,13 +22,13 @@ import { checkRequiredText, checkText } from './text-checks.js';
 export type ValidatedBatchRequest = ComparisonBatchRequestDto & { readonly validated?: true };
 export type ValidatedSingleRequest = ComparisonRequestDto & { readonly validated?: true };
 
-const OPTION_KEYS = ['llm_config_overrides', 'correlation_id', 'callback_topic', 'priority'] as const;
+export const OPTION_KEYS = ['llm_config_overrides', 'correlation_id', 'callback_topic', 'priority'] as const;
 const PAIR_KEYS = ['user_prompt', 'essay_a', 'essay_b', 'metadata'] as const;
 const BATCH_KEYS = new Set<string>([...OPTION_KEYS, 'comparisons', 'max_cost_usd']);
 const ITEM_KEYS = new Set<string>([...PAIR_KEYS, 'comparison_id']);
 const SINGLE_KEYS = new Set<string>([...OPTION_KEYS, ...PAIR_KEYS, 'comparison_id']);
 /** Longest synchronous stretch of item checks before yielding to the event loop. */
-const SLICE_MS = 10;
+export const SLICE_MS = 10;
 
 /**
  * Validates comparison requests in one linear pass, cheapest checks first: unknown fields and the comparison cap
@@ -98,7 +98,7 @@ export class ComparisonRequestValidator {
   }
 
   /** The option block (provider overrides, correlation id, topic, priority): the DTO's own rules. */
-  private options(request: Record<string, unknown>): void {
+  options(request: Record<string, unknown>): void {
     const options: Record<string, unknown> = {};
     for (const key of OPTION_KEYS) if (request[key] !== undefined) options[key] = request[key];
     const errors = validateSync(plainToInstance(RequestOptionsDto, options), {
@@ -114,7 +114,7 @@ export class ComparisonRequestValidator {
     }
   }
 
-  private comparisonId(value: unknown, field: string): string {
+  comparisonId(value: unknown, field: string): string {
     if (typeof value !== 'string' || !CALLER_ID_PATTERN.test(value)) {
       throw ApiError.invalid(field, `${field}: comparison_id ${CALLER_ID_RULE}`);
     }
@@ -137,14 +137,14 @@ export class ComparisonRequestValidator {
 }
 
 /** `max_cost_usd` (batch only): a finite number ≥ 0 when present; the quote is compared with it later. */
-function checkMaxCost(value: unknown): void {
+export function checkMaxCost(value: unknown): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw ApiError.invalid('max_cost_usd', 'max_cost_usd must be a finite number ≥ 0');
   }
 }
 
-function refuseUnknownKeys(
+export function refuseUnknownKeys(
   value: Record<string, unknown>,
   allowed: ReadonlySet<string>,
   prefix: string,

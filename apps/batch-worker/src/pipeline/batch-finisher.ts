@@ -5,6 +5,7 @@ import {
   type BatchRecord,
   type BatchStatus,
   type StoredResult,
+  type VersionedRecord,
 } from '#batch-store';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { OutboxSignal } from '../outbox/outbox-signal.js';
@@ -56,15 +57,20 @@ export class BatchFinisher {
     batchId: string,
     status: BatchStatus,
     error?: { code: string; message: string },
+    /** The record with its counts, when the caller knows them (its CAS still checks nobody wrote since). */
+    known?: VersionedRecord,
   ): Promise<StepOutcome> {
     const now = new Date();
     const patch = { completed_at: now.toISOString(), ...(error ? { error } : {}) };
     // Decided on the record as read inside the write, so the counts are those after the last stored result.
-    const done = await this.repo.transitionFrom(batchId, ACTIVE_STATUSES, (fresh) => {
+    const change = (fresh: BatchRecord) => {
       const final: BatchStatus =
         status === 'completed' && fresh.counts.succeeded === 0 && fresh.counts.failed > 0 ? 'failed' : status;
       return { to: final, patch, events: fresh.kind === 'batch' ? [completedEvent(fresh, final, now)] : [] };
-    });
+    };
+    const done = known
+      ? ((await this.repo.transitionKnown(known, ACTIVE_STATUSES, change))?.record ?? null)
+      : await this.repo.transitionFrom(batchId, ACTIVE_STATUSES, change);
     if (!done) {
       const current = await this.repo.get(batchId);
       return { kind: 'done', status: current?.status ?? 'missing' };

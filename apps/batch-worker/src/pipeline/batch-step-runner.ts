@@ -8,6 +8,7 @@ import {
   type BatchStatus,
   type StoredComparison,
   type StoredResult,
+  type VersionedRecord,
 } from '#batch-store';
 import { CorrelationContext } from '#infra';
 import {
@@ -95,12 +96,13 @@ export class BatchStepRunner {
    * (see decideStepRetry), or the batch's end when that budget is spent.
    */
   async run(batchId: string, failuresSoFar = 0): Promise<StepOutcome> {
-    const record = await this.repo.get(batchId);
-    if (!record) return { kind: 'done', status: 'missing' };
+    const versioned = await this.repo.getVersioned(batchId);
+    if (!versioned) return { kind: 'done', status: 'missing' };
+    const record = versioned.record;
     if (isTerminal(record.status)) return { kind: 'done', status: record.status };
     return CorrelationContext.run(record.correlation_id, async () => {
       try {
-        return await this.step(record);
+        return await this.step(record, versioned);
       } catch (err) {
         return this.afterStepError(batchId, err, failuresSoFar);
       }
@@ -176,7 +178,7 @@ export class BatchStepRunner {
     }
   }
 
-  private async step(record: BatchRecord): Promise<StepOutcome> {
+  private async step(record: BatchRecord, versioned?: VersionedRecord): Promise<StepOutcome> {
     let provider: LlmProvider;
     try {
       provider = this.registry.get(record.config.provider);
@@ -198,13 +200,19 @@ export class BatchStepRunner {
           ? 'individual'
           : 'batch'
         : record.mode;
-    // New provider work waits while its provider or model is paused; polls of running batches never do.
-    if (record.status === 'queued' || mode === 'individual') {
+    // New provider work waits while its provider or model is paused; polls of running batches never do. The
+    // individual runner awaits the check itself, after issuing its own reads (one Redis round trip for all).
+    if (record.status === 'queued' && mode !== 'individual') {
       const paused = await this.pauser.waitIfPaused(record);
       if (paused) return paused;
     }
     try {
-      if (mode === 'individual') return await this.individual.run(record, provider);
+      if (mode === 'individual') {
+        return await this.individual.run(record, provider, {
+          pauseCheck: this.pauser.waitIfPaused(record),
+          versioned,
+        });
+      }
       return await this.batchStep(record, provider);
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BatchRepository, isTerminal, type BatchRecord } from '#batch-store';
+import { BatchRepository, isTerminal, type BatchRecord, type VersionedRecord } from '#batch-store';
 import {
   mapWithConcurrency,
   normalizeProviderError,
@@ -32,28 +32,60 @@ export class IndividualRunner {
     @Inject(WORKER_ENV) private readonly env: WorkerEnv,
   ) {}
 
-  async run(record: BatchRecord, provider: LlmProvider): Promise<StepOutcome> {
+  /**
+   * `pauseCheck`: the provider-pause read, awaited here after this run's own reads were issued (ioredis sends
+   * commands issued together back to back: one round trip). `versioned`: the record as just read with its
+   * revision, so the first transition skips its read.
+   */
+  async run(
+    record: BatchRecord,
+    provider: LlmProvider,
+    options: { pauseCheck?: Promise<StepOutcome | null>; versioned?: VersionedRecord } = {},
+  ): Promise<StepOutcome> {
     const id = record.batch_id;
+    // The requests never change; results are stored only by a run that holds the batch in progress. Read before
+    // the pause check and the transition are awaited (the handler only keeps a failure from being unhandled until
+    // `reads` is awaited below, where it throws).
+    const readStored = () => {
+      const reads = Promise.all([this.repo.storedIndexes(id), this.repo.getRequests(id)]);
+      reads.catch(() => undefined);
+      return reads;
+    };
+    let reads = readStored();
+    const paused = await options.pauseCheck;
+    if (paused) return paused;
     let current: BatchRecord | null = record;
+    let revision: VersionedRecord | undefined;
     if (record.status === 'queued') {
       const now = new Date();
       const events = record.kind === 'batch' ? [startedEvent({ ...record, mode: 'individual' }, now)] : [];
       const patch = { mode: 'individual' as const, submitted_at: now.toISOString() };
-      current =
-        (await this.repo.transition(id, ['queued'], 'in_progress', patch, events)) ??
-        (await this.repo.get(id));
+      const known = options.versioned?.record === record ? options.versioned : undefined;
+      if (known) {
+        const change = () => ({ to: 'in_progress' as const, patch, events });
+        revision = (await this.repo.transitionKnown(known, ['queued'], change)) ?? undefined;
+        current = revision?.record ?? null;
+      } else {
+        current = await this.repo.transition(id, ['queued'], 'in_progress', patch, events);
+      }
+      if (!current) {
+        // Another run moved it first: what that run stored since counts, so read again.
+        current = await this.repo.get(id);
+        reads = readStored();
+      }
     }
     if (!current) return { kind: 'done', status: 'missing' };
     if (isTerminal(current.status)) return { kind: 'done', status: current.status };
     const active = current;
 
-    // Both reads in one round trip (ioredis pipelines commands issued together).
-    const [done, requests] = await Promise.all([this.repo.storedIndexes(id), this.repo.getRequests(id)]);
+    const [done, requests] = await reads;
     const todo = requests.filter((r) => !done.has(r.index));
     const overrides = toOverrides(active.config);
     let pause: ProviderError | undefined;
     let canceled = active.cancel_requested === true;
 
+    let storedByThisRun = 0;
+    let succeededHere = 0;
     await mapWithConcurrency(todo, this.env.INDIVIDUAL_CONCURRENCY, async (request) => {
       if (pause || canceled) return;
       if (active.kind === 'batch' && (await this.repo.isCancelRequested(id))) {
@@ -72,7 +104,9 @@ export class IndividualRunner {
         }
         outcome = failureResult(active, request, failureOf(error), new Date());
       }
-      await this.finisher.store(active, [outcome]);
+      const stored = await this.finisher.store(active, [outcome]);
+      storedByThisRun += stored;
+      if (stored > 0 && !outcome.result.error_detail) succeededHere += 1;
     });
 
     if (canceled) {
@@ -80,6 +114,22 @@ export class IndividualRunner {
       return this.finisher.finish(id, 'canceled');
     }
     if (pause) return this.pauser.pauseFor(active, pause);
-    return this.finisher.finish(id, 'completed');
+    // When this run stored every result of the batch since taking it (an individual request: its one result),
+    // the counts are known: the final transition needs no read unless someone wrote meanwhile (its CAS checks).
+    const known =
+      revision && done.size === 0 && storedByThisRun === active.comparison_count
+        ? {
+            record: {
+              ...revision.record,
+              counts: {
+                succeeded: succeededHere,
+                failed: storedByThisRun - succeededHere,
+                pending: 0,
+              },
+            },
+            rev: revision.rev,
+          }
+        : undefined;
+    return this.finisher.finish(id, 'completed', undefined, known);
   }
 }

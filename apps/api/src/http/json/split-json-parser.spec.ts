@@ -21,6 +21,8 @@ describe('parseJsonSplit', () => {
     '"just a string"',
     '42',
     '{"__proto__":{"polluted":true},"comparisons":[{"__proto__":1}]}',
+    '{"comparisons":[{"a":"ends in \\\\","b":"\\\\\\"],\\""},{"c":"\\\\\\\\"}],"k\\"":"\\""}',
+    `{"comparisons":[${Array.from({ length: 40 }, (_, i) => `{"t":"${'x'.repeat(4000 + i)}\\\\\\""}`).join(',')}]}`,
   ])('returns exactly what JSON.parse returns: %s', async (text) => {
     expect(await parse(text)).toEqual(JSON.parse(text));
   });
