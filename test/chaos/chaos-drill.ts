@@ -466,8 +466,11 @@ export async function runChaosDrill(options: ChaosOptions): Promise<ChaosReport>
         callback_topic: string;
         submitted_at?: string;
         provider_ref?: { parts: Array<{ provider_batch_id: string }> };
+        retired_provider_batch_ids?: string[];
       };
       for (const part of record.provider_ref?.parts ?? []) referenced.add(part.provider_batch_id);
+      // Parts the batch let go of on purpose (expired and resubmitted, refused for quota) stay on its record.
+      for (const id of record.retired_provider_batch_ids ?? []) referenced.add(id);
       if (!terminal.has(fields.status)) {
         report.problems.push(`batch ${record.batch_id} still ${fields.status}`);
         continue;

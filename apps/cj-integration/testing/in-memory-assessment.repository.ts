@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Pair } from '#cj-scoring';
+import type { CJEssayV1, CJEssaysRefV1 } from '#contracts';
 import type {
   AssessmentSubmissionRepository,
   StoredSubmission,
@@ -182,6 +184,30 @@ export class InMemorySubmissionRepository implements Pick<
     stored.refusal = clone(refusal);
     return true;
   }
+
+  /** Essays stored by reference (CJAssessmentRequestedV1.essays_ref), as the JSON the Redis store keeps. */
+  readonly requestEssays = new Map<string, string>();
+
+  async storeRequestEssays(id: string, essays: CJEssayV1[]): Promise<CJEssaysRefV1> {
+    const json = JSON.stringify(essays.map((e) => ({ essay_id: e.essay_id, text: e.text })));
+    this.requestEssays.set(id, json);
+    return { store: 'assessment-store', count: essays.length, sha256: sha256Hex(json) };
+  }
+
+  async loadRequestEssays(id: string, ref: CJEssaysRefV1): Promise<CJEssayV1[] | null | 'mismatch'> {
+    const json = this.requestEssays.get(id);
+    if (json === undefined) return null;
+    const essays = JSON.parse(json) as CJEssayV1[];
+    return sha256Hex(json) === ref.sha256 && essays.length === ref.count ? essays : 'mismatch';
+  }
+
+  async dropRequestEssays(id: string): Promise<void> {
+    this.requestEssays.delete(id);
+  }
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 function clone<T>(value: T): T {

@@ -13,3 +13,8 @@ export function assessmentKey(assessmentId: string, suffix = ''): string {
 export function submissionKey(assessmentId: string): string {
   return assessmentKey(assessmentId, ':submission');
 }
+
+/** The essays of a REST assessment too large for one Kafka record (CJAssessmentRequestedV1.essays_ref). */
+export function requestEssaysKey(assessmentId: string): string {
+  return assessmentKey(assessmentId, ':request_essays');
+}

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import type { CJAssessmentFailedV1, CostQuote } from '#contracts';
+import { createHash } from 'node:crypto';
+import type { CJAssessmentFailedV1, CJEssayV1, CJEssaysRefV1, CostQuote } from '#contracts';
 import { LuaScript, REDIS_CLIENT } from '#infra';
-import { submissionKey } from './assessment-keys.js';
+import { requestEssaysKey, submissionKey } from './assessment-keys.js';
 
 /** An assessment submitted over REST: who owns it and what was quoted. cj-integration never needs it to run. */
 export interface AssessmentSubmission {
@@ -82,4 +83,42 @@ export class AssessmentSubmissionRepository {
     )) as number;
     return stored === 1;
   }
+
+  /**
+   * Stores a REST assessment's essays for cj-integration (the event then carries only the returned reference).
+   * Idempotent: the same essays give the same value and reference.
+   */
+  async storeRequestEssays(
+    assessmentId: string,
+    essays: CJEssayV1[],
+    ttlSeconds: number,
+  ): Promise<CJEssaysRefV1> {
+    const json = JSON.stringify(essays.map((e) => ({ essay_id: e.essay_id, text: e.text })));
+    await this.redis.set(requestEssaysKey(assessmentId), json, 'EX', ttlSeconds);
+    return { store: 'assessment-store', count: essays.length, sha256: sha256(json) };
+  }
+
+  /**
+   * The essays behind a reference: null when they are gone (expired, or already taken over by cj-integration);
+   * 'mismatch' when what is stored is not what the reference names.
+   */
+  async loadRequestEssays(
+    assessmentId: string,
+    ref: CJEssaysRefV1,
+  ): Promise<CJEssayV1[] | null | 'mismatch'> {
+    const json = await this.redis.get(requestEssaysKey(assessmentId));
+    if (json === null) return null;
+    if (sha256(json) !== ref.sha256) return 'mismatch';
+    const essays = JSON.parse(json) as CJEssayV1[];
+    return essays.length === ref.count ? essays : 'mismatch';
+  }
+
+  /** cj-integration keeps its own copy once the assessment exists; the api drops it when it could not publish. */
+  async dropRequestEssays(assessmentId: string): Promise<void> {
+    await this.redis.del(requestEssaysKey(assessmentId));
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }

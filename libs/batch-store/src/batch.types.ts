@@ -74,6 +74,12 @@ export interface BatchRecord {
   expiry_resubmissions?: number;
   /** Times the provider refused a part for quota (issue 9.5): the part waited and was resubmitted. */
   quota_refusals?: number;
+  /**
+   * Provider batches this batch created and then let go of: expired parts replaced by a resubmission of their
+   * unfinished items, parts refused for quota and created again. Kept so a provider batch is never forgotten
+   * (audits, drills and operators can account for every provider batch the batch ever created).
+   */
+  retired_provider_batch_ids?: string[];
   /** Maintained by the repository from stored results; values passed to create/transition are ignored. */
   counts: BatchCounts;
   /**
@@ -106,6 +112,7 @@ export type BatchPatch = Partial<
     | 'submit_attempts'
     | 'expiry_resubmissions'
     | 'quota_refusals'
+    | 'retired_provider_batch_ids'
     | 'error'
   >
 >;

@@ -79,6 +79,9 @@ describe('an expired-half batch completes after one resubmission of only the unf
     const ids = (lines: Array<Record<string, unknown>>) => lines.map((l) => comparisonOf(l.custom_id));
     expect(created[0].lines).toHaveLength(8);
     expect(ids(created[1].lines)).toEqual(ids(created[0].lines.slice(4)));
+    // The expired provider batch is let go of, never forgotten: it stays on the record beside the live one.
+    expect(done.retired_provider_batch_ids).toEqual([created[0].id]);
+    expect(done.provider_ref?.parts.map((p) => p.provider_batch_id)).toEqual([created[1].id]);
     // Same model and config: the resubmitted lines ask for the same model, system prompt and output limit.
     const body = (line: Record<string, unknown>) => line.body as Record<string, unknown>;
     const shape = (line: Record<string, unknown>) => ({

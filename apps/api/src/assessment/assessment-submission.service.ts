@@ -14,7 +14,8 @@ import { AssessmentRequestPublisher } from './assessment-request.publisher.js';
 
 /**
  * POST /api/v1/assessments: validate and quote (every refusal before anything is stored), claim the id for the
- * caller's tenant (atomic), publish CJAssessmentRequestedV1 for cj-integration. A repeat of the same body with
+ * caller's tenant (atomic), publish CJAssessmentRequestedV1 for cj-integration: inline when the event fits
+ * ASSESSMENT_MAX_EVENT_BYTES, else with the essays in the assessment store and `essays_ref` in the event. A repeat of the same body with
  * the same id answers the same 202 and republishes when cj-integration has not picked the request up yet.
  */
 @Injectable()
@@ -51,17 +52,9 @@ export class AssessmentSubmissionService {
 
     const hash = requestHash({ kind: 'assessment', body: data });
     const correlationId = CorrelationContext.current() ?? id;
-    const envelope = this.publisher.envelope(data, hash, correlationId, principal.tenant_id);
-    const bytes = Buffer.byteLength(JSON.stringify(envelope));
-    if (bytes > this.settings.assessmentMaxEventBytes) {
-      throw new ApiError(
-        HttpStatus.PAYLOAD_TOO_LARGE,
-        'PAYLOAD_TOO_LARGE',
-        `the assessment is ${bytes} bytes as an event; at most ${this.settings.assessmentMaxEventBytes} (ASSESSMENT_MAX_EVENT_BYTES): send fewer or shorter essays`,
-        { field: 'essays', details: { max: this.settings.assessmentMaxEventBytes, received: bytes } },
-      );
-    }
-
+    const inline = this.publisher.envelope(data, hash, correlationId, principal.tenant_id);
+    // Larger than one Kafka record: the essays go to the assessment store and the event carries a reference.
+    const byReference = Buffer.byteLength(JSON.stringify(inline)) > this.settings.assessmentMaxEventBytes;
     const running = await this.assessments.get(id);
     const { submission, created } = await this.submissions.claim(
       {
@@ -88,9 +81,26 @@ export class AssessmentSubmissionService {
     }
     if (created || !running) {
       try {
+        const envelope = byReference
+          ? this.publisher.envelope(
+              {
+                ...data,
+                essays: [],
+                essays_ref: await this.submissions.storeRequestEssays(
+                  id,
+                  data.essays,
+                  this.settings.assessmentRetentionSeconds,
+                ),
+              },
+              hash,
+              correlationId,
+              principal.tenant_id,
+            )
+          : inline;
         await this.publisher.publish(envelope);
       } catch (err) {
         if (created) await this.submissions.release(id);
+        if (created && byReference) await this.submissions.dropRequestEssays(id);
         throw err;
       }
     }

@@ -189,8 +189,9 @@ export class ApiEnv extends CommonEnv {
   RESULT_RETENTION_SECONDS = 604_800;
 
   /**
-   * Largest CJAssessmentRequestedV1 event POST /api/v1/assessments publishes (bytes of JSON): the Kafka broker's
-   * message.max.bytes (default 1 MB) refuses bigger ones, so the API answers 413 naming `essays` first.
+   * Largest CJAssessmentRequestedV1 event POST /api/v1/assessments publishes with its essays inline (bytes of
+   * JSON; the broker's message.max.bytes, 1 MB stock, refuses bigger ones). Above it the essays are stored in the
+   * assessment store and the event carries `essays_ref` instead.
    */
   @Type(() => Number)
   @IsInt()

@@ -49,9 +49,15 @@ export class ExpiryResubmitter {
     unfinished: number,
   ): Promise<BatchRecord | null> {
     const round = (record.expiry_resubmissions ?? 0) + 1;
-    const next = await this.repo.transitionFrom(record.batch_id, ['submitted', 'in_progress'], () => ({
+    const expiredIds = ref.parts.map((p) => p.provider_batch_id);
+    const next = await this.repo.transitionFrom(record.batch_id, ['submitted', 'in_progress'], (r) => ({
       to: 'in_progress',
-      patch: { provider_ref: undefined, submit_attempts: 0, expiry_resubmissions: round },
+      patch: {
+        provider_ref: undefined,
+        submit_attempts: 0,
+        expiry_resubmissions: round,
+        retired_provider_batch_ids: [...(r.retired_provider_batch_ids ?? []), ...expiredIds],
+      },
     }));
     this.logger.warn({
       msg: 'provider batch expired with unfinished items: resubmitting only those',
@@ -61,7 +67,7 @@ export class ExpiryResubmitter {
       resubmission: round,
       finished,
       unfinished,
-      expired_provider_batch_ids: ref.parts.map((p) => p.provider_batch_id),
+      expired_provider_batch_ids: expiredIds,
     });
     return next;
   }

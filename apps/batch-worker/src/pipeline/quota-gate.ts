@@ -129,7 +129,14 @@ export class QuotaGate {
       ['queued', 'submitted', 'in_progress'],
       (r) => ({
         to: r.status,
-        patch: { provider_ref: kept, quota_refusals: (r.quota_refusals ?? 0) + refused.length },
+        patch: {
+          provider_ref: kept,
+          quota_refusals: (r.quota_refusals ?? 0) + refused.length,
+          retired_provider_batch_ids: [
+            ...(r.retired_provider_batch_ids ?? []),
+            ...ref.parts.filter((p) => refused.includes(p.part_index)).map((p) => p.provider_batch_id),
+          ],
+        },
       }),
     );
     await this.ledger.release(

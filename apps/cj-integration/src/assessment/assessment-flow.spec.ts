@@ -49,6 +49,45 @@ describe('assessment flow (services with in-memory fakes)', () => {
     });
   });
 
+  it('takes essays by reference (essays_ref, stored by the api): same assessment as inline, store copy dropped', async () => {
+    const inline = cjTestGraph();
+    await inline.intake.onRequested(requestEnvelope(essaysRequest('ref1', 6)));
+    const graph = cjTestGraph();
+    const { essays, ...rest } = essaysRequest('ref1', 6);
+    const ref = await graph.submissions.storeRequestEssays('ref1', essays);
+    const envelope = requestEnvelope({ ...rest, essays: [], essays_ref: ref });
+    expect(await graph.intake.onRequested(envelope)).toBe('started');
+    expect(graph.api.submissions).toEqual(inline.api.submissions);
+    expect((await graph.repository.get('ref1'))?.request_hash).toBe(
+      (await inline.repository.get('ref1'))?.request_hash,
+    );
+    expect(graph.submissions.requestEssays.has('ref1')).toBe(false);
+    // A redelivery after the store copy was taken over is a duplicate, not a refusal.
+    expect(await graph.intake.onRequested(envelope)).toBe('duplicate');
+    expect(outcomes(graph)).toEqual([]);
+  });
+
+  it('refuses a reference to essays that are not stored or do not match, naming essays_ref', async () => {
+    const graph = cjTestGraph();
+    const { essays, ...rest } = essaysRequest('ref2', 4);
+    const missing = { store: 'assessment-store', count: 4, sha256: 'ab'.repeat(32) };
+    expect(
+      await graph.intake.onRequested(requestEnvelope({ ...rest, essays: [], essays_ref: missing })),
+    ).toBe('refused');
+    const stored = await graph.submissions.storeRequestEssays('ref2', essays);
+    const wrong = { ...stored, count: 3 };
+    expect(await graph.intake.onRequested(requestEnvelope({ ...rest, essays: [], essays_ref: wrong }))).toBe(
+      'refused',
+    );
+    const refusals = outcomes(graph).map((e) => e.data as CJAssessmentFailedV1);
+    expect(refusals.map((r) => r.reason_code)).toEqual(['INVALID_REQUEST', 'INVALID_REQUEST']);
+    expect(refusals.map((r) => (r.details as { problems: string[] }).problems[0])).toEqual([
+      'essays_ref: no stored essays (expired or never stored)',
+      'essays_ref: the stored essays do not match the reference',
+    ]);
+    expect(graph.api.submissions).toHaveLength(0);
+  });
+
   it('publishes CJAssessmentCompletedV1 once every result is in, with the fields of the contract', async () => {
     const graph = cjTestGraph();
     await graph.intake.onRequested(requestEnvelope(essaysRequest('a2', 6)));

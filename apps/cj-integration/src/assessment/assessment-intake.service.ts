@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { EVENT_TYPES, type CJAssessmentFailedV1, type EventEnvelope } from '#contracts';
+import { EVENT_TYPES, type CJAssessmentFailedV1, type CJEssaysRefV1, type EventEnvelope } from '#contracts';
 import { CjScoringError, generatePairs, type Pair } from '#cj-scoring';
 import { CJ_SETTINGS, STEP_HAND_OFF } from '../cj.tokens.js';
 import { StepHandOff } from '../resume/step-hand-off.js';
@@ -40,14 +40,18 @@ export class AssessmentIntake {
     @Optional() @Inject(STEP_HAND_OFF) private readonly handOff: StepHandOff = StepHandOff.inline(),
   ) {}
 
-  async onRequested(envelope: EventEnvelope): Promise<IntakeOutcome> {
-    if (envelope.event_type !== EVENT_TYPES.assessmentRequested) {
-      return this.refuse(envelope, {
+  async onRequested(received: EventEnvelope): Promise<IntakeOutcome> {
+    if (received.event_type !== EVENT_TYPES.assessmentRequested) {
+      return this.refuse(received, {
         reason_code: 'INVALID_REQUEST',
         message: `event_type must be ${EVENT_TYPES.assessmentRequested} on the request topic`,
         details: { field: 'event_type', problems: ['event_type: not an assessment request'] },
       });
     }
+    const resolved = await this.withStoredEssays(received);
+    if (resolved === 'duplicate') return 'duplicate';
+    if ('refusal' in resolved) return this.refuse(received, resolved.refusal);
+    const { envelope, fromStore } = resolved;
     const validation = validateAssessmentRequest(envelope.data, this.settings.requestDefaults);
     if (!validation.ok) return this.refuse(envelope, validation.refusal);
     const request = validation.request;
@@ -104,6 +108,8 @@ export class AssessmentIntake {
       this.settings.deadlineMs,
     );
     const { record, created } = await this.repository.create(fresh, request.essays, pairs);
+    // The assessment holds its own copy of the essays now: the api's by-reference copy is no longer needed.
+    if (fromStore) await this.submissions.dropRequestEssays(record.assessment_id);
     if (!created && record.request_hash !== request.request_hash) {
       // Never mix two requests (and possibly two configs) into one assessment id.
       this.logger.warn({
@@ -142,6 +148,46 @@ export class AssessmentIntake {
       this.steps.submitOrFail(record.assessment_id, () => this.submitter.submitPending(record)),
     );
     return created ? 'started' : 'resumed';
+  }
+
+  /**
+   * A REST assessment larger than one Kafka record arrives with `essays_ref` (the api stored the essays): the
+   * event is rebuilt with its essays inline, so everything after (validation, request hash) is the same as for
+   * an inline request. Gone essays mean a redelivery after the assessment took them over (a duplicate), or an
+   * expired/forged reference (a refusal naming essays_ref).
+   */
+  private async withStoredEssays(
+    envelope: EventEnvelope,
+  ): Promise<{ envelope: EventEnvelope; fromStore: boolean } | { refusal: RequestRefusal } | 'duplicate'> {
+    const data = envelope.data as Record<string, unknown> | null;
+    const ref = data && typeof data === 'object' ? (data.essays_ref as CJEssaysRefV1 | undefined) : undefined;
+    if (ref === undefined) return { envelope, fromStore: false };
+    const id = typeof data!.assessment_id === 'string' ? data!.assessment_id : '';
+    const invalid = (message: string): { refusal: RequestRefusal } => ({
+      refusal: { reason_code: 'INVALID_REQUEST', message, details: { problems: [`essays_ref: ${message}`] } },
+    });
+    if (
+      !id ||
+      typeof ref !== 'object' ||
+      ref === null ||
+      ref.store !== 'assessment-store' ||
+      typeof ref.sha256 !== 'string' ||
+      typeof ref.count !== 'number'
+    ) {
+      return invalid('not a reference to stored essays');
+    }
+    if (Array.isArray(data!.essays) && data!.essays.length > 0) {
+      return invalid('a request carries its essays inline or by reference, not both');
+    }
+    const essays = await this.submissions.loadRequestEssays(id, ref);
+    if (essays === 'mismatch') return invalid('the stored essays do not match the reference');
+    if (essays === null) {
+      return (await this.repository.get(id))
+        ? 'duplicate'
+        : invalid('no stored essays (expired or never stored)');
+    }
+    const { essays_ref: _ref, ...rest } = data!;
+    return { envelope: { ...envelope, data: { ...rest, essays } }, fromStore: true };
   }
 
   private async refuse(envelope: EventEnvelope, refusal: RequestRefusal): Promise<IntakeOutcome> {

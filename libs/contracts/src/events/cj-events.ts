@@ -30,9 +30,25 @@ export interface CJDesignV1 {
 }
 
 /** Request to rank an essay set by comparative judgement (topic `<prefix>.els.cj_assessment.requested.v1`). */
+/**
+ * Written by the api only (POST /api/v1/assessments): the request's essays did not fit one Kafka record, so they
+ * are in the assessment store (Redis, shared by the api and cj-integration) and the event carries `essays: []`
+ * and this reference. cj-integration loads and checks them (count, sha256 of the stored JSON) before anything
+ * else. Direct Kafka producers send their essays inline and are bounded by one Kafka record.
+ */
+export interface CJEssaysRefV1 {
+  store: 'assessment-store';
+  count: number;
+  /** sha256 (hex) of the stored JSON array of essays. */
+  sha256: string;
+}
+
 export interface CJAssessmentRequestedV1 {
   assessment_id: string;
+  /** Inline essays; empty when `essays_ref` is set. */
   essays: CJEssayV1[];
+  /** Set instead of inline essays by the api for a REST assessment larger than one Kafka record. */
+  essays_ref?: CJEssaysRefV1;
   /** The assignment (task) the essays answer. */
   assignment: string;
   /** What makes an essay better (rubric / criteria text). */

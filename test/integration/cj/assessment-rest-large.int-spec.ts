@@ -1,0 +1,115 @@
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { requestEssaysKey } from '#assessment-store';
+import { topicNames, type AssessmentStatusDto, type EventEnvelope } from '#contracts';
+import { spearman } from '#cj-scoring';
+import { sampleEssays, sampleRequest } from '../../../scripts/demo/sample-essays.js';
+import { waitFor } from '../../support/wait-for.js';
+import { REDIS_URL } from '../worker/support/store-harness.js';
+import { CjHarness } from './support/cj-harness.js';
+import { startStack, stopStack } from './support/real-stack.js';
+
+const KEY = 'large-rest-key-0123456789';
+const auth = { Authorization: `Bearer ${KEY}` };
+const ESSAYS = 40;
+const MAX_EVENT_BYTES = 20_000;
+
+/**
+ * A REST assessment larger than one Kafka record (here ASSESSMENT_MAX_EVENT_BYTES = 20 KB; ~1 MB in production):
+ * the api stores its essays in the assessment store and publishes CJAssessmentRequestedV1 with `essays_ref`;
+ * cj-integration loads them and runs the assessment as if they had been inline.
+ */
+describe('a REST assessment too large for one Kafka record goes by reference (real api, Redis, Kafka)', () => {
+  const harness = new CjHarness();
+  let stack: Awaited<ReturnType<typeof startStack>> | undefined;
+  let consumer: Consumer | undefined;
+  const requested: Array<{ bytes: number; envelope: EventEnvelope }> = [];
+
+  beforeAll(async () => {
+    stack = await startStack(
+      harness,
+      { MOCK_LATENCY_MS: '200' },
+      {
+        extraApiKeys: [`large:${KEY}`],
+        apiEnv: { ASSESSMENT_MAX_EVENT_BYTES: String(MAX_EVENT_BYTES) },
+      },
+    );
+    const kafka = new Kafka({
+      clientId: `${harness.prefix}-req`,
+      brokers: harness.brokers,
+      logLevel: logLevel.NOTHING,
+    });
+    consumer = kafka.consumer({ groupId: `${harness.prefix}-requested-observer`, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({
+      topics: [topicNames(harness.prefix).assessmentRequested],
+      fromBeginning: true,
+    });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (!message.value) return;
+        requested.push({
+          bytes: message.value.length,
+          envelope: JSON.parse(message.value.toString('utf8')) as EventEnvelope,
+        });
+      },
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await consumer?.disconnect();
+    await stopStack(harness, stack);
+  }, 60_000);
+
+  it('stores the essays, publishes a small event with essays_ref, and the assessment completes', async () => {
+    const id = `${harness.prefix}-large`;
+    const essays = sampleEssays(ESSAYS).map((e) => ({
+      ...e,
+      text: `${'The essay weighs both views of the policy with reasons and examples. '.repeat(20)}\n\n${e.text}`,
+    }));
+    const body = sampleRequest(id, essays);
+    expect(Buffer.byteLength(JSON.stringify(body))).toBeGreaterThan(2 * MAX_EVENT_BYTES);
+    const http = () => request(stack!.api.getHttpServer());
+    const accepted = await http().post('/api/v1/assessments').set(auth).send(body);
+    expect(accepted.status).toBe(202);
+
+    const event = await waitFor(
+      async () => requested.find((r) => (r.envelope.data as { assessment_id: string }).assessment_id === id),
+      (found) => found !== undefined,
+      { timeoutMs: 30_000, what: 'the requested event' },
+    );
+    expect(event!.bytes).toBeLessThanOrEqual(MAX_EVENT_BYTES);
+    expect(event!.envelope.data).toMatchObject({
+      assessment_id: id,
+      essays: [],
+      essays_ref: {
+        store: 'assessment-store',
+        count: ESSAYS,
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      },
+    });
+
+    const done = await waitFor(
+      async () => (await http().get(`/api/v1/assessments/${id}`).set(auth)).body as AssessmentStatusDto,
+      (status) => status.status === 'completed' || status.status === 'failed',
+      { timeoutMs: 90_000, intervalMs: 250, what: `assessment ${id} to end` },
+    );
+    expect(done.status).toBe('completed');
+    const quality = new Map(essays.map((e) => [e.essay_id, e.quality]));
+    const rankings = done.result!.rankings;
+    expect(rankings).toHaveLength(ESSAYS);
+    expect(
+      spearman(
+        rankings.map((r) => r.score),
+        rankings.map((r) => quality.get(r.essay_id)!),
+      ),
+    ).toBeGreaterThanOrEqual(0.9);
+    // cj-integration keeps its own copy: the api's by-reference copy is gone.
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await redis.exists(requestEssaysKey(id))).toBe(0);
+    } finally {
+      await redis.quit();
+    }
+  }, 150_000);
+});
