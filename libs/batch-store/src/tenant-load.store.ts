@@ -18,12 +18,17 @@ redis.call('HSET', KEYS[1], ARGV[1], n)
 return {1, redis.call('HINCRBY', KEYS[1], '${TOTAL}', n)}
 `);
 
-/** KEYS: the tenant's in-flight hash. ARGV: batchId → comparisons released (0 when it held none). */
+/**
+ * KEYS: the tenant's in-flight hash. ARGV: batchId → comparisons released (0 when it held none). The hash is deleted
+ * once nothing is held.
+ */
 const RELEASE = new LuaScript(`
 local n = redis.call('HGET', KEYS[1], ARGV[1])
 if not n then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('HINCRBY', KEYS[1], '${TOTAL}', -tonumber(n))
+local left = redis.call('HINCRBY', KEYS[1], '${TOTAL}', -tonumber(n))
+-- Nothing held any more: leave no key behind (a refused request stores nothing, not even an empty counter).
+if left <= 0 and redis.call('HLEN', KEYS[1]) <= 1 then redis.call('DEL', KEYS[1]) end
 return tonumber(n)
 `);
 
