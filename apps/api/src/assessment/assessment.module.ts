@@ -12,7 +12,6 @@ import { AssessmentRequestPublisher } from './assessment-request.publisher.js';
 import { AssessmentSubmissionService } from './assessment-submission.service.js';
 import { AssessmentUploadController } from './assessment-upload.controller.js';
 import { AssessmentUploadService } from './assessment-upload.service.js';
-import { AssessmentUploadHeaderPipe } from '../validation/assessment-request.validator.js';
 
 export interface AssessmentModuleOptions {
   kafkaBrokers: string[];
@@ -43,7 +42,6 @@ export class AssessmentModule {
         AssessmentQueryService,
         AssessmentUploadRepository,
         AssessmentUploadService,
-        AssessmentUploadHeaderPipe,
       ],
     };
   }
