@@ -27,7 +27,8 @@ export class AssessmentUploadDto {
   assessment_id: string;
   @ApiProperty({
     enum: ['open', 'sealing', 'sealed'],
-    description: 'open: takes parts; sealing: a seal is checking it; sealed: handed to the assessment service',
+    description:
+      'open: takes parts; sealing: a seal is checking it; sealed: handed to the assessment service',
   })
   status: 'open' | 'sealing' | 'sealed';
   @ApiProperty({ description: 'An upload not sealed by then is deleted with its parts' }) expires_at: string;
