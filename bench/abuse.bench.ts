@@ -43,6 +43,9 @@ async function maxEventLoopDelayMs(base: string, key: string): Promise<number> {
   return line ? Number(line.split(' ').at(-1)) * 1000 : NaN;
 }
 
+/** Issue 10: the liveness probe stays answerable while the api is under hostile load. */
+const HEALTH_P99_TARGET_MS = 250;
+
 const statusCounts = (sent: SentRequest[]) =>
   sent.reduce<Record<string, number>>((acc, r) => {
     const key = r.error ? `error ${r.error}` : String(r.status);
@@ -96,9 +99,14 @@ const benchmark: Benchmark = {
       const idleP99 = percentile(idle, 99);
       row('idle', '/health/live p99', idleP99, 'ms');
       row('under abuse', '/health/live p50', percentile(healthMs, 50), 'ms');
-      row('under abuse', '/health/live p99 (goal ≤ 250)', percentile(healthMs, 99), 'ms', {
-        value: percentile(healthMs, 99) / idleP99,
-        against: 'idle /health/live p99',
+      rows.push({
+        benchmark: 'abuse',
+        case: 'under abuse',
+        metric: '/health/live p99',
+        value: percentile(healthMs, 99),
+        unit: 'ms',
+        target: { max: HEALTH_P99_TARGET_MS, issue: '#10' },
+        baseline: { value: idleP99, label: 'idle /health/live p99' },
       });
       row('under abuse', '/health/live max', Math.max(...healthMs), 'ms');
       row('under abuse', 'api max event-loop delay (goal < 100)', loopDelayMs, 'ms', {
@@ -114,12 +122,15 @@ const benchmark: Benchmark = {
       );
       const authed = statusCounts(result.authenticated);
       const unauthed = statusCounts(result.unauthenticated);
-      row(
-        `20 × ${(result.bodyBytes.authenticated / 1e6).toFixed(1)} MB authenticated`,
-        'answered 400',
-        authed['400'] ?? 0,
-        'requests',
-      );
+      // Every answer the abusers got, not only the expected one: a 429 or a dropped socket shows up here.
+      for (const [status, count] of Object.entries(authed).sort()) {
+        row(
+          `20 × ${(result.bodyBytes.authenticated / 1e6).toFixed(1)} MB authenticated`,
+          `answered ${status}`,
+          count,
+          'requests',
+        );
+      }
       row(
         '20 authenticated',
         'p99 time to 400',
@@ -129,7 +140,9 @@ const benchmark: Benchmark = {
         ),
         'ms',
       );
-      row('200 unauthenticated', 'answered 401', unauthed['401'] ?? 0, 'requests');
+      for (const [status, count] of Object.entries(unauthed).sort()) {
+        row('200 unauthenticated', `answered ${status}`, count, 'requests');
+      }
       row(
         '200 unauthenticated',
         'p99 time to 401',

@@ -6,7 +6,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
-import { QUEUES, type ComparisonRequest } from '#contracts';
+import { QUEUES, type ComparisonRequest, type ResolvedLlmConfig } from '#contracts';
 import {
   BatchQueues,
   BatchRepository,
@@ -90,6 +90,69 @@ async function providerCalls(metricsUrl: string): Promise<number> {
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
+/** What a case shares with the worker: its key prefix's batch store and BullMQ queues, removed again by close(). */
+async function openStore(prefix: string) {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const [batches, comparisonQueue] = [QUEUES.batches, QUEUES.comparisons].map(
+    (name) =>
+      new Queue<BatchJobData>(name, {
+        connection: bullConnectionOptions(REDIS_URL),
+        prefix: bullPrefix(prefix),
+      }),
+  );
+  const repo = new BatchRepository(redis, { redisUrl: REDIS_URL, retentionSeconds: 600, keyPrefix: prefix });
+  return {
+    repo,
+    batches,
+    /** Stores the batch and enqueues it as the API would; returns its id and when it was enqueued. */
+    async submit(
+      mode: 'batch' | 'individual',
+      config: ResolvedLlmConfig,
+      topic: string,
+      requests: ComparisonRequest[],
+    ) {
+      const batchId = randomUUID();
+      await repo.create(
+        {
+          batch_id: batchId,
+          kind: 'batch',
+          mode,
+          correlation_id: batchId,
+          assessment_id: 'bench',
+          callback_topic: topic,
+          priority: 5,
+          config,
+          comparison_count: requests.length,
+          request_hash: batchId,
+          idempotency_key: null,
+          created_at: new Date().toISOString(),
+        },
+        requests,
+      );
+      const enqueuedAt = Date.now();
+      await new BatchQueues(batches, comparisonQueue).enqueueBatch(batchId, 5);
+      return { batchId, enqueuedAt };
+    },
+    async close() {
+      await Promise.allSettled([batches.close(), comparisonQueue.close()]);
+      const keys = await redis.keys(`${prefix}:*`);
+      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+      await redis.quit();
+    },
+  };
+}
+
+/** Waits until every URL answers 2xx (the built apps are up). */
+async function untilUp(urls: string[]): Promise<void> {
+  for (const url of urls) {
+    await until(
+      'apps up',
+      async () => ((await fetch(url).catch(() => undefined))?.ok ? true : undefined),
+      60_000,
+    );
+  }
+}
+
 interface CaseResult {
   calls: number;
   enqueueToLastEventMs: number;
@@ -113,53 +176,25 @@ async function runCase(batchApi: boolean): Promise<CaseResult> {
     BATCH_POLL_MAX_INTERVAL_MS: String(POLL_MS),
     METRICS_SAMPLE_MS: '60000',
   });
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const connection = bullConnectionOptions(REDIS_URL);
-  const bull = [QUEUES.batches, QUEUES.comparisons].map(
-    (name) => new Queue<BatchJobData>(name, { connection, prefix: bullPrefix(prefix) }),
-  );
+  const store = await openStore(prefix);
   const reader = await startReader(topic);
   try {
     const metricsUrl = `http://127.0.0.1:${port}/metrics`;
-    await until(
-      'worker up',
-      async () => ((await fetch(metricsUrl).catch(() => undefined))?.ok ? true : undefined),
-      30_000,
-    );
-    const repo = new BatchRepository(redis, {
-      redisUrl: REDIS_URL,
-      retentionSeconds: 600,
-      keyPrefix: prefix,
-    });
-    const requests = comparisons();
+    await untilUp([metricsUrl]);
     const config = resolveLlmConfig({ provider_override: 'mock' }, loadProvidersConfig({}));
-    const batchId = randomUUID();
-    await repo.create(
-      {
-        batch_id: batchId,
-        kind: 'batch',
-        mode: batchApi ? 'batch' : 'individual',
-        correlation_id: batchId,
-        assessment_id: 'bench',
-        callback_topic: topic,
-        priority: 5,
-        config,
-        comparison_count: N,
-        request_hash: batchId,
-        idempotency_key: null,
-        created_at: new Date().toISOString(),
-      },
-      requests,
+    const { batchId, enqueuedAt } = await store.submit(
+      batchApi ? 'batch' : 'individual',
+      config,
+      topic,
+      comparisons(),
     );
-    const enqueuedAt = Date.now();
-    await new BatchQueues(bull[0], bull[1]).enqueueBatch(batchId, 5);
 
     let dueAt: number | undefined;
     if (batchApi) {
       const record = await until<BatchRecord>(
         'provider ref',
         async () => {
-          const r = await repo.get(batchId);
+          const r = await store.repo.get(batchId);
           return r?.provider_ref && r.provider_ref.parts.length === r.provider_ref.part_count ? r : undefined;
         },
         60_000,
@@ -180,10 +215,7 @@ async function runCase(batchApi: boolean): Promise<CaseResult> {
   } finally {
     await reader.stop();
     await stopApp(worker);
-    await Promise.allSettled(bull.map((q) => q.close()));
-    const keys = await redis.keys(`${prefix}:*`);
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-    await redis.quit();
+    await store.close();
   }
 }
 
@@ -254,53 +286,17 @@ async function runWebhookCase(): Promise<WebhookCaseResult> {
     ...providerEnv,
     METRICS_SAMPLE_MS: '60000',
   });
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const bull = [QUEUES.batches, QUEUES.comparisons].map(
-    (name) =>
-      new Queue<BatchJobData>(name, {
-        connection: bullConnectionOptions(REDIS_URL),
-        prefix: bullPrefix(prefix),
-      }),
-  );
+  const store = await openStore(prefix);
   const reader = await startReader(topic);
   try {
-    for (const url of [`http://127.0.0.1:${workerPort}/metrics`, `http://127.0.0.1:${apiPort}/health/live`]) {
-      await until(
-        'apps up',
-        async () => ((await fetch(url).catch(() => undefined))?.ok ? true : undefined),
-        60_000,
-      );
-    }
-    const repo = new BatchRepository(redis, {
-      redisUrl: REDIS_URL,
-      retentionSeconds: 600,
-      keyPrefix: prefix,
-    });
+    await untilUp([`http://127.0.0.1:${workerPort}/metrics`, `http://127.0.0.1:${apiPort}/health/live`]);
     const config = resolveLlmConfig({ provider_override: 'openai' }, loadProvidersConfig(providerEnv));
-    const batchId = randomUUID();
-    await repo.create(
-      {
-        batch_id: batchId,
-        kind: 'batch',
-        mode: 'batch',
-        correlation_id: batchId,
-        assessment_id: 'bench',
-        callback_topic: topic,
-        priority: 5,
-        config,
-        comparison_count: N,
-        request_hash: batchId,
-        idempotency_key: null,
-        created_at: new Date().toISOString(),
-      },
-      comparisons(),
-    );
-    await new BatchQueues(bull[0], bull[1]).enqueueBatch(batchId, 5);
+    const { batchId } = await store.submit('batch', config, topic, comparisons());
     const submitted = await until<BatchRecord>(
       'submitted and waiting for its 10-minute poll',
       async () => {
-        const r = await repo.get(batchId);
-        const job = await bull[0].getJob(batchId);
+        const r = await store.repo.get(batchId);
+        const job = await store.batches.getJob(batchId);
         return r?.status === 'submitted' && (await job?.isDelayed()) ? r : undefined;
       },
       120_000,
@@ -324,10 +320,7 @@ async function runWebhookCase(): Promise<WebhookCaseResult> {
     await stopApp(api);
     await stopApp(worker);
     await fake.stop();
-    await Promise.allSettled(bull.map((q) => q.close()));
-    const keys = await redis.keys(`${prefix}:*`);
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-    await redis.quit();
+    await store.close();
   }
 }
 

@@ -5,9 +5,6 @@
 // result, no provider part exist twice or be left running/orphaned, and every event id have arrived.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
@@ -16,7 +13,7 @@ import { allTopics, createEnvelope, EVENT_TYPES, topicNames, type EventEnvelope 
 import { AnthropicFakeServer } from '../../libs/llm-providers/testing/anthropic-fake-server.js';
 import { OpenAIFakeServer } from '../../libs/llm-providers/testing/openai-fake-server.js';
 import { ensureTopics } from '../../libs/infra/src/kafka/kafka-admin.js';
-import { freePort, ThrowawayKafka } from '../support/throwaway-services.js';
+import { freePort, ThrowawayKafka, ThrowawayRedis } from '../support/throwaway-services.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const API_KEY = 'chaos-drill-key-0123456789';
@@ -73,61 +70,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`chaos: timed out waiting for ${what}`);
     await sleep(250);
-  }
-}
-
-/** A redis-server with AOF (appendfsync always) in its own directory: a SIGKILL loses no acknowledged write. */
-class AofRedis {
-  private child?: ChildProcess;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'chaos-redis-'));
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        this.dir,
-        '--save',
-        '',
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'always',
-        '--maxmemory-policy',
-        'noeviction',
-      ],
-      { stdio: ['ignore', 'pipe', 'ignore'] },
-    );
-    this.child = child;
-    await new Promise<void>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
-      child.stdout?.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('Ready to accept connections')) resolve();
-      });
-    });
-    child.removeAllListeners('exit');
-  }
-
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  async destroy(): Promise<void> {
-    await this.kill();
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -190,7 +132,7 @@ export async function runChaosDrill(options: ChaosOptions): Promise<ChaosReport>
   const anthropic = new AnthropicFakeServer({ pollsUntilEnded: 2 });
   await openai.start();
   await anthropic.start();
-  const redis = new AofRedis(await freePort());
+  const redis = new ThrowawayRedis(await freePort(), { durable: true });
   const kafka = new ThrowawayKafka(await freePort());
   const apps: AppProcess[] = [];
   let admin: Redis | undefined;

@@ -19,16 +19,29 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A private redis-server on its own port, so a test can stop and restart it without disturbing others. */
+/**
+ * A private redis-server on its own port, so a test can stop and restart it without disturbing others.
+ * `durable`: AOF with `appendfsync always` in its own directory, so a SIGKILL loses no acknowledged write (the chaos
+ * drill kills it and expects every accepted request to survive the restart).
+ */
 export class ThrowawayRedis {
   private process?: ChildProcess;
-  constructor(readonly port: number) {}
+  private readonly dir?: string;
+  constructor(
+    readonly port: number,
+    options: { durable?: boolean } = {},
+  ) {
+    if (options.durable) this.dir = mkdtempSync(join(tmpdir(), 'throwaway-redis-'));
+  }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
+    const persistence = this.dir
+      ? ['--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always']
+      : ['--appendonly', 'no'];
     const child = spawn(
       'redis-server',
       [
@@ -38,8 +51,7 @@ export class ThrowawayRedis {
         '127.0.0.1',
         '--save',
         '',
-        '--appendonly',
-        'no',
+        ...persistence,
         '--maxmemory-policy',
         'noeviction',
       ],
@@ -52,15 +64,30 @@ export class ThrowawayRedis {
         if (chunk.toString().includes('Ready to accept connections')) resolve();
       });
     });
+    child.removeAllListeners('exit');
   }
 
   async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  /** Dies at once, as on a crash: only what the AOF already holds survives (with `durable`, every acknowledged write). */
+  async kill(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  /** Stops the server and removes its data directory. */
+  async destroy(): Promise<void> {
+    await this.kill();
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.process;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    });
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    await exited;
   }
 }
 

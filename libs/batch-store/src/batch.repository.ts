@@ -24,6 +24,7 @@ import {
   type BatchContent,
   type BatchPatch,
   type EssayRefComparison,
+  type EssayBatchContent,
   type BatchRecord,
   type BatchStatus,
   type NewBatchRecord,
@@ -83,7 +84,7 @@ export class BatchRepository {
    */
   async create(
     record: NewBatchRecord,
-    content: BatchContent,
+    given: BatchContent,
   ): Promise<{ batch: BatchRecord; created: boolean }> {
     const id = record.batch_id;
     const full: BatchRecord = {
@@ -103,6 +104,7 @@ export class BatchRepository {
     await this.redis.zadd(this.keys.active(), 'NX', Date.now(), id);
     const staging = this.keys.staging(id);
     const essaysStaging = this.keys.essaysStaging(id);
+    const content = Array.isArray(given) && given.length > INLINE_REQUESTS ? textsOnce(given) : given;
     const essayForm = isEssayContent(content);
     const items: Array<ComparisonRequest | EssayRefComparison> = essayForm ? content.comparisons : content;
     // A small inline batch (every individual request) travels inside the create script: one round trip in all.
@@ -608,4 +610,35 @@ export class BatchRepository {
   private async read(batchId: string): Promise<VersionedRecord | null> {
     return recordFromFields(await this.redis.hgetall(this.keys.record(batchId)));
   }
+}
+
+/**
+ * An inline batch whose comparisons share one prompt, stored in the essay-referencing form: each distinct essay
+ * text once (ids given here in order of first appearance), the comparisons by id. A 10,000-comparison body
+ * typically names a few hundred essays, each in dozens of comparisons: this stores (and serialises) ~1 MB instead
+ * of ~12 MB, and getRequests gives back exactly the comparisons sent. Texts are told apart by the strings
+ * themselves (a Map), so two different texts can never share an id. Comparisons with differing prompts are
+ * stored inline as they are (the stored essay form has one prompt per batch).
+ */
+function textsOnce(requests: ComparisonRequest[]): BatchContent {
+  const prompt = requests[0].user_prompt;
+  for (const request of requests) if (request.user_prompt !== prompt) return requests;
+  const ids = new Map<string, string>();
+  const essays: EssayBatchContent['essays'] = [];
+  const idOf = (text: string): string => {
+    let id = ids.get(text);
+    if (id === undefined) {
+      id = String(essays.length);
+      ids.set(text, id);
+      essays.push({ essay_id: id, text });
+    }
+    return id;
+  };
+  const comparisons = requests.map((request): EssayRefComparison => ({
+    comparison_id: request.comparison_id,
+    essay_a_id: idOf(request.essay_a),
+    essay_b_id: idOf(request.essay_b),
+    ...(request.metadata !== undefined ? { metadata: request.metadata } : {}),
+  }));
+  return { user_prompt: prompt, essays, comparisons };
 }

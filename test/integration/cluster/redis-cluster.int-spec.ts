@@ -134,11 +134,18 @@ describe('a batch end to end on a 3-master Redis Cluster', () => {
 
   it('wakes a held Prefer: wait request through cluster pub/sub', async () => {
     const [comparison] = markedComparisons(1, 'asmt-cluster-wait');
+    // The id is fresh each run, so the Mock's seeded draw differs each run: a quality gap this wide makes
+    // P(A wins) exactly 1 in floating point, where 0.9 against 0.1 would still lose about once in 600 runs.
     const res = await request(api.getHttpServer())
       .post('/api/v1/comparison')
       .set(auth)
       .set('Prefer', 'wait=20')
-      .send({ ...comparison, comparison_id: `wait-${randomUUID()}` })
+      .send({
+        ...comparison,
+        comparison_id: `wait-${randomUUID()}`,
+        essay_a: 'Essay A. [[quality:100]]',
+        essay_b: 'Essay B. [[quality:0]]',
+      })
       .expect(200);
     expect(res.body.result.winner).toBe('Essay A');
   }, 60_000);

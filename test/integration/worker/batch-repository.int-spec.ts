@@ -184,6 +184,31 @@ describe('BatchRepository in the essay-referencing form', () => {
   });
 });
 
+describe('BatchRepository with an inline batch', () => {
+  it('stores each distinct essay text once and gives back exactly the comparisons sent', async () => {
+    const texts = ['ä "quoted" \\ one 😀 '.repeat(30), 'two '.repeat(200), 'two '.repeat(199) + 'two  ', 'x'];
+    const requests = Array.from({ length: 1_000 }, (_, i) => ({
+      comparison_id: `c-${i}`,
+      user_prompt: 'Which essay argues better?',
+      essay_a: texts[i % 4],
+      essay_b: texts[(i * 3 + 1) % 4],
+      ...(i % 5 === 0 ? {} : { metadata: { pair_index: i, nested: { note: null } } }),
+    }));
+    const { batch } = await h.repo.create(makeBatch(requests), requests);
+    expect(await h.redis.hlen(h.repo.keys.essays(batch.batch_id))).toBe(4);
+    expect(await h.repo.getRequests(batch.batch_id)).toEqual(requests.map((r, index) => ({ ...r, index })));
+    const requestBytes = Number(await h.redis.memory('USAGE', h.repo.keys.requests(batch.batch_id)));
+    expect(requestBytes).toBeLessThan(1_000 * 200);
+  });
+
+  it('keeps comparisons with differing prompts inline, each as sent', async () => {
+    const requests = makeRequests(40).map((r, i) => ({ ...r, user_prompt: `prompt ${i % 2}` }));
+    const { batch } = await h.repo.create(makeBatch(requests), requests);
+    expect(await h.redis.exists(h.repo.keys.essays(batch.batch_id))).toBe(0);
+    expect(await h.repo.getRequests(batch.batch_id)).toEqual(requests.map((r, index) => ({ ...r, index })));
+  });
+});
+
 describe('BatchRepository.storeResults', () => {
   it('stores each index once, keeps counts and costs right and enqueues each event once', async () => {
     const requests = makeRequests(4);

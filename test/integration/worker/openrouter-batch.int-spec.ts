@@ -2,18 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ResolvedLlmConfig } from '#contracts';
 import { OpenRouterFakeServer } from '#llm-providers/testing';
 import { makeBatch, makeRequests, waitFor } from './support/batch-factory.js';
-import { clearPrefix, startWorker, type RunningWorker } from './support/worker-harness.js';
-
-async function terminal(worker: RunningWorker, batchId: string, timeoutMs = 30_000) {
-  return waitFor(
-    `batch ${batchId} terminal`,
-    async () => {
-      const r = await worker.repo.get(batchId);
-      return r && ['completed', 'failed', 'canceled', 'expired'].includes(r.status) ? r : undefined;
-    },
-    timeoutMs,
-  );
-}
+import { clearPrefix, startWorker, waitForTerminal, type RunningWorker } from './support/worker-harness.js';
 
 const CONFIG: ResolvedLlmConfig = {
   provider: 'openrouter',
@@ -56,7 +45,7 @@ describe('OpenRouter batches through the worker', () => {
     });
 
     await worker.repo.requestCancel(record.batch_id);
-    const done = await terminal(worker, record.batch_id);
+    const done = await waitForTerminal(worker, record.batch_id, 30_000);
 
     expect(done.status).toBe('canceled');
     const results = await worker.repo.getResults(record.batch_id, 0, 10);
@@ -74,7 +63,7 @@ describe('OpenRouter batches through the worker', () => {
     await worker.repo.create(record, requests);
     await worker.queues.enqueueBatch(record.batch_id);
 
-    const done = await terminal(worker, record.batch_id);
+    const done = await waitForTerminal(worker, record.batch_id, 30_000);
 
     expect(done.status).toBe('failed');
     expect(done.error).toMatchObject({

@@ -3,25 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EVENT_TYPES, type ResolvedLlmConfig } from '#contracts';
 import { ensureTopics, parseBrokers } from '#infra';
 import { AnthropicFakeServer, GoogleFakeServer, OpenAIFakeServer } from '#llm-providers/testing';
-import { makeBatch, makeRequests, waitFor } from './support/batch-factory.js';
+import { makeBatch, makeRequests } from './support/batch-factory.js';
 import { KAFKA_BROKERS } from './support/store-harness.js';
 import { TopicReader } from './support/topic-reader.js';
-import { clearPrefix, startWorker, type RunningWorker } from './support/worker-harness.js';
+import { clearPrefix, startWorker, waitForTerminal, type RunningWorker } from './support/worker-harness.js';
 
 const brokers = parseBrokers(KAFKA_BROKERS);
 /** Custom ids are `<comparison id>_<position in the provider batch>` (libs/llm-providers custom-id.ts). */
 const comparisonOf = (customId: unknown) => String(customId).replace(/_\d+$/, '');
-
-async function terminal(worker: RunningWorker, batchId: string, timeoutMs = 40_000) {
-  return waitFor(
-    `batch ${batchId} terminal`,
-    async () => {
-      const r = await worker.repo.get(batchId);
-      return r && ['completed', 'failed', 'canceled', 'expired'].includes(r.status) ? r : undefined;
-    },
-    timeoutMs,
-  );
-}
 
 function config(provider: ResolvedLlmConfig['provider'], model: string): ResolvedLlmConfig {
   return { provider, model, temperature: 0, max_tokens: 512, system_prompt: 'Judge.' };
@@ -69,7 +58,7 @@ describe('an expired-half batch completes after one resubmission of only the unf
     await worker.repo.create(record, requests);
     await worker.queues.enqueueBatch(record.batch_id);
 
-    const done = await terminal(worker, record.batch_id);
+    const done = await waitForTerminal(worker, record.batch_id, 40_000);
     expect(done.status).toBe('completed');
     expect(done.counts).toEqual({ succeeded: 8, failed: 0, pending: 0 });
     expect(done.expiry_resubmissions).toBe(1);
@@ -115,7 +104,7 @@ describe('an expired-half batch completes after one resubmission of only the unf
     await worker.repo.create(record, requests);
     await worker.queues.enqueueBatch(record.batch_id);
 
-    const done = await terminal(worker, record.batch_id);
+    const done = await waitForTerminal(worker, record.batch_id, 40_000);
     expect(done.status).toBe('completed');
     expect(done.counts).toEqual({ succeeded: 6, failed: 0, pending: 0 });
     const created = anthropic.submittedBatches().slice(before);
@@ -133,7 +122,7 @@ describe('an expired-half batch completes after one resubmission of only the unf
     await worker.repo.create(record, requests);
     await worker.queues.enqueueBatch(record.batch_id);
 
-    const done = await terminal(worker, record.batch_id);
+    const done = await waitForTerminal(worker, record.batch_id, 40_000);
     expect(done.status).toBe('completed');
     expect(done.counts).toEqual({ succeeded: 4, failed: 0, pending: 0 });
     const created = google.batchRequests().slice(before);
@@ -149,7 +138,7 @@ describe('an expired-half batch completes after one resubmission of only the unf
     await worker.repo.create(record, requests);
     await worker.queues.enqueueBatch(record.batch_id);
 
-    const done = await terminal(worker, record.batch_id);
+    const done = await waitForTerminal(worker, record.batch_id, 40_000);
     expect(done.status).toBe('expired');
     // 4 finished in the first batch, 2 of the 4 resubmitted finished in the second, 2 never did.
     expect(done.counts).toEqual({ succeeded: 6, failed: 2, pending: 0 });

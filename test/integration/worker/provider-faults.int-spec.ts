@@ -1,18 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AnthropicFakeServer } from '#llm-providers/testing';
-import { makeBatch, makeRequests, waitFor } from './support/batch-factory.js';
-import { clearPrefix, startWorker, type RunningWorker } from './support/worker-harness.js';
-
-async function terminal(worker: RunningWorker, batchId: string, timeoutMs = 40_000) {
-  return waitFor(
-    `batch ${batchId} terminal`,
-    async () => {
-      const r = await worker.repo.get(batchId);
-      return r && ['completed', 'failed', 'canceled', 'expired'].includes(r.status) ? r : undefined;
-    },
-    timeoutMs,
-  );
-}
+import { makeBatch, makeRequests } from './support/batch-factory.js';
+import { clearPrefix, startWorker, waitForTerminal, type RunningWorker } from './support/worker-harness.js';
 
 const ANTHROPIC = {
   provider: 'anthropic' as const,
@@ -54,7 +43,7 @@ describe('drill: provider 429 / 500 / timeouts against the Anthropic fake', () =
     const createdBefore = fake.createdBatchCount();
     await worker.repo.create(record, requests);
     await worker.queues.enqueueBatch(record.batch_id);
-    const done = await terminal(worker, record.batch_id);
+    const done = await waitForTerminal(worker, record.batch_id, 40_000);
     expect(done.status).toBe('completed');
     expect(done.counts.succeeded).toBe(6);
     expect(fake.createdBatchCount() - createdBefore).toBe(1);
@@ -68,7 +57,7 @@ describe('drill: provider 429 / 500 / timeouts against the Anthropic fake', () =
     fake.failNext(408, 1, {}, RESULTS);
     await worker.repo.create(record, requests);
     await worker.queues.enqueueBatch(record.batch_id);
-    const done = await terminal(worker, record.batch_id);
+    const done = await waitForTerminal(worker, record.batch_id, 40_000);
     expect(done.status).toBe('completed');
     const results = await worker.repo.getResults(record.batch_id, 0, 10);
     expect(results.map((r) => r.comparison_id)).toEqual(requests.map((r) => r.comparison_id));
@@ -81,7 +70,7 @@ describe('drill: provider 429 / 500 / timeouts against the Anthropic fake', () =
     fake.failNext(401, 1, {}, CREATE);
     await worker.repo.create(record, requests);
     await worker.queues.enqueueBatch(record.batch_id);
-    const done = await terminal(worker, record.batch_id);
+    const done = await waitForTerminal(worker, record.batch_id, 40_000);
     expect(done.status).toBe('failed');
     expect(done.error?.code).toBe('AUTHENTICATION_ERROR');
     const results = await worker.repo.getResults(record.batch_id, 0, 10);
@@ -106,7 +95,7 @@ describe('drill: expired provider batch', () => {
     const record = makeBatch(requests);
     await worker.repo.create(record, requests);
     await worker.queues.enqueueBatch(record.batch_id);
-    const done = await terminal(worker, record.batch_id);
+    const done = await waitForTerminal(worker, record.batch_id, 40_000);
     expect(done.status).toBe('expired');
     const results = await worker.repo.getResults(record.batch_id, 0, 100);
     expect(results).toHaveLength(50);

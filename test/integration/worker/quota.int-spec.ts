@@ -2,18 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ResolvedLlmConfig } from '#contracts';
 import { AnthropicFakeServer, OpenAIFakeServer } from '#llm-providers/testing';
 import { makeBatch, makeRequests, waitFor } from './support/batch-factory.js';
-import { clearPrefix, startWorker, type RunningWorker } from './support/worker-harness.js';
-
-async function terminal(worker: RunningWorker, batchId: string, timeoutMs = 60_000) {
-  return waitFor(
-    `batch ${batchId} terminal`,
-    async () => {
-      const r = await worker.repo.get(batchId);
-      return r && ['completed', 'failed', 'canceled', 'expired'].includes(r.status) ? r : undefined;
-    },
-    timeoutMs,
-  );
-}
+import { clearPrefix, startWorker, waitForTerminal, type RunningWorker } from './support/worker-harness.js';
 
 const OPENAI: ResolvedLlmConfig = {
   provider: 'openai',
@@ -68,7 +57,7 @@ describe('quotas: parts split by the enqueued-token budget, refusals wait and re
     await worker.repo.create(record, requests);
     await worker.queues.enqueueBatch(record.batch_id);
 
-    const done = await terminal(worker, record.batch_id);
+    const done = await waitForTerminal(worker, record.batch_id, 60_000);
     expect(done.status).toBe('completed');
     expect(done.counts).toEqual({ succeeded: 8, failed: 0, pending: 0 });
     expect(done.provider_ref?.part_count).toBe(3);
@@ -97,7 +86,7 @@ describe('quotas: parts split by the enqueued-token budget, refusals wait and re
     expect(['queued', 'submitted', 'in_progress']).toContain(refusedOnce.status);
     openai.occupyQueue(OPENAI.model, 0);
 
-    const done = await terminal(worker, record.batch_id);
+    const done = await waitForTerminal(worker, record.batch_id, 60_000);
     expect(done.status).toBe('completed');
     expect(done.counts).toEqual({ succeeded: 3, failed: 0, pending: 0 });
     const refusals = done.quota_refusals ?? 0;
@@ -140,7 +129,10 @@ describe('quotas: parts split by the enqueued-token budget, refusals wait and re
     expect(anthropic.createdBatchCount()).toBe(1);
     anthropic.releaseBatches();
 
-    const [doneA, doneB] = await Promise.all([terminal(worker, a.batch_id), terminal(worker, b.batch_id)]);
+    const [doneA, doneB] = await Promise.all([
+      waitForTerminal(worker, a.batch_id, 60_000),
+      waitForTerminal(worker, b.batch_id, 60_000),
+    ]);
     expect([doneA.status, doneB.status]).toEqual(['completed', 'completed']);
     expect(doneB.counts.succeeded).toBe(4);
     expect(anthropic.createdBatchCount()).toBe(2);
@@ -177,7 +169,7 @@ describe('quotas: a queue that never frees ends the batch with QUOTA_EXCEEDED af
     await worker.repo.create(record, requests);
     await worker.queues.enqueueBatch(record.batch_id);
 
-    const done = await terminal(worker, record.batch_id);
+    const done = await waitForTerminal(worker, record.batch_id, 60_000);
     expect(done.status).toBe('failed');
     expect(done.error?.code).toBe('QUOTA_EXCEEDED');
     expect(done.quota_refusals).toBe(3);

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { AnthropicFakeServer } from '#llm-providers/testing';
 import type { RecordedRequest } from '../../../libs/llm-providers/testing/fake-http-server.js';
 import { makeBatch, makeRequests, waitFor } from './support/batch-factory.js';
-import { clearPrefix, startWorker, type RunningWorker } from './support/worker-harness.js';
+import { clearPrefix, startWorker, waitForTerminal, type RunningWorker } from './support/worker-harness.js';
 
 const ANTHROPIC = {
   provider: 'anthropic' as const,
@@ -33,17 +33,6 @@ class RefusingCreatesFake extends AnthropicFakeServer {
   cancelsOf(batchId: string): number {
     return this.countRequests(new RegExp(`^POST /v1/messages/batches/${batchId}/cancel$`));
   }
-}
-
-async function terminal(worker: RunningWorker, batchId: string, timeoutMs = 30_000) {
-  return waitFor(
-    `batch ${batchId} terminal`,
-    async () => {
-      const r = await worker.repo.get(batchId);
-      return r && ['completed', 'failed', 'canceled', 'expired'].includes(r.status) ? r : undefined;
-    },
-    timeoutMs,
-  );
 }
 
 describe('fault tolerance: retry budgets per step, cancels before failing', () => {
@@ -83,7 +72,7 @@ describe('fault tolerance: retry budgets per step, cancels before failing', () =
     fake.failNext(500, 20, {}, STATUS);
     await worker.repo.create(record, requests);
     await worker.queues.enqueueBatch(record.batch_id);
-    const done = await terminal(worker, record.batch_id);
+    const done = await waitForTerminal(worker, record.batch_id, 30_000);
     expect(done.status).toBe('completed');
     expect(done.counts).toEqual({ succeeded: 4, failed: 0, pending: 0 });
     expect(fake.createdBatchCount() - createdBefore).toBe(2);
@@ -98,7 +87,7 @@ describe('fault tolerance: retry budgets per step, cancels before failing', () =
     fake.refusal = 401;
     await worker.repo.create(record, requests);
     await worker.queues.enqueueBatch(record.batch_id);
-    const done = await terminal(worker, record.batch_id);
+    const done = await waitForTerminal(worker, record.batch_id, 30_000);
     expect(done.status).toBe('failed');
     expect(done.error?.code).toBe('AUTHENTICATION_ERROR');
     expect(done.provider_ref?.parts).toHaveLength(1);
@@ -122,7 +111,7 @@ describe('fault tolerance: retry budgets per step, cancels before failing', () =
     });
     expect(partial.status).toBe('queued');
     await worker.repo.requestCancel(record.batch_id);
-    const done = await terminal(worker, record.batch_id);
+    const done = await waitForTerminal(worker, record.batch_id, 30_000);
     expect(done.status).toBe('canceled');
     expect(fake.cancelsOf(partial.provider_ref!.parts[0].provider_batch_id)).toBe(1);
     const results = await worker.repo.getResults(record.batch_id, 0, 10);

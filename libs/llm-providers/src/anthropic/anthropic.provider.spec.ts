@@ -151,6 +151,13 @@ describe('AnthropicProvider against the Anthropic fake', () => {
       expect(params.tool_choice).toEqual({ type: 'tool', name: 'comparison_result' });
       expect(params.messages[0].content[0].cache_control).toEqual({ type: 'ephemeral', ttl: '1h' });
     }
+    // The create body goes out as a JSON document with its length (sent from a file, not built as one string).
+    const [create] = fake.requestLog.filter((r) => r.method === 'POST' && r.path === '/v1/messages/batches');
+    expect(create.headers['content-type']).toBe('application/json');
+    expect(Number(create.headers['content-length'])).toBe(create.body.length);
+    expect(create.headers['x-api-key'] ?? create.headers.authorization).toBeTruthy();
+    expect(create.headers['anthropic-version']).toBeTruthy();
+    expect((JSON.parse(create.body.toString('utf8')) as { requests: unknown[] }).requests).toHaveLength(2);
     for (const response of outcome.responses) {
       expect(response.cost.cost_usd).toBeCloseTo(response.cost.individual_cost_usd! / 2, 8);
     }

@@ -8,6 +8,7 @@ import type {
 import { BaseBatchProvider, type CreatedPart, type PartContext } from '../core/base-batch-provider.js';
 import type { ItemAnswer, PartItemResult, PartStatus } from '../core/batch-aggregation.js';
 import { CustomIdMap, toCustomId } from '../core/custom-id.js';
+import { jsonArrayFraming, writeJsonlFile } from '../core/jsonl-file.js';
 import type { ProviderBatchPart } from '../core/llm-provider.js';
 import {
   INTENT_CLOCK_SKEW_MS,
@@ -72,20 +73,41 @@ export class AnthropicProvider extends BaseBatchProvider {
     return Buffer.byteLength(JSON.stringify(line), 'utf8') + 1;
   }
 
+  /**
+   * The create body (`{"requests":[…]}`, up to 256 MB) is written line by line to a temporary file and sent as a
+   * disk-backed Blob, which the SDK passes to fetch verbatim: the worker never holds the part as one string (the
+   * SDK's JSON encoding of `batches.create` params would). A retry re-reads the same file.
+   */
   protected async createPart(requests: ComparisonRequest[], context: PartContext): Promise<CreatedPart> {
-    const lines = requests.map((request, i) =>
-      toAnthropicBatchRequest(
-        context.customIds.customIds[i],
-        buildComparisonPrompt(request, context.config),
-        context.config,
-      ),
-    );
-    const batch = await this.call(
-      'batch.create',
-      () => this.client.messages.batches.create({ requests: lines }),
-      { idempotent: false },
-    );
-    return { provider_batch_id: batch.id, state: { expires_at: batch.expires_at } };
+    const lines = function* () {
+      for (let i = 0; i < requests.length; i += 1) {
+        yield toAnthropicBatchRequest(
+          context.customIds.customIds[i],
+          buildComparisonPrompt(requests[i], context.config),
+          context.config,
+        );
+      }
+    };
+    const body = await writeJsonlFile(lines(), {
+      name: `${context.batchKey}-part-${context.partIndex}`,
+      framing: jsonArrayFraming('requests'),
+    });
+    try {
+      const batch = await this.call(
+        'batch.create',
+        async () =>
+          // The SDK's generic POST (auth, version headers, typed errors) with the file as the body: it sends a
+          // Blob verbatim, with its length. `messages.batches.create` cannot take it: it spreads its params.
+          this.client.post<MessageBatch>('/v1/messages/batches', {
+            body: await body.blob('application/json'),
+            headers: { 'content-type': 'application/json' },
+          }),
+        { idempotent: false },
+      );
+      return { provider_batch_id: batch.id, state: { expires_at: batch.expires_at } };
+    } finally {
+      await body.remove();
+    }
   }
 
   protected override async findIntendedPart(intent: PartIntent, ids: CustomIdMap): Promise<IntentRecovery> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFile, stat } from 'node:fs/promises';
-import { jsonlChunks, jsonlLines, writeJsonlFile } from './jsonl-file.js';
+import { jsonArrayFraming, jsonlChunks, jsonlLines, writeJsonlFile } from './jsonl-file.js';
 
 const lines = (n: number, size = 100) =>
   Array.from({ length: n }, (_, i) => ({ i, text: `é€${'x'.repeat(size)}` }));
@@ -46,6 +46,25 @@ describe('jsonlChunks', () => {
     const iterator = jsonlChunks(source, 2_048);
     iterator.next();
     expect(produced).toBeLessThan(20);
+  });
+});
+
+describe('jsonlChunks with a JSON array framing (one JSON body)', () => {
+  it('joins the lines into one parseable document, each chunk bounded', () => {
+    const input = lines(1_000);
+    const chunks = [...jsonlChunks(input, 4_096, jsonArrayFraming('requests'))];
+    expect(chunks.length).toBeGreaterThan(20);
+    for (const chunk of chunks) expect(chunk.length).toBeLessThanOrEqual(4_096);
+    const text = Buffer.concat(chunks).toString('utf8');
+    expect(text).toBe(JSON.stringify({ requests: input }));
+  });
+
+  it('frames zero and one line as valid JSON', () => {
+    const framing = jsonArrayFraming('requests');
+    expect(Buffer.concat([...jsonlChunks([], 64, framing)]).toString('utf8')).toBe('{"requests":[]}');
+    expect(JSON.parse(Buffer.concat([...jsonlChunks([{ a: 1 }], 4, framing)]).toString('utf8'))).toEqual({
+      requests: [{ a: 1 }],
+    });
   });
 });
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * Provider input files (OpenAI's batch JSONL, Gemini's JSONL) are built line by line and never held as one string
+ * Provider input files (OpenAI's batch JSONL, Gemini's JSONL, Anthropic's create body) are built line by line and never held as one string
  * or buffer: a 100,000-comparison assessment makes ~700 MB of JSONL, over V8's ~512 MB string limit, and even
  * one 200 MB OpenAI part would cost its size twice over (string + Buffer) in the worker. Lines are serialised one
  * at a time and packed into chunks of at most `chunkBytes`; a chunk goes to a temporary file before the next is
@@ -14,14 +14,41 @@ import { join } from 'node:path';
 export const JSONL_CHUNK_BYTES = 1 << 20;
 
 /**
- * The JSONL bytes of `lines` in chunks: each chunk is whole lines (each ending in `\n`) and at most `chunkBytes`
- * long, except a single line longer than `chunkBytes`, which is a chunk of its own.
+ * How serialised lines are joined into one file: JSONL (each line ends in `\n`), or one JSON document such as
+ * Anthropic's batch create body, `{"requests":[line,line,…]}` (`head`, lines joined by `separator`, `tail`).
  */
-export function* jsonlChunks(lines: Iterable<unknown>, chunkBytes = JSONL_CHUNK_BYTES): Generator<Buffer> {
-  let pending: string[] = [];
-  let pendingBytes = 0;
+export interface LineFraming {
+  head: string;
+  separator: string;
+  tail: string;
+  /** Whether `separator` also ends the last line (JSONL's `\n`) or only goes between lines (JSON's `,`). */
+  terminated: boolean;
+}
+
+export const JSONL_FRAMING: LineFraming = { head: '', separator: '\n', tail: '', terminated: true };
+
+/** `{"<key>":[line,…]}`: a JSON body whose one array holds the lines. */
+export function jsonArrayFraming(key: string): LineFraming {
+  return { head: `{${JSON.stringify(key)}:[`, separator: ',', tail: ']}', terminated: false };
+}
+
+/**
+ * The bytes of `lines` in chunks: each chunk is whole lines (with their separators) and at most `chunkBytes`
+ * long, except a single line longer than `chunkBytes`, which is a chunk of its own. The framing's head opens the
+ * first chunk and its tail closes the last.
+ */
+export function* jsonlChunks(
+  lines: Iterable<unknown>,
+  chunkBytes = JSONL_CHUNK_BYTES,
+  framing: LineFraming = JSONL_FRAMING,
+): Generator<Buffer> {
+  let pending: string[] = framing.head ? [framing.head] : [];
+  let pendingBytes = Buffer.byteLength(framing.head, 'utf8');
+  let first = true;
   for (const line of lines) {
-    const text = JSON.stringify(line) + '\n';
+    const json = JSON.stringify(line);
+    const text = framing.terminated ? json + framing.separator : first ? json : framing.separator + json;
+    first = false;
     const bytes = Buffer.byteLength(text, 'utf8');
     if (pendingBytes > 0 && pendingBytes + bytes > chunkBytes) {
       yield Buffer.from(pending.join(''), 'utf8');
@@ -30,6 +57,10 @@ export function* jsonlChunks(lines: Iterable<unknown>, chunkBytes = JSONL_CHUNK_
     }
     pending.push(text);
     pendingBytes += bytes;
+  }
+  if (framing.tail) {
+    pending.push(framing.tail);
+    pendingBytes += Buffer.byteLength(framing.tail, 'utf8');
   }
   if (pendingBytes > 0) yield Buffer.from(pending.join(''), 'utf8');
 }
@@ -52,15 +83,18 @@ export interface JsonlFileOptions {
   /** Recognisable part of the file name. */
   name?: string;
   chunkBytes?: number;
+  /** How the lines are joined (default JSONL). */
+  framing?: LineFraming;
 }
 
-/** Writes `lines` as JSONL to a new temporary file, one bounded chunk at a time. */
+/** Writes `lines` as JSONL (or in `options.framing`) to a new temporary file, one bounded chunk at a time. */
 export async function writeJsonlFile(
   lines: Iterable<unknown>,
   options: JsonlFileOptions = {},
 ): Promise<JsonlFile> {
   const safeName = (options.name ?? 'batch').replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 80);
-  const path = join(options.dir ?? tmpdir(), `llm-batch-${safeName}-${randomUUID()}.jsonl`);
+  const extension = (options.framing ?? JSONL_FRAMING).terminated ? 'jsonl' : 'json';
+  const path = join(options.dir ?? tmpdir(), `llm-batch-${safeName}-${randomUUID()}.${extension}`);
   let bytes = 0;
   let count = 0;
   let largestChunkBytes = 0;
@@ -72,7 +106,7 @@ export async function writeJsonlFile(
   })();
   const handle = await open(path, 'w', 0o600);
   try {
-    for (const chunk of jsonlChunks(counted, options.chunkBytes)) {
+    for (const chunk of jsonlChunks(counted, options.chunkBytes, options.framing)) {
       await handle.write(chunk);
       bytes += chunk.length;
       largestChunkBytes = Math.max(largestChunkBytes, chunk.length);

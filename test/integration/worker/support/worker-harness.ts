@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
-import { BatchQueues, BatchRepository, OutboxRepository } from '#batch-store';
+import { BatchQueues, BatchRepository, isTerminal, OutboxRepository, type BatchRecord } from '#batch-store';
 import { JsonLogger, loadConfig } from '#infra';
 import { loadProvidersConfig, type LlmProvidersModuleOptions } from '#llm-providers';
 import { WorkerEnv } from '../../../../apps/batch-worker/src/config/worker-env.js';
 import { WorkerModule } from '../../../../apps/batch-worker/src/worker.module.js';
+import { waitFor } from './batch-factory.js';
 import { KAFKA_BROKERS, REDIS_URL } from './store-harness.js';
 
 export interface RunningWorker {
@@ -74,4 +75,20 @@ export async function clearPrefix(worker: RunningWorker): Promise<void> {
   const keys = await redis.keys(`${worker.env.REDIS_KEY_PREFIX}:*`);
   for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
   await redis.quit();
+}
+
+/** The batch's record once it has ended (completed, failed, canceled or expired), read through the worker's store. */
+export async function waitForTerminal(
+  worker: RunningWorker,
+  batchId: string,
+  timeoutMs = 30_000,
+): Promise<BatchRecord> {
+  return waitFor(
+    `batch ${batchId} terminal`,
+    async () => {
+      const record = await worker.repo.get(batchId);
+      return record && isTerminal(record.status) ? record : undefined;
+    },
+    timeoutMs,
+  );
 }
