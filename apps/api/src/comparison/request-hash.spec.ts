@@ -25,4 +25,42 @@ describe('requestHash', () => {
     expect(canonicalJson(body).length).toBeGreaterThan(64 * 1024 * 2);
     expect(requestHash(body)).toBe(createHash('sha256').update(canonicalJson(body)).digest('hex'));
   });
+
+  it('hashes repeated long texts (an inline batch naming the same essays) to the digest of the plain canonical form', () => {
+    const essays = [
+      'é "quoted" \\ back\nslash 😀 '.repeat(40),
+      'x'.repeat(255),
+      'y'.repeat(256),
+      `${'z'.repeat(300)}\u2028`,
+    ];
+    const body = {
+      kind: 'batch',
+      body: {
+        correlation_id: 'c-1',
+        comparisons: Array.from({ length: 400 }, (_, i) => ({
+          metadata: { z: essays[i % 4], 10: 'integer key', 2: [essays[(i + 1) % 4]], pair_index: i },
+          essay_b: essays[(i * 7) % 4],
+          comparison_id: `id-${i}`,
+          user_prompt: i % 3 === 0 ? essays[2] : 'short prompt',
+          essay_a: essays[i % 4],
+          unused: undefined,
+        })),
+      },
+    };
+    expect(requestHash(body)).toBe(createHash('sha256').update(referenceCanonical(body)).digest('hex'));
+    expect(canonicalJson(body)).toBe(referenceCanonical(body));
+  });
 });
+
+/** The canonical form written the plainest way: the digest every optimisation of requestHash must keep. */
+function referenceCanonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map((v) => referenceCanonical(v ?? null)).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record)
+      .filter((k) => record[k] !== undefined)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${referenceCanonical(record[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -86,6 +86,11 @@ export class IndividualRunner {
 
     let storedByThisRun = 0;
     let succeededHere = 0;
+    // An individual request this run took from queued (its one comparison, nothing stored): its result and its
+    // end are one write, unless someone wrote meanwhile.
+    const oneShot =
+      active.kind === 'single' && revision && done.size === 0 && todo.length === 1 ? revision : undefined;
+    const ended: { outcome?: StepOutcome } = {};
     await mapWithConcurrency(todo, this.env.INDIVIDUAL_CONCURRENCY, async (request) => {
       if (pause || canceled) return;
       if (active.kind === 'batch' && (await this.repo.isCancelRequested(id))) {
@@ -104,11 +109,16 @@ export class IndividualRunner {
         }
         outcome = failureResult(active, request, failureOf(error), new Date());
       }
+      if (oneShot) {
+        ended.outcome = (await this.finisher.storeAndFinish(oneShot, outcome)) ?? undefined;
+        if (ended.outcome) return;
+      }
       const stored = await this.finisher.store(active, [outcome]);
       storedByThisRun += stored;
       if (stored > 0 && !outcome.result.error_detail) succeededHere += 1;
     });
 
+    if (ended.outcome) return ended.outcome;
     if (canceled) {
       await this.finisher.failRemaining(active, { code: 'CANCELED', message: 'The batch was canceled' });
       return this.finisher.finish(id, 'canceled');

@@ -38,6 +38,8 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+/** Bytes of a string scanned one by one before the rest of it is searched natively (indexOf). */
+const SHORT_STRING_BYTES = 32;
 /** Keys we split on are short; a longer top-level key is never one of them (JSON.parse still judges it). */
 const MAX_KEY_BYTES = 1024;
 
@@ -93,11 +95,23 @@ export class JsonSplitScanner {
     const base = this.pos;
     const maxRest = this.options.maxRestBytes ?? Infinity;
     const n = chunk.length;
+    /** Where the next backslash at or after the last search is (n: none in this chunk). */
+    let nextBackslash = -1;
     for (let j = 0; j < n; j++) {
       if (this.inString && !this.escaped && this.keyBytes === null) {
-        // Inside a string only a quote or a backslash matters: skip the rest in a tight loop.
+        // Inside a string only a quote or a backslash matters: skip the rest in a tight loop, and a long string
+        // (an essay) by native searches for the two bytes, not byte by byte.
         let k = j;
-        while (k < n && chunk[k] !== QUOTE && chunk[k] !== BACKSLASH) k++;
+        const shortEnd = Math.min(n, j + SHORT_STRING_BYTES);
+        while (k < shortEnd && chunk[k] !== QUOTE && chunk[k] !== BACKSLASH) k++;
+        if (k === shortEnd && k < n) {
+          if (nextBackslash < k) {
+            nextBackslash = chunk.indexOf(BACKSLASH, k);
+            if (nextBackslash < 0) nextBackslash = n;
+          }
+          const quote = chunk.indexOf(QUOTE, k);
+          k = Math.min(quote < 0 ? n : quote, nextBackslash);
+        }
         if (k > j) {
           if (this.elementStart < 0 && (this.restBytes += k - j) > maxRest) this.restTooLarge(maxRest);
           this.prev = chunk[k - 1];
