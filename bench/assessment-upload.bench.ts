@@ -13,6 +13,7 @@ import { loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { allTopics, topicNames } from '#contracts';
+import { assessmentKey } from '#assessment-store';
 import { spearman } from '#cj-scoring';
 import { ensureTopics, parseBrokers } from '#infra';
 import { withHiddenQuality } from '#llm-providers';
@@ -32,6 +33,8 @@ const MOCK_LATENCY_MS = 3_000;
 const PART_TARGET_BYTES = 8_000_000;
 const DEFAULT_ESSAYS = 20_000;
 const MB = 1024 * 1024;
+/** How long a decided outcome may stay unpublished before the run stops waiting for 'completed'. */
+const STUCK_AFTER_MS = 90_000;
 
 function essaysFromArgs(): number {
   const arg = process.argv.find((a) => a.startsWith('--essays='));
@@ -69,6 +72,11 @@ function* pages(n: number): Generator<Array<{ essay_id: string; text: string }>>
   if (page.length > 0) yield page;
 }
 
+/** The outcome event cj-integration stored with the record before publishing it. */
+interface StoredOutcome {
+  data: { rankings: Array<{ essay_id: string; score: number }> };
+}
+
 interface Figures {
   essays: number;
   comparisons: number;
@@ -76,8 +84,12 @@ interface Figures {
   uploadBytes: number;
   uploadMs: number;
   sealMs: number;
-  sealToCompletedMs: number;
+  sealToDecidedMs: number;
+  /** null when the outcome was decided but the assessment never turned completed (its event not published). */
+  sealToCompletedMs: number | null;
+  outcomeEventBytes: number;
   rho: number;
+  apiPeakAtSeal: number;
   apiPeakRss: number;
   workerPeakRss: number;
   cjPeakRss: number;
@@ -172,23 +184,42 @@ async function runRound(n: number): Promise<Figures> {
       const redisAfterUpload = (await usedMemory(redis)).used - baseline.used;
       const sealed = await call('POST', `${base}/${uploadId}/seal`);
       const sealedAt = performance.now();
+      const apiPeakAtSeal = memoryOf(api.pid!).peak;
       const comparisons = Number((sealed.quote as { comparisons: number }).comparisons);
+      process.stderr.write(
+        `bench assessment-upload: uploaded ${parts} parts (${(uploadBytes / MB).toFixed(1)} MiB) and sealed in ` +
+          `${((sealedAt - uploadStart) / 1000).toFixed(1)} s; api peak RSS so far ${(apiPeakAtSeal / MB).toFixed(0)} MiB\n`,
+      );
 
+      // Done when the REST status is terminal; the outcome decided (stored, 'finalizing') is timed too, because
+      // publishing the outcome event is a separate step that can fail on its own (a record over the broker's limit).
       let status: { status: string; result?: { rankings: Array<{ essay_id: string; score: number }> } };
+      let decided: { at: number; outcome: StoredOutcome } | null = null;
       const deadline = Date.now() + 60 * 60_000;
       for (;;) {
         status = (await call('GET', `http://127.0.0.1:${apiPort}/api/v1/assessments/${id}`)) as typeof status;
         if (status.status === 'completed' || status.status === 'failed') break;
+        if (!decided) {
+          const json = await redis.hget(assessmentKey(id), 'json');
+          const record = json ? (JSON.parse(json) as { outcome?: StoredOutcome }) : null;
+          if (record?.outcome) decided = { at: performance.now(), outcome: record.outcome };
+        } else if (performance.now() - decided.at > STUCK_AFTER_MS) {
+          process.stderr.write(
+            `bench assessment-upload: outcome decided but still "${status.status}" after ${STUCK_AFTER_MS / 1000} s ` +
+              `(see .run/bench-assessment-upload/cj-integration-${n}.log)\n`,
+          );
+          break;
+        }
         if (Date.now() > deadline) throw new Error(`bench assessment-upload: ${id} still ${status.status}`);
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
-      const completedAt = performance.now();
-      if (status.status !== 'completed') {
-        throw new Error(
-          `bench assessment-upload: ${id} ended ${status.status}: ${JSON.stringify(status).slice(0, 500)}`,
-        );
+      const endedAt = performance.now();
+      if (status.status === 'failed') {
+        throw new Error(`bench assessment-upload: ${id} failed: ${JSON.stringify(status).slice(0, 500)}`);
       }
-      const rankings = status.result!.rankings;
+      const json = await redis.hget(assessmentKey(id), 'json');
+      const outcome = json ? (JSON.parse(json) as { outcome?: unknown }).outcome : undefined;
+      const rankings = status.result?.rankings ?? decided?.outcome.data.rankings ?? [];
       const rho = spearman(
         rankings.map((r) => r.score),
         rankings.map((r) => quality(Number(r.essay_id.slice(2)), n)),
@@ -201,8 +232,11 @@ async function runRound(n: number): Promise<Figures> {
         uploadBytes,
         uploadMs: sealedAt - uploadStart,
         sealMs: sealedAt - partsDone,
-        sealToCompletedMs: completedAt - sealedAt,
+        sealToDecidedMs: (decided?.at ?? endedAt) - sealedAt,
+        sealToCompletedMs: status.status === 'completed' ? endedAt - sealedAt : null,
+        outcomeEventBytes: outcome ? Buffer.byteLength(JSON.stringify(outcome)) : 0,
         rho,
+        apiPeakAtSeal,
         apiPeakRss: memoryOf(api.pid!).peak,
         workerPeakRss: memoryOf(worker.pid!).peak,
         cjPeakRss: memoryOf(cj.pid!).peak,
@@ -247,9 +281,22 @@ const benchmark: Benchmark = {
     row(`upload: create → ${f.parts} parts → seal answered`, f.uploadMs / 1000, 's');
     row('of which the seal', f.sealMs / 1000, 's');
     row('upload bytes sent', f.uploadBytes / MB, 'MiB');
-    row('seal → assessment completed (Mock)', f.sealToCompletedMs / 1000, 's');
+    row('seal → outcome decided (all comparisons judged, scored)', f.sealToDecidedMs / 1000, 's');
+    if (f.sealToCompletedMs !== null)
+      row('seal → assessment completed (Mock)', f.sealToCompletedMs / 1000, 's');
+    row(
+      'completed over REST (1) / outcome decided but its event never published (0)',
+      f.sealToCompletedMs === null ? 0 : 1,
+      '',
+    );
+    row('CJAssessmentCompletedV1 envelope bytes', f.outcomeEventBytes / MB, 'MiB');
     row("Spearman vs the Mock's hidden quality", f.rho, '');
-    row('api peak RSS (VmHWM)', f.apiPeakRss / MB, 'MiB');
+    row('api peak RSS (VmHWM) when the seal answered', f.apiPeakAtSeal / MB, 'MiB');
+    row(
+      "api peak RSS (VmHWM), whole run (also takes cj-integration's batch upload)",
+      f.apiPeakRss / MB,
+      'MiB',
+    );
     row('batch-worker peak RSS (VmHWM)', f.workerPeakRss / MB, 'MiB');
     row('cj-integration peak RSS (VmHWM)', f.cjPeakRss / MB, 'MiB');
     row('Redis used_memory growth after the parts', f.redisAfterUpload / MB, 'MiB');
