@@ -18,3 +18,12 @@ export function submissionKey(assessmentId: string): string {
 export function requestEssaysKey(assessmentId: string): string {
   return assessmentKey(assessmentId, ':request_essays');
 }
+
+/**
+ * A multi-part upload of one REST assessment (POST /api/v1/assessments/uploads): meta hash, `:parts` (one JSON
+ * array of essays per part number) and `:essay_ids` (essay id → part number). All carry the upload id as hash tag
+ * (one cluster slot); a sealed upload's `:parts` is where its `essays_ref` points.
+ */
+export function assessmentUploadKey(uploadId: string, suffix: '' | ':parts' | ':essay_ids' = ''): string {
+  return `${CJ_KEY_PREFIX}:assessment-upload:{${uploadId}}${suffix}`;
+}

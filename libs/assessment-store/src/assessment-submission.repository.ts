@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { createHash } from 'node:crypto';
 import type { CJAssessmentFailedV1, CJEssayV1, CJEssaysRefV1, CostQuote } from '#contracts';
 import { LuaScript, REDIS_CLIENT } from '#infra';
-import { requestEssaysKey, submissionKey } from './assessment-keys.js';
+import { assessmentUploadKey, requestEssaysKey, submissionKey } from './assessment-keys.js';
+import { sha256 } from './assessment-upload.repository.js';
 
 /** An assessment submitted over REST: who owns it and what was quoted. cj-integration never needs it to run. */
 export interface AssessmentSubmission {
@@ -106,6 +106,7 @@ export class AssessmentSubmissionRepository {
     assessmentId: string,
     ref: CJEssaysRefV1,
   ): Promise<CJEssayV1[] | null | 'mismatch'> {
+    if (ref.upload_id !== undefined) return this.loadUploadedEssays(assessmentId, ref);
     const json = await this.redis.get(requestEssaysKey(assessmentId));
     if (json === null) return null;
     if (sha256(json) !== ref.sha256) return 'mismatch';
@@ -114,11 +115,38 @@ export class AssessmentSubmissionRepository {
   }
 
   /** cj-integration keeps its own copy once the assessment exists; the api drops it when it could not publish. */
-  async dropRequestEssays(assessmentId: string): Promise<void> {
-    await this.redis.del(requestEssaysKey(assessmentId));
+  async dropRequestEssays(assessmentId: string, ref?: CJEssaysRefV1): Promise<void> {
+    await this.redis.del(
+      ref?.upload_id !== undefined
+        ? assessmentUploadKey(ref.upload_id, ':parts')
+        : requestEssaysKey(assessmentId),
+    );
   }
-}
 
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  /**
+   * A sealed upload's parts, read one at a time in part-number order (each a JSON array of at most one part's
+   * size). The upload must have been sealed as this assessment: a reference cannot borrow another's essays.
+   */
+  private async loadUploadedEssays(
+    assessmentId: string,
+    ref: CJEssaysRefV1,
+  ): Promise<CJEssayV1[] | null | 'mismatch'> {
+    const uploadId = ref.upload_id!;
+    const meta = await this.redis.hget(assessmentUploadKey(uploadId), 'meta');
+    const partsKey = assessmentUploadKey(uploadId, ':parts');
+    const numbers = (await this.redis.hkeys(partsKey)).map(Number).sort((a, b) => a - b);
+    if (numbers.length === 0) return null;
+    const owner = meta ? (JSON.parse(meta) as { request?: { assessment_id?: string } }).request : undefined;
+    if (owner?.assessment_id !== assessmentId || numbers.length !== ref.parts) return 'mismatch';
+    const essays: CJEssayV1[] = [];
+    const digests: string[] = [];
+    for (const n of numbers) {
+      const json = await this.redis.hget(partsKey, String(n));
+      if (json === null) return null;
+      digests.push(sha256(json));
+      for (const essay of JSON.parse(json) as CJEssayV1[]) essays.push(essay);
+    }
+    if (sha256(digests.join('')) !== ref.sha256 || essays.length !== ref.count) return 'mismatch';
+    return essays;
+  }
 }

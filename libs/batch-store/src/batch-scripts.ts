@@ -81,6 +81,57 @@ return 1
 `);
 
 /**
+ * The end of a one-comparison individual run in one atomic step: stores its result (with the result's event),
+ * moves the batch to its terminal status (compare-and-set on the revision the run holds) and PUBLISHes on
+ * terminalChannel the batch id followed by the record's fields and the result, so a held request answers from
+ * the message without reading the batch again. Applies only when nobody wrote the record or stored the result
+ * since the run read it; otherwise nothing is written and the caller takes the two-step path.
+ * KEYS: record, requests, results, essays, outbox
+ * ARGV: allowedCsv, expectedRev, index, storedJson, succeeded(1/0), cost, individualCost, resultEventJson|'',
+ *       to, recordJson, retentionSeconds, batchId, terminalChannel
+ * → 1 applied, 0 status not allowed, -1 stale (a write or a stored result since the read), -2 no such batch
+ */
+export const FINISH_WITH_RESULT_SCRIPT = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return -2 end
+local allowed = false
+for s in string.gmatch(ARGV[1], '[^,]+') do
+  if s == status then allowed = true end
+end
+if not allowed then return 0 end
+if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[2] then return -1 end
+if redis.call('HEXISTS', KEYS[3], ARGV[3]) == 1 then return -1 end
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
+if ARGV[5] == '1' then
+  redis.call('HINCRBY', KEYS[1], 'succeeded', 1)
+else
+  redis.call('HINCRBY', KEYS[1], 'failed', 1)
+end
+if ARGV[6] == 'null' then
+  redis.call('HINCRBY', KEYS[1], 'unpriced', 1)
+else
+  redis.call('HINCRBYFLOAT', KEYS[1], 'cost', ARGV[6])
+end
+if ARGV[7] == 'null' then
+  redis.call('HINCRBY', KEYS[1], 'iunpriced', 1)
+else
+  redis.call('HINCRBYFLOAT', KEYS[1], 'icost', ARGV[7])
+end
+if ARGV[8] ~= '' then redis.call('RPUSH', KEYS[5], ARGV[8]) end
+redis.call('HSET', KEYS[1], 'status', ARGV[9], 'record', ARGV[10])
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
+local ttl = tonumber(ARGV[11])
+for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ttl) end
+local flat = redis.call('HGETALL', KEYS[1])
+local fields = {}
+for i = 1, #flat, 2 do
+  if flat[i] ~= 'prompt' then fields[flat[i]] = flat[i + 1] end
+end
+redis.call('PUBLISH', ARGV[13], ARGV[12] .. ' ' .. cjson.encode({ fields = fields, results = { ARGV[4] } }))
+return 1
+`);
+
+/**
  * Stores results once per input index; counts, costs and the result's event follow only a newly stored one.
  * KEYS: record, results, outbox
  * ARGV: batchId, itemCount, terminalCsv, then per item: index, storedJson, succeeded(1/0), cost, individualCost, eventJson|''

@@ -2,13 +2,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ComparisonRequest } from '#contracts';
 import { REDIS_CLIENT } from '#infra';
 import type { ProviderBatchRef } from '#llm-providers';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { BatchKeys } from './batch-keys.js';
+import { recordFromFields, type VersionedRecord } from './batch-record-fields.js';
 import {
   CLAIM_SCRIPT,
   CREATE_SCRIPT,
   DISCARD_SCRIPT,
   EXPIRE_CLAIM_SCRIPT,
+  FINISH_WITH_RESULT_SCRIPT,
   REQUEST_CANCEL_SCRIPT,
   STORE_RESULTS_SCRIPT,
   TRANSITION_SCRIPT,
@@ -33,12 +35,6 @@ import {
 import { BatchNotFoundError } from './errors/batch-not-found.error.js';
 import { TenantLoadStore } from './tenant-load.store.js';
 import { IdempotencyConflictError } from './errors/idempotency-conflict.error.js';
-
-/** A record as read (or written) at revision `rev`: the compare-and-set of its next write. */
-export interface VersionedRecord {
-  record: BatchRecord;
-  rev: string;
-}
 
 const WRITE_CHUNK = 500;
 /** Items per read of a batch's comparisons (and essays per HMGET) in getRequests. */
@@ -105,7 +101,6 @@ export class BatchRepository {
       const existing = owner ? await this.get(owner) : null;
       if (existing) return this.repeatOf(existing, full);
     }
-    await this.redis.zadd(this.keys.active(), 'NX', Date.now(), id);
     const staging = this.keys.staging(id);
     const essaysStaging = this.keys.essaysStaging(id);
     const content = Array.isArray(given) && given.length > INLINE_REQUESTS ? textsOnce(given) : given;
@@ -114,6 +109,11 @@ export class BatchRepository {
     // A small inline batch (every individual request) travels inside the create script: one round trip in all.
     // Anything larger is staged in chunks first, so no single command carries megabytes.
     const inline = !essayForm && items.length <= INLINE_REQUESTS ? items.map((r) => JSON.stringify(r)) : [];
+    // The live entry exists before the batch (the reconciler's anchor for a create that died half-way). On one
+    // Redis an inline batch sends it in the same write as the create script (one connection executes them in
+    // the order written); on a cluster it may live on another node, so the script waits for it.
+    const live = this.redis.zadd(this.keys.active(), 'NX', Date.now(), id);
+    if (inline.length === 0 || this.redis instanceof Cluster) await live;
     // Essay-referencing form: each essay's text once per batch, however many comparisons name it.
     const essays = essayForm ? content.essays : [];
     if (inline.length === 0) {
@@ -132,18 +132,21 @@ export class BatchRepository {
       if (essays.length > 0) staged.expire(essaysStaging, STAGING_TTL_SECONDS);
       for (const [err] of (await staged.exec()) ?? []) if (err) throw err;
     }
-    const outcome = (await CREATE_SCRIPT.run(
-      this.redis,
-      [this.keys.record(id), this.keys.requests(id), staging, essaysStaging, this.keys.essays(id)],
-      [
-        JSON.stringify(full),
-        full.status,
-        full.request_hash,
-        essayForm ? '1' : '0',
-        essayForm ? content.user_prompt : '',
-        ...inline,
-      ],
-    )) as 'created' | 'existing' | 'conflict';
+    const [, outcome] = (await Promise.all([
+      live,
+      CREATE_SCRIPT.run(
+        this.redis,
+        [this.keys.record(id), this.keys.requests(id), staging, essaysStaging, this.keys.essays(id)],
+        [
+          JSON.stringify(full),
+          full.status,
+          full.request_hash,
+          essayForm ? '1' : '0',
+          essayForm ? content.user_prompt : '',
+          ...inline,
+        ],
+      ),
+    ])) as [unknown, 'created' | 'existing' | 'conflict'];
     if (outcome === 'conflict') throw new IdempotencyConflictError(record.idempotency_key ?? id, id);
     if (claimKey) {
       const owner = await this.claim(claimKey, id);
@@ -384,6 +387,63 @@ export class BatchRepository {
     return stored;
   }
 
+  /**
+   * Ends a one-comparison batch in one round trip: stores `stored` (and `event`, its result event, in the outbox)
+   * and moves the batch from `known` (the record and revision the caller holds) to `to`, notifying held requests
+   * with the record and the result (FINISH_WITH_RESULT_SCRIPT). Returns the written record, or null when it did
+   * not apply: someone wrote the record or stored the result since `known` was read, or the status moved on
+   * (the caller then stores and finishes in two steps, which re-read).
+   */
+  async finishWithResult(
+    known: VersionedRecord,
+    stored: StoredResult,
+    event: OutboxMessage | null,
+    to: BatchStatus,
+    patch: BatchPatch,
+  ): Promise<BatchRecord | null> {
+    const batchId = known.record.batch_id;
+    const ok = !stored.result.error_detail;
+    const cost = stored.result.cost_estimate;
+    const individual = stored.individual_cost_usd === undefined ? cost : stored.individual_cost_usd;
+    const next: BatchRecord = { ...known.record, ...patch, status: to };
+    const { counts: _counts, cancel_requested: _cancel, ...record } = next;
+    void _counts;
+    void _cancel;
+    const outcome = (await FINISH_WITH_RESULT_SCRIPT.run(
+      this.redis,
+      [
+        this.keys.record(batchId),
+        this.keys.requests(batchId),
+        this.keys.results(batchId),
+        this.keys.essays(batchId),
+        this.keys.outbox(batchId),
+      ],
+      [
+        ACTIVE_STATUSES.join(','),
+        known.rev,
+        stored.index,
+        JSON.stringify(stored),
+        ok ? '1' : '0',
+        String(cost),
+        String(individual),
+        event ? JSON.stringify(event) : '',
+        to,
+        JSON.stringify(record),
+        this.retentionSeconds,
+        batchId,
+        this.keys.terminalChannel(),
+      ],
+    )) as number;
+    if (outcome !== 1) return null;
+    await this.afterTerminal(next, event !== null);
+    return {
+      ...next,
+      counts: { succeeded: ok ? 1 : 0, failed: ok ? 0 : 1, pending: 0 },
+      cost_usd: cost,
+      individual_cost_usd: individual,
+    };
+  }
+
   /** Stored results with index in [offset, offset + limit), in input order (pending indexes are absent). */
   async getResults(batchId: string, offset = 0, limit = 100): Promise<StoredResult[]> {
     if (limit <= 0) return [];
@@ -468,6 +528,26 @@ export class BatchRepository {
     await this.redis.sadd(this.keys.outboxPending(), batchId);
   }
 
+  /**
+   * The single-key follow-ups of a terminal transition, in other slots: the outbox mark (when it appended events),
+   * the claim's expiry, the live entry (last: the repair anchor), then the tenant's allowance. On one Redis they
+   * are sent together (one round trip; one connection executes them in the order written); on a cluster they go
+   * to different nodes, so each waits for the one before it.
+   */
+  private async afterTerminal(record: BatchRecord, markOutbox: boolean): Promise<void> {
+    const tenant = record.tenant_id;
+    const steps = [
+      ...(markOutbox ? [() => this.markOutbox(record.batch_id)] : []),
+      () => this.finishTerminal(record),
+      ...(tenant ? [() => this.tenantLoad.release(tenant, record.batch_id).then(() => undefined)] : []),
+    ];
+    if (this.redis instanceof Cluster) {
+      for (const step of steps) await step();
+      return;
+    }
+    await Promise.all(steps.map((step) => step()));
+  }
+
   /** After a terminal transition: the claim expires with the batch, the live entry goes (last: the repair anchor). */
   private async finishTerminal(record: BatchRecord): Promise<void> {
     if (record.idempotency_key) {
@@ -525,11 +605,8 @@ export class BatchRepository {
       // follow-ups in other slots (outbox mark, claim expiry, live entry) come after, in the order the
       // reconciler's repair relies on; a terminal batch gives its comparisons back to its tenant's allowance.
       if (outcome === 1) {
-        if (events.length > 0) await this.markOutbox(batchId);
-        if (isTerminal(to)) {
-          await this.finishTerminal(next);
-          if (next.tenant_id) await this.tenantLoad.release(next.tenant_id, batchId);
-        }
+        if (isTerminal(to)) await this.afterTerminal(next, events.length > 0);
+        else if (events.length > 0) await this.markOutbox(batchId);
         return { record: next, rev: String(Number(current.rev) + 1) };
       }
       if (outcome === 0 || outcome === -2) return null;
@@ -538,20 +615,7 @@ export class BatchRepository {
   }
 
   private async read(batchId: string): Promise<VersionedRecord | null> {
-    const fields = await this.redis.hgetall(this.keys.record(batchId));
-    if (!fields.record) return null;
-    const base = JSON.parse(fields.record) as BatchRecord;
-    const succeeded = Number(fields.succeeded ?? 0);
-    const failed = Number(fields.failed ?? 0);
-    const record: BatchRecord = {
-      ...base,
-      status: fields.status as BatchStatus,
-      counts: { succeeded, failed, pending: Math.max(0, base.comparison_count - succeeded - failed) },
-      cost_usd: Number(fields.unpriced ?? 0) > 0 ? null : Number(fields.cost ?? 0),
-      individual_cost_usd: Number(fields.iunpriced ?? 0) > 0 ? null : Number(fields.icost ?? 0),
-      cancel_requested: fields.cancel === '1',
-    };
-    return { record, rev: fields.rev };
+    return recordFromFields(await this.redis.hgetall(this.keys.record(batchId)));
   }
 }
 

@@ -1,5 +1,11 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { IdempotencyConflictError, type OutboxMessage, type StoredResult } from '#batch-store';
+import {
+  finishedFromPayload,
+  IdempotencyConflictError,
+  parseTerminalMessage,
+  type OutboxMessage,
+  type StoredResult,
+} from '#batch-store';
 import { createEnvelope, type LLMBatchCompletedV1 } from '#contracts';
 import { toBatchStatus } from '../../../apps/api/src/comparison/batch-view.js';
 import { completedEvent } from '../../../apps/batch-worker/src/pipeline/batch-events.js';
@@ -252,6 +258,68 @@ describe('BatchRepository.storeResults', () => {
     expect((await h.repo.get(batch.batch_id))?.counts.pending).toBe(0);
     const last = await h.repo.getResults(batch.batch_id, 2490, 100);
     expect(last.map((r) => r.index)).toEqual(Array.from({ length: 10 }, (_, i) => 2490 + i));
+  });
+});
+
+describe('BatchRepository.finishWithResult', () => {
+  const start = async (tenant?: string) => {
+    const requests = makeRequests(1);
+    const { batch } = await h.repo.create(
+      makeBatch(requests, { kind: 'single', mode: 'individual', ...(tenant ? { tenant_id: tenant } : {}) }),
+      requests,
+    );
+    if (tenant) await h.repo.tenantLoad.acquire(tenant, batch.batch_id, 1, 10);
+    const known = await h.repo.transitionKnown(
+      (await h.repo.getVersioned(batch.batch_id))!,
+      ['queued'],
+      () => ({ to: 'in_progress' }),
+    );
+    return known!;
+  };
+
+  it('stores the result with its event, ends the batch and publishes both the record and the result', async () => {
+    const known = await start('tenant-fwr');
+    const id = known.record.batch_id;
+    const subscriber = h.redis.duplicate();
+    const message = new Promise<string>((resolve) => subscriber.on('message', (_c, m: string) => resolve(m)));
+    await subscriber.subscribe(h.repo.keys.terminalChannel());
+    const stored = result(0);
+    const done = await h.repo.finishWithResult(known, stored, event('r0'), 'completed', {
+      completed_at: new Date().toISOString(),
+    });
+    expect(done).toMatchObject({ status: 'completed', counts: { succeeded: 1, failed: 0, pending: 0 } });
+    const read = await h.repo.get(id);
+    expect(read).toMatchObject({ status: 'completed', counts: { succeeded: 1, failed: 0, pending: 0 } });
+    expect(read?.cost_usd).toBeCloseTo(0.001, 10);
+    expect(await h.repo.getResults(id, 0, 1)).toEqual([stored]);
+    expect(await h.outbox.size(id)).toBe(1);
+    expect(await h.redis.sismember(h.repo.keys.outboxPending(), id)).toBe(1);
+    expect(await h.repo.listActive()).not.toContain(id);
+    expect(await h.repo.tenantLoad.holders('tenant-fwr')).toEqual([]);
+    expect(await h.redis.ttl(h.repo.keys.results(id))).toBeGreaterThan(100);
+    const { batchId, payload } = parseTerminalMessage(await message);
+    await subscriber.quit();
+    expect(batchId).toBe(id);
+    const carried = finishedFromPayload(payload, 1);
+    expect(carried?.record).toEqual(read);
+    expect(carried?.results).toEqual([stored]);
+  });
+
+  it('writes nothing when the result was stored or the record written since the run read it', async () => {
+    const known = await start();
+    const id = known.record.batch_id;
+    await h.repo.storeResults(id, [result(0, false)]);
+    expect(await h.repo.finishWithResult(known, result(0), null, 'completed', {})).toBeNull();
+    expect(await h.repo.get(id)).toMatchObject({
+      status: 'in_progress',
+      counts: { succeeded: 0, failed: 1 },
+    });
+
+    const other = await start();
+    await h.repo.saveProviderRef(other.record.batch_id, { parts: [], part_count: 1 } as never);
+    expect(await h.repo.finishWithResult(other, result(0), null, 'completed', {})).toBeNull();
+    expect(await h.repo.getResults(other.record.batch_id, 0, 1)).toEqual([]);
+    expect((await h.repo.get(other.record.batch_id))?.status).toBe('in_progress');
   });
 });
 

@@ -6,6 +6,8 @@ import { ApiError } from '../http/api-error.js';
 
 export const API_SOURCE_SERVICE = 'llm-batch-api';
 
+export type AssessmentRequestEnvelope = ReturnType<AssessmentRequestPublisher['envelope']>;
+
 /**
  * Hands an accepted REST assessment to cj-integration the way internal producers do: CJAssessmentRequestedV1 on
  * the requested topic (keyed by assessment id). The event id is derived from the id and the request hash, so a
@@ -30,7 +32,7 @@ export class AssessmentRequestPublisher {
     });
   }
 
-  async publish(envelope: ReturnType<AssessmentRequestPublisher['envelope']>): Promise<void> {
+  async publish(envelope: AssessmentRequestEnvelope): Promise<void> {
     try {
       await this.kafka.publish({
         topic: this.settings.assessmentRequestedTopic,

@@ -1,6 +1,11 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { AssessmentAcceptedDto, AssessmentSubmitDto, CJAssessmentRequestedV1 } from '#contracts';
+import type {
+  AssessmentAcceptedDto,
+  AssessmentSubmitDto,
+  CJAssessmentRequestedV1,
+  CostQuote,
+} from '#contracts';
 import { CorrelationContext } from '#infra';
 import { AssessmentRepository, AssessmentSubmissionRepository } from '#assessment-store';
 import type { ApiPrincipal } from '../auth/api-principal.js';
@@ -10,7 +15,10 @@ import { API_SETTINGS, statusUrlOfAssessment, type ApiSettings } from '../config
 import { ApiError } from '../http/api-error.js';
 import type { HttpOutcome } from '../comparison/http-outcome.js';
 import { CostQuoteService } from '../quote/cost-quote.service.js';
-import { AssessmentRequestPublisher } from './assessment-request.publisher.js';
+import {
+  AssessmentRequestPublisher,
+  type AssessmentRequestEnvelope,
+} from './assessment-request.publisher.js';
 
 /**
  * POST /api/v1/assessments: validate and quote (every refusal before anything is stored), claim the id for the
@@ -55,33 +63,13 @@ export class AssessmentSubmissionService {
     const inline = this.publisher.envelope(data, hash, correlationId, principal.tenant_id);
     // Larger than one Kafka record: the essays go to the assessment store and the event carries a reference.
     const byReference = Buffer.byteLength(JSON.stringify(inline)) > this.settings.assessmentMaxEventBytes;
-    const running = await this.assessments.get(id);
-    const { submission, created } = await this.submissions.claim(
-      {
-        assessment_id: id,
-        tenant_id: principal.tenant_id,
-        key_id: principal.key_id,
-        request_hash: hash,
-        correlation_id: correlationId,
-        accepted_at: new Date().toISOString(),
-        quote,
-      },
-      this.settings.assessmentRetentionSeconds,
-    );
-    const sameRequest = submission.tenant_id === principal.tenant_id && submission.request_hash === hash;
-    if ((created && running) || !sameRequest) {
-      if (created) await this.submissions.release(id);
-      // Never says whose: another tenant's id is as unknown here as on GET.
-      throw new ApiError(
-        HttpStatus.CONFLICT,
-        'CONFLICT',
-        `assessment_id ${id} is already in use by a different request`,
-        { field: 'assessment_id' },
-      );
-    }
-    if (created || !running) {
-      try {
-        const envelope = byReference
+    return this.handOver(principal, {
+      id,
+      hash,
+      quote,
+      correlationId,
+      envelope: async () =>
+        byReference
           ? this.publisher.envelope(
               {
                 ...data,
@@ -96,11 +84,62 @@ export class AssessmentSubmissionService {
               correlationId,
               principal.tenant_id,
             )
-          : inline;
-        await this.publisher.publish(envelope);
+          : inline,
+      undo: async () => {
+        if (byReference) await this.submissions.dropRequestEssays(id);
+      },
+    });
+  }
+
+  /**
+   * 409 naming assessment_id when the id is already taken (claimed over the API or running): checked when an
+   * upload is opened, so a client learns it before sending its parts. The seal's claim stays the atomic check.
+   */
+  async ensureIdAvailable(id: string): Promise<void> {
+    if ((await this.submissions.get(id)) || (await this.assessments.get(id))) throw idInUse(id);
+  }
+
+  /**
+   * The common end of the one-body form and of an upload's seal: claim the id for the caller's tenant (atomic),
+   * then publish `envelope()` unless cj-integration already runs it. A repeat of the same request (same hash)
+   * answers the same 202; `undo` runs when this call claimed the id but could not publish.
+   */
+  async handOver(
+    principal: ApiPrincipal,
+    request: {
+      id: string;
+      hash: string;
+      quote: CostQuote;
+      correlationId: string;
+      envelope: () => Promise<AssessmentRequestEnvelope>;
+      undo?: () => Promise<void>;
+    },
+  ): Promise<HttpOutcome<AssessmentAcceptedDto>> {
+    const { id, hash, quote } = request;
+    const running = await this.assessments.get(id);
+    const { submission, created } = await this.submissions.claim(
+      {
+        assessment_id: id,
+        tenant_id: principal.tenant_id,
+        key_id: principal.key_id,
+        request_hash: hash,
+        correlation_id: request.correlationId,
+        accepted_at: new Date().toISOString(),
+        quote,
+      },
+      this.settings.assessmentRetentionSeconds,
+    );
+    const sameRequest = submission.tenant_id === principal.tenant_id && submission.request_hash === hash;
+    if ((created && running) || !sameRequest) {
+      if (created) await this.submissions.release(id);
+      throw idInUse(id);
+    }
+    if (created || !running) {
+      try {
+        await this.publisher.publish(await request.envelope());
       } catch (err) {
         if (created) await this.submissions.release(id);
-        if (created && byReference) await this.submissions.dropRequestEssays(id);
+        if (created) await request.undo?.();
         throw err;
       }
     }
@@ -115,4 +154,14 @@ export class AssessmentSubmissionService {
       },
     };
   }
+}
+
+/** Never says whose: another tenant's id is as unknown here as on GET. */
+function idInUse(id: string): ApiError {
+  return new ApiError(
+    HttpStatus.CONFLICT,
+    'CONFLICT',
+    `assessment_id ${id} is already in use by a different request`,
+    { field: 'assessment_id' },
+  );
 }

@@ -1,11 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { AssessmentRepository, AssessmentSubmissionRepository } from '#assessment-store';
+import {
+  AssessmentRepository,
+  AssessmentSubmissionRepository,
+  AssessmentUploadRepository,
+} from '#assessment-store';
 import { KafkaEventPublisher } from '#infra';
 import { ComparisonModule } from '../comparison/comparison.module.js';
 import { AssessmentController } from './assessment.controller.js';
 import { AssessmentQueryService } from './assessment-query.service.js';
 import { AssessmentRequestPublisher } from './assessment-request.publisher.js';
 import { AssessmentSubmissionService } from './assessment-submission.service.js';
+import { AssessmentUploadController } from './assessment-upload.controller.js';
+import { AssessmentUploadService } from './assessment-upload.service.js';
 
 export interface AssessmentModuleOptions {
   kafkaBrokers: string[];
@@ -21,7 +27,8 @@ export class AssessmentModule {
     return {
       module: AssessmentModule,
       imports: [ComparisonModule],
-      controllers: [AssessmentController],
+      // The upload routes first: `uploads` must not be read as an assessment id.
+      controllers: [AssessmentUploadController, AssessmentController],
       providers: [
         {
           provide: KafkaEventPublisher,
@@ -33,6 +40,8 @@ export class AssessmentModule {
         AssessmentRequestPublisher,
         AssessmentSubmissionService,
         AssessmentQueryService,
+        AssessmentUploadRepository,
+        AssessmentUploadService,
       ],
     };
   }

@@ -1300,6 +1300,28 @@ for (const path of [ASSESSMENTS, ASSESSMENT_QUOTE]) {
     CASES.push({ name: `${path}: ${name}`, path, status: 400, code: 'INVALID_REQUEST', field, body });
   }
 }
+/** The upload header is the same body without essays, checked by the same validator. */
+const ASSESSMENT_UPLOADS = '/api/v1/assessments/uploads';
+for (const [name, body, field] of ASSESSMENT_BODIES) {
+  if (typeof body !== 'object' || field?.startsWith('essays')) continue;
+  const { essays: _essays, ...header } = body;
+  CASES.push({
+    name: `${ASSESSMENT_UPLOADS}: ${name}`,
+    path: ASSESSMENT_UPLOADS,
+    status: 400,
+    code: 'INVALID_REQUEST',
+    field,
+    body: header,
+  });
+}
+CASES.push({
+  name: `${ASSESSMENT_UPLOADS}: essays in the header (they come in parts)`,
+  path: ASSESSMENT_UPLOADS,
+  status: 400,
+  code: 'INVALID_REQUEST',
+  field: 'essays',
+  body: assessment(),
+});
 
 /** The batch quote takes the batch body and shares its validation (both forms). */
 const BATCH_QUOTE_BODIES: Array<[string, Body | string, string | undefined]> = [

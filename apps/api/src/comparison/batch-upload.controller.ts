@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post, Put, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
@@ -11,22 +11,11 @@ import { BatchAcceptedDto, BatchUploadCreateDto, BatchUploadDto, BatchUploadPart
 import type { ApiPrincipal } from '../auth/api-principal.js';
 import { Principal } from '../auth/principal.decorator.js';
 import { API_PREFIX } from '../config/api-settings.js';
-import { ApiError } from '../http/api-error.js';
 import { ApiStandardErrors } from './api-docs.decorators.js';
 import { BatchUploadService } from './batch-upload.service.js';
 import { respond } from './http-outcome.js';
 import { idParamPipe } from './id-param.pipe.js';
-
-/** Bytes of the part's JSON body as sent (Content-Length), or as re-serialized when the client streamed it. */
-function bodyBytes(req: Request, body: unknown): number {
-  const declared = Number(req.headers['content-length']);
-  return Number.isFinite(declared) && declared > 0 ? declared : Buffer.byteLength(JSON.stringify(body));
-}
-
-const PART_NUMBER_PIPE = new ParseIntPipe({
-  exceptionFactory: () =>
-    ApiError.invalid('part_number', 'part_number must be a whole number from 1 to 10000'),
-});
+import { bodyBytes, PART_NUMBER_PIPE } from './upload-parts.js';
 
 @ApiTags('comparison batches')
 @ApiStandardErrors()

@@ -17,8 +17,7 @@ import { toBatchAccepted } from './batch-view.js';
 import { CostQuoteService } from '../quote/cost-quote.service.js';
 import { checkEssayForm, checkEssayFormCounts } from './essay-form.js';
 import type { HttpOutcome } from './http-outcome.js';
-
-const MAX_PART_NUMBER = 10_000;
+import { checkPart, uploadSealedError } from './upload-parts.js';
 
 /**
  * A batch too large for one body, uploaded in parts: create (options + shared prompt) → put parts (essays and/or
@@ -68,26 +67,14 @@ export class BatchUploadService {
     body: BatchUploadPartDto,
     bodyBytes: number,
   ): Promise<BatchUploadDto> {
-    if (bodyBytes > this.settings.uploadPartMaxBytes) {
-      throw new ApiError(
-        HttpStatus.PAYLOAD_TOO_LARGE,
-        'PAYLOAD_TOO_LARGE',
-        `a part may be at most ${this.settings.uploadPartMaxBytes} bytes`,
-      );
-    }
-    if (partNumber < 1 || partNumber > MAX_PART_NUMBER) {
-      throw ApiError.invalid(
-        'part_number',
-        `part_number must be a whole number from 1 to ${MAX_PART_NUMBER}`,
-      );
-    }
+    checkPart(partNumber, bodyBytes, this.settings.uploadPartMaxBytes);
     const essays = body.essays ?? [];
     const comparisons = body.comparisons ?? [];
     if (essays.length + comparisons.length === 0) {
       throw ApiError.invalid('essays', 'a part carries essays, comparisons or both');
     }
     const state = await this.owned(principal, uploadId);
-    if (state.batchId) throw this.alreadySealed();
+    if (state.batchId) throw uploadSealedError();
     const totals = { essays: essays.length, comparisons: comparisons.length };
     for (const [n, counts] of state.parts) {
       if (n === partNumber) continue; // a re-sent part replaces itself
@@ -109,7 +96,7 @@ export class BatchUploadService {
       comparisons: part.comparisons,
     });
     if (outcome === 'unknown') throw ApiError.notFound('Upload', uploadId);
-    if (outcome === 'sealed') throw this.alreadySealed();
+    if (outcome === 'sealed') throw uploadSealedError();
     return this.status(principal, uploadId);
   }
 
@@ -144,14 +131,6 @@ export class BatchUploadService {
     // Another tenant's upload answers exactly like an unknown (or expired) one.
     if (!state || state.meta.tenant_id !== principal.tenant_id) throw ApiError.notFound('Upload', uploadId);
     return state;
-  }
-
-  private alreadySealed(): ApiError {
-    return new ApiError(
-      HttpStatus.CONFLICT,
-      'CONFLICT',
-      'This upload is sealed; its parts can no longer change',
-    );
   }
 
   private view(state: UploadState): BatchUploadDto {

@@ -6,6 +6,7 @@ import {
   type BatchRecord,
   type CompletionWatch,
   type StoredResult,
+  finishedFromPayload,
 } from '#batch-store';
 import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
 
@@ -23,7 +24,7 @@ export interface HeldRequest {
 
 /**
  * Holds a request open (Prefer: wait=N) until the batch reaches a terminal status or the time is up. The
- * terminal transition's notification wakes it at once; a re-read every PREFER_WAIT_POLL_MS is only the safety
+ * terminal transition's notification wakes it at once (and answers it, when it carries the finished batch); a re-read every PREFER_WAIT_POLL_MS is only the safety
  * net for a lost notification (pub/sub is at-most-once).
  */
 @Injectable()
@@ -75,6 +76,10 @@ export class BatchWaiter {
         const remaining = deadline - Date.now();
         if (remaining <= 0) return null;
         notified = await watch.next(Math.min(this.settings.preferWaitPollMs, remaining));
+        // A one-comparison run's notification carries the finished record and result (written in the same
+        // atomic step that published it): answer from it, no read. Any other one is followed by the read.
+        const carried = notified ? finishedFromPayload(watch.payload(), resultsLimit) : null;
+        if (carried?.record.batch_id === batchId) return carried;
       }
     } finally {
       watch.close();

@@ -347,11 +347,18 @@ describe('comparison API (HTTP layer over in-memory storage)', () => {
         '/api/v1/comparison/batch/{batch_id}/results',
         '/api/v1/comparison/batch/{batch_id}/cancel',
         '/api/v1/providers',
+        '/api/v1/assessments/uploads',
+        '/api/v1/assessments/uploads/{upload_id}/parts/{part_number}',
+        '/api/v1/assessments/uploads/{upload_id}/seal',
       ]),
     );
     expect(res.body.components.schemas.ComparisonItemDto.required).toEqual(
       expect.arrayContaining(['comparison_id', 'user_prompt', 'essay_a', 'essay_b']),
     );
+    // The upload header is the assessment body without essays.
+    const header = res.body.components.schemas.AssessmentUploadCreateDto;
+    expect(header.required).toEqual(expect.arrayContaining(['assignment', 'criteria', 'llm_config']));
+    expect(Object.keys(header.properties)).not.toContain('essays');
     await request(server()).get('/docs').expect(200);
   });
 

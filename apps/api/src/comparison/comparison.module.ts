@@ -15,6 +15,7 @@ import { EssayBatchValidator } from '../validation/essay-batch.validator.js';
 import {
   AssessmentBodyPipe,
   AssessmentRequestValidator,
+  AssessmentUploadHeaderPipe,
 } from '../validation/assessment-request.validator.js';
 import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe.js';
 
@@ -36,9 +37,16 @@ import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe
     SingleBodyPipe,
     AssessmentRequestValidator,
     AssessmentBodyPipe,
+    AssessmentUploadHeaderPipe,
     CostQuoteService,
     CallbackTopicPolicy,
   ],
-  exports: [ProviderSelectionService, CostQuoteService, AssessmentRequestValidator, AssessmentBodyPipe],
+  exports: [
+    ProviderSelectionService,
+    CostQuoteService,
+    AssessmentRequestValidator,
+    AssessmentBodyPipe,
+    AssessmentUploadHeaderPipe,
+  ],
 })
 export class ComparisonModule {}

@@ -1,5 +1,7 @@
+import { jest } from '@jest/globals';
 import request from 'supertest';
 import { bearer, createApiTestApp, singleBody, type ApiTestApp } from '../testing/api-test-app.js';
+import { terminalPayload } from '../testing/in-memory-batch-store.js';
 import { storedResult } from '../testing/result-factory.js';
 
 const SINGLE = '/api/v1/comparison';
@@ -30,6 +32,57 @@ describe('Prefer: wait wake-up', () => {
       .expect(200);
     expect(res.body).toMatchObject({ status: 'completed', result: { winner: 'Essay A' } });
     expect(t.store.completions.size).toBe(0);
+  });
+
+  it('answers from a notification that carries the finished batch, without reading the batch', async () => {
+    t = await createApiTestApp({ settings: { preferWaitPollMs: 60_000, preferWaitMaxSeconds: 2 } });
+    const reads = [jest.spyOn(t.store, 'get'), jest.spyOn(t.store, 'getResults')];
+    t.store.onCreated = (record, requests) => {
+      const result = storedResult(0, requests[0].comparison_id, { cost_estimate: 0.002 });
+      setTimeout(
+        () =>
+          t.store.finish(record.batch_id, [result], 'completed', (finished) =>
+            terminalPayload({ ...finished, cost_usd: 0.002, individual_cost_usd: 0.002 }, [result]),
+          ),
+        30,
+      );
+    };
+    const res = await request(server())
+      .post(SINGLE)
+      .set('Authorization', bearer())
+      .set('Prefer', 'wait=2')
+      .send(singleBody())
+      .expect(200);
+    expect(res.body).toMatchObject({
+      status: 'completed',
+      result: { winner: 'Essay A', cost_estimate: 0.002 },
+    });
+    for (const read of reads) expect(read).not.toHaveBeenCalled();
+  });
+
+  it('reads the batch when the notification carries something it cannot use', async () => {
+    t = await createApiTestApp({ settings: { preferWaitPollMs: 60_000, preferWaitMaxSeconds: 2 } });
+    const getResults = jest.spyOn(t.store, 'getResults');
+    t.store.onCreated = (record, requests) => {
+      setTimeout(
+        () =>
+          t.store.finish(
+            record.batch_id,
+            [storedResult(0, requests[0].comparison_id)],
+            'completed',
+            () => '{"x',
+          ),
+        30,
+      );
+    };
+    const res = await request(server())
+      .post(SINGLE)
+      .set('Authorization', bearer())
+      .set('Prefer', 'wait=2')
+      .send(singleBody())
+      .expect(200);
+    expect(res.body).toMatchObject({ status: 'completed', result: { winner: 'Essay A' } });
+    expect(getResults).toHaveBeenCalled();
   });
 
   it('does not miss a batch that ended before the request started waiting', async () => {

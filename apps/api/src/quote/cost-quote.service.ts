@@ -51,10 +51,26 @@ export class CostQuoteService {
    * batch may hold is a 400 naming comparisons_per_essay (cj-integration sends every pair in ONE batch).
    */
   async quoteAssessment(body: Omit<AssessmentRequestDto, 'assessment_id'>): Promise<CostQuote> {
+    return this.quoteAssessmentEssays(
+      body,
+      body.essays.map((e) => e.essay_id),
+      body.essays.map((e) => e.text.length),
+    );
+  }
+
+  /**
+   * The same quote from the essays' ids and text lengths only (an uploaded assessment is quoted at its seal
+   * without reading its essays back).
+   */
+  async quoteAssessmentEssays(
+    body: Omit<AssessmentRequestDto, 'assessment_id' | 'essays'>,
+    essayIds: string[],
+    textChars: number[],
+  ): Promise<CostQuote> {
     const sharedChars = body.assignment.length + body.criteria.length + (body.instructions?.length ?? 0) + 60;
-    const lengths = new Map(body.essays.map((e) => [e.essay_id, e.text.length]));
+    const lengths = new Map(essayIds.map((id, i) => [id, textChars[i]]));
     const pairs = generatePairs({
-      essayIds: body.essays.map((e) => e.essay_id),
+      essayIds,
       comparisonsPerEssay: body.comparisons_per_essay ?? this.settings.assessmentDefaultComparisonsPerEssay,
       seed: body.seed ?? 0,
       bothOrders: body.both_orders ?? false,

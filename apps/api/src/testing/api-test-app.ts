@@ -15,6 +15,8 @@ import { ApiCoreModule } from '../api-core.module.js';
 import { AssessmentController } from '../assessment/assessment.controller.js';
 import { AssessmentQueryService } from '../assessment/assessment-query.service.js';
 import { AssessmentSubmissionService } from '../assessment/assessment-submission.service.js';
+import { AssessmentUploadController } from '../assessment/assessment-upload.controller.js';
+import { AssessmentUploadService } from '../assessment/assessment-upload.service.js';
 import { ComparisonModule } from '../comparison/comparison.module.js';
 import { parseTenantKeys } from '../auth/api-principal.js';
 import { configureApiApp } from '../bootstrap/configure-api-app.js';
@@ -91,7 +93,7 @@ function assessmentRoutes(submissions: unknown[]): DynamicModule {
   return {
     module: class AssessmentRoutesTestModule {},
     imports: [ComparisonModule],
-    controllers: [AssessmentController],
+    controllers: [AssessmentUploadController, AssessmentController],
     providers: [
       {
         provide: AssessmentSubmissionService,
@@ -106,6 +108,16 @@ function assessmentRoutes(submissions: unknown[]): DynamicModule {
         },
       },
       { provide: AssessmentQueryService, useValue: {} },
+      // Routes and header validation only; the upload itself runs against real Redis in the integration specs.
+      {
+        provide: AssessmentUploadService,
+        useValue: {
+          create: async (_principal: unknown, body: { assessment_id?: string }) => {
+            submissions.push(body);
+            return { upload_id: 'u', assessment_id: body.assessment_id ?? 'generated', status: 'open' };
+          },
+        },
+      },
     ],
   };
 }

@@ -97,8 +97,16 @@ export class InMemoryBatchStore {
     return structuredClone(record);
   }
 
-  /** Test control: finish a batch with the given results. */
-  finish(batchId: string, results: StoredResult[], status: BatchRecord['status'] = 'completed'): void {
+  /**
+   * Test control: finish a batch with the given results. `payload` plays a one-comparison run's notification,
+   * which carries the finished batch (terminalPayload below, or any text: a message the api cannot use).
+   */
+  finish(
+    batchId: string,
+    results: StoredResult[],
+    status: BatchRecord['status'] = 'completed',
+    payload?: (record: BatchRecord) => string,
+  ): void {
     const record = this.records.get(batchId)!;
     const byIndex = this.results.get(batchId) ?? new Map<number, StoredResult>();
     for (const result of results) byIndex.set(result.index, result);
@@ -111,8 +119,27 @@ export class InMemoryBatchStore {
     };
     record.status = status;
     record.completed_at = new Date().toISOString();
-    if (this.notifyOnFinish) this.completions.notify(batchId);
+    if (this.notifyOnFinish) this.completions.notify(batchId, payload?.(structuredClone(record)));
   }
+}
+
+/**
+ * The payload FINISH_WITH_RESULT_SCRIPT publishes after a batch id: the record's hash fields (the stored JSON
+ * beside its counters) and the results' JSON.
+ */
+export function terminalPayload(record: BatchRecord, results: StoredResult[]): string {
+  const { counts, cancel_requested: _cancel, cost_usd, individual_cost_usd, ...stored } = record;
+  void _cancel;
+  const fields: Record<string, string> = {
+    record: JSON.stringify(stored),
+    status: record.status,
+    rev: '3',
+    succeeded: String(counts.succeeded),
+    failed: String(counts.failed),
+    cost: String(cost_usd ?? 0),
+    icost: String(individual_cost_usd ?? 0),
+  };
+  return JSON.stringify({ fields, results: results.map((r) => JSON.stringify(r)) });
 }
 
 export interface EnqueuedJob {

@@ -7,6 +7,7 @@ import {
   AssessmentDesignDto,
   LlmConfigOverridesDto,
   type AssessmentSubmitDto,
+  type CJEssayV1,
 } from '#contracts';
 import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
 import { ApiError } from '../http/api-error.js';
@@ -19,6 +20,12 @@ import { checkRequiredText, checkText } from './text-checks.js';
  * ValidationPipe (class-validator over every essay) leaves it to this validator.
  */
 export type ValidatedAssessmentRequest = AssessmentSubmitDto & { readonly validated?: true };
+/** A validated upload header: the assessment body without essays. */
+export type ValidatedAssessmentUploadHeader = Omit<AssessmentSubmitDto, 'essays'> & {
+  readonly validated?: true;
+};
+/** A validated part of an assessment upload. */
+export type ValidatedAssessmentPart = { essays: CJEssayV1[] } & { readonly validated?: true };
 
 const KEYS = new Set([
   'assessment_id',
@@ -65,13 +72,56 @@ export class AssessmentRequestValidator {
     const essays = body.essays;
     if (!Array.isArray(essays)) throw ApiError.invalid('essays', 'essays must be an array');
     if (essays.length < 2) throw ApiError.invalid('essays', 'essays must contain at least 2 items');
+    this.essayCount(essays.length);
+    this.header(body);
+    await this.essays(essays);
+    return body as unknown as ValidatedAssessmentRequest;
+  }
+
+  /**
+   * The body of POST /assessments/uploads: everything of an assessment except its essays (they come in parts),
+   * checked exactly as in the one-body form.
+   */
+  validateUploadHeader(body: unknown): ValidatedAssessmentUploadHeader {
+    if (!isPlainObject(body)) throw ApiError.invalid(undefined, 'Request body must be a JSON object');
+    for (const key of Object.keys(body)) {
+      if (key === 'essays') {
+        throw ApiError.invalid('essays', 'an upload takes its essays in parts (PUT .../parts/{part_number})');
+      }
+      if (!KEYS.has(key)) throw ApiError.invalid(key, `property ${key} should not exist`);
+    }
+    this.header(body);
+    return body as unknown as ValidatedAssessmentUploadHeader;
+  }
+
+  /**
+   * One part of an upload (`{ essays: [...] }`): each essay checked as in the one-body form, fields named with
+   * the index within the part. Ids repeated across parts are the upload repository's to refuse (atomically).
+   */
+  async validatePart(body: unknown): Promise<ValidatedAssessmentPart> {
+    if (!isPlainObject(body)) throw ApiError.invalid(undefined, 'Request body must be a JSON object');
+    for (const key of Object.keys(body)) {
+      if (key !== 'essays') throw ApiError.invalid(key, `property ${key} should not exist`);
+    }
+    const essays = body.essays;
+    if (!Array.isArray(essays)) throw ApiError.invalid('essays', 'essays must be an array');
+    if (essays.length === 0) throw ApiError.invalid('essays', 'essays must contain at least 1 item');
+    this.essayCount(essays.length);
+    await this.essays(essays);
+    return body as unknown as ValidatedAssessmentPart;
+  }
+
+  private essayCount(count: number): void {
     const maxEssays = this.limits.maxEssaysPerBatch;
-    if (essays.length > maxEssays) {
+    if (count > maxEssays) {
       throw ApiError.invalid('essays', `essays may hold at most ${maxEssays} items`, {
         max: maxEssays,
-        received: essays.length,
+        received: count,
       });
     }
+  }
+
+  private header(body: Record<string, unknown>): void {
     if (body.assessment_id !== undefined) {
       if (typeof body.assessment_id !== 'string' || !ASSESSMENT_ID_PATTERN.test(body.assessment_id)) {
         throw ApiError.invalid(
@@ -83,7 +133,9 @@ export class AssessmentRequestValidator {
     this.prompts(body);
     this.config(body);
     this.numbers(body);
+  }
 
+  private async essays(essays: unknown[]): Promise<void> {
     const seen = new Set<string>();
     let sliceStart = performance.now();
     for (let i = 0; i < essays.length; i++) {
@@ -111,7 +163,6 @@ export class AssessmentRequestValidator {
       seen.add(id);
       checkRequiredText(essay.text, `${prefix}.text`, this.limits.maxEssayChars);
     }
-    return body as unknown as ValidatedAssessmentRequest;
   }
 
   /** assignment and criteria (required), instructions: well-formed, each ≤ 50,000, together ≤ MAX_PROMPT_CHARS. */
@@ -197,6 +248,16 @@ export class AssessmentBodyPipe implements PipeTransform<unknown, Promise<Valida
 
   transform(value: unknown): Promise<ValidatedAssessmentRequest> {
     return this.validator.validate(value);
+  }
+}
+
+/** POST /assessments/uploads body → a validated header (the assessment without essays). */
+@Injectable()
+export class AssessmentUploadHeaderPipe implements PipeTransform<unknown, ValidatedAssessmentUploadHeader> {
+  constructor(private readonly validator: AssessmentRequestValidator) {}
+
+  transform(value: unknown): ValidatedAssessmentUploadHeader {
+    return this.validator.validateUploadHeader(value);
   }
 }
 

@@ -21,6 +21,8 @@ export interface DrainResult {
   locked: boolean;
   published: number;
   deadLettered: number;
+  /** The last removal left the outbox empty (and cleared its pending mark): nothing to peek again. */
+  emptied?: boolean;
 }
 
 class LockLost extends Error {}
@@ -56,7 +58,9 @@ export class BatchOutboxDrainer {
     const result: DrainResult = { locked: true, published: 0, deadLettered: 0 };
     const dead: DeadTally = new Map();
     try {
-      for (let peek = 0; peek < PEEKS_PER_DRAIN && !shouldStop() && !lock.lost; peek++) {
+      // An ack or dead-letter that leaves the outbox empty has cleared its mark (unmarkIfEmpty) already: no
+      // second peek, which would only find it empty and clear the mark again (three round trips per drain).
+      for (let peek = 0; peek < PEEKS_PER_DRAIN && !shouldStop() && !lock.lost && !result.emptied; peek++) {
         const entries = await this.outbox.peekEntries(batchId, this.env.OUTBOX_BATCH_SIZE);
         if (entries.length === 0) {
           // Marked but empty (the mark is set after appends and cleared after acks, apart from each other).
@@ -120,7 +124,7 @@ export class BatchOutboxDrainer {
       if (reason) return this.deadLetter(lock, entries, reason, detail, dead, result);
       throw err;
     }
-    this.check(
+    result.emptied = this.check(
       await this.outbox.ack(
         lock.batchId,
         lock.token,
@@ -140,7 +144,9 @@ export class BatchOutboxDrainer {
     result: DrainResult,
   ): Promise<void> {
     for (const sized of entries) {
-      this.check(await this.outbox.deadLetter(lock.batchId, lock.token, sized.entry, reason, detail));
+      result.emptied = this.check(
+        await this.outbox.deadLetter(lock.batchId, lock.token, sized.entry, reason, detail),
+      );
       result.deadLettered += 1;
       this.metrics.outboxDeadLettered.inc({ reason });
       const seen = dead.get(reason);
@@ -156,8 +162,10 @@ export class BatchOutboxDrainer {
     }
   }
 
-  private check(outcome: OutboxWriteOutcome): void {
+  /** Throws when the lock was lost; true when the outbox is now empty. */
+  private check(outcome: OutboxWriteOutcome): boolean {
     if ('refused' in outcome) throw new LockLost(outcome.refused);
+    return outcome.remaining === 0;
   }
 
   private logDeadLetters(batchId: string, dead: DeadTally): void {

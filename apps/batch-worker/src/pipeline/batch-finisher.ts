@@ -38,6 +38,26 @@ export class BatchFinisher {
     return stored;
   }
 
+  /**
+   * Stores the one result of an individual request and ends it in the same write (one round trip instead of a
+   * store, its outbox mark and a final transition), notifying held requests with the result. `known` is the
+   * in-progress record this run wrote. Null when the write did not apply (another run wrote or stored since):
+   * the caller then stores and finishes as usual.
+   */
+  async storeAndFinish(known: VersionedRecord, stored: StoredResult): Promise<StepOutcome | null> {
+    const record = known.record;
+    const now = new Date();
+    // The batch's only result: a failed one makes the batch failed, as `finish` decides from the counts.
+    const status: BatchStatus = stored.result.error_detail ? 'failed' : 'completed';
+    const done = await this.repo.finishWithResult(known, stored, resultEvent(record, stored, now), status, {
+      completed_at: now.toISOString(),
+    });
+    if (!done) return null;
+    this.metrics.recordResults(record, [stored]);
+    this.finished(done);
+    return { kind: 'done', status: done.status };
+  }
+
   /** Gives every comparison without a result this failure (cancel before start, fatal errors). */
   async failRemaining(record: BatchRecord, failure: ItemFailure): Promise<void> {
     const done = await this.repo.storedIndexes(record.batch_id);
@@ -75,9 +95,14 @@ export class BatchFinisher {
       const current = await this.repo.get(batchId);
       return { kind: 'done', status: current?.status ?? 'missing' };
     }
+    this.finished(done, error);
+    return { kind: 'done', status: done.status };
+  }
+
+  private finished(done: BatchRecord, error?: { code: string }): void {
     this.logger.log({
       msg: 'batch finished',
-      batch_id: batchId,
+      batch_id: done.batch_id,
       status: done.status,
       provider: done.config.provider,
       model: done.config.model,
@@ -87,6 +112,5 @@ export class BatchFinisher {
     });
     this.metrics.recordFinished(done);
     this.signal.notify();
-    return { kind: 'done', status: done.status };
   }
 }

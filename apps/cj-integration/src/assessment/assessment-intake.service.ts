@@ -109,7 +109,7 @@ export class AssessmentIntake {
     );
     const { record, created } = await this.repository.create(fresh, request.essays, pairs);
     // The assessment holds its own copy of the essays now: the api's by-reference copy is no longer needed.
-    if (fromStore) await this.submissions.dropRequestEssays(record.assessment_id);
+    if (fromStore) await this.submissions.dropRequestEssays(record.assessment_id, fromStore);
     if (!created && record.request_hash !== request.request_hash) {
       // Never mix two requests (and possibly two configs) into one assessment id.
       this.logger.warn({
@@ -158,10 +158,12 @@ export class AssessmentIntake {
    */
   private async withStoredEssays(
     envelope: EventEnvelope,
-  ): Promise<{ envelope: EventEnvelope; fromStore: boolean } | { refusal: RequestRefusal } | 'duplicate'> {
+  ): Promise<
+    { envelope: EventEnvelope; fromStore: CJEssaysRefV1 | null } | { refusal: RequestRefusal } | 'duplicate'
+  > {
     const data = envelope.data as Record<string, unknown> | null;
     const ref = data && typeof data === 'object' ? (data.essays_ref as CJEssaysRefV1 | undefined) : undefined;
-    if (ref === undefined) return { envelope, fromStore: false };
+    if (ref === undefined) return { envelope, fromStore: null };
     const id = typeof data!.assessment_id === 'string' ? data!.assessment_id : '';
     const invalid = (message: string): { refusal: RequestRefusal } => ({
       refusal: { reason_code: 'INVALID_REQUEST', message, details: { problems: [`essays_ref: ${message}`] } },
@@ -172,7 +174,8 @@ export class AssessmentIntake {
       ref === null ||
       ref.store !== 'assessment-store' ||
       typeof ref.sha256 !== 'string' ||
-      typeof ref.count !== 'number'
+      typeof ref.count !== 'number' ||
+      (ref.upload_id !== undefined && (typeof ref.upload_id !== 'string' || typeof ref.parts !== 'number'))
     ) {
       return invalid('not a reference to stored essays');
     }
@@ -187,7 +190,7 @@ export class AssessmentIntake {
         : invalid('no stored essays (expired or never stored)');
     }
     const { essays_ref: _ref, ...rest } = data!;
-    return { envelope: { ...envelope, data: { ...rest, essays } }, fromStore: true };
+    return { envelope: { ...envelope, data: { ...rest, essays } }, fromStore: ref };
   }
 
   private async refuse(envelope: EventEnvelope, refusal: RequestRefusal): Promise<IntakeOutcome> {

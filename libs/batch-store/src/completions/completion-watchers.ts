@@ -5,6 +5,8 @@ export interface CompletionWatch {
    * after `timeoutMs` (the caller then re-reads the batch anyway: a notification can be lost).
    */
   next(timeoutMs: number): Promise<boolean>;
+  /** The payload of the last notification, when it carried the finished batch (see parseTerminalMessage). */
+  payload(): string | undefined;
   /** Stops watching; always call it (finally), or the registry keeps the entry. */
   close(): void;
 }
@@ -12,12 +14,18 @@ export interface CompletionWatch {
 class Watch implements CompletionWatch {
   private notified = false;
   private wake?: () => void;
+  private lastPayload?: string;
 
   constructor(private readonly release: (watch: Watch) => void) {}
 
-  fire(): void {
+  fire(payload?: string): void {
+    if (payload !== undefined) this.lastPayload = payload;
     this.notified = true;
     this.wake?.();
+  }
+
+  payload(): string | undefined {
+    return this.lastPayload;
   }
 
   next(timeoutMs: number): Promise<boolean> {
@@ -61,10 +69,10 @@ export class CompletionWatchers {
     return watch;
   }
 
-  /** Wakes every request waiting on `batchId`. */
-  notify(batchId: string): void {
+  /** Wakes every request waiting on `batchId`; `payload` is the finished batch when the message carried it. */
+  notify(batchId: string, payload?: string): void {
     const set = this.watches.get(batchId);
-    if (set) for (const watch of set) watch.fire();
+    if (set) for (const watch of set) watch.fire(payload);
   }
 
   /** Requests currently waiting (metrics, tests). */

@@ -4,12 +4,14 @@ import type { Redis } from 'ioredis';
 import { BatchKeys } from '../batch-keys.js';
 import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from '../batch-store.options.js';
 import { CompletionWatchers } from './completion-watchers.js';
+import { parseTerminalMessage } from './terminal-message.js';
 
 const SUBSCRIBE_WAIT_MS = 2000;
 
 /**
  * Listens, on its own Redis connection (a subscribed connection can run no other command), to the channel every
- * terminal transition publishes on, and wakes the requests waiting for that batch. Pub/sub is at-most-once: a
+ * terminal transition publishes on, and wakes the requests waiting for that batch (handing them the finished
+ * batch when the message carries it). Pub/sub is at-most-once: a
  * message published while this connection is down is lost, so waiters also re-read on a timer.
  */
 @Injectable()
@@ -33,7 +35,10 @@ export class RedisCompletionSubscriber implements OnModuleInit, OnApplicationShu
       maxRetriesPerRequest: null,
     });
     this.subscriber = subscriber;
-    subscriber.on('message', (_channel: string, batchId: string) => this.watchers.notify(batchId));
+    subscriber.on('message', (_channel: string, message: string) => {
+      const { batchId, payload } = parseTerminalMessage(message);
+      this.watchers.notify(batchId, payload);
+    });
     subscriber.on('error', (err: Error) =>
       this.logger.warn({ msg: 'completion subscriber connection error', error: err.message }),
     );

@@ -15,3 +15,4 @@ export * from './results-page-query.dto.js';
 export * from './assessment-request.dto.js';
 export * from './cost-quote.dto.js';
 export * from './assessment-api.dto.js';
+export * from './assessment-upload.dto.js';

@@ -39,8 +39,18 @@ export interface CJDesignV1 {
 export interface CJEssaysRefV1 {
   store: 'assessment-store';
   count: number;
-  /** sha256 (hex) of the stored JSON array of essays. */
+  /**
+   * sha256 (hex) of the stored JSON array of essays; for an uploaded assessment (`upload_id` set), sha256 of the
+   * concatenated sha256 hex digests of its parts' JSON arrays, in part-number order.
+   */
   sha256: string;
+  /**
+   * Set when the essays were uploaded in parts (POST /api/v1/assessments/uploads): they stay in that sealed
+   * upload's parts, one JSON array per part, read in part-number order (never copied into one value).
+   */
+  upload_id?: string;
+  /** With `upload_id`: how many parts hold the essays. */
+  parts?: number;
 }
 
 export interface CJAssessmentRequestedV1 {

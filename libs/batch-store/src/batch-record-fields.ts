@@ -1,0 +1,27 @@
+import type { BatchRecord, BatchStatus } from './batch.types.js';
+
+/** A record as read (or written) at revision `rev`: the compare-and-set of its next write. */
+export interface VersionedRecord {
+  record: BatchRecord;
+  rev: string;
+}
+
+/**
+ * The record a batch's hash holds (HGETALL): the stored JSON with the counters kept beside it (counts and costs
+ * are incremented by the result scripts, never rewritten into the JSON). Null when the hash has no record.
+ */
+export function recordFromFields(fields: Record<string, string | undefined>): VersionedRecord | null {
+  if (!fields.record) return null;
+  const base = JSON.parse(fields.record) as BatchRecord;
+  const succeeded = Number(fields.succeeded ?? 0);
+  const failed = Number(fields.failed ?? 0);
+  const record: BatchRecord = {
+    ...base,
+    status: fields.status as BatchStatus,
+    counts: { succeeded, failed, pending: Math.max(0, base.comparison_count - succeeded - failed) },
+    cost_usd: Number(fields.unpriced ?? 0) > 0 ? null : Number(fields.cost ?? 0),
+    individual_cost_usd: Number(fields.iunpriced ?? 0) > 0 ? null : Number(fields.icost ?? 0),
+    cancel_requested: fields.cancel === '1',
+  };
+  return { record, rev: fields.rev as string };
+}
