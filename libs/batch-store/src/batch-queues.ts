@@ -12,6 +12,11 @@ export interface BatchJobData {
   stepFailures?: number;
   /** How often the reconciler gave this batch a new job after its job was lost or failed. */
   revivals?: number;
+  /**
+   * The provider and model an individual request was accepted with (a copy of its stored config): the worker
+   * checks their pauses in the same round trip as its first reads. A hint only: the stored record decides.
+   */
+  target?: { provider: string; model: string };
 }
 
 export const BATCH_JOB_NAME = 'batch';

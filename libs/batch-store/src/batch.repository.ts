@@ -101,7 +101,6 @@ export class BatchRepository {
       const existing = owner ? await this.get(owner) : null;
       if (existing) return this.repeatOf(existing, full);
     }
-    await this.redis.zadd(this.keys.active(), 'NX', Date.now(), id);
     const staging = this.keys.staging(id);
     const essaysStaging = this.keys.essaysStaging(id);
     const content = Array.isArray(given) && given.length > INLINE_REQUESTS ? textsOnce(given) : given;
@@ -110,6 +109,11 @@ export class BatchRepository {
     // A small inline batch (every individual request) travels inside the create script: one round trip in all.
     // Anything larger is staged in chunks first, so no single command carries megabytes.
     const inline = !essayForm && items.length <= INLINE_REQUESTS ? items.map((r) => JSON.stringify(r)) : [];
+    // The live entry exists before the batch (the reconciler's anchor for a create that died half-way). On one
+    // Redis an inline batch sends it in the same write as the create script (one connection executes them in
+    // the order written); on a cluster it may live on another node, so the script waits for it.
+    const live = this.redis.zadd(this.keys.active(), 'NX', Date.now(), id);
+    if (inline.length === 0 || this.redis instanceof Cluster) await live;
     // Essay-referencing form: each essay's text once per batch, however many comparisons name it.
     const essays = essayForm ? content.essays : [];
     if (inline.length === 0) {
@@ -128,18 +132,21 @@ export class BatchRepository {
       if (essays.length > 0) staged.expire(essaysStaging, STAGING_TTL_SECONDS);
       for (const [err] of (await staged.exec()) ?? []) if (err) throw err;
     }
-    const outcome = (await CREATE_SCRIPT.run(
-      this.redis,
-      [this.keys.record(id), this.keys.requests(id), staging, essaysStaging, this.keys.essays(id)],
-      [
-        JSON.stringify(full),
-        full.status,
-        full.request_hash,
-        essayForm ? '1' : '0',
-        essayForm ? content.user_prompt : '',
-        ...inline,
-      ],
-    )) as 'created' | 'existing' | 'conflict';
+    const [, outcome] = (await Promise.all([
+      live,
+      CREATE_SCRIPT.run(
+        this.redis,
+        [this.keys.record(id), this.keys.requests(id), staging, essaysStaging, this.keys.essays(id)],
+        [
+          JSON.stringify(full),
+          full.status,
+          full.request_hash,
+          essayForm ? '1' : '0',
+          essayForm ? content.user_prompt : '',
+          ...inline,
+        ],
+      ),
+    ])) as [unknown, 'created' | 'existing' | 'conflict'];
     if (outcome === 'conflict') throw new IdempotencyConflictError(record.idempotency_key ?? id, id);
     if (claimKey) {
       const owner = await this.claim(claimKey, id);

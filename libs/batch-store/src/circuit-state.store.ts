@@ -50,6 +50,12 @@ export class CircuitStateStore {
     );
   }
 
+  /** One provider's stored state, if it has one (an unknown value is ignored). */
+  async read(provider: ProviderName): Promise<CircuitState | undefined> {
+    const value = (await this.redis.get(this.keys.circuit(provider))) as CircuitState | null;
+    return value && STATES.includes(value) ? value : undefined;
+  }
+
   /** Stored states of the providers that have one (unknown values are ignored). */
   async readAll(): Promise<Partial<Record<ProviderName, CircuitState>>> {
     const raw = await Promise.all(PROVIDER_NAMES.map((name) => this.redis.get(this.keys.circuit(name))));

@@ -266,7 +266,9 @@ export class BatchSubmissionService {
     if (created || batch.status === 'queued') {
       await (kind === 'batch'
         ? this.queues.enqueueBatch(batch.batch_id, batch.priority)
-        : this.queues.enqueueSingle(batch.batch_id, batch.priority));
+        : this.queues.enqueueSingle(batch.batch_id, batch.priority, {
+            target: { provider: batch.config.provider, model: batch.config.model },
+          }));
     }
     return batch;
   }

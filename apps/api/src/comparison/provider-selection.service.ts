@@ -27,7 +27,7 @@ export class ProviderSelectionService {
     configField = 'llm_config_overrides',
   ): Promise<ProviderSelection> {
     const config = this.resolve(overrides ?? {}, configField);
-    const state = (await this.providers.availability())[config.provider];
+    const state = await this.providers.availabilityOf(config.provider);
     if (!state.configured) {
       throw new ApiError(
         HttpStatus.SERVICE_UNAVAILABLE,

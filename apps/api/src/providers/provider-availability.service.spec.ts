@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CircuitStateStore } from '#batch-store';
+import type { ProviderName } from '#contracts';
 import { CircuitBreakerRegistry, loadProvidersConfig, MockProvider, ProviderRegistry } from '#llm-providers';
 import { createTestProviderDeps } from '#llm-providers/testing';
 import { ProviderAvailabilityService } from './provider-availability.service.js';
@@ -10,7 +11,11 @@ function registry(): ProviderRegistry {
   return new ProviderRegistry([new MockProvider(createTestProviderDeps().deps)], breakers);
 }
 
-const storeWith = (read: CircuitStateStore['readAll']) => ({ readAll: read }) as unknown as CircuitStateStore;
+const storeWith = (readAll: CircuitStateStore['readAll']) =>
+  ({
+    readAll,
+    read: async (provider: ProviderName) => (await readAll())[provider],
+  }) as unknown as CircuitStateStore;
 
 describe('ProviderAvailabilityService', () => {
   it("uses the worker's shared circuit state over the API's own (always closed) one", async () => {
@@ -22,6 +27,22 @@ describe('ProviderAvailabilityService', () => {
     expect(states.mock).toMatchObject({ configured: true, circuit: 'open' });
     expect(states.openai.circuit).toBe('half_open');
     expect(states.anthropic.circuit).toBe('closed');
+  });
+
+  it("reads one provider's state for an acceptance, the same as the full view", async () => {
+    const service = new ProviderAvailabilityService(
+      registry(),
+      storeWith(async () => ({ mock: 'open' })),
+    );
+    expect(await service.availabilityOf('mock')).toEqual((await service.availability()).mock);
+    expect((await service.availabilityOf('openai')).circuit).toBe('closed');
+    const failing = new ProviderAvailabilityService(
+      registry(),
+      storeWith(async () => {
+        throw new Error('redis down');
+      }),
+    );
+    expect((await failing.availabilityOf('mock')).circuit).toBe('closed');
   });
 
   it('falls back to the in-process state without a store or when Redis cannot be read', async () => {

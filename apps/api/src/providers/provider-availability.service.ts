@@ -16,6 +16,13 @@ export class ProviderAvailabilityService {
     @Optional() @Inject(CircuitStateStore) private readonly circuits?: CircuitStateStore,
   ) {}
 
+  /** One provider's availability: what an acceptance needs (one Redis read, not one per provider). */
+  async availabilityOf(provider: ProviderName): Promise<ProviderAvailability> {
+    const local = this.registry.availability()[provider];
+    const shared = await this.circuits?.read(provider).catch(() => undefined);
+    return { ...local, circuit: worstCircuitState(local.circuit, shared) };
+  }
+
   async availability(): Promise<Record<ProviderName, ProviderAvailability>> {
     const local = this.registry.availability();
     const shared: Partial<Record<ProviderName, CircuitState>> =

@@ -28,7 +28,7 @@ import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { startedEvent } from './batch-events.js';
 import { BatchFinisher } from './batch-finisher.js';
 import { ExpiryResubmitter, isUnfinished } from './expiry-resubmitter.js';
-import { IndividualRunner } from './individual-runner.js';
+import { IndividualRunner, type IndividualPrefetch } from './individual-runner.js';
 import { ProviderPauser } from './provider-pauser.js';
 import { QuotaGate } from './quota-gate.js';
 import { toComparisonRequest } from './request-conversion.js';
@@ -95,14 +95,20 @@ export class BatchStepRunner {
    * (kept by the job, reset after any success): a thrown error becomes a `retry` within the step's own budget
    * (see decideStepRetry), or the batch's end when that budget is spent.
    */
-  async run(batchId: string, failuresSoFar = 0): Promise<StepOutcome> {
+  async run(
+    batchId: string,
+    failuresSoFar = 0,
+    job?: { individual: boolean; target?: { provider: string; model: string } },
+  ): Promise<StepOutcome> {
+    // A job of the individual queue: its run's reads go out with the record read (one round trip).
+    const prefetched = job?.individual ? this.individual.prefetch(batchId, job.target) : undefined;
     const versioned = await this.repo.getVersioned(batchId);
     if (!versioned) return { kind: 'done', status: 'missing' };
     const record = versioned.record;
     if (isTerminal(record.status)) return { kind: 'done', status: record.status };
     return CorrelationContext.run(record.correlation_id, async () => {
       try {
-        return await this.step(record, versioned);
+        return await this.step(record, versioned, prefetched);
       } catch (err) {
         return this.afterStepError(batchId, err, failuresSoFar);
       }
@@ -178,7 +184,11 @@ export class BatchStepRunner {
     }
   }
 
-  private async step(record: BatchRecord, versioned?: VersionedRecord): Promise<StepOutcome> {
+  private async step(
+    record: BatchRecord,
+    versioned?: VersionedRecord,
+    prefetched?: IndividualPrefetch,
+  ): Promise<StepOutcome> {
     let provider: LlmProvider;
     try {
       provider = this.registry.get(record.config.provider);
@@ -208,9 +218,14 @@ export class BatchStepRunner {
     }
     try {
       if (mode === 'individual') {
+        // The job's hint counts only when it names what the record does (it is a copy of the stored config).
+        const samePause =
+          prefetched?.pause?.provider === record.config.provider &&
+          prefetched.pause.model === record.config.model;
         return await this.individual.run(record, provider, {
-          pauseCheck: this.pauser.waitIfPaused(record),
+          pauseCheck: samePause ? undefined : this.pauser.waitIfPaused(record),
           versioned,
+          prefetched,
         });
       }
       return await this.batchStep(record, provider);

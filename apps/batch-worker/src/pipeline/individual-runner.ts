@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BatchRepository, isTerminal, type BatchRecord, type VersionedRecord } from '#batch-store';
+import type { ProviderName } from '#contracts';
+import {
+  BatchRepository,
+  isTerminal,
+  type BatchRecord,
+  type StoredComparison,
+  type VersionedRecord,
+} from '#batch-store';
 import {
   mapWithConcurrency,
   normalizeProviderError,
@@ -17,6 +24,18 @@ import { failureOf, failureResult, successResult } from './result-mapper.js';
 import type { StepOutcome } from './step-outcome.js';
 
 const PAUSING_CODES = new Set(['RATE_LIMIT', 'CIRCUIT_OPEN']);
+
+type StoredReads = Promise<[Set<number>, StoredComparison[]]>;
+
+/**
+ * A run's first reads, issued before the record is read (a job that names an individual request and its
+ * provider/model): ioredis sends them with the record read, one round trip for all.
+ */
+export interface IndividualPrefetch {
+  reads: StoredReads;
+  /** The pause check of the provider/model the job named, or undefined when it named none. */
+  pause?: { provider: string; model: string; check: Promise<StepOutcome | null> };
+}
 
 /**
  * Serves a batch (or one individual request) with concurrent single calls under a cap: the rollback path when
@@ -37,22 +56,38 @@ export class IndividualRunner {
    * commands issued together back to back: one round trip). `versioned`: the record as just read with its
    * revision, so the first transition skips its read.
    */
+  /** Issues the reads of a run of `batchId` (and the pause check of `target`) before its record is read. */
+  prefetch(batchId: string, target?: { provider: string; model: string }): IndividualPrefetch {
+    if (!target) return { reads: this.readStored(batchId) };
+    const check = this.pauser.waitIfPausedFor(target.provider as ProviderName, target.model);
+    check.catch(() => undefined);
+    return { reads: this.readStored(batchId), pause: { ...target, check } };
+  }
+
+  /**
+   * The requests never change; results are stored only by a run that holds the batch in progress. Read before
+   * the pause check and the transition are awaited (the handler only keeps a failure from being unhandled until
+   * the reads are awaited, where it throws).
+   */
+  private readStored(id: string): StoredReads {
+    const reads = Promise.all([this.repo.storedIndexes(id), this.repo.getRequests(id)]);
+    reads.catch(() => undefined);
+    return reads;
+  }
+
   async run(
     record: BatchRecord,
     provider: LlmProvider,
-    options: { pauseCheck?: Promise<StepOutcome | null>; versioned?: VersionedRecord } = {},
+    options: {
+      pauseCheck?: Promise<StepOutcome | null>;
+      versioned?: VersionedRecord;
+      prefetched?: IndividualPrefetch;
+    } = {},
   ): Promise<StepOutcome> {
     const id = record.batch_id;
-    // The requests never change; results are stored only by a run that holds the batch in progress. Read before
-    // the pause check and the transition are awaited (the handler only keeps a failure from being unhandled until
-    // `reads` is awaited below, where it throws).
-    const readStored = () => {
-      const reads = Promise.all([this.repo.storedIndexes(id), this.repo.getRequests(id)]);
-      reads.catch(() => undefined);
-      return reads;
-    };
-    let reads = readStored();
-    const paused = await options.pauseCheck;
+    let reads = options.prefetched?.reads ?? this.readStored(id);
+    // The caller passes its own check when the job's hint does not name the record's provider/model.
+    const paused = await (options.pauseCheck ?? options.prefetched?.pause?.check);
     if (paused) return paused;
     let current: BatchRecord | null = record;
     let revision: VersionedRecord | undefined;
@@ -71,7 +106,7 @@ export class IndividualRunner {
       if (!current) {
         // Another run moved it first: what that run stored since counts, so read again.
         current = await this.repo.get(id);
-        reads = readStored();
+        reads = this.readStored(id);
       }
     }
     if (!current) return { kind: 'done', status: 'missing' };

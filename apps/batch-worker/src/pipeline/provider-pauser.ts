@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ProviderPauseStore, type BatchRecord } from '#batch-store';
+import type { ProviderName } from '#contracts';
 import type { ProviderError } from '#llm-providers';
 import type { WorkerEnv } from '../config/worker-env.js';
 import { WORKER_ENV } from '../worker.tokens.js';
@@ -40,7 +41,12 @@ export class ProviderPauser {
 
   /** Before new provider work for `record`: the outcome to wait with while its provider/model is paused. */
   async waitIfPaused(record: BatchRecord): Promise<StepOutcome | null> {
-    const remaining = await this.pauses.remainingMs(record.config.provider, record.config.model);
+    return this.waitIfPausedFor(record.config.provider, record.config.model);
+  }
+
+  /** The same for a provider and model known before the record is read (a job's hint). */
+  async waitIfPausedFor(provider: ProviderName, model: string): Promise<StepOutcome | null> {
+    const remaining = await this.pauses.remainingMs(provider, model);
     return remaining > 0 ? { kind: 'paused', delayMs: Math.max(MIN_PAUSE_MS, remaining) } : null;
   }
 }

@@ -162,7 +162,9 @@ export class ActiveBatchReconciler implements OnApplicationBootstrap, OnApplicat
 
   private async enqueue(record: BatchRecord, revivals: number): Promise<void> {
     const extra = revivals > 0 ? { revivals } : {};
-    if (record.kind === 'single') await this.queues.enqueueSingle(record.batch_id, record.priority, extra);
-    else await this.queues.enqueueBatch(record.batch_id, record.priority, extra);
+    if (record.kind === 'single') {
+      const target = { provider: record.config.provider, model: record.config.model };
+      await this.queues.enqueueSingle(record.batch_id, record.priority, { ...extra, target });
+    } else await this.queues.enqueueBatch(record.batch_id, record.priority, extra);
   }
 }

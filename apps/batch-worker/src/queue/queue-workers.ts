@@ -14,6 +14,7 @@ import {
   resolvedKeyPrefix,
   storeRedisTarget,
   BatchWakeups,
+  SINGLE_JOB_NAME,
   type BatchJobData,
   type BatchStoreOptions,
 } from '#batch-store';
@@ -86,7 +87,11 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
     const failures = job.data.stepFailures ?? 0;
     // Transient errors never escape as job failures (BullMQ's attempts are per job and never reset); the runner
     // turns them into `retry` within the step's own budget. Only a failure to reach Redis at all gets here.
-    const outcome = await this.runner.run(job.data.batchId, failures);
+    const outcome = await this.runner.run(
+      job.data.batchId,
+      failures,
+      job.name === SINGLE_JOB_NAME ? { individual: true, target: job.data.target } : undefined,
+    );
     if (outcome.kind === 'poll') {
       const polls = job.data.polls ?? 0;
       const delay = this.pollDelay(polls, outcome.hint);

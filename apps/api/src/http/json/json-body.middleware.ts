@@ -20,8 +20,9 @@ const JSON_TYPES = ['application/json', 'application/*+json'];
  * Reads a JSON body without ever holding the event loop for long. The bytes are scanned as they arrive, chunk by
  * chunk (JsonSplitScanner), and kept as those chunks — never joined into one buffer (a 20 MB Buffer.concat alone
  * is a ~90 ms copy) — so an over-cap array, too deep a nesting, an over-large piece or a body over the limit is
- * refused with its 400/413 as soon as the byte that makes it so arrives, without reading the rest. A complete
- * body is then parsed piece by piece, yielding between pieces (assembleJson). Only UTF-8 (JSON's own encoding)
+ * refused with its 400/413 as soon as the byte that makes it so arrives, without reading the rest. Each element of
+ * a split array is parsed as soon as its last byte arrives (JsonSplitScanner.parseReady), so parsing overlaps the
+ * upload; the rest of a complete body is then parsed piece by piece, yielding between pieces (assembleJson). Only UTF-8 (JSON's own encoding)
  * and no content encoding are accepted (415). Runs after authentication: an unauthenticated body is never read.
  */
 export function jsonBodyMiddleware(options: JsonBodyOptions): RequestHandler {
@@ -52,6 +53,7 @@ export function jsonBodyMiddleware(options: JsonBodyOptions): RequestHandler {
       bytes.push(chunk);
       try {
         scanner.feed(chunk);
+        scanner.parseReady(bytes);
       } catch (err) {
         stop(err instanceof JsonBodyError ? toApiError(err) : err);
       }

@@ -102,9 +102,46 @@ describe('parseJsonSplit', () => {
         const chunk = Buffer.from(body.subarray(at, at + size));
         bytes.push(chunk);
         scanner.feed(chunk);
+        // As the HTTP middleware does: the elements complete so far are parsed while the rest arrives.
+        if (size !== 3) scanner.parseReady(bytes);
       }
       expect(await assembleJson(bytes, scanner.finish())).toEqual(JSON.parse(text));
     }
+  });
+
+  it('gives each element its own values when long texts repeat, differ slightly, or collide in fingerprint', async () => {
+    // Same length, same characters at every 16th of the length: only a full comparison tells them apart.
+    const base = 'a'.repeat(320);
+    const variants = Array.from(
+      { length: 12 },
+      (_, i) => `${base.slice(0, 7)}${'bcdefghijklm'[i]}${base.slice(8)}`,
+    );
+    const texts = [...variants, 'é 😀 \\" '.repeat(40), base];
+    const comparisons = Array.from({ length: 90 }, (_, i) => ({
+      essay_a: texts[i % texts.length],
+      essay_b: texts[(i * 5 + 3) % texts.length],
+      n: i,
+    }));
+    const text = JSON.stringify({ comparisons });
+    const body = Buffer.from(text, 'utf8');
+    const scanner = new JsonSplitScanner(OPTIONS);
+    const bytes = new ChunkedBytes();
+    for (let at = 0; at < body.length; at += 1000) {
+      const chunk = body.subarray(at, at + 1000);
+      bytes.push(chunk);
+      scanner.feed(chunk);
+      scanner.parseReady(bytes);
+    }
+    expect(await assembleJson(bytes, scanner.finish())).toEqual(JSON.parse(text));
+  });
+
+  it('refuses a malformed element as soon as it is complete, before the rest of the body arrives', () => {
+    const scanner = new JsonSplitScanner(OPTIONS);
+    const bytes = new ChunkedBytes();
+    const chunk = Buffer.from('{"comparisons":[{"a":1},{"b" 2},{"c":');
+    bytes.push(chunk);
+    scanner.feed(chunk);
+    expect(() => scanner.parseReady(bytes)).toThrow(expect.objectContaining({ problem: 'malformed' }));
   });
 
   it('refuses an element or the rest of the body over its byte limit while scanning, naming it', async () => {

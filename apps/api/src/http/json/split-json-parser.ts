@@ -38,6 +38,9 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+/** Strings of elements at least this long are shared between elements (see shareLongStrings). */
+const SHARED_STRING_CHARS = 256;
+const SHARED_PER_FINGERPRINT = 8;
 /** Bytes of a string scanned one by one before the rest of it is searched natively (indexOf). */
 const SHORT_STRING_BYTES = 32;
 /** Keys we split on are short; a longer top-level key is never one of them (JSON.parse still judges it). */
@@ -56,12 +59,16 @@ interface SplitArray {
   /** Elements so far; element k is [bounds[2k], bounds[2k+1]) (a typed array: no object per element to collect). */
   count: number;
   bounds: Float64Array;
+  /** The first elements, already parsed (parseReady); the rest is parsed by assembleJson. */
+  items: unknown[];
 }
 
 /** What the scan found: where the split arrays and their elements are. */
 export interface SplitPlan {
   length: number;
   arrays: SplitArray[];
+  /** The long strings of the elements parsed so far (see shareLongStrings). */
+  shared: SeenStrings;
 }
 
 /**
@@ -88,8 +95,18 @@ export class JsonSplitScanner {
   private restValues = 0;
   private restBytes = 0;
   private readonly arrays: SplitArray[] = [];
+  private readonly shared: SeenStrings = { byPrint: new Map(), crowded: new Map() };
 
   constructor(private readonly options: SplitJsonOptions) {}
+
+  /**
+   * Parses the elements of the split arrays that are complete in the bytes fed so far, so that parsing overlaps
+   * the upload (called after each feed: at most one chunk's worth of elements per call).
+   */
+  parseReady(bytes: ChunkedBytes): void {
+    for (const array of this.arrays) parseElements(array, array.count, bytes, this.shared);
+    if (this.current) parseElements(this.current, this.current.count, bytes, this.shared);
+  }
 
   feed(chunk: Uint8Array): void {
     const base = this.pos;
@@ -132,7 +149,7 @@ export class JsonSplitScanner {
   /** The plan of a complete body; throws when the body ended inside a value. */
   finish(): SplitPlan {
     if (this.depth !== 0 || this.inString || this.pos === 0) throw malformed();
-    return { length: this.pos, arrays: this.arrays };
+    return { length: this.pos, arrays: this.arrays, shared: this.shared };
   }
 
   private step(c: number, i: number): void {
@@ -180,7 +197,14 @@ export class JsonSplitScanner {
         this.topKey !== undefined &&
         Object.hasOwn(this.options.splitArrays, this.topKey)
       ) {
-        this.current = { key: this.topKey, open: i, close: -1, count: 0, bounds: new Float64Array(256) };
+        this.current = {
+          key: this.topKey,
+          open: i,
+          close: -1,
+          count: 0,
+          bounds: new Float64Array(256),
+          items: [],
+        };
         this.elementStart = -1;
         return;
       }
@@ -358,17 +382,24 @@ export async function assembleJson(
   if (typeof rest !== 'object' || rest === null || Array.isArray(rest)) throw malformed();
   let sliceStart = performance.now();
   for (const array of plan.arrays) {
-    const items: unknown[] = new Array(array.count);
-    for (let k = 0; k < array.count; k++) {
-      if ((k & 0x3f) === 0 && performance.now() - sliceStart >= sliceMs) {
+    while (array.items.length < array.count) {
+      if (performance.now() - sliceStart >= sliceMs) {
         await yieldToEventLoop();
         sliceStart = performance.now();
       }
-      items[k] = parsePiece(bytes.text(array.bounds[2 * k], array.bounds[2 * k + 1]));
+      parseElements(array, Math.min(array.count, array.items.length + 64), bytes, plan.shared);
     }
-    (rest as Record<string, unknown>)[array.key] = items;
+    (rest as Record<string, unknown>)[array.key] = array.items;
   }
   return rest;
+}
+
+/** Parses the elements of `array` from the first not yet parsed up to (excluding) `end`. */
+function parseElements(array: SplitArray, end: number, bytes: ChunkedBytes, shared: SeenStrings): void {
+  const { bounds, items } = array;
+  for (let k = items.length; k < end; k++) {
+    items.push(shareLongStrings(parsePiece(bytes.text(bounds[2 * k], bounds[2 * k + 1])), shared));
+  }
 }
 
 /**
@@ -390,6 +421,54 @@ export async function parseJsonSplit(body: Buffer, options: SplitJsonOptions): P
     }
   }
   return assembleJson(new ChunkedBytes([body]), scanner.finish(), options);
+}
+
+/**
+ * Long strings of the elements already seen: by a cheap fingerprint, at most SHARED_PER_FINGERPRINT texts each;
+ * texts beyond that (crafted or unlucky collisions) by the strings themselves (V8's full hash: slower, still exact).
+ */
+interface SeenStrings {
+  byPrint: Map<number, string[]>;
+  crowded: Map<string, string>;
+}
+
+/**
+ * Gives each long string property of an element (an essay) the instance already seen with the same text: an inline
+ * batch names the same essays in many comparisons, and the copies JSON.parse just made die young instead of being
+ * carried through every garbage collection while the request is handled; every later lookup of the text (request
+ * hash, storage) meets a string whose hash is already computed. Texts are matched by a fingerprint (hashing a whole
+ * 500-character string costs ~1 µs in V8), then compared whole: only equal strings are shared, so nothing
+ * observable changes.
+ */
+function shareLongStrings(element: unknown, seen: SeenStrings): unknown {
+  if (typeof element !== 'object' || element === null || Array.isArray(element)) return element;
+  const record = element as Record<string, unknown>;
+  for (const key in record) {
+    const value = record[key];
+    if (typeof value !== 'string' || value.length < SHARED_STRING_CHARS) continue;
+    const print = fingerprint(value);
+    const candidates = seen.byPrint.get(print);
+    if (candidates === undefined) {
+      seen.byPrint.set(print, [value]);
+      continue;
+    }
+    let shared = candidates.find((candidate) => candidate === value);
+    if (shared === undefined) {
+      if (candidates.length < SHARED_PER_FINGERPRINT) candidates.push(value);
+      else if ((shared = seen.crowded.get(value)) === undefined) seen.crowded.set(value, value);
+    }
+    if (shared !== undefined) record[key] = shared;
+  }
+  return element;
+}
+
+/** Length, 16 characters spread over the text and its last 16 (generated texts often differ only near the end). */
+function fingerprint(text: string): number {
+  const n = text.length;
+  let print = n;
+  for (let i = 0; i < 16; i++) print = (Math.imul(print, 31) + text.charCodeAt(((n - 17) * i) >> 4)) | 0;
+  for (let i = n - 16; i < n; i++) print = (Math.imul(print, 31) + text.charCodeAt(i)) | 0;
+  return print;
 }
 
 function tooComplex(field: string | undefined, options: SplitJsonOptions): JsonBodyError {
