@@ -38,7 +38,7 @@ describe('inline batch ingest (10,000 comparisons)', () => {
   let api: NestExpressApplication;
   const prefix = `ingest-${randomUUID().slice(0, 8)}`;
   const redis = new Redis(REDIS_URL);
-  const post = (body: unknown) =>
+  const post = (body: object) =>
     request(api.getHttpServer()).post(BATCH).set(auth).set('Content-Type', 'application/json').send(body);
 
   beforeAll(async () => {
