@@ -9,10 +9,8 @@
 //   npm run bench -- scale                      both sizes
 //   npm run bench -- scale --sizes=10000        a smaller set (any comma-separated sizes, multiples of 5)
 import { randomUUID } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import type { ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { topicNames } from '#contracts';
@@ -20,7 +18,8 @@ import { ensureTopics, parseBrokers } from '#infra';
 import { withHiddenQuality } from '#llm-providers';
 import { ThrowawayRedis } from '../test/support/throwaway-services.js';
 import type { Benchmark, BenchRow } from './bench.types.js';
-import { compileApps, freePort, ROOT, stopApp, type BuiltApp } from './support/built-apps.js';
+import { compileApps, freePort, stopApp, type BuiltApp } from './support/built-apps.js';
+import { apiCall, launchLogged, memoryOf, usedMemory } from './support/process-figures.js';
 import { waitHealthy } from './support/http-bench.js';
 
 const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -87,30 +86,7 @@ function* pages<T>(count: number, item: (i: number) => T): Generator<T[]> {
   if (page.length > 0) yield page;
 }
 
-async function call(method: string, url: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(url, {
-    method,
-    headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok)
-    throw new Error(`bench scale: ${method} ${url} → ${response.status} ${text.slice(0, 300)}`);
-  return JSON.parse(text) as Record<string, unknown>;
-}
-
-/** The process's peak resident set (VmHWM) and current RSS, in bytes. */
-function memoryOf(pid: number): { peak: number; rss: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { peak: kb('VmHWM') * 1024, rss: kb('VmRSS') * 1024 };
-}
-
-async function usedMemory(redis: Redis): Promise<{ used: number; peak: number }> {
-  const info = await redis.info('memory');
-  const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1] ?? NaN);
-  return { used: field('used_memory'), peak: field('used_memory_peak') };
-}
+const call = (method: string, url: string, body?: unknown) => apiCall(API_KEY, method, url, body);
 
 /** Reads the batch's topic from the start: distinct event ids, record bytes, latest broker timestamp. */
 async function startReader(topic: string) {
@@ -165,27 +141,8 @@ async function startReader(topic: string) {
   };
 }
 
-const LOG_DIR = `${ROOT}.run/bench-scale`;
-
-/** Starts a built app with its output in .run/bench-scale/<app>-<n>.log (read it when a start fails). */
-function launch(app: BuiltApp, n: number, env: Record<string, string>): ChildProcess {
-  mkdirSync(LOG_DIR, { recursive: true });
-  const log = openSync(`${LOG_DIR}/${app}-${n}.log`, 'w');
-  const child = spawn(process.execPath, [`dist/apps/${app}/main.js`], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', log, log],
-  });
-  closeSync(log);
-  child.once('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGTERM') {
-      process.stderr.write(
-        `bench scale: ${app} exited (${code ?? signal}); see ${LOG_DIR}/${app}-${n}.log\n`,
-      );
-    }
-  });
-  return child;
-}
+const launch = (app: BuiltApp, n: number, env: Record<string, string>) =>
+  launchLogged('bench-scale', app, n, env);
 
 interface Figures {
   comparisons: number;

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keySlot } from '#infra';
-import { assessmentKey, submissionKey } from '#assessment-store';
+import { assessmentKey, assessmentUploadKey, submissionKey } from '#assessment-store';
 import { BatchKeys } from '#batch-store';
 
 /**
@@ -143,6 +143,16 @@ describe('Redis Cluster key layout', () => {
       assessmentKey(id, ':essays'),
       assessmentKey(id, ':results:x'),
       submissionKey(id),
+    ];
+    expect(new Set(own.map(keySlot)).size).toBe(1);
+  });
+
+  it('puts every key of one assessment upload in one slot', () => {
+    const id = 'b4d0c3a0-0000-4000-8000-000000000002';
+    const own = [
+      assessmentUploadKey(id),
+      assessmentUploadKey(id, ':parts'),
+      assessmentUploadKey(id, ':essay_ids'),
     ];
     expect(new Set(own.map(keySlot)).size).toBe(1);
   });

@@ -125,7 +125,7 @@ export class AssessmentSubmissionRepository {
 
   /**
    * A sealed upload's parts, read one at a time in part-number order (each a JSON array of at most one part's
-   * size). The upload must have been sealed as this assessment: a reference cannot borrow another's essays.
+   * size). The upload must have been opened for this assessment: a reference cannot borrow another's essays.
    */
   private async loadUploadedEssays(
     assessmentId: string,

@@ -3,7 +3,11 @@ import { randomUUID } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { AssessmentSubmissionRepository, AssessmentUploadRepository } from '#assessment-store';
+import {
+  AssessmentSubmissionRepository,
+  AssessmentUploadRepository,
+  uploadEssaysRef,
+} from '#assessment-store';
 import { waitFor } from '../../support/wait-for.js';
 import { REDIS_URL } from '../worker/support/store-harness.js';
 import { API_KEY, auth, startApi, TEST_TENANT } from './support/api-harness.js';
@@ -160,6 +164,23 @@ describe('assessment part upload: refusals, tenants, expiry (real Redis)', () =>
     // The owner's upload is untouched.
     const status = await request(server()).get(`${UPLOADS}/${id}`).set(auth).expect(200);
     expect(status.body).toMatchObject({ parts: 1, essays: 2, status: 'open' });
+  });
+
+  it('reads the parts where they were written, in part order, for the assessment they were uploaded as only', async () => {
+    const id = `${prefix}-read`;
+    const uploadId = await create(header({ assessment_id: id }));
+    await put(uploadId, 10, { essays: [essay(3)] }).expect(200);
+    await put(uploadId, 2, { essays: [essay(1), essay(2)] }).expect(200);
+    const state = await api.get(AssessmentUploadRepository).get(uploadId);
+    const ref = uploadEssaysRef(uploadId, state!.parts);
+    const submissions = api.get(AssessmentSubmissionRepository);
+    expect(await submissions.loadRequestEssays(id, ref)).toEqual([essay(1), essay(2), essay(3)]);
+    // A reference cannot borrow another assessment's upload, nor name other content.
+    expect(await submissions.loadRequestEssays(`${id}-other`, ref)).toBe('mismatch');
+    expect(await submissions.loadRequestEssays(id, { ...ref, sha256: 'ab'.repeat(32) })).toBe('mismatch');
+    expect(await submissions.loadRequestEssays(id, { ...ref, count: 2 })).toBe('mismatch');
+    await submissions.dropRequestEssays(id, ref);
+    expect(await submissions.loadRequestEssays(id, ref)).toBeNull();
   });
 
   it('lets an unsealed upload expire: meta, parts and essay-id index all carry the TTL and disappear', async () => {

@@ -52,6 +52,8 @@ class NeedsWriter extends Error {}
 class CanonicalWriter {
   /** `"key":` of each key written piece by piece (a large body repeats the same few keys in every item). */
   private readonly keys = new Map<string, string>();
+  private lastKeys: string[] = [];
+  private lastSorted: string[] = [];
 
   constructor(
     private readonly emit: (piece: string) => void,
@@ -80,8 +82,7 @@ class CanonicalWriter {
           if (!(err instanceof NeedsWriter)) throw err;
         }
       }
-      // The default sort compares strings by UTF-16 code units, as byCodeUnits does (natively, without calls).
-      const keys = Object.keys(record).sort();
+      const keys = this.sortedKeys(record);
       let separator = '{';
       for (let i = 0; i < keys.length; i += 1) {
         const child = record[keys[i]];
@@ -94,6 +95,17 @@ class CanonicalWriter {
       return;
     }
     this.emit(JSON.stringify(value) ?? 'null');
+  }
+
+  /** The record's keys in code-unit order; the order of the previous record is reused when its keys are the same. */
+  private sortedKeys(record: Record<string, unknown>): string[] {
+    const keys = Object.keys(record);
+    const last = this.lastKeys;
+    if (last.length === keys.length && keys.every((key, i) => key === last[i])) return this.lastSorted;
+    this.lastKeys = keys;
+    // The default sort compares strings by UTF-16 code units, as byCodeUnits does (natively, without calls).
+    this.lastSorted = keys.slice().sort();
+    return this.lastSorted;
   }
 
   private keyJson(key: string): string {
@@ -149,14 +161,23 @@ function ordered(value: unknown): unknown {
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
   let unchanged = true;
-  const children = new Array<unknown>(keys.length);
+  // Copies of children are kept only once one differs (most records of a body are already in order).
+  let children: unknown[] | undefined;
   for (let i = 0; i < keys.length; i += 1) {
-    if (INTEGER_KEY.test(keys[i])) throw new NeedsWriter();
-    if (i > 0 && keys[i - 1] > keys[i]) unchanged = false;
-    children[i] = ordered(record[keys[i]]);
-    if (children[i] !== record[keys[i]]) unchanged = false;
+    const key = keys[i];
+    const first = key.charCodeAt(0);
+    if (first >= 0x30 && first <= 0x39 && INTEGER_KEY.test(key)) throw new NeedsWriter();
+    if (i > 0 && keys[i - 1] > key) unchanged = false;
+    const original = record[key];
+    const child = ordered(original);
+    if (child !== original) {
+      unchanged = false;
+      children ??= keys.slice(0, i).map((k) => record[k]);
+    }
+    children?.push(child);
   }
   if (unchanged) return record;
+  children ??= keys.map((k) => record[k]);
   const order = keys.map((_, i) => i).sort((a, b) => byCodeUnits(keys[a], keys[b]));
   // A "__proto__" key must stay an own property (assigning it on an ordinary object would set the prototype).
   const copy: Record<string, unknown> = keys.includes('__proto__') ? Object.create(null) : {};

@@ -95,7 +95,7 @@ export class JsonSplitScanner {
   private restValues = 0;
   private restBytes = 0;
   private readonly arrays: SplitArray[] = [];
-  private readonly shared: SeenStrings = new Map();
+  private readonly shared: SeenStrings = { byPrint: new Map(), crowded: new Map() };
 
   constructor(private readonly options: SplitJsonOptions) {}
 
@@ -424,19 +424,21 @@ export async function parseJsonSplit(body: Buffer, options: SplitJsonOptions): P
 }
 
 /**
- * Long strings of the elements already seen, by a cheap fingerprint (see shareLongStrings). At most
- * SHARED_PER_FINGERPRINT distinct texts per fingerprint: texts crafted to collide cost a bounded number of
- * comparisons each and are simply not shared.
+ * Long strings of the elements already seen: by a cheap fingerprint, at most SHARED_PER_FINGERPRINT texts each;
+ * texts beyond that (crafted or unlucky collisions) by the strings themselves (V8's full hash: slower, still exact).
  */
-type SeenStrings = Map<number, string[]>;
+interface SeenStrings {
+  byPrint: Map<number, string[]>;
+  crowded: Map<string, string>;
+}
 
 /**
  * Gives each long string property of an element (an essay) the instance already seen with the same text: an inline
  * batch names the same essays in many comparisons, and the copies JSON.parse just made die young instead of being
  * carried through every garbage collection while the request is handled; every later lookup of the text (request
- * hash, storage) meets a string whose hash is already computed. Texts are matched by a fingerprint of their length
- * and 16 characters spread over them (hashing a whole 500-character string costs ~1 µs in V8), then compared whole:
- * only equal strings are shared, so nothing observable changes.
+ * hash, storage) meets a string whose hash is already computed. Texts are matched by a fingerprint (hashing a whole
+ * 500-character string costs ~1 µs in V8), then compared whole: only equal strings are shared, so nothing
+ * observable changes.
  */
 function shareLongStrings(element: unknown, seen: SeenStrings): unknown {
   if (typeof element !== 'object' || element === null || Array.isArray(element)) return element;
@@ -445,22 +447,27 @@ function shareLongStrings(element: unknown, seen: SeenStrings): unknown {
     const value = record[key];
     if (typeof value !== 'string' || value.length < SHARED_STRING_CHARS) continue;
     const print = fingerprint(value);
-    const candidates = seen.get(print);
+    const candidates = seen.byPrint.get(print);
     if (candidates === undefined) {
-      seen.set(print, [value]);
+      seen.byPrint.set(print, [value]);
       continue;
     }
-    const shared = candidates.find((candidate) => candidate === value);
+    let shared = candidates.find((candidate) => candidate === value);
+    if (shared === undefined) {
+      if (candidates.length < SHARED_PER_FINGERPRINT) candidates.push(value);
+      else if ((shared = seen.crowded.get(value)) === undefined) seen.crowded.set(value, value);
+    }
     if (shared !== undefined) record[key] = shared;
-    else if (candidates.length < SHARED_PER_FINGERPRINT) candidates.push(value);
   }
   return element;
 }
 
+/** Length, 16 characters spread over the text and its last 16 (generated texts often differ only near the end). */
 function fingerprint(text: string): number {
-  const last = text.length - 1;
-  let print = text.length;
-  for (let i = 1; i <= 16; i++) print = (Math.imul(print, 31) + text.charCodeAt((last * i) >> 4)) | 0;
+  const n = text.length;
+  let print = n;
+  for (let i = 0; i < 16; i++) print = (Math.imul(print, 31) + text.charCodeAt(((n - 17) * i) >> 4)) | 0;
+  for (let i = n - 16; i < n; i++) print = (Math.imul(print, 31) + text.charCodeAt(i)) | 0;
   return print;
 }
 
