@@ -49,6 +49,7 @@ export const TEST_SETTINGS: CjSettings = {
   retentionSeconds: 3600,
   callbackTopic: 'unit.callback.v1',
   ridge: 0.01,
+  maxEventBytes: 900_000,
 };
 
 /** The CJ services wired with in-memory fakes, as the Nest module wires them with Redis, HTTP and Kafka. */
@@ -61,7 +62,7 @@ export function cjTestGraph(overrides: Partial<CjSettings> = {}) {
   const topics = cjTopics({ KAFKA_TOPIC_PREFIX: 'unit', CJ_CALLBACK_TOPIC: settings.callbackTopic });
   const repo = repository as unknown as AssessmentRepository;
   const client = api as unknown as ComparisonApiClient;
-  const events = new AssessmentEventPublisher(kafka as unknown as KafkaEventPublisher, topics);
+  const events = new AssessmentEventPublisher(kafka as unknown as KafkaEventPublisher, topics, settings);
   const finalizer = new AssessmentFinalizer(repo, events, settings);
   const submitter = new BatchSubmitter(repo, client, settings);
   const steps = new BatchStepRunner(submitter, finalizer, repo, settings);

@@ -85,7 +85,15 @@ export class BatchRepository {
   async create(
     record: NewBatchRecord,
     given: BatchContent,
-  ): Promise<{ batch: BatchRecord; created: boolean }> {
+    options: {
+      /**
+       * Sent right after the create script when the batch is certainly new (an inline batch with no idempotency
+       * claim) on a single Redis: a command the callback sends on this client then runs after the script, and
+       * travels in the same write. Its promise is returned as `followUp` (not awaited here).
+       */
+      followUp?: () => Promise<void>;
+    } = {},
+  ): Promise<{ batch: BatchRecord; created: boolean; followUp?: Promise<void> }> {
     const id = record.batch_id;
     const full: BatchRecord = {
       ...record,
@@ -132,21 +140,25 @@ export class BatchRepository {
       if (essays.length > 0) staged.expire(essaysStaging, STAGING_TTL_SECONDS);
       for (const [err] of (await staged.exec()) ?? []) if (err) throw err;
     }
-    const [, outcome] = (await Promise.all([
-      live,
-      CREATE_SCRIPT.run(
-        this.redis,
-        [this.keys.record(id), this.keys.requests(id), staging, essaysStaging, this.keys.essays(id)],
-        [
-          JSON.stringify(full),
-          full.status,
-          full.request_hash,
-          essayForm ? '1' : '0',
-          essayForm ? content.user_prompt : '',
-          ...inline,
-        ],
-      ),
-    ])) as [unknown, 'created' | 'existing' | 'conflict'];
+    const script = CREATE_SCRIPT.run(
+      this.redis,
+      [this.keys.record(id), this.keys.requests(id), staging, essaysStaging, this.keys.essays(id)],
+      [
+        JSON.stringify(full),
+        full.status,
+        full.request_hash,
+        essayForm ? '1' : '0',
+        essayForm ? content.user_prompt : '',
+        ...inline,
+      ],
+    );
+    const followUp =
+      options.followUp && inline.length > 0 && !claimKey && !(this.redis instanceof Cluster)
+        ? options.followUp()
+        : undefined;
+    // Awaited by the caller; until then a failure must not count as unhandled.
+    followUp?.catch(() => undefined);
+    const [, outcome] = (await Promise.all([live, script])) as [unknown, 'created' | 'existing' | 'conflict'];
     if (outcome === 'conflict') throw new IdempotencyConflictError(record.idempotency_key ?? id, id);
     if (claimKey) {
       const owner = await this.claim(claimKey, id);
@@ -156,7 +168,13 @@ export class BatchRepository {
       }
     }
     // A new batch is exactly what was written: no read back (one round trip less on every acceptance).
-    if (outcome === 'created') return { batch: { ...full, cancel_requested: false }, created: true };
+    if (outcome === 'created') {
+      return {
+        batch: { ...full, cancel_requested: false },
+        created: true,
+        ...(followUp ? { followUp } : {}),
+      };
+    }
     const batch = await this.get(id);
     if (!batch) throw new BatchNotFoundError(id);
     return { batch, created: false };

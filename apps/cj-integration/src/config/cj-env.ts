@@ -141,6 +141,15 @@ export class CjEnv extends CommonEnv {
   @Min(1024)
   CJ_API_MAX_BODY_BYTES = 20_000_000;
 
+  /**
+   * Largest outcome event (serialised envelope) sent as one Kafka record, below the broker's message.max.bytes
+   * (1 MB stock). A larger ranking goes out in CJAssessmentRankingsPartV1 parts before the completed event.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10_000)
+  CJ_MAX_EVENT_BYTES = 900_000;
+
   /** Most essays accepted in one assessment: keep it equal to the api's MAX_ESSAYS_PER_BATCH. */
   @Type(() => Number)
   @IsInt()

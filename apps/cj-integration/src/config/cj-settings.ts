@@ -14,6 +14,8 @@ export interface CjSettings {
   callbackTopic: string;
   /** Ridge alpha of the Bradley-Terry fit. */
   ridge: number;
+  /** Largest outcome event sent as one record; a larger ranking goes out in parts. */
+  maxEventBytes: number;
 }
 
 export function cjSettings(env: CjEnv, callbackTopic: string): CjSettings {
@@ -35,5 +37,6 @@ export function cjSettings(env: CjEnv, callbackTopic: string): CjSettings {
     retentionSeconds: env.CJ_STATE_RETENTION_SECONDS,
     callbackTopic,
     ridge: env.CJ_BT_RIDGE,
+    maxEventBytes: env.CJ_MAX_EVENT_BYTES,
   };
 }

@@ -8,8 +8,10 @@ import {
   type EventEnvelope,
 } from '#contracts';
 import { KafkaEventPublisher } from '#infra';
-import { CJ_TOPICS } from '../cj.tokens.js';
+import { CJ_SETTINGS, CJ_TOPICS } from '../cj.tokens.js';
+import type { CjSettings } from '../config/cj-settings.js';
 import type { CjTopics } from './cj-topics.js';
+import { outcomeRecords } from './outcome-parts.js';
 
 export const CJ_SOURCE_SERVICE = 'cj-assessment-service';
 
@@ -19,6 +21,7 @@ export class AssessmentEventPublisher {
   constructor(
     private readonly publisher: KafkaEventPublisher,
     @Inject(CJ_TOPICS) private readonly topics: CjTopics,
+    @Inject(CJ_SETTINGS) private readonly settings: Pick<CjSettings, 'maxEventBytes'>,
   ) {}
 
   completedEnvelope(data: CJAssessmentCompletedV1, now = new Date()): EventEnvelope {
@@ -36,11 +39,18 @@ export class AssessmentEventPublisher {
     );
   }
 
+  /**
+   * A completed outcome too large for one record goes out as its ranking parts, then the completed event
+   * (outcome-parts.ts); each record in its own produce request, so none is over the broker's limit.
+   */
   async publish(envelope: EventEnvelope): Promise<void> {
-    const topic =
-      envelope.event_type === EVENT_TYPES.assessmentCompleted ? this.topics.completed : this.topics.failed;
+    const completed = envelope.event_type === EVENT_TYPES.assessmentCompleted;
+    const topic = completed ? this.topics.completed : this.topics.failed;
     const key = (envelope.data as { assessment_id: string }).assessment_id;
-    await this.publisher.publish({ topic, key, envelope });
+    const records = completed
+      ? outcomeRecords(envelope as EventEnvelope<CJAssessmentCompletedV1>, this.settings.maxEventBytes)
+      : [envelope];
+    for (const record of records) await this.publisher.publish({ topic, key, envelope: record });
   }
 
   private envelope(

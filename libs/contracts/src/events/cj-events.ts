@@ -175,6 +175,28 @@ export interface CJAssessmentCompletedV1 {
   savings_usd: number | null;
   duration_ms: number;
   correlation_id: string;
+  /**
+   * Set when the ranking did not fit one Kafka record: `rankings` is then empty and the ranking went out, in rank
+   * order, as `part_count` CJAssessmentRankingsPartV1 events on this topic with this assessment's key, published
+   * before this event. Absent when `rankings` holds the whole ranking.
+   */
+  rankings_parts?: CJRankingsPartsV1;
+}
+
+export interface CJRankingsPartsV1 {
+  part_count: number;
+  /** Essays ranked across all parts. */
+  ranking_count: number;
+}
+
+/** One slice of a ranking too large for one record (see CJAssessmentCompletedV1.rankings_parts). */
+export interface CJAssessmentRankingsPartV1 {
+  assessment_id: string;
+  /** 1-based; parts concatenated in `part` order give the ranking in rank order. */
+  part: number;
+  part_count: number;
+  rankings: CJEssayRankingV1[];
+  correlation_id: string;
 }
 
 export const CJ_FAILURE_REASONS = [

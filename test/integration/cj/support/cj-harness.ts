@@ -123,7 +123,13 @@ export class CjHarness {
     await this.producer!.send({ topic, messages: envelopes.map((e) => ({ key, value: JSON.stringify(e) })) });
   }
 
+  /** The assessment's outcome events (completed or failed), without the ranking parts sent before a large one. */
   outcomesFor(assessmentId: string): EventEnvelope[] {
+    return this.eventsFor(assessmentId).filter((e) => e.event_type !== EVENT_TYPES.assessmentRankingsPart);
+  }
+
+  /** Every event on the outcome topics for the assessment, in arrival order. */
+  eventsFor(assessmentId: string): EventEnvelope[] {
     return this.outcomes.filter((e) => (e.data as { assessment_id?: string }).assessment_id === assessmentId);
   }
 
