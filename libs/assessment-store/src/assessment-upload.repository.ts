@@ -147,10 +147,13 @@ export class AssessmentUploadRepository {
     return code === 0 ? { stored: false, reason: 'sealed' } : { stored: false, reason: 'unknown' };
   }
 
-  /** Freezes the parts for a seal: 'frozen' (now or by an earlier seal), 'sealed' (handed on) or 'unknown'. */
-  async freeze(uploadId: string): Promise<'frozen' | 'sealed' | 'unknown'> {
+  /**
+   * Freezes the parts for a seal: 'frozen' by this call, 'already-frozen' (by a seal still running or one that
+   * stopped after its claim), 'sealed' (handed on) or 'unknown'.
+   */
+  async freeze(uploadId: string): Promise<'frozen' | 'already-frozen' | 'sealed' | 'unknown'> {
     const code = (await FREEZE_SCRIPT.run(this.redis, [this.keys(uploadId).meta], [])) as number;
-    return code === -1 ? 'unknown' : code === 2 ? 'sealed' : 'frozen';
+    return code === -1 ? 'unknown' : code === 2 ? 'sealed' : code === 1 ? 'frozen' : 'already-frozen';
   }
 
   async reopen(uploadId: string): Promise<void> {

@@ -92,8 +92,8 @@ export class AssessmentUploadController {
     summary: 'Seal: check the whole assessment and start it; answers what POST /api/v1/assessments answers',
     description:
       'Checks the totals (2 ≤ essays ≤ MAX_ESSAYS_PER_BATCH), the design size and the quote against ' +
-      'max_cost_usd, then hands the assessment to the assessment service with its essays by reference. A refused ' +
-      'seal leaves the upload open; repeating a seal is idempotent.',
+      'max_cost_usd, then hands the assessment to the assessment service with its essays by reference. A seal ' +
+      'refused for its content leaves the upload open (add or replace parts); repeating a seal is idempotent.',
   })
   @ApiAcceptedResponse({ type: AssessmentAcceptedDto })
   @ApiStandardErrors(400, 404, 409, 422, 503)

@@ -76,10 +76,11 @@ class FakeUploads {
     return { stored: true };
   }
 
-  async freeze(id: string): Promise<'frozen' | 'sealed' | 'unknown'> {
+  async freeze(id: string): Promise<'frozen' | 'already-frozen' | 'sealed' | 'unknown'> {
     const u = this.stored.get(id);
     if (!u) return 'unknown';
     if (u.flag === 'sealed') return 'sealed';
+    if (u.flag === 'sealing') return 'already-frozen';
     u.flag = 'sealing';
     return 'frozen';
   }
@@ -95,7 +96,7 @@ class FakeUploads {
   }
 }
 
-function setup(options: { cost?: number; idInUse?: boolean } = {}) {
+function setup(options: { cost?: number; idInUse?: boolean; handOverFails?: boolean } = {}) {
   const uploads = new FakeUploads();
   const handOvers: Array<Parameters<AssessmentSubmissionService['handOver']>[1]> = [];
   const submissions = {
@@ -105,6 +106,9 @@ function setup(options: { cost?: number; idInUse?: boolean } = {}) {
     },
     handOver: async (_p: ApiPrincipal, request: (typeof handOvers)[number]) => {
       handOvers.push(request);
+      if (options.handOverFails) {
+        throw new ApiError(HttpStatus.CONFLICT, 'CONFLICT', 'taken', { field: 'assessment_id' });
+      }
       return {
         status: HttpStatus.ACCEPTED,
         body: {
@@ -259,6 +263,17 @@ describe('AssessmentUploadService', () => {
     // Repeating the seal hands over the same request (same hash: the claim makes it idempotent).
     await service.seal(principal(), id);
     expect(handOvers[1].hash).toBe(handOvers[0].hash);
+  });
+});
+
+describe('AssessmentUploadService after the claim', () => {
+  it('keeps the parts frozen when the hand-over fails (the reference may be out): no part changes, a seal retries', async () => {
+    const { service } = setup({ handOverFails: true });
+    const { upload_id: id } = await service.create(principal(), header());
+    await service.putPart(principal(), id, 1, { essays: [essay(1), essay(2)] }, 10);
+    expect((await refusal(service.seal(principal(), id))).status).toBe(409);
+    expect((await service.status(principal(), id)).status).toBe('sealing');
+    expect((await refusal(service.putPart(principal(), id, 2, { essays: [essay(3)] }, 10))).status).toBe(409);
   });
 });
 

@@ -107,22 +107,24 @@ export class AssessmentUploadService {
     // Read after the freeze: no part can change between this read and the hand-over.
     const state = frozen === 'unknown' ? null : await this.uploads.get(uploadId);
     if (!state) throw ApiError.notFound('Upload', uploadId);
+    let request: Awaited<ReturnType<AssessmentUploadService['checked']>>;
     try {
-      const outcome = await this.handOver(principal, state);
-      await this.uploads.markSealed(uploadId, this.settings.assessmentRetentionSeconds);
-      return outcome;
+      request = await this.checked(state);
     } catch (err) {
-      // Refused (too few essays, over max_cost_usd, id taken, Kafka away): the client may fix it and seal again.
+      // The content is refused (too few essays, over max_cost_usd…): nothing was claimed or published, so the
+      // seal that froze the parts reopens them; the client may add or replace parts and seal again.
       if (frozen === 'frozen') await this.uploads.reopen(uploadId);
       throw err;
     }
+    // From the claim on, the parts stay frozen whatever happens (the published reference names their digests): a
+    // seal that failed here (id taken, Kafka away) is repeated as is.
+    const outcome = await this.submissions.handOver(principal, request);
+    await this.uploads.markSealed(uploadId, this.settings.assessmentRetentionSeconds);
+    return outcome;
   }
 
-  /** The whole assessment checked like the one-body form, from the parts' ids and lengths, then handed over. */
-  private async handOver(
-    principal: ApiPrincipal,
-    state: AssessmentUploadState,
-  ): Promise<HttpOutcome<AssessmentAcceptedDto>> {
+  /** The whole assessment checked like the one-body form, from the parts' ids and lengths, ready to hand over. */
+  private async checked(state: AssessmentUploadState) {
     const essayIds: string[] = [];
     const textChars: number[] = [];
     for (const [, info] of [...state.parts].sort(([a], [b]) => a - b)) {
@@ -159,13 +161,13 @@ export class AssessmentUploadService {
     };
     const hash = requestHash({ kind: 'assessment-upload', body: data });
     const correlationId = CorrelationContext.current() ?? data.assessment_id;
-    return this.submissions.handOver(principal, {
+    return {
       id: data.assessment_id,
       hash,
       quote,
       correlationId,
-      envelope: async () => this.publisher.envelope(data, hash, correlationId, principal.tenant_id),
-    });
+      envelope: async () => this.publisher.envelope(data, hash, correlationId, state.meta.tenant_id),
+    };
   }
 
   private async owned(principal: ApiPrincipal, uploadId: string): Promise<AssessmentUploadState> {
