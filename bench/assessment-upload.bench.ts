@@ -289,7 +289,7 @@ const benchmark: Benchmark = {
       f.sealToCompletedMs === null ? 0 : 1,
       '',
     );
-    row('CJAssessmentCompletedV1 envelope bytes', f.outcomeEventBytes / MB, 'MiB');
+    row('outcome as stored (CJAssessmentCompletedV1 with every ranking)', f.outcomeEventBytes / MB, 'MiB');
     row("Spearman vs the Mock's hidden quality", f.rho, '');
     row('api peak RSS (VmHWM) when the seal answered', f.apiPeakAtSeal / MB, 'MiB');
     row(
