@@ -23,7 +23,7 @@ export const BATCH_JOB_NAME = 'batch';
 /**
  * The individual queue's producer on the store's own Redis client (single Redis only; null on a cluster): a job
  * added through it right after a batch's create script runs after that script (one connection keeps order), so
- * the two travel in one write.
+ * it is sent without waiting for the script's reply.
  */
 export const SINGLE_QUEUE_ON_STORE_CLIENT = Symbol('SINGLE_QUEUE_ON_STORE_CLIENT');
 export const SINGLE_JOB_NAME = 'single';

@@ -88,8 +88,8 @@ export class BatchRepository {
     options: {
       /**
        * Sent right after the create script when the batch is certainly new (an inline batch with no idempotency
-       * claim) on a single Redis: a command the callback sends on this client then runs after the script, and
-       * travels in the same write. Its promise is returned as `followUp` (not awaited here).
+       * claim) on a single Redis: a command the callback sends on this client then runs after the script, without
+       * waiting for the script's reply. Its promise is returned as `followUp` (not awaited here).
        */
       followUp?: () => Promise<void>;
     } = {},

@@ -216,8 +216,8 @@ export class BatchSubmissionService {
     if (acquired.status === 'rejected') throw acquired.reason;
     const selection = selected.value;
     let outcome: { batch: BatchRecord; created: boolean; followUp?: Promise<void> };
-    // An individual request's job goes out with its create script when both share one Redis connection (the job
-    // then cannot run before the batch exists): one round trip instead of two.
+    // An individual request's job goes out right behind its create script when both share one Redis connection
+    // (the job then cannot run before the batch exists): no wait for the script's reply before enqueueing.
     const target = { provider: selection.config.provider, model: selection.config.model };
     const enqueueWithCreate =
       kind === 'single' && this.queues.singlesShareStoreClient
