@@ -85,15 +85,7 @@ export class BatchRepository {
   async create(
     record: NewBatchRecord,
     given: BatchContent,
-    options: {
-      /**
-       * Sent right after the create script when the batch is certainly new (an inline batch with no idempotency
-       * claim) on a single Redis: a command the callback sends on this client then runs after the script, without
-       * waiting for the script's reply. Its promise is returned as `followUp` (not awaited here).
-       */
-      followUp?: () => Promise<void>;
-    } = {},
-  ): Promise<{ batch: BatchRecord; created: boolean; followUp?: Promise<void> }> {
+  ): Promise<{ batch: BatchRecord; created: boolean }> {
     const id = record.batch_id;
     const full: BatchRecord = {
       ...record,
@@ -140,25 +132,21 @@ export class BatchRepository {
       if (essays.length > 0) staged.expire(essaysStaging, STAGING_TTL_SECONDS);
       for (const [err] of (await staged.exec()) ?? []) if (err) throw err;
     }
-    const script = CREATE_SCRIPT.run(
-      this.redis,
-      [this.keys.record(id), this.keys.requests(id), staging, essaysStaging, this.keys.essays(id)],
-      [
-        JSON.stringify(full),
-        full.status,
-        full.request_hash,
-        essayForm ? '1' : '0',
-        essayForm ? content.user_prompt : '',
-        ...inline,
-      ],
-    );
-    const followUp =
-      options.followUp && inline.length > 0 && !claimKey && !(this.redis instanceof Cluster)
-        ? options.followUp()
-        : undefined;
-    // Awaited by the caller; until then a failure must not count as unhandled.
-    followUp?.catch(() => undefined);
-    const [, outcome] = (await Promise.all([live, script])) as [unknown, 'created' | 'existing' | 'conflict'];
+    const [, outcome] = (await Promise.all([
+      live,
+      CREATE_SCRIPT.run(
+        this.redis,
+        [this.keys.record(id), this.keys.requests(id), staging, essaysStaging, this.keys.essays(id)],
+        [
+          JSON.stringify(full),
+          full.status,
+          full.request_hash,
+          essayForm ? '1' : '0',
+          essayForm ? content.user_prompt : '',
+          ...inline,
+        ],
+      ),
+    ])) as [unknown, 'created' | 'existing' | 'conflict'];
     if (outcome === 'conflict') throw new IdempotencyConflictError(record.idempotency_key ?? id, id);
     if (claimKey) {
       const owner = await this.claim(claimKey, id);
@@ -168,13 +156,7 @@ export class BatchRepository {
       }
     }
     // A new batch is exactly what was written: no read back (one round trip less on every acceptance).
-    if (outcome === 'created') {
-      return {
-        batch: { ...full, cancel_requested: false },
-        created: true,
-        ...(followUp ? { followUp } : {}),
-      };
-    }
+    if (outcome === 'created') return { batch: { ...full, cancel_requested: false }, created: true };
     const batch = await this.get(id);
     if (!batch) throw new BatchNotFoundError(id);
     return { batch, created: false };
