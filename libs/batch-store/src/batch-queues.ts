@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { PRIORITY, QUEUES } from '#contracts';
 import type { JobsOptions, Queue } from 'bullmq';
 
@@ -20,12 +20,6 @@ export interface BatchJobData {
 }
 
 export const BATCH_JOB_NAME = 'batch';
-/**
- * The individual queue's producer on the store's own Redis client (single Redis only; null on a cluster): a job
- * added through it right after a batch's create script runs after that script (one connection keeps order), so
- * the two travel in one write.
- */
-export const SINGLE_QUEUE_ON_STORE_CLIENT = Symbol('SINGLE_QUEUE_ON_STORE_CLIENT');
 export const SINGLE_JOB_NAME = 'single';
 
 /** Platform priority (0–10, higher sooner) → BullMQ priority (1 = soonest). */
@@ -50,15 +44,7 @@ export class BatchQueues {
   constructor(
     @InjectQueue(QUEUES.batches) readonly batches: Queue<BatchJobData>,
     @InjectQueue(QUEUES.comparisons) readonly comparisons: Queue<BatchJobData>,
-    @Optional()
-    @Inject(SINGLE_QUEUE_ON_STORE_CLIENT)
-    private readonly singlesOnStoreClient?: Queue<BatchJobData> | null,
   ) {}
-
-  /** Whether enqueueSingle sends on the store's Redis client (see SINGLE_QUEUE_ON_STORE_CLIENT). */
-  get singlesShareStoreClient(): boolean {
-    return Boolean(this.singlesOnStoreClient);
-  }
 
   async enqueueBatch(
     batchId: string,
@@ -77,7 +63,7 @@ export class BatchQueues {
     priority: number = PRIORITY.default,
     extra: Omit<BatchJobData, 'batchId'> = {},
   ): Promise<void> {
-    await (this.singlesOnStoreClient ?? this.comparisons).add(
+    await this.comparisons.add(
       SINGLE_JOB_NAME,
       { ...extra, batchId },
       { ...JOB_OPTIONS, jobId: batchId, priority: toBullPriority(priority) },

@@ -1,6 +1,21 @@
 import { LuaScript } from '#infra';
 
 /**
+ * The compare-and-set guard both transition scripts open with: -2 when the record (KEYS[1]) does not exist, 0 when
+ * its status is not in the comma-separated ARGV[1], -1 when its revision is not ARGV[revArg] (a stale read).
+ */
+function guardStatusAndRev(revArg: number): string {
+  return `local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return -2 end
+local allowed = false
+for s in string.gmatch(ARGV[1], '[^,]+') do
+  if s == status then allowed = true end
+end
+if not allowed then return 0 end
+if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[${revArg}] then return -1 end`;
+}
+
+/**
  * Every state change of a batch is one of these scripts, so it is atomic. Events caused by a change are appended
  * to the batch's outbox inside the same script: an event is enqueued exactly once per change, and only if the
  * change happened.
@@ -60,14 +75,7 @@ return 1
  * every node of a cluster.)
  */
 export const TRANSITION_SCRIPT = new LuaScript(`
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return -2 end
-local allowed = false
-for s in string.gmatch(ARGV[1], '[^,]+') do
-  if s == status then allowed = true end
-end
-if not allowed then return 0 end
-if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[3] then return -1 end
+${guardStatusAndRev(3)}
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 'record', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
 local n = tonumber(ARGV[8])
@@ -92,14 +100,7 @@ return 1
  * → 1 applied, 0 status not allowed, -1 stale (a write or a stored result since the read), -2 no such batch
  */
 export const FINISH_WITH_RESULT_SCRIPT = new LuaScript(`
-local status = redis.call('HGET', KEYS[1], 'status')
-if not status then return -2 end
-local allowed = false
-for s in string.gmatch(ARGV[1], '[^,]+') do
-  if s == status then allowed = true end
-end
-if not allowed then return 0 end
-if redis.call('HGET', KEYS[1], 'rev') ~= ARGV[2] then return -1 end
+${guardStatusAndRev(2)}
 if redis.call('HEXISTS', KEYS[3], ARGV[3]) == 1 then return -1 end
 redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
 if ARGV[5] == '1' then

@@ -1,10 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { bullConnection, closeBullConnection, REDIS_CLIENT } from '#infra';
-import { Queue } from 'bullmq';
-import { Cluster, type Redis } from 'ioredis';
+import { bullConnection, closeBullConnection } from '#infra';
 import { QUEUES } from '#contracts';
-import { BatchQueues, SINGLE_QUEUE_ON_STORE_CLIENT, type BatchJobData } from './batch-queues.js';
+import { BatchQueues } from './batch-queues.js';
 import { BatchRepository } from './batch.repository.js';
 import {
   BATCH_STORE_OPTIONS,
@@ -31,15 +29,6 @@ class BullConnectionCloser implements OnApplicationShutdown {
   }
 }
 
-/** Closes the individual queue's producer on the store client (the client itself stays open: it is shared). */
-class SingleQueueCloser implements OnApplicationShutdown {
-  constructor(@Inject(SINGLE_QUEUE_ON_STORE_CLIENT) private readonly queue: Queue | null) {}
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.queue?.close().catch(() => undefined);
-  }
-}
-
 /**
  * Batch repositories and the two work queues. Needs RedisModule (REDIS_CLIENT) in the app. Exports BullModule,
  * so an app importing this module can declare @Processor classes for QUEUES.batches / QUEUES.comparisons.
@@ -61,18 +50,6 @@ export class BatchStoreModule {
         { provide: BATCH_STORE_OPTIONS, useValue: options },
         { provide: BULL_CONNECTION, useValue: connection },
         BullConnectionCloser,
-        {
-          provide: SINGLE_QUEUE_ON_STORE_CLIENT,
-          inject: [REDIS_CLIENT],
-          useFactory: (redis: Redis | Cluster) =>
-            redis instanceof Cluster
-              ? null
-              : new Queue<BatchJobData>(QUEUES.comparisons, {
-                  connection: redis,
-                  prefix: bullPrefix(resolvedKeyPrefix(options)),
-                }),
-        },
-        SingleQueueCloser,
         BatchRepository,
         OutboxRepository,
         UploadRepository,

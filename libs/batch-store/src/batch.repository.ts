@@ -85,15 +85,7 @@ export class BatchRepository {
   async create(
     record: NewBatchRecord,
     given: BatchContent,
-    options: {
-      /**
-       * Sent right after the create script when the batch is certainly new (an inline batch with no idempotency
-       * claim) on a single Redis: a command the callback sends on this client then runs after the script, and
-       * travels in the same write. Its promise is returned as `followUp` (not awaited here).
-       */
-      followUp?: () => Promise<void>;
-    } = {},
-  ): Promise<{ batch: BatchRecord; created: boolean; followUp?: Promise<void> }> {
+  ): Promise<{ batch: BatchRecord; created: boolean }> {
     const id = record.batch_id;
     const full: BatchRecord = {
       ...record,
@@ -140,25 +132,21 @@ export class BatchRepository {
       if (essays.length > 0) staged.expire(essaysStaging, STAGING_TTL_SECONDS);
       for (const [err] of (await staged.exec()) ?? []) if (err) throw err;
     }
-    const script = CREATE_SCRIPT.run(
-      this.redis,
-      [this.keys.record(id), this.keys.requests(id), staging, essaysStaging, this.keys.essays(id)],
-      [
-        JSON.stringify(full),
-        full.status,
-        full.request_hash,
-        essayForm ? '1' : '0',
-        essayForm ? content.user_prompt : '',
-        ...inline,
-      ],
-    );
-    const followUp =
-      options.followUp && inline.length > 0 && !claimKey && !(this.redis instanceof Cluster)
-        ? options.followUp()
-        : undefined;
-    // Awaited by the caller; until then a failure must not count as unhandled.
-    followUp?.catch(() => undefined);
-    const [, outcome] = (await Promise.all([live, script])) as [unknown, 'created' | 'existing' | 'conflict'];
+    const [, outcome] = (await Promise.all([
+      live,
+      CREATE_SCRIPT.run(
+        this.redis,
+        [this.keys.record(id), this.keys.requests(id), staging, essaysStaging, this.keys.essays(id)],
+        [
+          JSON.stringify(full),
+          full.status,
+          full.request_hash,
+          essayForm ? '1' : '0',
+          essayForm ? content.user_prompt : '',
+          ...inline,
+        ],
+      ),
+    ])) as [unknown, 'created' | 'existing' | 'conflict'];
     if (outcome === 'conflict') throw new IdempotencyConflictError(record.idempotency_key ?? id, id);
     if (claimKey) {
       const owner = await this.claim(claimKey, id);
@@ -168,13 +156,7 @@ export class BatchRepository {
       }
     }
     // A new batch is exactly what was written: no read back (one round trip less on every acceptance).
-    if (outcome === 'created') {
-      return {
-        batch: { ...full, cancel_requested: false },
-        created: true,
-        ...(followUp ? { followUp } : {}),
-      };
-    }
+    if (outcome === 'created') return { batch: { ...full, cancel_requested: false }, created: true };
     const batch = await this.get(id);
     if (!batch) throw new BatchNotFoundError(id);
     return { batch, created: false };
@@ -424,34 +406,22 @@ export class BatchRepository {
     const cost = stored.result.cost_estimate;
     const individual = stored.individual_cost_usd === undefined ? cost : stored.individual_cost_usd;
     const next: BatchRecord = { ...known.record, ...patch, status: to };
-    const { counts: _counts, cancel_requested: _cancel, ...record } = next;
-    void _counts;
-    void _cancel;
-    const outcome = (await FINISH_WITH_RESULT_SCRIPT.run(
-      this.redis,
-      [
-        this.keys.record(batchId),
-        this.keys.requests(batchId),
-        this.keys.results(batchId),
-        this.keys.essays(batchId),
-        this.keys.outbox(batchId),
-      ],
-      [
-        ACTIVE_STATUSES.join(','),
-        known.rev,
-        stored.index,
-        JSON.stringify(stored),
-        ok ? '1' : '0',
-        String(cost),
-        String(individual),
-        event ? JSON.stringify(event) : '',
-        to,
-        JSON.stringify(record),
-        this.retentionSeconds,
-        batchId,
-        this.keys.terminalChannel(),
-      ],
-    )) as number;
+    const record = storedForm(next);
+    const outcome = (await FINISH_WITH_RESULT_SCRIPT.run(this.redis, this.transitionKeys(batchId), [
+      ACTIVE_STATUSES.join(','),
+      known.rev,
+      stored.index,
+      JSON.stringify(stored),
+      ok ? '1' : '0',
+      String(cost),
+      String(individual),
+      event ? JSON.stringify(event) : '',
+      to,
+      JSON.stringify(record),
+      this.retentionSeconds,
+      batchId,
+      this.keys.terminalChannel(),
+    ])) as number;
     if (outcome !== 1) return null;
     await this.afterTerminal(next, event !== null);
     return {
@@ -594,31 +564,19 @@ export class BatchRepository {
       }
       const { to, patch, events = [] } = change(current.record);
       const next: BatchRecord = { ...current.record, ...patch, status: to };
-      const { counts: _counts, cancel_requested: _cancel, ...stored } = next;
-      void _counts;
-      void _cancel;
-      const outcome = (await TRANSITION_SCRIPT.run(
-        this.redis,
-        [
-          this.keys.record(batchId),
-          this.keys.requests(batchId),
-          this.keys.results(batchId),
-          this.keys.essays(batchId),
-          this.keys.outbox(batchId),
-        ],
-        [
-          allowedFrom.join(','),
-          to,
-          current.rev,
-          JSON.stringify(stored),
-          isTerminal(to) ? '1' : '0',
-          this.retentionSeconds,
-          batchId,
-          events.length,
-          ...events.map((e) => JSON.stringify(e)),
-          this.keys.terminalChannel(),
-        ],
-      )) as number;
+      const stored = storedForm(next);
+      const outcome = (await TRANSITION_SCRIPT.run(this.redis, this.transitionKeys(batchId), [
+        allowedFrom.join(','),
+        to,
+        current.rev,
+        JSON.stringify(stored),
+        isTerminal(to) ? '1' : '0',
+        this.retentionSeconds,
+        batchId,
+        events.length,
+        ...events.map((e) => JSON.stringify(e)),
+        this.keys.terminalChannel(),
+      ])) as number;
       // Applied: the record is what was just written (counts as read in this same attempt). The single-key
       // follow-ups in other slots (outbox mark, claim expiry, live entry) come after, in the order the
       // reconciler's repair relies on; a terminal batch gives its comparisons back to its tenant's allowance.
@@ -630,6 +588,17 @@ export class BatchRepository {
       if (outcome === 0 || outcome === -2) return null;
     }
     throw new Error(`Batch ${batchId}: too many concurrent writers`);
+  }
+
+  /** The keys TRANSITION_SCRIPT and FINISH_WITH_RESULT_SCRIPT take, in their order (one hash slot). */
+  private transitionKeys(batchId: string): string[] {
+    return [
+      this.keys.record(batchId),
+      this.keys.requests(batchId),
+      this.keys.results(batchId),
+      this.keys.essays(batchId),
+      this.keys.outbox(batchId),
+    ];
   }
 
   private async read(batchId: string): Promise<VersionedRecord | null> {
@@ -645,6 +614,14 @@ export class BatchRepository {
  * themselves (a Map), so two different texts can never share an id. Comparisons with differing prompts are
  * stored inline as they are (the stored essay form has one prompt per batch).
  */
+/** A record as stored in its hash: counts and cancel_requested live in their own fields, not in the JSON. */
+function storedForm(record: BatchRecord): Omit<BatchRecord, 'counts' | 'cancel_requested'> {
+  const { counts: _counts, cancel_requested: _cancel, ...stored } = record;
+  void _counts;
+  void _cancel;
+  return stored;
+}
+
 function textsOnce(requests: ComparisonRequest[]): BatchContent {
   const prompt = requests[0].user_prompt;
   for (const request of requests) if (request.user_prompt !== prompt) return requests;

@@ -4,6 +4,16 @@ import { LuaScript } from '#infra';
 const TOTAL = '__total';
 
 /**
+ * KEYS: the tenant's counter of one second. ARGV: ttlSeconds → the count so far. One command per request (a
+ * MULTI of INCR and EXPIRE was four); the expiry is set by the first hit of the second.
+ */
+const HIT = new LuaScript(`
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1])) end
+return n
+`);
+
+/**
  * KEYS: the tenant's in-flight hash. ARGV: batchId, count, limit → {1, total} taken (or already held), {0, total}
  * refused. One key per script, so it works on a Redis Cluster.
  */
@@ -46,8 +56,7 @@ export class TenantLoadStore {
   /** Counts one request in the current second; returns the count so far in this second. */
   async hit(tenant: string, nowMs: number = Date.now()): Promise<number> {
     const key = `${this.prefix}:rate:{${tenant}}:${Math.floor(nowMs / 1000)}`;
-    const [[, count]] = (await this.redis.multi().incr(key).expire(key, 2).exec()) as [[null, number]];
-    return count;
+    return (await HIT.run(this.redis, [key], [2])) as number;
   }
 
   async acquire(

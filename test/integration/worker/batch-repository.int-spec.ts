@@ -323,6 +323,19 @@ describe('BatchRepository.finishWithResult', () => {
   });
 });
 
+describe('TenantLoadStore.hit', () => {
+  it('counts the requests of one second under a key that expires, and starts again the next second', async () => {
+    const now = 1_800_000_000_000;
+    const counts = await Promise.all([1, 2, 3].map(() => h.repo.tenantLoad.hit('tenant-hit', now)));
+    expect(counts.sort()).toEqual([1, 2, 3]);
+    const key = `${h.options.keyPrefix}:rate:{tenant-hit}:${Math.floor(now / 1000)}`;
+    const ttl = await h.redis.ttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(2);
+    expect(await h.repo.tenantLoad.hit('tenant-hit', now + 1000)).toBe(1);
+  });
+});
+
 describe('cancel and outbox', () => {
   it('records a cancel request only while the batch is active', async () => {
     const requests = makeRequests(1);

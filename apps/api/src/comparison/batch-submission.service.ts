@@ -215,14 +215,7 @@ export class BatchSubmissionService {
     }
     if (acquired.status === 'rejected') throw acquired.reason;
     const selection = selected.value;
-    let outcome: { batch: BatchRecord; created: boolean; followUp?: Promise<void> };
-    // An individual request's job goes out with its create script when both share one Redis connection (the job
-    // then cannot run before the batch exists): one round trip instead of two.
-    const target = { provider: selection.config.provider, model: selection.config.model };
-    const enqueueWithCreate =
-      kind === 'single' && this.queues.singlesShareStoreClient
-        ? { followUp: () => this.queues.enqueueSingle(batchId, priority, { target }) }
-        : {};
+    let outcome: { batch: BatchRecord; created: boolean };
     try {
       outcome = await this.repository.create(
         {
@@ -242,7 +235,6 @@ export class BatchSubmissionService {
           ...(acceptance.quote ? { quote: acceptance.quote } : {}),
         },
         content,
-        enqueueWithCreate,
       );
     } catch (err) {
       await this.limiter.release(acceptance.principal, batchId);
@@ -271,8 +263,7 @@ export class BatchSubmissionService {
     });
     // A repeat of a request whose enqueue was lost (crash between store and enqueue) is enqueued again; the job
     // id is the batch id, so a job that still exists is not duplicated.
-    if (outcome.followUp) await outcome.followUp;
-    else if (created || batch.status === 'queued') {
+    if (created || batch.status === 'queued') {
       await (kind === 'batch'
         ? this.queues.enqueueBatch(batch.batch_id, batch.priority)
         : this.queues.enqueueSingle(batch.batch_id, batch.priority, {
