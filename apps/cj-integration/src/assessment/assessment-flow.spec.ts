@@ -88,6 +88,27 @@ describe('assessment flow (services with in-memory fakes)', () => {
     expect(graph.api.submissions).toHaveLength(0);
   });
 
+  it('refuses a malformed reference to an uploaded assessment (upload_id without a string id and a part count)', async () => {
+    const graph = cjTestGraph();
+    const { essays: _essays, ...rest } = essaysRequest('ref3', 4);
+    const ref = { store: 'assessment-store', count: 4, sha256: 'ab'.repeat(32) };
+    for (const bad of [
+      { ...ref, upload_id: 7, parts: 1 },
+      { ...ref, upload_id: 'u-1' },
+    ]) {
+      expect(await graph.intake.onRequested(requestEnvelope({ ...rest, essays: [], essays_ref: bad }))).toBe(
+        'refused',
+      );
+    }
+    const problems = outcomes(graph).map(
+      (e) => ((e.data as CJAssessmentFailedV1).details as { problems: string[] }).problems[0],
+    );
+    expect(problems).toEqual([
+      'essays_ref: not a reference to stored essays',
+      'essays_ref: not a reference to stored essays',
+    ]);
+  });
+
   it('publishes CJAssessmentCompletedV1 once every result is in, with the fields of the contract', async () => {
     const graph = cjTestGraph();
     await graph.intake.onRequested(requestEnvelope(essaysRequest('a2', 6)));
