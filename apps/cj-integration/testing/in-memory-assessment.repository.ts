@@ -44,6 +44,12 @@ export class InMemoryAssessmentRepository implements RepositoryApi {
     return record ? clone(record) : null;
   }
 
+  /** Frozen like the Redis repository's shared record, so a caller that changes it fails here too. */
+  async getShared(id: string) {
+    const record = this.records.get(id);
+    return record ? freezeDeep(clone(record)) : null;
+  }
+
   async compareAndSet(next: AssessmentRecord) {
     const current = this.records.get(next.assessment_id);
     if (!current || current.version !== next.version - 1) return false;
@@ -212,4 +218,12 @@ function sha256Hex(text: string): string {
 
 function clone<T>(value: T): T {
   return structuredClone(value);
+}
+
+function freezeDeep<T>(value: T): Readonly<T> {
+  if (value && typeof value === 'object') {
+    Object.freeze(value);
+    for (const child of Object.values(value)) freezeDeep(child);
+  }
+  return value;
 }

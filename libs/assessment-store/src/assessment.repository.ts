@@ -4,6 +4,7 @@ import { LuaScript, REDIS_CLIENT } from '#infra';
 import type { Pair } from '#cj-scoring';
 import type { AssessmentRecord, StoredResult } from './assessment.types.js';
 import { assessmentKey, CJ_KEY_PREFIX, submissionKey } from './assessment-keys.js';
+import { SharedRecordCache } from './shared-record-cache.js';
 
 export type RecordResultOutcome = 'stored' | 'duplicate_event' | 'duplicate_pair';
 
@@ -55,6 +56,8 @@ return 1
  */
 @Injectable()
 export class AssessmentRepository {
+  private readonly shared = new SharedRecordCache();
+
   constructor(@Inject(REDIS_CLIENT) private readonly redis: Redis) {}
 
   /**
@@ -88,6 +91,35 @@ export class AssessmentRepository {
   async get(assessmentId: string): Promise<AssessmentRecord | null> {
     const json = await this.redis.hget(this.recordKey(assessmentId), 'json');
     return json ? (JSON.parse(json) as AssessmentRecord) : null;
+  }
+
+  /**
+   * The record for read-only use on a hot path (once per comparison result): the parsed record is reused while
+   * the stored version and JSON length are unchanged, so a result costs two small replies instead of the whole
+   * record (~0.5 MB at 20,000 essays). Frozen: it is shared; use get() for a copy to change.
+   */
+  async getShared(assessmentId: string): Promise<Readonly<AssessmentRecord> | null> {
+    const key = this.recordKey(assessmentId);
+    const [[versionError, version], [bytesError, bytes]] = (await this.redis
+      .pipeline()
+      .hget(key, 'version')
+      .hstrlen(key, 'json')
+      .exec()) as [[Error | null, string | null], [Error | null, number]];
+    if (versionError || bytesError) throw versionError ?? bytesError;
+    if (version === null) {
+      this.shared.forget(assessmentId);
+      return null;
+    }
+    const cached = this.shared.lookup(assessmentId, version, bytes);
+    if (cached) return cached;
+    const [storedVersion, json] = await this.redis.hmget(key, 'version', 'json');
+    if (storedVersion === null || json === null) return null;
+    return this.shared.store(
+      assessmentId,
+      storedVersion,
+      Buffer.byteLength(json),
+      JSON.parse(json) as AssessmentRecord,
+    );
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { generatePairs } from '#cj-scoring';
 import {
+  assessmentKey,
   AssessmentRepository,
   AssessmentSubmissionRepository,
   type AssessmentRecord,
@@ -55,7 +56,14 @@ describe('AssessmentRepository (real Redis)', () => {
   afterAll(async () => {
     const keys = await redis.keys(`cj:*${run}*`);
     if (keys.length) await redis.del(...keys);
-    await redis.zrem('cj:deadlines', `${run}-create`, `${run}-cas`, `${run}-results`, `${run}-cancel`);
+    await redis.zrem(
+      'cj:deadlines',
+      `${run}-create`,
+      `${run}-cas`,
+      `${run}-shared`,
+      `${run}-results`,
+      `${run}-cancel`,
+    );
     await redis.zrem('cj:cancels', `${run}-cancel`);
     await redis.quit();
   });
@@ -91,6 +99,25 @@ describe('AssessmentRepository (real Redis)', () => {
     const final = await repo.get(id);
     expect(final?.version).toBe(stored.version + 4);
     expect([...final!.user_prompt.slice(1)].sort()).toEqual(['1', '2', '3']);
+  });
+
+  it('shares one parsed record between reads until its version changes (getShared), and it is frozen', async () => {
+    const id = `${run}-shared`;
+    const { record: stored } = await repo.create(record(id), [], pairs);
+    const first = await repo.getShared(id);
+    expect(first).toEqual(stored);
+    expect(await repo.getShared(id)).toBe(first); // the same object: nothing re-read or re-parsed
+    expect(Object.isFrozen(first) && Object.isFrozen(first!.batches)).toBe(true);
+    expect(() => (first!.essay_ids as string[]).push('x')).toThrow(TypeError);
+
+    await repo.update(id, (r) => withPinnedConfig(r, 'mock', 'm'));
+    const changed = await repo.getShared(id);
+    expect(changed).not.toBe(first);
+    expect(changed?.pinned).toEqual({ provider: 'mock', model: 'm' });
+    expect(changed).toEqual(await repo.get(id));
+
+    await redis.del(assessmentKey(id));
+    expect(await repo.getShared(id)).toBeNull();
   });
 
   it('stores a result once per event id and once per pair; retire leaves the deadline index', async () => {

@@ -40,7 +40,8 @@ export class ResultCollector {
     if (!assessmentId || !attemptId || pairIndex === null) {
       return this.metrics.rejected('comparison_result', 'no_assessment_metadata');
     }
-    const record = await this.repository.get(assessmentId);
+    // Once per result: the shared parsed record, not a fresh read of the whole record (O(essays) each).
+    const record = await this.repository.getShared(assessmentId);
     if (!record) return this.metrics.rejected('comparison_result', 'unknown_assessment');
     if (!this.isOpen(record)) return this.metrics.rejected('comparison_result', 'assessment_closed');
     const admission = admitResult(record, attemptId, result.batch_id, pairIndex);
