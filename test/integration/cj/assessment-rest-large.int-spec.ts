@@ -1,14 +1,14 @@
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { requestEssaysKey } from '#assessment-store';
-import { topicNames, type AssessmentStatusDto, type EventEnvelope } from '#contracts';
+import type { AssessmentStatusDto } from '#contracts';
 import { spearman } from '#cj-scoring';
 import { sampleEssays, sampleRequest } from '../../../scripts/demo/sample-essays.js';
 import { waitFor } from '../../support/wait-for.js';
 import { REDIS_URL } from '../worker/support/store-harness.js';
 import { CjHarness } from './support/cj-harness.js';
 import { startStack, stopStack } from './support/real-stack.js';
+import { observeRequested, type RequestedObserver } from './support/requested-observer.js';
 
 const KEY = 'large-rest-key-0123456789';
 const auth = { Authorization: `Bearer ${KEY}` };
@@ -23,8 +23,7 @@ const MAX_EVENT_BYTES = 20_000;
 describe('a REST assessment too large for one Kafka record goes by reference (real api, Redis, Kafka)', () => {
   const harness = new CjHarness();
   let stack: Awaited<ReturnType<typeof startStack>> | undefined;
-  let consumer: Consumer | undefined;
-  const requested: Array<{ bytes: number; envelope: EventEnvelope }> = [];
+  let observer: RequestedObserver | undefined;
 
   beforeAll(async () => {
     stack = await startStack(
@@ -35,29 +34,10 @@ describe('a REST assessment too large for one Kafka record goes by reference (re
         apiEnv: { ASSESSMENT_MAX_EVENT_BYTES: String(MAX_EVENT_BYTES) },
       },
     );
-    const kafka = new Kafka({
-      clientId: `${harness.prefix}-req`,
-      brokers: harness.brokers,
-      logLevel: logLevel.NOTHING,
-    });
-    consumer = kafka.consumer({ groupId: `${harness.prefix}-requested-observer`, maxWaitTimeInMs: 100 });
-    await consumer.connect();
-    await consumer.subscribe({
-      topics: [topicNames(harness.prefix).assessmentRequested],
-      fromBeginning: true,
-    });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        if (!message.value) return;
-        requested.push({
-          bytes: message.value.length,
-          envelope: JSON.parse(message.value.toString('utf8')) as EventEnvelope,
-        });
-      },
-    });
+    observer = await observeRequested(harness);
   }, 120_000);
   afterAll(async () => {
-    await consumer?.disconnect();
+    await observer?.stop();
     await stopStack(harness, stack);
   }, 60_000);
 
@@ -74,7 +54,8 @@ describe('a REST assessment too large for one Kafka record goes by reference (re
     expect(accepted.status).toBe(202);
 
     const event = await waitFor(
-      async () => requested.find((r) => (r.envelope.data as { assessment_id: string }).assessment_id === id),
+      async () =>
+        observer!.requested.find((r) => (r.envelope.data as { assessment_id: string }).assessment_id === id),
       (found) => found !== undefined,
       { timeoutMs: 30_000, what: 'the requested event' },
     );

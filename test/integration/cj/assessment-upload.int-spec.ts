@@ -1,8 +1,7 @@
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { AssessmentRepository, assessmentUploadKey } from '#assessment-store';
-import { topicNames, type AssessmentStatusDto, type EventEnvelope } from '#contracts';
+import type { AssessmentStatusDto } from '#contracts';
 import { spearman } from '#cj-scoring';
 import { withHiddenQuality } from '../../../libs/llm-providers/src/mock/hidden-quality.js';
 import { sampleEssays, sampleRequest } from '../../../scripts/demo/sample-essays.js';
@@ -10,6 +9,7 @@ import { waitFor } from '../../support/wait-for.js';
 import { REDIS_URL } from '../worker/support/store-harness.js';
 import { CjHarness } from './support/cj-harness.js';
 import { startStack, stopStack } from './support/real-stack.js';
+import { observeRequested, type RequestedObserver } from './support/requested-observer.js';
 
 const KEY = 'upload-rest-key-0123456789';
 const auth = { Authorization: `Bearer ${KEY}` };
@@ -37,8 +37,7 @@ function essays() {
 describe('a REST assessment uploaded in parts runs end to end (real api, Redis, Kafka, cj-integration)', () => {
   const harness = new CjHarness();
   let stack: Awaited<ReturnType<typeof startStack>> | undefined;
-  let consumer: Consumer | undefined;
-  const requested: Array<{ bytes: number; envelope: EventEnvelope }> = [];
+  let observer: RequestedObserver | undefined;
 
   beforeAll(async () => {
     stack = await startStack(
@@ -49,29 +48,10 @@ describe('a REST assessment uploaded in parts runs end to end (real api, Redis, 
         apiEnv: { UPLOAD_PART_MAX_BYTES: String(PART_MAX_BYTES) },
       },
     );
-    const kafka = new Kafka({
-      clientId: `${harness.prefix}-req`,
-      brokers: harness.brokers,
-      logLevel: logLevel.NOTHING,
-    });
-    consumer = kafka.consumer({ groupId: `${harness.prefix}-requested-observer`, maxWaitTimeInMs: 100 });
-    await consumer.connect();
-    await consumer.subscribe({
-      topics: [topicNames(harness.prefix).assessmentRequested],
-      fromBeginning: true,
-    });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        if (!message.value) return;
-        requested.push({
-          bytes: message.value.length,
-          envelope: JSON.parse(message.value.toString('utf8')) as EventEnvelope,
-        });
-      },
-    });
+    observer = await observeRequested(harness);
   }, 120_000);
   afterAll(async () => {
-    await consumer?.disconnect();
+    await observer?.stop();
     await stopStack(harness, stack);
   }, 60_000);
 
@@ -119,7 +99,8 @@ describe('a REST assessment uploaded in parts runs end to end (real api, Redis, 
     await put(4, all.slice(0, 1)).expect(409);
 
     const event = await waitFor(
-      async () => requested.find((r) => (r.envelope.data as { assessment_id: string }).assessment_id === id),
+      async () =>
+        observer!.requested.find((r) => (r.envelope.data as { assessment_id: string }).assessment_id === id),
       (found) => found !== undefined,
       { timeoutMs: 30_000, what: 'the requested event' },
     );
