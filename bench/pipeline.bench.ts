@@ -2,7 +2,7 @@
 // event read back from Kafka, and provider HTTP calls per batch through the batch API vs per-request processing
 // (BATCH_PROCESSING_ENABLED=false, the rollback path). The worker runs as the built app in its own process (tsx
 // cannot emit the decorator metadata Nest's DI needs); batches are stored and enqueued as the API would.
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
@@ -19,6 +19,7 @@ import { ensureTopics, parseBrokers } from '#infra';
 import { loadProvidersConfig, resolveLlmConfig, withHiddenQuality } from '#llm-providers';
 // The fake's own module: the testing index also exports the Jest contract suite.
 import { OpenAIFakeServer } from '../libs/llm-providers/testing/openai-fake-server.js';
+import { signedOpenAiBatchCompleted } from '../libs/llm-providers/testing/webhook-sender.js';
 import type { Benchmark, BenchRow } from './bench.types.js';
 import { compileApps, freePort, startApp, stopApp } from './support/built-apps.js';
 
@@ -219,31 +220,6 @@ async function runCase(batchApi: boolean): Promise<CaseResult> {
   }
 }
 
-/** OpenAI's batch.completed webhook as OpenAI sends it (Standard Webhooks signature over id.timestamp.body). */
-function signedBatchCompleted(providerBatchId: string) {
-  const webhookId = `wh_${randomUUID()}`;
-  const at = Math.floor(Date.now() / 1000);
-  const body = JSON.stringify({
-    id: `evt_${webhookId}`,
-    object: 'event',
-    created_at: at,
-    type: 'batch.completed',
-    data: { id: providerBatchId },
-  });
-  const signature = createHmac('sha256', Buffer.from(WEBHOOK_SECRET.slice('whsec_'.length), 'base64'))
-    .update(`${webhookId}.${at}.${body}`)
-    .digest('base64');
-  return {
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': webhookId,
-      'webhook-timestamp': String(at),
-      'webhook-signature': `v1,${signature}`,
-    },
-  };
-}
-
 interface WebhookCaseResult {
   /** Every HTTP request the fake OpenAI received for this batch (upload, create, retrieve, downloads). */
   calls: number;
@@ -305,7 +281,7 @@ async function runWebhookCase(): Promise<WebhookCaseResult> {
     const endedAt = Date.now();
     fake.releaseBatches();
     for (const part of submitted.provider_ref!.parts) {
-      const event = signedBatchCompleted(part.provider_batch_id);
+      const event = signedOpenAiBatchCompleted(WEBHOOK_SECRET, part.provider_batch_id, `wh_${randomUUID()}`);
       const res = await fetch(`http://127.0.0.1:${apiPort}/webhooks/openai`, {
         method: 'POST',
         headers: event.headers,

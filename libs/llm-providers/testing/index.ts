@@ -7,3 +7,4 @@ export * from './openai-fake-server.js';
 export * from './fake-judge.js';
 export * from './google-fake-server.js';
 export * from './openrouter-fake-server.js';
+export * from './webhook-sender.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createHmac } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { BatchWakeups } from '#batch-store';
+import { signedOpenAiBatchCompleted } from '#llm-providers/testing';
 import { waitFor } from '../worker/support/batch-factory.js';
 import { clearPrefix, startWorker, type RunningWorker } from '../worker/support/worker-harness.js';
 import { auth, markedComparisons, startApi, TEST_PROVIDER_ENV } from './support/api-harness.js';
@@ -10,28 +10,8 @@ import { auth, markedComparisons, startApi, TEST_PROVIDER_ENV } from './support/
 const SECRET = `whsec_${Buffer.from('integration-openai-webhook-secret-0123').toString('base64')}`;
 const TEN_MINUTES = '600000';
 
-function signedOpenAiEvent(providerBatchId: string, webhookId: string) {
-  const body = JSON.stringify({
-    id: `evt_${webhookId}`,
-    object: 'event',
-    created_at: Math.floor(Date.now() / 1000),
-    type: 'batch.completed',
-    data: { id: providerBatchId },
-  });
-  const at = Math.floor(Date.now() / 1000);
-  const signature = createHmac('sha256', Buffer.from(SECRET.slice(6), 'base64'))
-    .update(`${webhookId}.${at}.${body}`)
-    .digest('base64');
-  return {
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'webhook-id': webhookId,
-      'webhook-timestamp': String(at),
-      'webhook-signature': `v1,${signature}`,
-    },
-  };
-}
+const signedOpenAiEvent = (providerBatchId: string, webhookId: string) =>
+  signedOpenAiBatchCompleted(SECRET, providerBatchId, webhookId);
 
 describe('push, then poll: a verified provider notification wakes a batch polled every 10 minutes', () => {
   let worker: RunningWorker;

@@ -1,6 +1,6 @@
-import { createHmac } from 'node:crypto';
 import request from 'supertest';
 import { webhookUrlToken } from '#batch-store';
+import { openAiBatchEventBody, standardWebhookHeaders } from '#llm-providers/testing';
 import {
   batchBody,
   bearer,
@@ -9,27 +9,8 @@ import {
   type ApiTestApp,
 } from '../testing/api-test-app.js';
 
-/** Signs as a Standard Webhooks sender does (OpenAI, Gemini project webhooks): HMAC-SHA256 of id.timestamp.body. */
-function signed(body: string, secret: string, id: string, at = Math.floor(Date.now() / 1000)) {
-  const key = secret.startsWith('whsec_') ? Buffer.from(secret.slice(6), 'base64') : Buffer.from(secret);
-  const signature = createHmac('sha256', key).update(`${id}.${at}.${body}`).digest('base64');
-  return {
-    'webhook-id': id,
-    'webhook-timestamp': String(at),
-    'webhook-signature': `v1,${signature}`,
-    'content-type': 'application/json',
-  };
-}
-
-/** The shape of OpenAI's batch webhook events (openai SDK: resources/webhooks, BatchCompletedWebhookEvent). */
-const openaiEvent = (type: string, providerBatchId: string) =>
-  JSON.stringify({
-    id: `evt_${providerBatchId}_${type}`,
-    object: 'event',
-    created_at: 1,
-    type,
-    data: { id: providerBatchId },
-  });
+const signed = standardWebhookHeaders;
+const openaiEvent = (type: string, providerBatchId: string) => openAiBatchEventBody(type, providerBatchId);
 
 describe('provider webhooks (/webhooks/<provider>)', () => {
   let t: ApiTestApp;
