@@ -13,6 +13,13 @@ const SINGLE = '/api/v1/comparison';
 describe('Prefer: wait wake-up', () => {
   let t: ApiTestApp;
   const server = () => t.app.getHttpServer();
+  /** A single comparison held with `Prefer: wait=<seconds>`. */
+  const postWaiting = (seconds: number) =>
+    request(server())
+      .post(SINGLE)
+      .set('Authorization', bearer())
+      .set('Prefer', `wait=${seconds}`)
+      .send(singleBody());
 
   afterEach(async () => {
     await t.app.close();
@@ -24,12 +31,7 @@ describe('Prefer: wait wake-up', () => {
     t.store.onCreated = (record, requests) => {
       setTimeout(() => t.store.finish(record.batch_id, [storedResult(0, requests[0].comparison_id)]), 30);
     };
-    const res = await request(server())
-      .post(SINGLE)
-      .set('Authorization', bearer())
-      .set('Prefer', 'wait=2')
-      .send(singleBody())
-      .expect(200);
+    const res = await postWaiting(2).expect(200);
     expect(res.body).toMatchObject({ status: 'completed', result: { winner: 'Essay A' } });
     expect(t.store.completions.size).toBe(0);
   });
@@ -47,12 +49,7 @@ describe('Prefer: wait wake-up', () => {
         30,
       );
     };
-    const res = await request(server())
-      .post(SINGLE)
-      .set('Authorization', bearer())
-      .set('Prefer', 'wait=2')
-      .send(singleBody())
-      .expect(200);
+    const res = await postWaiting(2).expect(200);
     expect(res.body).toMatchObject({
       status: 'completed',
       result: { winner: 'Essay A', cost_estimate: 0.002 },
@@ -75,12 +72,7 @@ describe('Prefer: wait wake-up', () => {
         30,
       );
     };
-    const res = await request(server())
-      .post(SINGLE)
-      .set('Authorization', bearer())
-      .set('Prefer', 'wait=2')
-      .send(singleBody())
-      .expect(200);
+    const res = await postWaiting(2).expect(200);
     expect(res.body).toMatchObject({ status: 'completed', result: { winner: 'Essay A' } });
     expect(getResults).toHaveBeenCalled();
   });
@@ -90,12 +82,7 @@ describe('Prefer: wait wake-up', () => {
     // Finished (and notified) inside the store call, before the service reaches its wait.
     t.store.onCreated = (record, requests) =>
       t.store.finish(record.batch_id, [storedResult(0, requests[0].comparison_id)]);
-    await request(server())
-      .post(SINGLE)
-      .set('Authorization', bearer())
-      .set('Prefer', 'wait=2')
-      .send(singleBody())
-      .expect(200);
+    await postWaiting(2).expect(200);
   });
 
   it('still answers 200 when the notification is lost, by the re-read', async () => {
@@ -104,23 +91,13 @@ describe('Prefer: wait wake-up', () => {
     t.store.onCreated = (record, requests) => {
       setTimeout(() => t.store.finish(record.batch_id, [storedResult(0, requests[0].comparison_id)]), 30);
     };
-    const res = await request(server())
-      .post(SINGLE)
-      .set('Authorization', bearer())
-      .set('Prefer', 'wait=2')
-      .send(singleBody())
-      .expect(200);
+    const res = await postWaiting(2).expect(200);
     expect(res.body.result).toMatchObject({ winner: 'Essay A' });
   });
 
   it('answers 202 when the batch does not end in time, and stops watching it', async () => {
     t = await createApiTestApp({ settings: { preferWaitPollMs: 60_000, preferWaitMaxSeconds: 1 } });
-    const res = await request(server())
-      .post(SINGLE)
-      .set('Authorization', bearer())
-      .set('Prefer', 'wait=1')
-      .send(singleBody())
-      .expect(202);
+    const res = await postWaiting(1).expect(202);
     expect(res.headers['preference-applied']).toBe('wait=1');
     expect(t.store.completions.size).toBe(0);
   });
