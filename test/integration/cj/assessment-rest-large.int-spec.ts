@@ -1,13 +1,11 @@
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { requestEssaysKey } from '#assessment-store';
-import type { AssessmentStatusDto } from '#contracts';
 import { spearman } from '#cj-scoring';
 import { sampleEssays, sampleRequest } from '../../../scripts/demo/sample-essays.js';
-import { waitFor } from '../../support/wait-for.js';
 import { REDIS_URL } from '../worker/support/store-harness.js';
 import { CjHarness } from './support/cj-harness.js';
-import { startStack, stopStack } from './support/real-stack.js';
+import { assessmentEnded, startStack, stopStack } from './support/real-stack.js';
 import { observeRequested, type RequestedObserver } from './support/requested-observer.js';
 
 const KEY = 'large-rest-key-0123456789';
@@ -53,12 +51,7 @@ describe('a REST assessment too large for one Kafka record goes by reference (re
     const accepted = await http().post('/api/v1/assessments').set(auth).send(body);
     expect(accepted.status).toBe(202);
 
-    const event = await waitFor(
-      async () =>
-        observer!.requested.find((r) => (r.envelope.data as { assessment_id: string }).assessment_id === id),
-      (found) => found !== undefined,
-      { timeoutMs: 30_000, what: 'the requested event' },
-    );
+    const event = await observer!.requestOf(id);
     expect(event!.bytes).toBeLessThanOrEqual(MAX_EVENT_BYTES);
     expect(event!.envelope.data).toMatchObject({
       assessment_id: id,
@@ -70,11 +63,7 @@ describe('a REST assessment too large for one Kafka record goes by reference (re
       },
     });
 
-    const done = await waitFor(
-      async () => (await http().get(`/api/v1/assessments/${id}`).set(auth)).body as AssessmentStatusDto,
-      (status) => status.status === 'completed' || status.status === 'failed',
-      { timeoutMs: 90_000, intervalMs: 250, what: `assessment ${id} to end` },
-    );
+    const done = await assessmentEnded(stack!.api, auth, id, 90_000);
     expect(done.status).toBe('completed');
     const quality = new Map(essays.map((e) => [e.essay_id, e.quality]));
     const rankings = done.result!.rankings;

@@ -6,7 +6,7 @@ import { sampleEssays, sampleRequest } from '../../../scripts/demo/sample-essays
 import { launchChromium } from '../../support/headless-chromium.js';
 import { waitFor } from '../../support/wait-for.js';
 import { API_KEY as CJ_KEY, CjHarness } from './support/cj-harness.js';
-import { startStack, stopStack } from './support/real-stack.js';
+import { assessmentEnded, startStack, stopStack } from './support/real-stack.js';
 
 // Two tenants (teachers' teams) with their own keys; the CJ app uses the harness's key (a third tenant).
 const ALPHA_KEY = 'alpha-rest-key-0123456789';
@@ -114,11 +114,7 @@ describe('assessments over REST (api + batch-worker + cj-integration, real Redis
     expect(taken.status).toBe(409);
     expect(taken.body.error.field).toBe('assessment_id');
 
-    const done = await waitFor(
-      async () => (await http().get(`/api/v1/assessments/${id}`).set(alpha)).body as AssessmentStatusDto,
-      (s) => ['completed', 'failed', 'cancelled'].includes(s.status),
-      { timeoutMs: 60_000, intervalMs: 250, what: `assessment ${id} to end` },
-    );
+    const done = await assessmentEnded(stack!.api, alpha, id, 60_000);
     expect(done.status).toBe('completed');
     expect(done.progress).toMatchObject({ comparisons_total: 150, comparisons_done: 150, rounds: 1 });
     expect(done.progress.batches).toHaveLength(1);

@@ -1,14 +1,12 @@
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { AssessmentRepository, assessmentUploadKey } from '#assessment-store';
-import type { AssessmentStatusDto } from '#contracts';
 import { spearman } from '#cj-scoring';
 import { withHiddenQuality } from '../../../libs/llm-providers/src/mock/hidden-quality.js';
 import { sampleEssays, sampleRequest } from '../../../scripts/demo/sample-essays.js';
-import { waitFor } from '../../support/wait-for.js';
 import { REDIS_URL } from '../worker/support/store-harness.js';
 import { CjHarness } from './support/cj-harness.js';
-import { startStack, stopStack } from './support/real-stack.js';
+import { assessmentEnded, startStack, stopStack } from './support/real-stack.js';
 import { observeRequested, type RequestedObserver } from './support/requested-observer.js';
 
 const KEY = 'upload-rest-key-0123456789';
@@ -98,12 +96,7 @@ describe('a REST assessment uploaded in parts runs end to end (real api, Redis, 
     expect(again.body.quote).toEqual(sealed.body.quote);
     await put(4, all.slice(0, 1)).expect(409);
 
-    const event = await waitFor(
-      async () =>
-        observer!.requested.find((r) => (r.envelope.data as { assessment_id: string }).assessment_id === id),
-      (found) => found !== undefined,
-      { timeoutMs: 30_000, what: 'the requested event' },
-    );
+    const event = await observer!.requestOf(id);
     expect(event!.bytes).toBeLessThan(10_000);
     expect(event!.envelope.data).toMatchObject({
       assessment_id: id,
@@ -111,11 +104,7 @@ describe('a REST assessment uploaded in parts runs end to end (real api, Redis, 
       essays_ref: { store: 'assessment-store', count: ESSAYS, upload_id: uploadId, parts: 3 },
     });
 
-    const done = await waitFor(
-      async () => (await http().get(`/api/v1/assessments/${id}`).set(auth)).body as AssessmentStatusDto,
-      (s) => s.status === 'completed' || s.status === 'failed',
-      { timeoutMs: 120_000, intervalMs: 500, what: `assessment ${id} to end` },
-    );
+    const done = await assessmentEnded(stack!.api, auth, id, 120_000);
     expect(done.status).toBe('completed');
     expect(done.essay_count).toBe(ESSAYS);
     expect(done.cost.quote).toEqual(sealed.body.quote);

@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
-import { topicNames } from '#contracts';
+import request from 'supertest';
+import { topicNames, type AssessmentStatusDto } from '#contracts';
+import { waitFor } from '../../../support/wait-for.js';
 import { startApi, TEST_PROVIDER_ENV } from '../../api/support/api-harness.js';
 import { startWorker, type RunningWorker } from '../../worker/support/worker-harness.js';
 import { API_KEY, type CjHarness } from './cj-harness.js';
@@ -40,4 +42,20 @@ export async function stopStack(
   await harness.stop();
   await stack?.worker.stop();
   await stack?.api.close();
+}
+
+/** Polls the assessment's REST status (as `auth`'s tenant) until it has ended; returns that status. */
+export async function assessmentEnded(
+  api: INestApplication,
+  auth: Record<string, string>,
+  assessmentId: string,
+  timeoutMs: number,
+): Promise<AssessmentStatusDto> {
+  return waitFor(
+    async () =>
+      (await request(api.getHttpServer()).get(`/api/v1/assessments/${assessmentId}`).set(auth))
+        .body as AssessmentStatusDto,
+    (status) => ['completed', 'failed', 'cancelled'].includes(status.status),
+    { timeoutMs, intervalMs: 250, what: `assessment ${assessmentId} to end` },
+  );
 }

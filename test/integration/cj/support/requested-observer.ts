@@ -1,10 +1,13 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { topicNames, type EventEnvelope } from '#contracts';
+import { waitFor } from '../../../support/wait-for.js';
 import type { CjHarness } from './cj-harness.js';
 
 export interface RequestedObserver {
   /** Every CJAssessmentRequestedV1 record seen, with its size on the wire, in arrival order. */
   readonly requested: Array<{ bytes: number; envelope: EventEnvelope }>;
+  /** The first request published for the assessment, once it has arrived. */
+  requestOf(assessmentId: string): Promise<{ bytes: number; envelope: EventEnvelope }>;
   stop(): Promise<void>;
 }
 
@@ -28,5 +31,12 @@ export async function observeRequested(harness: CjHarness): Promise<RequestedObs
       });
     },
   });
-  return { requested, stop: () => consumer.disconnect() };
+  const requestOf = async (assessmentId: string) =>
+    (await waitFor(
+      async () =>
+        requested.find((r) => (r.envelope.data as { assessment_id?: string }).assessment_id === assessmentId),
+      (found) => found !== undefined,
+      { timeoutMs: 30_000, intervalMs: 50, what: `the request of ${assessmentId}` },
+    ))!;
+  return { requested, requestOf, stop: () => consumer.disconnect() };
 }
