@@ -1,4 +1,4 @@
-import type { ProviderName } from '#contracts';
+import type { ComparisonRequest, ProviderName } from '#contracts';
 import { AnthropicProvider } from '../src/anthropic/anthropic.provider.js';
 import type { LlmProvider } from '../src/core/llm-provider.js';
 import type { ProviderDeps } from '../src/core/provider-deps.js';
@@ -12,6 +12,19 @@ import { GoogleFakeServer } from './google-fake-server.js';
 import { OpenAIFakeServer } from './openai-fake-server.js';
 import { OpenRouterFakeServer } from './openrouter-fake-server.js';
 import { createTestProviderDeps, type TestProviderDeps } from './test-provider-deps.js';
+
+/**
+ * A comparison for the provider specs: the fakes' judge reads the hidden `[[quality:x]]` markers, so the expected
+ * winner is known; `marker` adds a behaviour trigger the fake recognises (e.g. `[[expire]]`).
+ */
+export function fakeComparison(id: string, qualityA = 3, qualityB = 5, marker = ''): ComparisonRequest {
+  return {
+    comparison_id: id,
+    user_prompt: 'Assess the argument and the use of evidence.',
+    essay_a: `Essay A of ${id} [[quality:${qualityA}]] ${marker}`,
+    essay_b: `Essay B of ${id} [[quality:${qualityB}]]`,
+  };
+}
 
 type ProviderFake = FakeHttpServer & { readonly apiKey: string } & ContractHarness['fake'];
 

@@ -1,18 +1,11 @@
 import type { ComparisonRequest } from '#contracts';
 import { AnthropicFakeServer } from '../../testing/anthropic-fake-server.js';
-import { ANTHROPIC_ON_FAKE, setUpOnFake } from '../../testing/fake-provider-harness.js';
+import { ANTHROPIC_ON_FAKE, fakeComparison, setUpOnFake } from '../../testing/fake-provider-harness.js';
 import type { TestProviderDeps } from '../../testing/test-provider-deps.js';
 import type { ProviderBatchRef } from '../core/llm-provider.js';
 import { AnthropicProvider } from './anthropic.provider.js';
 
-function comparison(id: string): ComparisonRequest {
-  return {
-    comparison_id: id,
-    user_prompt: 'Assess the argument and the use of evidence.',
-    essay_a: `Essay A of ${id} [[quality:3]]`,
-    essay_b: `Essay B of ${id} [[quality:5]]`,
-  };
-}
+const comparison = (id: string) => fakeComparison(id);
 
 const requests = ['r-0', 'r-1', 'r-2'].map(comparison);
 

@@ -1,12 +1,12 @@
-import type { ComparisonRequest } from '#contracts';
 import { AnthropicFakeServer } from '../../testing/anthropic-fake-server.js';
 import { runProviderContractSuite } from '../../testing/contract-suite.js';
 import {
   ANTHROPIC_ON_FAKE,
-  makeFakeHarness,
-  setUpOnFake,
+  fakeComparison,
   type FakeProviderOptions,
   type FakeProviderSetup,
+  makeFakeHarness,
+  setUpOnFake,
 } from '../../testing/fake-provider-harness.js';
 import type { ProviderBatchRef } from '../core/llm-provider.js';
 import type { ProviderError } from '../core/provider-error.js';
@@ -18,14 +18,7 @@ const setUp = (fake: AnthropicFakeServer, options?: FakeProviderOptions): Setup 
 
 runProviderContractSuite('anthropic', (options) => makeFakeHarness(ANTHROPIC_ON_FAKE, options));
 
-function comparison(id: string, qualityA: number, qualityB: number, marker = ''): ComparisonRequest {
-  return {
-    comparison_id: id,
-    user_prompt: 'Assess the argument and the use of evidence.',
-    essay_a: `Essay A of ${id} [[quality:${qualityA}]] ${marker}`,
-    essay_b: `Essay B of ${id} [[quality:${qualityB}]]`,
-  };
-}
+const comparison = fakeComparison;
 
 async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
   return promise.then(

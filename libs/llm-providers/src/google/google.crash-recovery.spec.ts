@@ -1,18 +1,10 @@
-import type { ComparisonRequest } from '#contracts';
 import { GoogleFakeServer } from '../../testing/google-fake-server.js';
-import { GOOGLE_ON_FAKE, setUpOnFake } from '../../testing/fake-provider-harness.js';
+import { fakeComparison, GOOGLE_ON_FAKE, setUpOnFake } from '../../testing/fake-provider-harness.js';
 import type { TestProviderDeps } from '../../testing/test-provider-deps.js';
 import type { ProviderBatchRef } from '../core/llm-provider.js';
 import { GoogleProvider } from './google.provider.js';
 
-function comparison(id: string): ComparisonRequest {
-  return {
-    comparison_id: id,
-    user_prompt: 'Assess the argument and the use of evidence.',
-    essay_a: `Essay A of ${id} [[quality:3]]`,
-    essay_b: `Essay B of ${id} [[quality:5]]`,
-  };
-}
+const comparison = (id: string) => fakeComparison(id);
 
 const requests = ['g-0', 'g-1', 'g-2'].map(comparison);
 const crash = async (): Promise<void> => {

@@ -1,6 +1,5 @@
-import type { ComparisonRequest } from '#contracts';
 import { runProviderContractSuite } from '../../testing/contract-suite.js';
-import { GOOGLE_ON_FAKE, makeFakeHarness } from '../../testing/fake-provider-harness.js';
+import { fakeComparison, GOOGLE_ON_FAKE, makeFakeHarness } from '../../testing/fake-provider-harness.js';
 import { GoogleFakeServer } from '../../testing/google-fake-server.js';
 import type { ProviderBatchRef } from '../core/llm-provider.js';
 import { loadProvidersConfig, type ProviderSettings, withProviderSettings } from '../core/provider-config.js';
@@ -14,14 +13,7 @@ import { GoogleProvider, type GoogleProviderOptions } from './google.provider.js
 
 const noSleep = async (): Promise<void> => undefined;
 
-function comparison(id: string, qualityA: number, qualityB: number, marker = ''): ComparisonRequest {
-  return {
-    comparison_id: id,
-    user_prompt: 'Assess the argument and the use of evidence.',
-    essay_a: `Essay A of ${id} [[quality:${qualityA}]] ${marker}`,
-    essay_b: `Essay B of ${id} [[quality:${qualityB}]]`,
-  };
-}
+const comparison = fakeComparison;
 
 function makeProvider(
   fake: GoogleFakeServer,

@@ -1,18 +1,10 @@
-import type { ComparisonRequest } from '#contracts';
 import { OpenAIFakeServer } from '../../testing/openai-fake-server.js';
-import { OPENAI_ON_FAKE, setUpOnFake } from '../../testing/fake-provider-harness.js';
+import { fakeComparison, OPENAI_ON_FAKE, setUpOnFake } from '../../testing/fake-provider-harness.js';
 import type { TestProviderDeps } from '../../testing/test-provider-deps.js';
 import type { ProviderBatchRef } from '../core/llm-provider.js';
 import { OpenAIProvider } from './openai.provider.js';
 
-function comparison(id: string): ComparisonRequest {
-  return {
-    comparison_id: id,
-    user_prompt: 'Assess the argument and the use of evidence.',
-    essay_a: `Essay A of ${id} [[quality:3]]`,
-    essay_b: `Essay B of ${id} [[quality:5]]`,
-  };
-}
+const comparison = (id: string) => fakeComparison(id);
 
 const requests = ['r-0', 'r-1', 'r-2'].map(comparison);
 const crash = async (): Promise<void> => {

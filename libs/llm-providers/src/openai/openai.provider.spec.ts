@@ -1,11 +1,11 @@
-import type { ComparisonRequest } from '#contracts';
 import { runProviderContractSuite } from '../../testing/contract-suite.js';
 import {
-  OPENAI_ON_FAKE,
-  makeFakeHarness,
-  setUpOnFake,
+  fakeComparison,
   type FakeProviderOptions,
   type FakeProviderSetup,
+  makeFakeHarness,
+  OPENAI_ON_FAKE,
+  setUpOnFake,
 } from '../../testing/fake-provider-harness.js';
 import { OpenAIFakeServer } from '../../testing/openai-fake-server.js';
 import type { ProviderBatchRef } from '../core/llm-provider.js';
@@ -18,14 +18,7 @@ const setUp = (fake: OpenAIFakeServer, options?: FakeProviderOptions): Setup =>
 
 runProviderContractSuite('openai', (options) => makeFakeHarness(OPENAI_ON_FAKE, options));
 
-function comparison(id: string, qualityA: number, qualityB: number, marker = ''): ComparisonRequest {
-  return {
-    comparison_id: id,
-    user_prompt: 'Assess the argument and the use of evidence.',
-    essay_a: `Essay A of ${id} [[quality:${qualityA}]] ${marker}`,
-    essay_b: `Essay B of ${id} [[quality:${qualityB}]]`,
-  };
-}
+const comparison = fakeComparison;
 
 async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
   return promise.then(

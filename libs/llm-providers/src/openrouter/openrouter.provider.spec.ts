@@ -1,6 +1,5 @@
-import type { ComparisonRequest } from '#contracts';
 import { runProviderContractSuite } from '../../testing/contract-suite.js';
-import { OPENROUTER_ON_FAKE, makeFakeHarness } from '../../testing/fake-provider-harness.js';
+import { fakeComparison, makeFakeHarness, OPENROUTER_ON_FAKE } from '../../testing/fake-provider-harness.js';
 import { OpenRouterFakeServer } from '../../testing/openrouter-fake-server.js';
 import type { ProviderBatchRef } from '../core/llm-provider.js';
 import { loadProvidersConfig, type ProviderSettings, withProviderSettings } from '../core/provider-config.js';
@@ -13,14 +12,7 @@ import { OpenRouterProvider } from './openrouter.provider.js';
 const noSleep = async (): Promise<void> => undefined;
 const MODEL = 'anthropic/claude-sonnet-4.6';
 
-function comparison(id: string, qualityA: number, qualityB: number, marker = ''): ComparisonRequest {
-  return {
-    comparison_id: id,
-    user_prompt: 'Assess the argument and the use of evidence.',
-    essay_a: `Essay A of ${id} [[quality:${qualityA}]] ${marker}`,
-    essay_b: `Essay B of ${id} [[quality:${qualityB}]]`,
-  };
-}
+const comparison = fakeComparison;
 
 function makeProvider(
   fake: OpenRouterFakeServer,
