@@ -5,6 +5,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   ASSESSMENT_ID_PATTERN,
   AssessmentDesignDto,
+  LLM_CONFIG_OVERRIDE_KEYS,
   LlmConfigOverridesDto,
   type AssessmentSubmitDto,
   type CJEssayV1,
@@ -274,16 +275,8 @@ function prefixed(error: ApiError, parent: string): ApiError {
   return ApiError.invalid(field, `${parent}.${error.message}`, error.details);
 }
 
-const CONFIG_KEYS = [
-  'provider_override',
-  'model_override',
-  'temperature_override',
-  'max_tokens_override',
-  'system_prompt_override',
-] as const;
-
 function sameConfig(a: unknown, b: unknown): boolean {
   const x = a as Record<string, unknown>;
   const y = b as Record<string, unknown>;
-  return CONFIG_KEYS.every((key) => x[key] === y[key]);
+  return LLM_CONFIG_OVERRIDE_KEYS.every((key) => x[key] === y[key]);
 }

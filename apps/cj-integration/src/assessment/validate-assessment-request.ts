@@ -4,6 +4,7 @@ import { validateSync, type ValidationError } from 'class-validator';
 import {
   ASSESSMENT_ID_PATTERN,
   AssessmentRequestDto,
+  LLM_CONFIG_OVERRIDE_KEYS,
   PROVIDER_NAMES,
   type CJEssayV1,
   type CJFailureReason,
@@ -263,15 +264,8 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
 }
 
 function plainConfig(config: LlmConfigOverrides): LlmConfigOverrides {
-  const keys = [
-    'provider_override',
-    'model_override',
-    'temperature_override',
-    'max_tokens_override',
-    'system_prompt_override',
-  ] as const;
   const plain: Record<string, unknown> = {};
-  for (const key of keys) if (config[key] !== undefined) plain[key] = config[key];
+  for (const key of LLM_CONFIG_OVERRIDE_KEYS) if (config[key] !== undefined) plain[key] = config[key];
   return plain as LlmConfigOverrides;
 }
 

@@ -21,6 +21,15 @@ export interface LlmConfigOverrides {
   system_prompt_override?: string;
 }
 
+/** Every field of LlmConfigOverrides: what two configs are compared on and what a plain copy keeps. */
+export const LLM_CONFIG_OVERRIDE_KEYS = [
+  'provider_override',
+  'model_override',
+  'temperature_override',
+  'max_tokens_override',
+  'system_prompt_override',
+] as const satisfies ReadonlyArray<keyof LlmConfigOverrides>;
+
 /**
  * The provider/model/settings of a batch, resolved once at acceptance and stored with it. Every field is set, so
  * it is also a complete set of overrides: passing it to a provider can never pick up a changed default.
