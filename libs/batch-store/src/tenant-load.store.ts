@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 import { LuaScript } from '#infra';
 
 const TOTAL = '__total';
+/** Expiry of a one-second request counter: it outlives its second, then goes. */
+const RATE_TTL_SECONDS = 2;
 
 /**
  * KEYS: the tenant's counter of one second. ARGV: ttlSeconds → the count so far. One command per request (a
@@ -14,18 +16,26 @@ return n
 `);
 
 /**
- * KEYS: the tenant's in-flight hash. ARGV: batchId, count, limit → {1, total} taken (or already held), {0, total}
- * refused. One key per script, so it works on a Redis Cluster.
+ * KEYS: the tenant's in-flight hash [, its request counter of this second]. ARGV: batchId, count, limit
+ * [, ttlSeconds, requests per second] → {1, total, requests} taken (or already held), {0, total, requests}
+ * refused. With the counter the request is counted first (as HIT does), and over the per-second limit nothing is
+ * taken: {-1, 0, requests}. Both keys carry the tenant's hash tag, so they share one Redis Cluster slot.
  */
 const ACQUIRE = new LuaScript(`
+local requests = 0
+if KEYS[2] then
+  requests = redis.call('INCR', KEYS[2])
+  if requests == 1 then redis.call('EXPIRE', KEYS[2], tonumber(ARGV[4])) end
+  if requests > tonumber(ARGV[5]) then return {-1, 0, requests} end
+end
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
-  return {1, tonumber(redis.call('HGET', KEYS[1], '${TOTAL}') or '0')}
+  return {1, tonumber(redis.call('HGET', KEYS[1], '${TOTAL}') or '0'), requests}
 end
 local total = tonumber(redis.call('HGET', KEYS[1], '${TOTAL}') or '0')
 local n = tonumber(ARGV[2])
-if total + n > tonumber(ARGV[3]) then return {0, total} end
+if total + n > tonumber(ARGV[3]) then return {0, total, requests} end
 redis.call('HSET', KEYS[1], ARGV[1], n)
-return {1, redis.call('HINCRBY', KEYS[1], '${TOTAL}', n)}
+return {1, redis.call('HINCRBY', KEYS[1], '${TOTAL}', n), requests}
 `);
 
 /**
@@ -55,8 +65,25 @@ export class TenantLoadStore {
 
   /** Counts one request in the current second; returns the count so far in this second. */
   async hit(tenant: string, nowMs: number = Date.now()): Promise<number> {
-    const key = `${this.prefix}:rate:{${tenant}}:${Math.floor(nowMs / 1000)}`;
-    return (await HIT.run(this.redis, [key], [2])) as number;
+    return (await HIT.run(this.redis, [this.rateKey(tenant, nowMs)], [RATE_TTL_SECONDS])) as number;
+  }
+
+  /**
+   * `hit` and, when the count is within `requestsPerSecond`, `acquire` in one script (one round trip): for a
+   * request whose comparisons are known before its body is read. Over the per-second limit nothing is taken.
+   */
+  async hitAndAcquire(
+    tenant: string,
+    nowMs: number,
+    requestsPerSecond: number,
+    hold: { batchId: string; comparisons: number; limit: number },
+  ): Promise<{ requests: number; acquired: boolean; total: number }> {
+    const [ok, total, requests] = (await ACQUIRE.run(
+      this.redis,
+      [this.inflightKey(tenant), this.rateKey(tenant, nowMs)],
+      [hold.batchId, hold.comparisons, hold.limit, RATE_TTL_SECONDS, requestsPerSecond],
+    )) as [number, number, number];
+    return { requests, acquired: ok === 1, total };
   }
 
   async acquire(
@@ -80,6 +107,10 @@ export class TenantLoadStore {
   /** Batch ids holding load for the tenant (for reconciling entries whose release was lost). */
   async holders(tenant: string): Promise<string[]> {
     return (await this.redis.hkeys(this.inflightKey(tenant))).filter((field) => field !== TOTAL);
+  }
+
+  private rateKey(tenant: string, nowMs: number): string {
+    return `${this.prefix}:rate:{${tenant}}:${Math.floor(nowMs / 1000)}`;
   }
 
   private inflightKey(tenant: string): string {

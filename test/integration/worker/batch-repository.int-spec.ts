@@ -323,7 +323,7 @@ describe('BatchRepository.finishWithResult', () => {
   });
 });
 
-describe('TenantLoadStore.hit', () => {
+describe('TenantLoadStore request counter', () => {
   it('counts the requests of one second under a key that expires, and starts again the next second', async () => {
     const now = 1_800_000_000_000;
     const counts = await Promise.all([1, 2, 3].map(() => h.repo.tenantLoad.hit('tenant-hit', now)));
@@ -333,6 +333,43 @@ describe('TenantLoadStore.hit', () => {
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(2);
     expect(await h.repo.tenantLoad.hit('tenant-hit', now + 1000)).toBe(1);
+  });
+
+  it('hitAndAcquire counts the request and takes its allowance in one script; over the rate it takes nothing', async () => {
+    const load = h.repo.tenantLoad;
+    const now = 1_800_000_001_000;
+    const hold = (batchId: string) => ({ batchId, comparisons: 1, limit: 2 });
+    expect(await load.hitAndAcquire('tenant-hna', now, 3, hold('b-1'))).toEqual({
+      requests: 1,
+      acquired: true,
+      total: 1,
+    });
+    expect(await load.hitAndAcquire('tenant-hna', now, 3, hold('b-2'))).toEqual({
+      requests: 2,
+      acquired: true,
+      total: 2,
+    });
+    // No room in flight: counted, nothing taken.
+    expect(await load.hitAndAcquire('tenant-hna', now, 3, hold('b-3'))).toEqual({
+      requests: 3,
+      acquired: false,
+      total: 2,
+    });
+    await load.release('tenant-hna', 'b-1');
+    // Over the per-second rate: nothing taken although there is room again.
+    expect(await load.hitAndAcquire('tenant-hna', now, 3, hold('b-4'))).toMatchObject({
+      requests: 4,
+      acquired: false,
+    });
+    expect(await load.holders('tenant-hna')).toEqual(['b-2']);
+    const rateKey = `${h.options.keyPrefix}:rate:{tenant-hna}:${Math.floor(now / 1000)}`;
+    expect(await h.redis.ttl(rateKey)).toBeGreaterThan(0);
+    // A new second counts afresh.
+    expect(await load.hitAndAcquire('tenant-hna', now + 1000, 3, hold('b-4'))).toEqual({
+      requests: 1,
+      acquired: true,
+      total: 2,
+    });
   });
 });
 

@@ -4,6 +4,7 @@ import { AppMetrics, httpMetricsMiddleware } from '#infra';
 import { ApiAuthenticator } from '../auth/api-authenticator.js';
 import { apiKeyMiddleware } from '../auth/api-key.middleware.js';
 import { TenantMetrics } from '../auth/tenant-metrics.js';
+import { SingleAdmission } from '../comparison/single-admission.js';
 import { rateLimitMiddleware } from '../rate-limit/rate-limit.middleware.js';
 import { TenantRateLimiter } from '../rate-limit/tenant-rate-limiter.js';
 import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
@@ -33,7 +34,7 @@ export function configureApiApp(app: NestExpressApplication, options: ApiHttpOpt
   app.use(httpMetricsMiddleware(app.get(AppMetrics)));
   // Authentication before the body is read: an unauthenticated body is never parsed.
   app.use(apiKeyMiddleware(app.get(ApiAuthenticator), app.get(TenantMetrics)));
-  app.use(rateLimitMiddleware(app.get(TenantRateLimiter)));
+  app.use(rateLimitMiddleware(app.get(TenantRateLimiter), app.get(SingleAdmission)));
   // Provider webhooks keep their raw body (signatures cover the exact bytes); the JSON parser then skips them.
   app.use(rawWebhookBodyMiddleware);
   app.use(jsonOnlyMiddleware);

@@ -32,6 +32,7 @@ import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
 import { ApiError } from '../http/api-error.js';
 import { parsePreferWait } from '../http/prefer-wait.js';
 import { BatchWaiter, type FinishedBatch, type HeldRequest } from './batch-waiter.js';
+import type { EarlyAdmission } from './single-admission.js';
 import { toBatchAccepted, toComparisonAccepted, toComparisonStatus, toResultItem } from './batch-view.js';
 import type { HttpOutcome } from './http-outcome.js';
 import { TenantRateLimiter } from '../rate-limit/tenant-rate-limiter.js';
@@ -58,6 +59,8 @@ interface Acceptance {
   hashInput: unknown;
   /** The cost quote of a batch, stored with it so the finished batch shows it beside the actual cost. */
   quote?: CostQuote;
+  /** What was done before the body was read (an individual request): its reservation and circuit read. */
+  early?: EarlyAdmission;
 }
 
 /**
@@ -144,15 +147,19 @@ export class BatchSubmissionService {
     );
   }
 
-  /** The individual endpoint: idempotent by Idempotency-Key only (its callers reuse correlation ids). */
+  /**
+   * The individual endpoint: idempotent by Idempotency-Key only (its callers reuse correlation ids). With an
+   * early admission, the queue id is the one its in-flight reservation was made for.
+   */
   async submitSingle(
     principal: ApiPrincipal,
     body: ComparisonRequestDto,
     headers: SubmissionHeaders,
+    early?: EarlyAdmission,
   ): Promise<HttpOutcome<ComparisonAcceptedDto | ComparisonStatusDto>> {
     const wait = parsePreferWait(headers.prefer, this.settings.preferWaitMaxSeconds);
     const key = checkedIdempotencyKey(headers.idempotencyKey);
-    const queueId = randomUUID();
+    const queueId = early?.batchId ?? randomUUID();
     const comparisonId = body.comparison_id ?? queueId;
     const held = wait.applied > 0 ? this.waiter.hold(queueId) : undefined;
     const batch = await this.accept(
@@ -164,6 +171,7 @@ export class BatchSubmissionService {
         idempotencyKey: key === null ? null : `${principal.tenant_id}:single:${key}`,
         idempotencySource: 'Idempotency-Key',
         hashInput: body,
+        early,
       },
       queueId,
     );
@@ -203,11 +211,13 @@ export class BatchSubmissionService {
     const callbackTopic = await this.callbackTopics.resolve(acceptance.principal, options.callback_topic);
     const priority = options.priority ?? PRIORITY.default;
     // The provider's availability and the tenant's comparisons-in-flight allowance are read in one Redis round trip
-    // (issued together, ioredis sends them as one pipeline). The allowance is taken before storing and given back
-    // unless a new batch holds it, or when the provider refuses the request.
+    // (issued together, ioredis sends them as one pipeline), or were already read with the early admission. The
+    // allowance is taken before storing and given back unless a new batch holds it, or when the provider refuses
+    // the request.
+    const { early } = acceptance;
     const [selected, acquired] = await Promise.allSettled([
-      this.providers.select(options.llm_config_overrides),
-      this.limiter.acquire(acceptance.principal, batchId, items.length),
+      this.providers.select(options.llm_config_overrides, undefined, early?.circuit),
+      this.limiter.acquire(acceptance.principal, batchId, items.length, early?.reservation),
     ]);
     if (selected.status === 'rejected') {
       if (acquired.status === 'fulfilled') await this.limiter.release(acceptance.principal, batchId);

@@ -10,6 +10,7 @@ import { BatchQueryService } from './batch-query.service.js';
 import { BatchSubmissionService } from './batch-submission.service.js';
 import { respond } from './http-outcome.js';
 import { idParamPipe } from './id-param.pipe.js';
+import { Admitted, type EarlyAdmission } from './single-admission.js';
 import type { ValidatedSingleRequest } from '../validation/comparison-request.validator.js';
 import { SingleBodyPipe } from '../validation/validated-body.pipe.js';
 
@@ -37,8 +38,12 @@ export class ComparisonController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Headers('prefer') prefer: string | undefined,
     @Res({ passthrough: true }) res: Response,
+    @Admitted() early: EarlyAdmission | undefined,
   ): Promise<ComparisonAcceptedDto | ComparisonStatusDto> {
-    return respond(res, await this.submissions.submitSingle(principal, body, { idempotencyKey, prefer }));
+    return respond(
+      res,
+      await this.submissions.submitSingle(principal, body, { idempotencyKey, prefer }, early),
+    );
   }
 
   @Get(':queue_id')

@@ -7,6 +7,7 @@ import { BatchSubmissionService } from './batch-submission.service.js';
 import { BatchWaiter } from './batch-waiter.js';
 import { ComparisonController } from './comparison.controller.js';
 import { ProviderSelectionService } from './provider-selection.service.js';
+import { SingleAdmission } from './single-admission.js';
 import { CostQuoteService } from '../quote/cost-quote.service.js';
 import { QuoteController } from '../quote/quote.controller.js';
 import { CallbackTopicPolicy } from '../topics/callback-topic.policy.js';
@@ -31,6 +32,7 @@ import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe
     BatchQueryService,
     BatchWaiter,
     ProviderSelectionService,
+    SingleAdmission,
     ComparisonRequestValidator,
     EssayBatchValidator,
     BatchBodyPipe,
@@ -43,6 +45,7 @@ import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe
   ],
   exports: [
     ProviderSelectionService,
+    SingleAdmission,
     CostQuoteService,
     AssessmentRequestValidator,
     AssessmentBodyPipe,

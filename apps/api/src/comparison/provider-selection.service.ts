@@ -2,7 +2,10 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { LlmConfigOverrides, ResolvedLlmConfig } from '#contracts';
 import { PROVIDERS_CONFIG, ProviderError, resolveLlmConfig, type ProvidersConfig } from '#llm-providers';
 import { ApiError } from '../http/api-error.js';
-import { ProviderAvailabilityService } from '../providers/provider-availability.service.js';
+import {
+  ProviderAvailabilityService,
+  type SharedCircuitRead,
+} from '../providers/provider-availability.service.js';
 
 export interface ProviderSelection {
   config: ResolvedLlmConfig;
@@ -22,12 +25,14 @@ export class ProviderSelectionService {
     @Inject(ProviderAvailabilityService) private readonly providers: ProviderAvailabilityService,
   ) {}
 
+  /** `circuit`: the shared circuit state read ahead, when the caller started one (used if of the chosen provider). */
   async select(
     overrides: LlmConfigOverrides | undefined,
     configField = 'llm_config_overrides',
+    circuit?: SharedCircuitRead,
   ): Promise<ProviderSelection> {
     const config = this.resolve(overrides ?? {}, configField);
-    const state = await this.providers.availabilityOf(config.provider);
+    const state = await this.providers.availabilityOf(config.provider, circuit);
     if (!state.configured) {
       throw new ApiError(
         HttpStatus.SERVICE_UNAVAILABLE,

@@ -45,6 +45,26 @@ describe('ProviderAvailabilityService', () => {
     expect((await failing.availabilityOf('mock')).circuit).toBe('closed');
   });
 
+  it('answers from a state read ahead for the same provider, and reads anew for another one', async () => {
+    let shared: Partial<Record<ProviderName, 'open' | 'closed'>> = { mock: 'open' };
+    const service = new ProviderAvailabilityService(
+      registry(),
+      storeWith(async () => shared),
+    );
+    const ahead = service.readAhead('mock');
+    // Read when readAhead was called, not when the acceptance looks at it.
+    shared = { mock: 'closed', openai: 'open' };
+    expect((await service.availabilityOf('mock', ahead)).circuit).toBe('open');
+    expect((await service.availabilityOf('openai', ahead)).circuit).toBe('open');
+    const failing = new ProviderAvailabilityService(
+      registry(),
+      storeWith(async () => {
+        throw new Error('redis down');
+      }),
+    );
+    expect((await failing.availabilityOf('mock', failing.readAhead('mock'))).circuit).toBe('closed');
+  });
+
   it('falls back to the in-process state without a store or when Redis cannot be read', async () => {
     const failing = new ProviderAvailabilityService(
       registry(),

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { NextFunction, RequestHandler, Response } from 'express';
 import { ApiError } from '../http/api-error.js';
 import type { AuthenticatedRequest } from '../auth/api-authenticator.js';
+import type { SingleAdmission } from '../comparison/single-admission.js';
 import type { TenantRateLimiter } from './tenant-rate-limiter.js';
 
 const logger = new Logger('RateLimit');
@@ -9,12 +10,16 @@ const logger = new Logger('RateLimit');
 /**
  * Requests per second per tenant, after authentication and before the body is read: a flooding tenant is
  * answered 429 without its bodies being parsed. A Redis failure lets the request through (storage will then
- * answer for itself) rather than refusing every tenant.
+ * answer for itself) rather than refusing every tenant. An individual submission is checked by its early
+ * admission, which does more in the same round trip (see SingleAdmission).
  */
-export function rateLimitMiddleware(limiter: TenantRateLimiter): RequestHandler {
-  return (req: AuthenticatedRequest, _res: Response, next: NextFunction) => {
+export function rateLimitMiddleware(limiter: TenantRateLimiter, single?: SingleAdmission): RequestHandler {
+  return (req: AuthenticatedRequest, res: Response, next: NextFunction) => {
     if (!req.principal) return next();
-    limiter.checkRequest(req.principal).then(
+    const checked = single?.appliesTo(req)
+      ? single.admit(req, res, req.principal)
+      : limiter.checkRequest(req.principal);
+    checked.then(
       () => next(),
       (err: unknown) => {
         if (err instanceof ApiError) return next(err);

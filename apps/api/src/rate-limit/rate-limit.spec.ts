@@ -4,6 +4,7 @@ import {
   bearer,
   batchBody,
   createApiTestApp,
+  singleBody,
   TEST_API_KEYS,
   type ApiTestApp,
 } from '../testing/api-test-app.js';
@@ -12,6 +13,7 @@ import { parseTenantRateLimits } from './tenant-limits.js';
 jest.setTimeout(30_000);
 
 const BATCH = '/api/v1/comparison/batch';
+const SINGLE = '/api/v1/comparison';
 const [ALPHA, BETA] = TEST_API_KEYS;
 
 describe('per-tenant rate limits → 429 with Retry-After', () => {
@@ -84,6 +86,83 @@ describe('per-tenant rate limits → 429 with Retry-After', () => {
       .set('Authorization', bearer(ALPHA))
       .send({ ...batchBody(3), correlation_id: 'second' })
       .expect(202);
+  });
+});
+
+describe('per-tenant rate limits on the individual endpoint (checked with its in-flight allowance, before the body)', () => {
+  let t: ApiTestApp;
+  const server = () => t.app.getHttpServer();
+  /** The batch ids holding some of the tenants' in-flight allowance. */
+  const holders = () => [...t.store.tenantLoad.inFlight.values()].flatMap((held) => [...held.keys()]).sort();
+  const submit = (body: unknown) =>
+    request(server())
+      .post(SINGLE)
+      .set('Authorization', bearer(ALPHA))
+      .send(body as object);
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await t.app.close();
+  });
+
+  it('refuses requests above the per-second rate before reading the body, holding no allowance for them', async () => {
+    t = await createApiTestApp({
+      settings: {
+        rateLimits: { defaults: { requestsPerSecond: 2, comparisonsInFlight: 5 }, perTenant: new Map() },
+      },
+    });
+    jest.spyOn(Date, 'now').mockReturnValue(Date.UTC(2026, 10, 30, 8, 0, 0, 100));
+    const accepted = [
+      (await submit(singleBody()).expect(202)).body.queue_id,
+      (await submit(singleBody()).expect(202)).body.queue_id,
+    ];
+    const limited = await request(server())
+      .post(SINGLE)
+      .set('Authorization', bearer(ALPHA))
+      .set('Content-Type', 'application/json')
+      .send('{"this body": is never parsed');
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toBe('1');
+    expect(limited.body.error).toMatchObject({
+      code: 'RATE_LIMIT',
+      details: { limit: 'requests_per_second', max: 2 },
+    });
+    expect(holders()).toEqual(accepted.sort());
+    expect(t.store.records.size).toBe(2);
+  });
+
+  it('holds one comparison per accepted request; at the limit a bad body is still a 400 and a good one a 429, and refused requests hold nothing', async () => {
+    t = await createApiTestApp({
+      settings: {
+        rateLimits: { defaults: { requestsPerSecond: 100, comparisonsInFlight: 2 }, perTenant: new Map() },
+      },
+    });
+    const { essay_b: _missing, ...invalid } = singleBody();
+    const bad = await submit(invalid).expect(400);
+    expect(bad.body.error.field).toBe('essay_b');
+    expect(holders()).toEqual([]);
+
+    // The allowance taken before the body was read is the one the acceptance keeps: the store is not asked again.
+    const acquire = jest.spyOn(t.store.tenantLoad, 'acquire');
+    const first = (await submit(singleBody()).expect(202)).body.queue_id as string;
+    const second = (await submit(singleBody()).expect(202)).body.queue_id as string;
+    expect(acquire).not.toHaveBeenCalled();
+    expect(holders()).toEqual([first, second].sort());
+
+    expect((await submit(invalid).expect(400)).body.error.field).toBe('essay_b');
+    const refused = await submit(singleBody()).expect(429);
+    expect(refused.headers['retry-after']).toBe('30');
+    expect(refused.body.error).toMatchObject({
+      code: 'RATE_LIMIT',
+      details: { limit: 'comparisons_in_flight', max: 2, in_flight: 2 },
+    });
+    expect(holders()).toEqual([first, second].sort());
+    expect(t.store.records.size).toBe(2);
+
+    // Once one is finished its allowance is free again (found stale and given back at the next refusal).
+    t.store.finish(first, []);
+    const third = (await submit(singleBody()).expect(202)).body.queue_id as string;
+    expect(holders()).toEqual([second, third].sort());
   });
 });
 

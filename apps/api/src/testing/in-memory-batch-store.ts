@@ -187,14 +187,20 @@ export class InMemoryTenantLoad {
     return count;
   }
 
+  async hitAndAcquire(
+    tenant: string,
+    nowMs: number,
+    requestsPerSecond: number,
+    hold: { batchId: string; comparisons: number; limit: number },
+  ) {
+    const requests = await this.hit(tenant, nowMs);
+    if (requests > requestsPerSecond) return { requests, acquired: false, total: 0 };
+    const { ok, total } = this.take(tenant, hold.batchId, hold.comparisons, hold.limit);
+    return { requests, acquired: ok, total };
+  }
+
   async acquire(tenant: string, batchId: string, comparisons: number, limit: number) {
-    const held = this.inFlight.get(tenant) ?? new Map<string, number>();
-    this.inFlight.set(tenant, held);
-    const total = [...held.values()].reduce((a, b) => a + b, 0);
-    if (held.has(batchId)) return { ok: true, total };
-    if (total + comparisons > limit) return { ok: false, total };
-    held.set(batchId, comparisons);
-    return { ok: true, total: total + comparisons };
+    return this.take(tenant, batchId, comparisons, limit);
   }
 
   async release(tenant: string, batchId: string): Promise<number> {
@@ -206,6 +212,16 @@ export class InMemoryTenantLoad {
 
   async holders(tenant: string): Promise<string[]> {
     return [...(this.inFlight.get(tenant)?.keys() ?? [])];
+  }
+
+  private take(tenant: string, batchId: string, comparisons: number, limit: number) {
+    const held = this.inFlight.get(tenant) ?? new Map<string, number>();
+    this.inFlight.set(tenant, held);
+    const total = [...held.values()].reduce((a, b) => a + b, 0);
+    if (held.has(batchId)) return { ok: true, total };
+    if (total + comparisons > limit) return { ok: false, total };
+    held.set(batchId, comparisons);
+    return { ok: true, total: total + comparisons };
   }
 }
 
