@@ -10,6 +10,7 @@ import { QUEUES, type ComparisonRequest, type ResolvedLlmConfig } from '#contrac
 import {
   BatchQueues,
   BatchRepository,
+  IndividualLane,
   bullConnectionOptions,
   bullPrefix,
   type BatchJobData,
@@ -131,7 +132,8 @@ async function openStore(prefix: string) {
         requests,
       );
       const enqueuedAt = Date.now();
-      await new BatchQueues(batches, comparisonQueue).enqueueBatch(batchId, 5);
+      const lane = new IndividualLane(redis, { redisUrl: REDIS_URL, retentionSeconds: 600, keyPrefix: prefix });
+      await new BatchQueues(batches, comparisonQueue, lane).enqueueBatch(batchId, 5);
       return { batchId, enqueuedAt };
     },
     async close() {

@@ -22,6 +22,7 @@ import { IndividualRunner } from './pipeline/individual-runner.js';
 import { ProviderPauser } from './pipeline/provider-pauser.js';
 import { ActiveBatchReconciler } from './queue/active-batch-reconciler.js';
 import { QueueWorkers } from './queue/queue-workers.js';
+import { IndividualLaneConsumer } from './queue/individual-lane-consumer.js';
 import { WORKER_ENV } from './worker.tokens.js';
 
 export interface WorkerModuleOptions {
@@ -75,6 +76,7 @@ export class WorkerModule {
         QuotaGate,
         BatchStepRunner,
         QueueWorkers,
+        IndividualLaneConsumer,
         ActiveBatchReconciler,
         MetricsSampler,
       ],

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { PRIORITY, QUEUES } from '#contracts';
 import type { JobsOptions, Queue } from 'bullmq';
+import { IndividualLane } from './individual-lane/individual-lane.js';
 
 /** Data of every job on both queues: the job only points at the stored batch, which drives the work. */
 export interface BatchJobData {
@@ -36,14 +37,16 @@ const JOB_OPTIONS: JobsOptions = {
 };
 
 /**
- * Producers of the two work queues. The job id is the batch id, so enqueueing the same batch again while its
- * job exists is a no-op.
+ * Producers of the work queues: batches on BullMQ; an individual request first on the individual lane (built for
+ * one request's latency), and on BullMQ's comparisons queue when its run must wait (a retry, a paused provider).
+ * The job id is the batch id, so enqueueing the same batch again while its job exists is a no-op.
  */
 @Injectable()
 export class BatchQueues {
   constructor(
     @InjectQueue(QUEUES.batches) readonly batches: Queue<BatchJobData>,
     @InjectQueue(QUEUES.comparisons) readonly comparisons: Queue<BatchJobData>,
+    readonly lane: IndividualLane,
   ) {}
 
   async enqueueBatch(
@@ -58,15 +61,26 @@ export class BatchQueues {
     );
   }
 
+  /** An individual request, on the lane (a no-op while the lane holds it). */
   async enqueueSingle(
     batchId: string,
     priority: number = PRIORITY.default,
-    extra: Omit<BatchJobData, 'batchId'> = {},
+    extra: Pick<BatchJobData, 'target' | 'revivals'> = {},
+  ): Promise<void> {
+    await this.lane.enqueue(batchId, { priority, ...extra });
+  }
+
+  /** An individual request whose run must wait `delayMs` (a retry, a paused provider): a delayed BullMQ job. */
+  async delaySingle(
+    batchId: string,
+    priority: number,
+    extra: Omit<BatchJobData, 'batchId'>,
+    delayMs: number,
   ): Promise<void> {
     await this.comparisons.add(
       SINGLE_JOB_NAME,
       { ...extra, batchId },
-      { ...JOB_OPTIONS, jobId: batchId, priority: toBullPriority(priority) },
+      { ...JOB_OPTIONS, jobId: batchId, priority: toBullPriority(priority), delay: Math.max(0, delayMs) },
     );
   }
 
@@ -85,12 +99,14 @@ export class BatchQueues {
     }
   }
 
-  /** Waiting + prioritized + delayed + active jobs of each queue (metrics). */
+  /** Waiting + prioritized + delayed + active jobs of each queue, and the individual lane's (metrics). */
   async depths(): Promise<Record<string, Record<string, number>>> {
     const states = ['waiting', 'prioritized', 'delayed', 'active', 'failed'] as const;
+    const lane = await this.lane.depths();
     return {
       [QUEUES.batches]: await this.batches.getJobCounts(...states),
       [QUEUES.comparisons]: await this.comparisons.getJobCounts(...states),
+      'individual-lane': { queued: lane.queued, active: lane.leased },
     };
   }
 }

@@ -22,6 +22,8 @@ export function recordFromFields(fields: Record<string, string | undefined>): Ve
     cost_usd: Number(fields.unpriced ?? 0) > 0 ? null : Number(fields.cost ?? 0),
     individual_cost_usd: Number(fields.iunpriced ?? 0) > 0 ? null : Number(fields.icost ?? 0),
     cancel_requested: fields.cancel === '1',
+    // Set by an individual run's take (TAKE_QUEUED_SCRIPT) until its final write stores it in the JSON.
+    ...(fields.submitted_at && !base.submitted_at ? { submitted_at: fields.submitted_at } : {}),
   };
   return { record, rev: fields.rev as string };
 }

@@ -89,6 +89,37 @@ return 1
 `);
 
 /**
+ * An individual request's run takes its batch from queued to in_progress, and reads it, in one step: the status
+ * and the start time are fields beside the record JSON (recordFromFields lays them over it), so no JSON is
+ * rewritten here; the run's final write stores the full record. Sent with the lane's claim, before the run knows
+ * it won the claim: a run that lost it gives the batch back (UNTAKE_SCRIPT).
+ * KEYS: record; ARGV: submittedAt → {1 taken | 0 not queued, HGETALL flattened} ({} when there is no batch)
+ */
+export const TAKE_QUEUED_SCRIPT = new LuaScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return {0, {}} end
+local took = 0
+if status == 'queued' then
+  redis.call('HSET', KEYS[1], 'status', 'in_progress', 'submitted_at', ARGV[1])
+  redis.call('HINCRBY', KEYS[1], 'rev', 1)
+  took = 1
+end
+return {took, redis.call('HGETALL', KEYS[1])}
+`);
+
+/**
+ * Undoes TAKE_QUEUED_SCRIPT when nothing happened since (its revision): the run lost the lane's claim, or its
+ * provider is paused and the request waits queued. KEYS: record; ARGV: rev → 1 undone, 0 changed since
+ */
+export const UNTAKE_SCRIPT = new LuaScript(`
+if redis.call('HGET', KEYS[1], 'status') ~= 'in_progress' or redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'status', 'queued')
+redis.call('HDEL', KEYS[1], 'submitted_at')
+redis.call('HINCRBY', KEYS[1], 'rev', 1)
+return 1
+`);
+
+/**
  * The end of a one-comparison individual run in one atomic step: stores its result (with the result's event),
  * moves the batch to its terminal status (compare-and-set on the revision the run holds) and PUBLISHes on
  * terminalChannel the batch id followed by the record's fields and the result, so a held request answers from

@@ -3,6 +3,7 @@ import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '
 import { bullConnection, closeBullConnection } from '#infra';
 import { QUEUES } from '#contracts';
 import { BatchQueues } from './batch-queues.js';
+import { IndividualLane } from './individual-lane/individual-lane.js';
 import { BatchRepository } from './batch.repository.js';
 import {
   BATCH_STORE_OPTIONS,
@@ -54,6 +55,7 @@ export class BatchStoreModule {
         OutboxRepository,
         UploadRepository,
         BatchQueues,
+        IndividualLane,
         CircuitStateStore,
         BatchWakeups,
         ProviderPauseStore,
@@ -66,6 +68,7 @@ export class BatchStoreModule {
         OutboxRepository,
         UploadRepository,
         BatchQueues,
+        IndividualLane,
         CircuitStateStore,
         ProviderPauseStore,
         EnqueuedTokenStore,

@@ -14,6 +14,8 @@ import {
   REQUEST_CANCEL_SCRIPT,
   STORE_RESULTS_SCRIPT,
   TRANSITION_SCRIPT,
+  TAKE_QUEUED_SCRIPT,
+  UNTAKE_SCRIPT,
 } from './batch-scripts.js';
 import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from './batch-store.options.js';
 import {
@@ -309,6 +311,28 @@ export class BatchRepository {
   /** The record with its revision (see transitionKnown). */
   async getVersioned(batchId: string): Promise<VersionedRecord | null> {
     return this.read(batchId);
+  }
+
+  /**
+   * An individual run's first write and read in one: queued → in_progress (with its start time), then the record
+   * as it now is. `took` is false when the batch was not queued (the record is returned unchanged).
+   */
+  async takeQueued(
+    batchId: string,
+    submittedAt: string,
+  ): Promise<{ versioned: VersionedRecord | null; took: boolean }> {
+    const [took, flat] = (await TAKE_QUEUED_SCRIPT.run(this.redis, [this.keys.record(batchId)], [
+      submittedAt,
+    ])) as [number, string[]];
+    const fields: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
+    return { versioned: recordFromFields(fields), took: took === 1 };
+  }
+
+  /** Gives a taken batch back to queued, unless it changed since `taken` (then false). */
+  async untake(taken: VersionedRecord): Promise<boolean> {
+    const keys = [this.keys.record(taken.record.batch_id)];
+    return (await UNTAKE_SCRIPT.run(this.redis, keys, [taken.rev])) === 1;
   }
 
   /**

@@ -6,6 +6,7 @@ export * from './batch-record-fields.js';
 export * from './outbox.repository.js';
 export * from './upload.repository.js';
 export * from './batch-queues.js';
+export * from './individual-lane/individual-lane.js';
 export * from './circuit-state.store.js';
 export * from './tenant-load.store.js';
 export * from './provider-pause.store.js';

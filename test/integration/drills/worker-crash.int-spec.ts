@@ -6,6 +6,7 @@ import {
   BatchQueues,
   bullConnectionOptions,
   bullPrefix,
+  IndividualLane,
   type BatchJobData,
   type BatchRecord,
 } from '#batch-store';
@@ -38,7 +39,7 @@ describe('drill: the worker is killed between submit and collect', () => {
     bullQueues = [QUEUES.batches, QUEUES.comparisons].map(
       (name) => new Queue<BatchJobData>(name, { connection, prefix: bullPrefix(prefix) }),
     );
-    queues = new BatchQueues(bullQueues[0], bullQueues[1]);
+    queues = new BatchQueues(bullQueues[0], bullQueues[1], new IndividualLane(store.redis, store.options));
     workerEnv = {
       REDIS_URL,
       KAFKA_BROKERS,

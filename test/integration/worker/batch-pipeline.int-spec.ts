@@ -7,6 +7,7 @@ import { makeBatch, makeRequests, waitFor } from './support/batch-factory.js';
 import { KAFKA_BROKERS } from './support/store-harness.js';
 import { TopicReader } from './support/topic-reader.js';
 import { clearPrefix, startWorker, type RunningWorker } from './support/worker-harness.js';
+import { IndividualLaneConsumer } from '../../../apps/batch-worker/src/queue/individual-lane-consumer.js';
 
 const brokers = parseBrokers(KAFKA_BROKERS);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -203,8 +204,9 @@ describe('rollback path: BATCH_PROCESSING_ENABLED=false', () => {
 
   it('serves individual requests from their own queue, higher priority first', async () => {
     const ids: string[] = [];
-    // Queue all before the worker can take them: pause, add, resume.
-    await worker.queues.comparisons.pause();
+    // Queue all before the worker can take them: pause its lane consumer, add, resume.
+    const lane = worker.app.get(IndividualLaneConsumer);
+    await lane.pause();
     for (const priority of [1, 9, 5]) {
       const requests = makeRequests(1, `p${priority}`);
       const record = makeBatch(requests, { kind: 'single', mode: 'individual', priority });
@@ -212,7 +214,7 @@ describe('rollback path: BATCH_PROCESSING_ENABLED=false', () => {
       await worker.queues.enqueueSingle(record.batch_id, priority);
       ids.push(record.batch_id);
     }
-    await worker.queues.comparisons.resume();
+    lane.resume();
     const done = await Promise.all(ids.map((id) => runToTerminal(worker, id)));
     expect(done.every((d) => d.status === 'completed')).toBe(true);
     const finished = done.map((d, i) => ({ priority: [1, 9, 5][i], at: d.completed_at ?? '' }));

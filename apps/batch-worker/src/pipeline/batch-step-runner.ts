@@ -98,17 +98,37 @@ export class BatchStepRunner {
   async run(
     batchId: string,
     failuresSoFar = 0,
-    job?: { individual: boolean; target?: { provider: string; model: string } },
+    job?: {
+      individual: boolean;
+      target?: { provider: string; model: string };
+      /**
+       * The lane's claim of this id, sent with this run's reads: awaited before anything is written, and a run
+       * whose claim went to another id ends there ('not_claimed').
+       */
+      claimed?: Promise<boolean>;
+      /** Take the batch from queued to in_progress with the first read (a lane run: no separate transition). */
+      take?: boolean;
+    },
   ): Promise<StepOutcome> {
     // A job of the individual queue: its run's reads go out with the record read (one round trip).
     const prefetched = job?.individual ? this.individual.prefetch(batchId, job.target) : undefined;
-    const versioned = await this.repo.getVersioned(batchId);
+    const read = job?.take
+      ? this.repo.takeQueued(batchId, new Date().toISOString())
+      : this.repo.getVersioned(batchId).then((versioned) => ({ versioned, took: false }));
+    if (job?.claimed && !(await job.claimed)) {
+      const lost = await read.catch(() => null);
+      // The batch stays in the lane for whoever claims it; it waits there as queued.
+      if (lost?.took && lost.versioned) await this.repo.untake(lost.versioned).catch(() => undefined);
+      await prefetched?.reads.catch(() => undefined);
+      return { kind: 'done', status: 'not_claimed' };
+    }
+    const { versioned, took } = await read;
     if (!versioned) return { kind: 'done', status: 'missing' };
     const record = versioned.record;
     if (isTerminal(record.status)) return { kind: 'done', status: record.status };
     return CorrelationContext.run(record.correlation_id, async () => {
       try {
-        return await this.step(record, versioned, prefetched);
+        return await this.step(record, versioned, prefetched, took);
       } catch (err) {
         return this.afterStepError(batchId, err, failuresSoFar);
       }
@@ -188,6 +208,8 @@ export class BatchStepRunner {
     record: BatchRecord,
     versioned?: VersionedRecord,
     prefetched?: IndividualPrefetch,
+    /** This run took the batch from queued with its read (`versioned` is the record as taken). */
+    took = false,
   ): Promise<StepOutcome> {
     let provider: LlmProvider;
     try {
@@ -226,6 +248,7 @@ export class BatchStepRunner {
           pauseCheck: samePause ? undefined : this.pauser.waitIfPaused(record),
           versioned,
           prefetched,
+          took,
         });
       }
       return await this.batchStep(record, provider);

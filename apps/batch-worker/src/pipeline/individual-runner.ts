@@ -82,15 +82,21 @@ export class IndividualRunner {
       pauseCheck?: Promise<StepOutcome | null>;
       versioned?: VersionedRecord;
       prefetched?: IndividualPrefetch;
+      /** The run took the batch from queued with its read: `versioned` is its revision since. */
+      took?: boolean;
     } = {},
   ): Promise<StepOutcome> {
     const id = record.batch_id;
     let reads = options.prefetched?.reads ?? this.readStored(id);
     // The caller passes its own check when the job's hint does not name the record's provider/model.
     const paused = await (options.pauseCheck ?? options.prefetched?.pause?.check);
-    if (paused) return paused;
+    if (paused) {
+      // A paused request waits as queued, as if it had not been taken.
+      if (options.took && options.versioned) await this.repo.untake(options.versioned);
+      return paused;
+    }
     let current: BatchRecord | null = record;
-    let revision: VersionedRecord | undefined;
+    let revision: VersionedRecord | undefined = options.took ? options.versioned : undefined;
     if (record.status === 'queued') {
       const now = new Date();
       const events = record.kind === 'batch' ? [startedEvent({ ...record, mode: 'individual' }, now)] : [];

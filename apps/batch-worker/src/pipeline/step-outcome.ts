@@ -10,7 +10,7 @@ export interface PollHint {
 
 /** What a job run asks its queue to do next. */
 export type StepOutcome =
-  | { kind: 'done'; status: BatchStatus | 'missing' }
+  | { kind: 'done'; status: BatchStatus | 'missing' | 'not_claimed' }
   /** The provider batch is still running: run this job again after the next poll interval. */
   | { kind: 'poll'; hint?: PollHint }
   /** Its provider (or model) is paused after a 429 or an open circuit: run this job again after `delayMs`. */

@@ -39,7 +39,8 @@ const LIVE_STATES = new Set(['active', 'waiting', 'delayed', 'prioritized', 'wai
 /**
  * Every RECONCILE_INTERVAL_MS (and at start) one worker of the deployment (a Redis lock decides which; the
  * others skip that round) checks every batch that is not terminal against its job:
- * - no job (the API crashed between storing the batch and enqueueing it, or the job was removed) → enqueued;
+ * - no job (the API crashed between storing the batch and enqueueing it, or the job was removed) → enqueued
+ *   (an individual request counts as having one while the individual lane holds it);
  * - job failed (it stalled more often than BullMQ allows, or Redis failed under it) or finished while the batch
  *   is still active → replaced by a fresh job, counting the revival; a batch revived RECONCILE_MAX_REVIVALS times
  *   is failed (its provider parts cancelled), so a batch that crashes its worker every time cannot loop forever.
@@ -120,6 +121,8 @@ export class ActiveBatchReconciler implements OnApplicationBootstrap, OnApplicat
     if (repaired === 'finished') return null;
     if (repaired) return repaired;
     if (!record) return null;
+    // An individual request is held by the lane (queued or leased) or, while it waits, by BullMQ.
+    if (record.kind === 'single' && (await this.queues.lane.holds(batchId))) return null;
     const queue = record.kind === 'single' ? this.queues.comparisons : this.queues.batches;
     const job = (await queue.getJob(batchId)) as Job<BatchJobData> | undefined;
     if (!job) {

@@ -1,0 +1,218 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { PRIORITY } from '#contracts';
+import { LuaScript, REDIS_CLIENT } from '#infra';
+import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from '../batch-store.options.js';
+
+/**
+ * Redis keys of the individual lane. One `{lane}` hash tag: every lane script is atomic on a Redis Cluster too.
+ */
+export class IndividualLaneKeys {
+  constructor(readonly prefix: string) {}
+
+  /** Sorted set: batch id → score (priority band, then acceptance time). */
+  queued(): string {
+    return `${this.prefix}:{lane}:individual:queued`;
+  }
+  /** Sorted set: batch id → lease deadline (ms, Redis clock) of the worker running it. */
+  leased(): string {
+    return `${this.prefix}:{lane}:individual:leased`;
+  }
+  /** Hash: batch id → LaneEntry JSON, while the id is queued or leased. */
+  entries(): string {
+    return `${this.prefix}:{lane}:individual:entries`;
+  }
+  /** List of wake-up tokens (one per enqueue): an idle worker blocks on it instead of polling. */
+  signal(): string {
+    return `${this.prefix}:{lane}:individual:signal`;
+  }
+}
+
+/** What the lane keeps of an individual request (the stored record stays the truth). */
+export interface LaneEntry {
+  /** Platform priority 0–10. */
+  priority: number;
+  /** The provider/model the request was accepted with: the worker checks their pause with its first reads. */
+  target?: { provider: string; model: string };
+  /** Times the lane took this id back from a worker whose lease ran out (a crash or a hung call). */
+  revivals?: number;
+}
+
+/** A job a worker took from the lane: its lease is held until released or renewed. */
+export interface ClaimedJob extends LaneEntry {
+  batchId: string;
+}
+
+/** Sent on the signal list: the id and target of the job just enqueued, so a woken worker can start its reads. */
+export interface WakeToken {
+  batchId: string;
+  target?: { provider: string; model: string };
+}
+
+/** Score bands: 2^42 ms (~139 years) of acceptance times inside each priority band, exact in a double. */
+const BAND = 2 ** 42;
+/** Wake-up tokens kept at most: a woken worker claims by priority anyway, so older tokens only cost a claim. */
+const MAX_SIGNALS = 1000;
+
+/** Queued first by priority (10 before 0), then in acceptance order. */
+export function laneScore(priority: number, acceptedAtMs: number): number {
+  const clamped = Math.min(PRIORITY.max, Math.max(PRIORITY.min, Math.round(priority)));
+  return (PRIORITY.max - clamped) * BAND + (acceptedAtMs % BAND);
+}
+
+const NOW_MS = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/** KEYS queued, leased, entries, signal; ARGV id, score, entry JSON, token. 1 when added, 0 when already there. */
+const ENQUEUE = new LuaScript(`
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+redis.call('RPUSH', KEYS[4], ARGV[4])
+redis.call('LTRIM', KEYS[4], -${MAX_SIGNALS}, -1)
+return 1`);
+
+/**
+ * KEYS queued, leased, entries, signal; ARGV preferred id ('' for none), lease ms. Takes the first queued id, or
+ * the preferred one when it is queued in the same priority band (the id whose wake-up token woke the worker: its
+ * reads went out with this claim). Leases it and returns {id, entry JSON}; nil when nothing is queued (the stale
+ * wake-up tokens are dropped then).
+ */
+const CLAIM = new LuaScript(`
+local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if #top == 0 then redis.call('DEL', KEYS[4]) return false end
+local id = top[1]
+if ARGV[1] ~= '' and ARGV[1] ~= id then
+  local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+  if s and math.floor(tonumber(s) / ${BAND}) == math.floor(tonumber(top[2]) / ${BAND}) then id = ARGV[1] end
+end
+${NOW_MS}
+redis.call('ZREM', KEYS[1], id)
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), id)
+return {id, redis.call('HGET', KEYS[3], id) or '{}'}`);
+
+/** KEYS leased, entries; ARGV id. Ends a lease (the run finished or handed the job on). */
+const RELEASE = new LuaScript(`
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then redis.call('HDEL', KEYS[2], ARGV[1]) return 1 end
+return 0`);
+
+/** KEYS leased; ARGV lease ms, ids…. Extends the leases of the ids still leased (by this worker). */
+const RENEW = new LuaScript(`
+${NOW_MS}
+local n = 0
+for i = 2, #ARGV do n = n + redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[i]) end
+return n`);
+
+/**
+ * KEYS queued, leased, entries, signal; ARGV limit. Puts ids whose lease ran out back in the queue at their
+ * priority (their worker died or hung), counting a revival; returns {id, revivals} pairs.
+ */
+const REAP = new LuaScript(`
+${NOW_MS}
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+local out = {}
+for _, id in ipairs(expired) do
+  redis.call('ZREM', KEYS[2], id)
+  local raw = redis.call('HGET', KEYS[3], id)
+  local entry = raw and cjson.decode(raw) or {}
+  entry.revivals = (entry.revivals or 0) + 1
+  local p = tonumber(entry.priority) or ${PRIORITY.default}
+  redis.call('HSET', KEYS[3], id, cjson.encode(entry))
+  redis.call('ZADD', KEYS[1], (${PRIORITY.max} - p) * ${BAND} + (now % ${BAND}), id)
+  redis.call('RPUSH', KEYS[4], id)
+  table.insert(out, id)
+  table.insert(out, entry.revivals)
+end
+return out`);
+
+/**
+ * The individual requests' queue: a Redis priority queue with leases, built for the latency of one request.
+ * BullMQ (the batch queue, and the individual retries and pauses handed to it) costs several scripts per job; a job
+ * here costs one script to enqueue, one to claim (sent with the run's first reads) and one to release (sent with
+ * the run's last writes). Never lost: a claimed id is leased, and a lease that runs out puts it back; never run
+ * twice at once while its worker renews the lease.
+ */
+@Injectable()
+export class IndividualLane {
+  readonly keys: IndividualLaneKeys;
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: Redis,
+    @Inject(BATCH_STORE_OPTIONS) options: BatchStoreOptions,
+  ) {
+    this.keys = new IndividualLaneKeys(resolvedKeyPrefix(options));
+  }
+
+  private get all(): string[] {
+    return [this.keys.queued(), this.keys.leased(), this.keys.entries(), this.keys.signal()];
+  }
+
+  /** Queues the request (no-op while it is queued or leased) and wakes one idle worker. */
+  async enqueue(batchId: string, entry: LaneEntry): Promise<boolean> {
+    const token: WakeToken = { batchId, ...(entry.target ? { target: entry.target } : {}) };
+    const added = await ENQUEUE.run(this.redis, this.all, [
+      batchId,
+      laneScore(entry.priority, Date.now()),
+      JSON.stringify(entry),
+      JSON.stringify(token),
+    ]);
+    return added === 1;
+  }
+
+  /** Takes the next job (or `preferred` when it is as urgent as the next) under a lease of `leaseMs`. */
+  async claim(leaseMs: number, preferred = ''): Promise<ClaimedJob | null> {
+    const reply = (await CLAIM.run(this.redis, this.all, [preferred, leaseMs])) as [string, string] | null;
+    if (!reply) return null;
+    const entry = JSON.parse(reply[1]) as Partial<LaneEntry>;
+    return { priority: PRIORITY.default, ...entry, batchId: reply[0] };
+  }
+
+  async release(batchId: string): Promise<boolean> {
+    return (await RELEASE.run(this.redis, [this.keys.leased(), this.keys.entries()], [batchId])) === 1;
+  }
+
+  async renew(batchIds: readonly string[], leaseMs: number): Promise<number> {
+    if (batchIds.length === 0) return 0;
+    return Number(await RENEW.run(this.redis, [this.keys.leased()], [leaseMs, ...batchIds]));
+  }
+
+  /** Re-queues up to `limit` jobs whose lease ran out; returns them with their revival counts. */
+  async reapExpired(limit = 100): Promise<Array<{ batchId: string; revivals: number }>> {
+    const flat = (await REAP.run(this.redis, this.all, [limit])) as Array<string | number>;
+    const out: Array<{ batchId: string; revivals: number }> = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ batchId: String(flat[i]), revivals: Number(flat[i + 1]) });
+    return out;
+  }
+
+  /** Whether the id is queued or leased (the lane will run it, or is running it). */
+  async holds(batchId: string): Promise<boolean> {
+    const [queued, leased] = await Promise.all([
+      this.redis.zscore(this.keys.queued(), batchId),
+      this.redis.zscore(this.keys.leased(), batchId),
+    ]);
+    return queued !== null || leased !== null;
+  }
+
+  async depths(): Promise<{ queued: number; leased: number }> {
+    const [queued, leased] = await Promise.all([
+      this.redis.zcard(this.keys.queued()),
+      this.redis.zcard(this.keys.leased()),
+    ]);
+    return { queued, leased };
+  }
+
+  /**
+   * Waits up to `timeoutSeconds` for a wake-up token on `blocking` (a connection of its own: a blocked connection
+   * runs nothing else). Null on timeout.
+   */
+  async waitForSignal(blocking: Redis, timeoutSeconds: number): Promise<WakeToken | null> {
+    const reply = await blocking.blpop(this.keys.signal(), timeoutSeconds);
+    if (!reply) return null;
+    try {
+      const token = JSON.parse(reply[1]) as WakeToken | string;
+      return typeof token === 'string' ? { batchId: token } : token;
+    } catch {
+      // The reaper's tokens are bare ids.
+      return { batchId: reply[1] };
+    }
+  }
+}

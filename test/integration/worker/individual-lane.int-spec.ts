@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { IndividualLane, ProviderPauseStore } from '#batch-store';
+import { makeBatch, makeRequests, waitFor } from './support/batch-factory.js';
+import { storeHarness } from './support/store-harness.js';
+import { clearPrefix, startWorker, waitForTerminal, type RunningWorker } from './support/worker-harness.js';
+
+// The individual lane: the Redis priority queue with leases that individual requests take on their way to a
+// worker (BullMQ only for the runs that must wait). These check the lane's own promises against the real Redis,
+// then a worker running from it: priority order, no duplicate while held, a dead worker's job revived, a paused
+// provider's request handed to BullMQ without being lost.
+describe('individual lane (real Redis)', () => {
+  const store = storeHarness();
+  const lane = new IndividualLane(store.redis, store.options);
+  afterAll(() => store.cleanup());
+
+  it('hands out jobs by priority (10 first), then in the order they were queued', async () => {
+    const order = [
+      ['low', 1],
+      ['high-1', 9],
+      ['mid', 5],
+      ['high-2', 9],
+      ['top', 10],
+    ] as const;
+    for (const [id, priority] of order) await lane.enqueue(`prio-${id}`, { priority });
+    const taken: string[] = [];
+    for (let job = await lane.claim(10_000); job; job = await lane.claim(10_000)) {
+      taken.push(job.batchId);
+      await lane.release(job.batchId);
+    }
+    expect(taken).toEqual(['prio-top', 'prio-high-1', 'prio-high-2', 'prio-mid', 'prio-low']);
+  });
+
+  it('queues an id once while it is queued or leased, and again once released', async () => {
+    expect(await lane.enqueue('dup', { priority: 5 })).toBe(true);
+    expect(await lane.enqueue('dup', { priority: 5 })).toBe(false);
+    const job = await lane.claim(10_000);
+    expect(job?.batchId).toBe('dup');
+    expect(await lane.holds('dup')).toBe(true);
+    expect(await lane.enqueue('dup', { priority: 5 })).toBe(false);
+    expect(await lane.release('dup')).toBe(true);
+    expect(await lane.holds('dup')).toBe(false);
+    expect(await lane.enqueue('dup', { priority: 5 })).toBe(true);
+    await lane.claim(10_000);
+    await lane.release('dup');
+  });
+
+  it('gives a woken worker the job its token named, unless a more urgent one is queued', async () => {
+    await lane.enqueue('pref-a', { priority: 5 });
+    await lane.enqueue('pref-b', { priority: 5 });
+    // Same band: the named one (its reads went out with the claim).
+    expect((await lane.claim(10_000, 'pref-b'))?.batchId).toBe('pref-b');
+    await lane.enqueue('pref-urgent', { priority: 10 });
+    // A more urgent job overtakes the named one.
+    expect((await lane.claim(10_000, 'pref-a'))?.batchId).toBe('pref-urgent');
+    expect((await lane.claim(10_000, 'pref-a'))?.batchId).toBe('pref-a');
+    for (const id of ['pref-a', 'pref-b', 'pref-urgent']) await lane.release(id);
+    expect(await lane.claim(10_000)).toBeNull();
+  });
+
+  it('puts back a job whose lease ran out, counting the revival; a renewed lease is kept', async () => {
+    await lane.enqueue('lease-dead', { priority: 3, target: { provider: 'mock', model: 'm' } });
+    await lane.enqueue('lease-alive', { priority: 3 });
+    const dead = await lane.claim(150);
+    const alive = await lane.claim(150);
+    expect([dead?.batchId, alive?.batchId]).toEqual(['lease-dead', 'lease-alive']);
+    expect(await lane.renew(['lease-alive'], 60_000)).toBe(1);
+    const revived = await waitFor('the expired lease reaped', async () => {
+      const reaped = await lane.reapExpired();
+      return reaped.length > 0 ? reaped : undefined;
+    });
+    expect(revived).toEqual([{ batchId: 'lease-dead', revivals: 1 }]);
+    const again = await lane.claim(10_000);
+    expect(again).toMatchObject({
+      batchId: 'lease-dead',
+      priority: 3,
+      revivals: 1,
+      target: { provider: 'mock', model: 'm' },
+    });
+    expect(await lane.holds('lease-alive')).toBe(true);
+    for (const id of ['lease-dead', 'lease-alive']) await lane.release(id);
+  });
+
+  it('wakes a blocked consumer with the token of the job just queued', async () => {
+    // A claim that finds the queue empty drops the tokens left by jobs taken without one.
+    expect(await lane.claim(10_000)).toBeNull();
+    const blocking = store.redis.duplicate();
+    try {
+      const waiting = lane.waitForSignal(blocking, 5);
+      await lane.enqueue('woken', { priority: 5, target: { provider: 'mock', model: 'm' } });
+      expect(await waiting).toEqual({ batchId: 'woken', target: { provider: 'mock', model: 'm' } });
+      await lane.claim(10_000);
+      await lane.release('woken');
+    } finally {
+      blocking.disconnect();
+    }
+  });
+});
+
+describe('individual lane: a worker running from it', () => {
+  let worker: RunningWorker;
+
+  beforeAll(async () => {
+    // Short leases: a dead worker's job comes back within about a second.
+    worker = await startWorker({ JOB_LOCK_DURATION_MS: '1000' }, { MOCK_LATENCY_MS: '0' });
+  });
+  afterAll(async () => {
+    await worker.stop();
+    await clearPrefix(worker);
+  });
+
+  const single = async (priority = 5) => {
+    const requests = makeRequests(1, `lane-${priority}`);
+    const { batch } = await worker.repo.create(
+      makeBatch(requests, { kind: 'single', mode: 'individual', priority }),
+      requests,
+    );
+    return batch;
+  };
+
+  it('runs a queued request to its end, with its start time, and lets go of it', async () => {
+    const batch = await single();
+    await worker.queues.enqueueSingle(batch.batch_id, 5, {
+      target: { provider: batch.config.provider, model: batch.config.model },
+    });
+    const done = await waitForTerminal(worker, batch.batch_id);
+    expect(done).toMatchObject({ status: 'completed', counts: { succeeded: 1, failed: 0, pending: 0 } });
+    expect(Date.parse(done.submitted_at ?? '')).toBeGreaterThanOrEqual(Date.parse(batch.created_at));
+    expect((await worker.repo.getResults(batch.batch_id, 0, 1))[0]?.result.request_id).toBe(batch.batch_id);
+    await waitFor('the lease released', async () =>
+      (await worker.queues.lane.holds(batch.batch_id)) ? undefined : true,
+    );
+  });
+
+  it('runs again a request whose worker died holding it (its lease ran out)', async () => {
+    const batch = await single();
+    await worker.queues.enqueueSingle(batch.batch_id, 5);
+    // Another "worker" claims it and dies: the running worker may have claimed it first, so only a claim made
+    // here is a dead one.
+    const stolen = await worker.queues.lane.claim(300);
+    const done = await waitForTerminal(worker, batch.batch_id, 15_000);
+    expect(done.status).toBe('completed');
+    if (stolen) expect(stolen.batchId).toBe(batch.batch_id);
+  });
+
+  it('hands a paused provider’s request to a delayed BullMQ job: queued meanwhile, run after the pause', async () => {
+    const batch = await single();
+    const pauses = worker.app.get(ProviderPauseStore);
+    await pauses.pause(batch.config.provider, batch.config.model, 800);
+    await worker.queues.enqueueSingle(batch.batch_id, 5, {
+      target: { provider: batch.config.provider, model: batch.config.model },
+    });
+    const job = await waitFor('the delayed BullMQ job', async () => {
+      const found = await worker.queues.comparisons.getJob(batch.batch_id);
+      return found && (await found.getState()) === 'delayed' ? found : undefined;
+    });
+    expect(job.data).toMatchObject({ batchId: batch.batch_id });
+    expect((await worker.repo.get(batch.batch_id))?.status).toBe('queued');
+    expect(await worker.queues.lane.holds(batch.batch_id)).toBe(false);
+    expect(await waitForTerminal(worker, batch.batch_id)).toMatchObject({ status: 'completed' });
+  });
+});
