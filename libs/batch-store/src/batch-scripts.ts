@@ -92,7 +92,7 @@ return 1
  * An individual request's run takes its batch from queued to in_progress, and reads it, in one step: the status
  * and the start time are fields beside the record JSON (recordFromFields lays them over it), so no JSON is
  * rewritten here; the run's final write stores the full record. Sent with the lane's claim, before the run knows
- * it won the claim: a run that lost it gives the batch back (UNTAKE_SCRIPT).
+ * it won the claim: a batch taken by a run that lost it stays in_progress until whoever holds the claim ends it.
  * KEYS: record; ARGV: submittedAt → {1 taken | 0 not queued, HGETALL flattened} ({} when there is no batch)
  */
 export const TAKE_QUEUED_SCRIPT = new LuaScript(`
@@ -108,8 +108,8 @@ return {took, redis.call('HGETALL', KEYS[1])}
 `);
 
 /**
- * Undoes TAKE_QUEUED_SCRIPT when nothing happened since (its revision): the run lost the lane's claim, or its
- * provider is paused and the request waits queued. KEYS: record; ARGV: rev → 1 undone, 0 changed since
+ * Undoes TAKE_QUEUED_SCRIPT when nothing happened since (its revision): the run's provider is paused, and the
+ * request waits as queued. KEYS: record; ARGV: rev → 1 undone, 0 changed since
  */
 export const UNTAKE_SCRIPT = new LuaScript(`
 if redis.call('HGET', KEYS[1], 'status') ~= 'in_progress' or redis.call('HGET', KEYS[1], 'rev') ~= ARGV[1] then return 0 end

@@ -116,10 +116,9 @@ export class BatchStepRunner {
       ? this.repo.takeQueued(batchId, new Date().toISOString())
       : this.repo.getVersioned(batchId).then((versioned) => ({ versioned, took: false }));
     if (job?.claimed && !(await job.claimed)) {
-      const lost = await read.catch(() => null);
-      // The batch stays in the lane for whoever claims it; it waits there as queued.
-      if (lost?.took && lost.versioned) await this.repo.untake(lost.versioned).catch(() => undefined);
-      await prefetched?.reads.catch(() => undefined);
+      // Not given back to queued: another worker may hold the claim and be running it already. Whoever runs it
+      // takes it as it is (in_progress), and its end writes the record whole.
+      await Promise.allSettled([read, prefetched?.reads]);
       return { kind: 'done', status: 'not_claimed' };
     }
     const { versioned, took } = await read;
