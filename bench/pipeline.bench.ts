@@ -132,7 +132,11 @@ async function openStore(prefix: string) {
         requests,
       );
       const enqueuedAt = Date.now();
-      const lane = new IndividualLane(redis, { redisUrl: REDIS_URL, retentionSeconds: 600, keyPrefix: prefix });
+      const lane = new IndividualLane(redis, {
+        redisUrl: REDIS_URL,
+        retentionSeconds: 600,
+        keyPrefix: prefix,
+      });
       await new BatchQueues(batches, comparisonQueue, lane).enqueueBatch(batchId, 5);
       return { batchId, enqueuedAt };
     },

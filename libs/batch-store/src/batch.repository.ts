@@ -321,9 +321,11 @@ export class BatchRepository {
     batchId: string,
     submittedAt: string,
   ): Promise<{ versioned: VersionedRecord | null; took: boolean }> {
-    const [took, flat] = (await TAKE_QUEUED_SCRIPT.run(this.redis, [this.keys.record(batchId)], [
-      submittedAt,
-    ])) as [number, string[]];
+    const [took, flat] = (await TAKE_QUEUED_SCRIPT.run(
+      this.redis,
+      [this.keys.record(batchId)],
+      [submittedAt],
+    )) as [number, string[]];
     const fields: Record<string, string> = {};
     for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
     return { versioned: recordFromFields(fields), took: took === 1 };

@@ -183,7 +183,11 @@ export class IndividualLaneConsumer implements OnApplicationBootstrap, OnApplica
 
   private async reap(): Promise<void> {
     for (const { batchId, revivals } of await this.queues.lane.reapExpired()) {
-      this.logger.warn({ msg: 'individual lane: a lease ran out; queued again', batch_id: batchId, revivals });
+      this.logger.warn({
+        msg: 'individual lane: a lease ran out; queued again',
+        batch_id: batchId,
+        revivals,
+      });
       if (revivals > this.env.RECONCILE_MAX_REVIVALS)
         await this.runner.giveUp(batchId, `its worker stopped ${revivals} times`);
     }

@@ -26,6 +26,10 @@ export class IndividualLaneKeys {
   signal(): string {
     return `${this.prefix}:{lane}:individual:signal`;
   }
+  /** Counter: the order of enqueues (FIFO within a priority, even within one millisecond). */
+  sequence(): string {
+    return `${this.prefix}:{lane}:individual:seq`;
+  }
 }
 
 /** What the lane keeps of an individual request (the stored record stays the truth). */
@@ -49,23 +53,26 @@ export interface WakeToken {
   target?: { provider: string; model: string };
 }
 
-/** Score bands: 2^42 ms (~139 years) of acceptance times inside each priority band, exact in a double. */
+/** Score bands: 2^42 enqueues inside each priority band, exact in a double. */
 const BAND = 2 ** 42;
 /** Wake-up tokens kept at most: a woken worker claims by priority anyway, so older tokens only cost a claim. */
 const MAX_SIGNALS = 1000;
 
-/** Queued first by priority (10 before 0), then in acceptance order. */
-export function laneScore(priority: number, acceptedAtMs: number): number {
+/** Platform priority (0–10, higher sooner) → the first score of its band (lower runs sooner). */
+function bandOf(priority: number): number {
   const clamped = Math.min(PRIORITY.max, Math.max(PRIORITY.min, Math.round(priority)));
-  return (PRIORITY.max - clamped) * BAND + (acceptedAtMs % BAND);
+  return (PRIORITY.max - clamped) * BAND;
 }
 
 const NOW_MS = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-/** KEYS queued, leased, entries, signal; ARGV id, score, entry JSON, token. 1 when added, 0 when already there. */
+/**
+ * KEYS queued, leased, entries, signal, sequence; ARGV id, band, entry JSON, token. Queued first by priority band,
+ * then in enqueue order. 1 when added, 0 when already there.
+ */
 const ENQUEUE = new LuaScript(`
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + (redis.call('INCR', KEYS[5]) % ${BAND}), ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 redis.call('RPUSH', KEYS[4], ARGV[4])
 redis.call('LTRIM', KEYS[4], -${MAX_SIGNALS}, -1)
@@ -103,8 +110,8 @@ for i = 2, #ARGV do n = n + redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumb
 return n`);
 
 /**
- * KEYS queued, leased, entries, signal; ARGV limit. Puts ids whose lease ran out back in the queue at their
- * priority (their worker died or hung), counting a revival; returns {id, revivals} pairs.
+ * KEYS queued, leased, entries, signal, sequence; ARGV limit. Puts ids whose lease ran out back in the queue, last
+ * of their priority (their worker died or hung), counting a revival; returns {id, revivals} pairs.
  */
 const REAP = new LuaScript(`
 ${NOW_MS}
@@ -117,7 +124,7 @@ for _, id in ipairs(expired) do
   entry.revivals = (entry.revivals or 0) + 1
   local p = tonumber(entry.priority) or ${PRIORITY.default}
   redis.call('HSET', KEYS[3], id, cjson.encode(entry))
-  redis.call('ZADD', KEYS[1], (${PRIORITY.max} - p) * ${BAND} + (now % ${BAND}), id)
+  redis.call('ZADD', KEYS[1], (${PRIORITY.max} - p) * ${BAND} + (redis.call('INCR', KEYS[5]) % ${BAND}), id)
   redis.call('RPUSH', KEYS[4], id)
   table.insert(out, id)
   table.insert(out, entry.revivals)
@@ -143,7 +150,13 @@ export class IndividualLane {
   }
 
   private get all(): string[] {
-    return [this.keys.queued(), this.keys.leased(), this.keys.entries(), this.keys.signal()];
+    return [
+      this.keys.queued(),
+      this.keys.leased(),
+      this.keys.entries(),
+      this.keys.signal(),
+      this.keys.sequence(),
+    ];
   }
 
   /** Queues the request (no-op while it is queued or leased) and wakes one idle worker. */
@@ -151,7 +164,7 @@ export class IndividualLane {
     const token: WakeToken = { batchId, ...(entry.target ? { target: entry.target } : {}) };
     const added = await ENQUEUE.run(this.redis, this.all, [
       batchId,
-      laneScore(entry.priority, Date.now()),
+      bandOf(entry.priority),
       JSON.stringify(entry),
       JSON.stringify(token),
     ]);
@@ -179,7 +192,8 @@ export class IndividualLane {
   async reapExpired(limit = 100): Promise<Array<{ batchId: string; revivals: number }>> {
     const flat = (await REAP.run(this.redis, this.all, [limit])) as Array<string | number>;
     const out: Array<{ batchId: string; revivals: number }> = [];
-    for (let i = 0; i < flat.length; i += 2) out.push({ batchId: String(flat[i]), revivals: Number(flat[i + 1]) });
+    for (let i = 0; i < flat.length; i += 2)
+      out.push({ batchId: String(flat[i]), revivals: Number(flat[i + 1]) });
     return out;
   }
 
