@@ -66,15 +66,13 @@ export class SingleAdmission {
     const reservation = await this.limiter.checkRequestAndReserve(principal, batchId, 1);
     if (reservation) {
       res.once('close', () => {
-        reservation
-          .abandon()
-          .catch((err: Error) =>
-            this.logger.warn({
-              msg: 'in-flight reservation not given back',
-              batch_id: batchId,
-              error: err.message,
-            }),
-          );
+        reservation.abandon().catch((err: Error) =>
+          this.logger.warn({
+            msg: 'in-flight reservation not given back',
+            batch_id: batchId,
+            error: err.message,
+          }),
+        );
       });
     }
     (req as AdmittedRequest).earlyAdmission = { batchId, reservation, circuit };
