@@ -218,12 +218,23 @@ return 1
 `);
 
 /**
+ * Takes a batch's drain lock with a fresh fencing token and, when it was free, reads the head of the outbox in the
+ * same step (one round trip where a lock and a peek took two).
+ * KEYS: lock, outbox. ARGV: token, ttlMs, max → the oldest `max` entries (maybe none), or nil when the lock is held
+ */
+export const OUTBOX_LOCK_AND_PEEK_SCRIPT = new LuaScript(`
+if not redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]), 'NX') then return false end
+return redis.call('LRANGE', KEYS[2], 0, tonumber(ARGV[3]) - 1)
+`);
+
+/**
  * Removes the published head of the outbox, by identity: only while the caller still holds the lock (its fencing
  * token) and only when the head still starts and ends with the exact entries it published. A drain that
- * outlived its lock therefore never trims events another worker has not sent. (The caller clears the pending
- * mark when nothing is left: the mark is another slot's key.)
+ * outlived its lock therefore never trims events another worker has not sent. An outbox left empty ends the
+ * drain, so the lock is released in the same step. (The caller clears the pending mark when nothing is left: the
+ * mark is another slot's key.)
  * KEYS: outbox, lock. ARGV: token, count, firstEntry, lastEntry
- * → remaining length, -1 lock lost, -2 head changed
+ * → remaining length (0: the lock was released too), -1 lock lost, -2 head changed
  */
 export const OUTBOX_ACK_SCRIPT = new LuaScript(`
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
@@ -232,13 +243,16 @@ if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[3] or redis.call('LINDEX', KEYS[1], 
   return -2
 end
 redis.call('LTRIM', KEYS[1], n, -1)
-return redis.call('LLEN', KEYS[1])
+local left = redis.call('LLEN', KEYS[1])
+if left == 0 then redis.call('DEL', KEYS[2]) end
+return left
 `);
 
 /**
- * Moves the head entry of the outbox to the dead-letter list (same fencing and identity checks as the ack).
+ * Moves the head entry of the outbox to the dead-letter list (same fencing and identity checks as the ack, and
+ * like it releases the lock when the outbox is left empty).
  * KEYS: outbox, lock, deadLetter. ARGV: token, headEntry, deadLetterJson, retentionSeconds
- * → remaining length, -1 lock lost, -2 head changed
+ * → remaining length (0: the lock was released too), -1 lock lost, -2 head changed
  */
 export const OUTBOX_DEAD_LETTER_SCRIPT = new LuaScript(`
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
@@ -246,7 +260,9 @@ if redis.call('LINDEX', KEYS[1], 0) ~= ARGV[2] then return -2 end
 redis.call('LPOP', KEYS[1])
 redis.call('RPUSH', KEYS[3], ARGV[3])
 redis.call('EXPIRE', KEYS[3], tonumber(ARGV[4]))
-return redis.call('LLEN', KEYS[1])
+local left = redis.call('LLEN', KEYS[1])
+if left == 0 then redis.call('DEL', KEYS[2]) end
+return left
 `);
 
 /** KEYS: lock. ARGV: token, ttlMs → 1 renewed, 0 lost */

@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { REDIS_CLIENT } from '#infra';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { BatchKeys } from './batch-keys.js';
 import {
   OUTBOX_ACK_SCRIPT,
   OUTBOX_DEAD_LETTER_SCRIPT,
+  OUTBOX_LOCK_AND_PEEK_SCRIPT,
   RELEASE_LOCK_SCRIPT,
   RENEW_LOCK_SCRIPT,
 } from './batch-scripts.js';
@@ -18,13 +19,18 @@ export interface OutboxEntry {
   message: OutboxMessage;
 }
 
-/** What an ack or dead-letter did: the outbox length left, or why it did nothing. */
-export type OutboxWriteOutcome = { remaining: number } | { refused: 'lock_lost' | 'head_changed' };
+/**
+ * What an ack or dead-letter did: the outbox length left, or why it did nothing. At 0 the drain is over: the same
+ * script released the lock and the pending mark was cleared, unless an append came in right after (`refilled`:
+ * the mark stays, the batch is drained again).
+ */
+export type OutboxWriteOutcome =
+  { remaining: number; refilled?: boolean } | { refused: 'lock_lost' | 'head_changed' };
 
-function outcomeOf(reply: number): OutboxWriteOutcome {
-  if (reply === -1) return { refused: 'lock_lost' };
-  if (reply === -2) return { refused: 'head_changed' };
-  return { remaining: reply };
+/** A drain lock just taken, with the head of the outbox read in the same step. */
+export interface LockedHead {
+  token: string;
+  entries: OutboxEntry[];
 }
 
 /**
@@ -61,11 +67,27 @@ export class OutboxRepository {
 
   /** The oldest `max` unpublished entries of a batch, in order, with their stored text. */
   async peekEntries(batchId: string, max: number): Promise<OutboxEntry[]> {
-    const raw = await this.redis.lrange(this.keys.outbox(batchId), 0, max - 1);
-    return raw.map((text) => ({ raw: text, message: JSON.parse(text) as OutboxMessage }));
+    return entriesOf(await this.redis.lrange(this.keys.outbox(batchId), 0, max - 1));
   }
 
-  /** Removes `published` (the head of the outbox, in order) if `token` still holds the batch's lock. */
+  /**
+   * Takes the batch's drain lock (as tryLock) and reads the oldest `max` entries in the same round trip; null
+   * when another drain holds the lock.
+   */
+  async lockAndPeek(batchId: string, ttlMs: number, max: number): Promise<LockedHead | null> {
+    const token = randomUUID();
+    const raw = (await OUTBOX_LOCK_AND_PEEK_SCRIPT.run(
+      this.redis,
+      [this.keys.outboxLock(batchId), this.keys.outbox(batchId)],
+      [token, ttlMs, max],
+    )) as string[] | null;
+    return raw ? { token, entries: entriesOf(raw) } : null;
+  }
+
+  /**
+   * Removes `published` (the head of the outbox, in order) if `token` still holds the batch's lock; one that
+   * leaves the outbox empty releases the lock too (the drain is over) and clears the pending mark.
+   */
   async ack(batchId: string, token: string, published: OutboxEntry[]): Promise<OutboxWriteOutcome> {
     if (published.length === 0) return { remaining: await this.size(batchId) };
     const reply = (await OUTBOX_ACK_SCRIPT.run(
@@ -73,11 +95,10 @@ export class OutboxRepository {
       [this.keys.outbox(batchId), this.keys.outboxLock(batchId)],
       [token, published.length, published[0].raw, published[published.length - 1].raw],
     )) as number;
-    if (reply === 0) await this.unmarkIfEmpty(batchId);
-    return outcomeOf(reply);
+    return this.outcomeOf(batchId, reply);
   }
 
-  /** Moves the head entry to the batch's dead-letter list with its reason. */
+  /** Moves the head entry to the batch's dead-letter list with its reason (releasing the lock like the ack). */
   async deadLetter(
     batchId: string,
     token: string,
@@ -96,8 +117,14 @@ export class OutboxRepository {
       [this.keys.outbox(batchId), this.keys.outboxLock(batchId), this.keys.deadLetter(batchId)],
       [token, entry.raw, JSON.stringify(record), this.retentionSeconds],
     )) as number;
-    if (reply === 0) await this.unmarkIfEmpty(batchId);
-    return outcomeOf(reply);
+    return this.outcomeOf(batchId, reply);
+  }
+
+  private async outcomeOf(batchId: string, reply: number): Promise<OutboxWriteOutcome> {
+    if (reply === -1) return { refused: 'lock_lost' };
+    if (reply === -2) return { refused: 'head_changed' };
+    if (reply > 0) return { remaining: reply };
+    return (await this.unmarkIfEmpty(batchId)) ? { remaining: 0 } : { remaining: 0, refilled: true };
   }
 
   /** The batch's undeliverable events, oldest first. */
@@ -111,14 +138,20 @@ export class OutboxRepository {
   }
 
   /**
-   * Takes the batch out of the pending set once its outbox was seen empty. The mark is another slot's key than
-   * the outbox, so this cannot be one script: the mark is removed first and the outbox read again after, and
-   * every append marks after appending — an append racing this removal is either seen by the second read (and
-   * re-marked here) or marks after it.
+   * Takes the batch out of the pending set once its outbox was seen empty; false when an append came in meanwhile
+   * (the batch stays marked). The mark is another slot's key than the outbox, so this cannot be one script: the
+   * mark is removed first and the outbox read again after, and every append marks after appending — an append
+   * racing this removal is either seen by the second read (and re-marked here) or marks after it. On one Redis the
+   * two commands go in one write (one connection runs them in that order); on a cluster they are on different
+   * nodes, so the read waits for the removal.
    */
-  async unmarkIfEmpty(batchId: string): Promise<void> {
-    await this.redis.srem(this.keys.outboxPending(), batchId);
-    if ((await this.size(batchId)) > 0) await this.redis.sadd(this.keys.outboxPending(), batchId);
+  async unmarkIfEmpty(batchId: string): Promise<boolean> {
+    const unmark = this.redis.srem(this.keys.outboxPending(), batchId);
+    if (this.redis instanceof Cluster) await unmark;
+    const [, left] = await Promise.all([unmark, this.size(batchId)]);
+    if (left === 0) return true;
+    await this.redis.sadd(this.keys.outboxPending(), batchId);
+    return false;
   }
 
   /** Unpublished events over all batches (one LLEN per batch: each outbox may live on another cluster node). */
@@ -143,4 +176,8 @@ export class OutboxRepository {
   async unlock(batchId: string, token: string): Promise<void> {
     await RELEASE_LOCK_SCRIPT.run(this.redis, [this.keys.outboxLock(batchId)], [token]);
   }
+}
+
+function entriesOf(raw: string[]): OutboxEntry[] {
+  return raw.map((text) => ({ raw: text, message: JSON.parse(text) as OutboxMessage }));
 }

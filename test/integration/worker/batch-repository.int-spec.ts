@@ -405,13 +405,42 @@ describe('cancel and outbox', () => {
     const [last] = await h.outbox.peekEntries(id, 10);
     expect(last.message.envelope.correlation_id).toBe('c');
     expect(await h.outbox.renewLock(id, token!, 5000)).toBe(true);
-    expect(await h.outbox.ack(id, token!, [last])).toEqual({ remaining: 0 });
-    expect(await h.outbox.pendingBatchIds()).not.toContain(id);
     await h.outbox.unlock(id, 'someone-else');
     expect(await h.outbox.tryLock(id, 5000)).toBeNull();
-    await h.outbox.unlock(id, token!);
+    // The ack that empties the outbox ends the drain: it releases the lock in the same step.
+    expect(await h.outbox.ack(id, token!, [last])).toEqual({ remaining: 0 });
+    expect(await h.outbox.pendingBatchIds()).not.toContain(id);
     expect(await h.outbox.renewLock(id, token!, 5000)).toBe(false);
     expect(await h.outbox.tryLock(id, 5000)).not.toBeNull();
+  });
+
+  it('takes the lock and reads the head in one step; refuses while another drain holds it', async () => {
+    const requests = makeRequests(3);
+    const { batch } = await h.repo.create(makeBatch(requests), requests);
+    const id = batch.batch_id;
+    expect(await h.outbox.lockAndPeek(id, 5000, 10)).toEqual({ token: expect.any(String), entries: [] });
+    expect(await h.outbox.lockAndPeek(id, 5000, 10)).toBeNull();
+    await h.redis.del(h.repo.keys.outboxLock(id));
+    await h.repo.storeResults(id, [result(0), result(1), result(2)], [event('a'), event('b'), event('c')]);
+    const locked = (await h.outbox.lockAndPeek(id, 5000, 2))!;
+    expect(locked.entries.map((e) => e.message.envelope.correlation_id)).toEqual(['a', 'b']);
+    expect(await h.outbox.tryLock(id, 5000)).toBeNull();
+    expect(await h.outbox.ack(id, locked.token, locked.entries)).toEqual({ remaining: 1 });
+    expect(await h.outbox.renewLock(id, locked.token, 5000)).toBe(true);
+  });
+
+  it('clears the pending mark only of an outbox seen empty after the removal', async () => {
+    const requests = makeRequests(1);
+    const { batch } = await h.repo.create(makeBatch(requests), requests);
+    const id = batch.batch_id;
+    await h.repo.storeResults(id, [result(0)], [event('a')]);
+    // An append that landed after the emptying ack: the mark stays (its own SADD may come after the removal).
+    expect(await h.outbox.unmarkIfEmpty(id)).toBe(false);
+    expect(await h.outbox.pendingBatchIds()).toContain(id);
+    const locked = (await h.outbox.lockAndPeek(id, 5000, 10))!;
+    expect(await h.outbox.ack(id, locked.token, locked.entries)).toEqual({ remaining: 0 });
+    expect(await h.outbox.pendingBatchIds()).not.toContain(id);
+    expect(await h.outbox.unmarkIfEmpty(id)).toBe(true);
   });
 
   it('moves the head to the dead-letter record with its reason, only under the token', async () => {

@@ -4,6 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { BatchRecord, StoredResult } from '#batch-store';
 import { AppMetrics, ensureTopics, KafkaEventPublisher, parseBrokers, type SerializedEvent } from '#infra';
+import {
+  BatchOutboxDrainer,
+  type DrainResult,
+} from '../../../apps/batch-worker/src/outbox/batch-outbox-drainer.js';
+import { BatchFinisher } from '../../../apps/batch-worker/src/pipeline/batch-finisher.js';
 import { completedEvent, resultEvent } from '../../../apps/batch-worker/src/pipeline/batch-events.js';
 import { makeBatch, makeRequests, waitFor } from './support/batch-factory.js';
 import { KAFKA_BROKERS, REDIS_URL } from './support/store-harness.js';
@@ -236,5 +241,118 @@ describe('outbox with two workers and a Kafka produce delayed past the lock', ()
     // the other worker takes over, publishes and acks; the slow worker's ack must then remove nothing.
     await redis.del(`${prefix}:outbox:{${batch.batch_id}}:lock`);
     await expectEveryEventOnce(batch, topic, 1_001);
+  });
+});
+
+/** The worker's own Redis commands (not those run inside its scripts) that name `batchId` or the pending set. */
+class OutboxCommandTrace {
+  readonly commands: string[][] = [];
+  private markerSeen?: () => void;
+
+  private constructor(
+    private readonly monitor: Redis,
+    private readonly probe: Redis,
+    private readonly probeAddr: string,
+  ) {}
+
+  static async start(prefix: string): Promise<OutboxCommandTrace> {
+    const probe = new Redis(REDIS_URL);
+    const info = (await probe.client('INFO')) as string;
+    const addr = /addr=(\S+)/.exec(info)![1];
+    // monitor() opens a connection of its own in monitor mode; the probe stays an ordinary client.
+    const trace = new OutboxCommandTrace(await probe.monitor(), probe, addr);
+    trace.monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source === trace.probeAddr) {
+        if (args[0].toLowerCase() === 'echo' && args[1] === `${prefix}:marker`) trace.markerSeen?.();
+        return;
+      }
+      if (source === 'lua' || !args.some((a) => a.startsWith(`${prefix}:`))) return;
+      trace.commands.push(args);
+    });
+    return trace;
+  }
+
+  named(batchId: string, pendingKey: string): string[] {
+    return this.commands
+      .filter((args) => args.some((a) => a.includes(batchId)) || args[1] === pendingKey)
+      .map((args) => args[0].toLowerCase());
+  }
+
+  /** Resolves once every command Redis ran before this call has been seen (MONITOR reports in execution order). */
+  async settled(prefix: string): Promise<void> {
+    const seen = new Promise<void>((resolve) => (this.markerSeen = resolve));
+    await this.probe.echo(`${prefix}:marker`);
+    await seen;
+  }
+
+  async stop(): Promise<void> {
+    this.monitor.disconnect();
+    await this.probe.quit();
+  }
+}
+
+describe('outbox round trips of one stored result', () => {
+  let worker: RunningWorker;
+  beforeAll(async () => {
+    // No periodic listing or metrics sampling during the test: only the drain's own commands are traced.
+    worker = await startWorker(
+      { OUTBOX_POLL_MS: '60000', METRICS_SAMPLE_MS: '60000' },
+      {},
+      {},
+      { quiet: true },
+    );
+  });
+  afterAll(async () => {
+    await worker.stop();
+    await clearPrefix(worker);
+  });
+
+  /** Stores one result through the worker's finisher and resolves with the drain that published it. */
+  async function storeAndDrain(record: BatchRecord, index: number): Promise<DrainResult> {
+    const drainer = worker.app.get(BatchOutboxDrainer);
+    const original = drainer.drain.bind(drainer);
+    const drained = new Promise<DrainResult>((resolve) => {
+      drainer.drain = async (...args) => {
+        const result = await original(...args);
+        if (args[0] === record.batch_id && result.published > 0) resolve(result);
+        return result;
+      };
+    });
+    try {
+      await worker.app.get(BatchFinisher).store(record, [storedResult(record, index)]);
+      return await drained;
+    } finally {
+      drainer.drain = original;
+    }
+  }
+
+  it('drains a result named by its finisher in three round trips: no listing, lock with peek, ack with release', async () => {
+    const topic = `test.outbox.trips.${randomUUID()}.v1`;
+    await ensureTopics(brokers, [topic]);
+    const requests = makeRequests(2);
+    const record = (await worker.repo.create(makeBatch(requests, { callback_topic: topic }), requests)).batch;
+    // The first drain loads the scripts (a first EVALSHA may fall back to EVAL); the second is measured.
+    await storeAndDrain(record, 0);
+    const prefix = worker.env.REDIS_KEY_PREFIX;
+    const trace = await OutboxCommandTrace.start(prefix);
+    try {
+      expect(await storeAndDrain(record, 1)).toMatchObject({ published: 1, emptied: true });
+      await trace.settled(prefix);
+      // The store (its script and the pending mark), then the drain: lock + peek, produce, ack + lock release,
+      // and the unmark (SREM, then LLEN to catch an append that raced it) in one write.
+      expect(trace.named(record.batch_id, worker.repo.keys.outboxPending())).toEqual([
+        'evalsha',
+        'sadd',
+        'evalsha',
+        'evalsha',
+        'srem',
+        'llen',
+      ]);
+    } finally {
+      await trace.stop();
+    }
+    expect(await worker.outbox.size(record.batch_id)).toBe(0);
+    expect(await worker.outbox.pendingBatchIds()).not.toContain(record.batch_id);
+    expect(await worker.outbox.tryLock(record.batch_id, 1000)).not.toBeNull();
   });
 });

@@ -21,7 +21,7 @@ export interface DrainResult {
   locked: boolean;
   published: number;
   deadLettered: number;
-  /** The last removal left the outbox empty (and cleared its pending mark): nothing to peek again. */
+  /** The drain left the outbox empty and cleared its pending mark: nothing to look for until the next append. */
   emptied?: boolean;
 }
 
@@ -53,18 +53,26 @@ export class BatchOutboxDrainer {
   ) {}
 
   async drain(batchId: string, shouldStop: () => boolean = () => false): Promise<DrainResult> {
-    const lock = await RenewingLock.acquire(this.outbox, batchId, this.env.OUTBOX_LOCK_MS);
-    if (!lock) return { locked: false, published: 0, deadLettered: 0 };
+    const acquired = await RenewingLock.acquire(
+      this.outbox,
+      batchId,
+      this.env.OUTBOX_LOCK_MS,
+      this.env.OUTBOX_BATCH_SIZE,
+    );
+    if (!acquired) return { locked: false, published: 0, deadLettered: 0 };
+    const { lock } = acquired;
     const result: DrainResult = { locked: true, published: 0, deadLettered: 0 };
     const dead: DeadTally = new Map();
     try {
-      // An ack or dead-letter that leaves the outbox empty has cleared its mark (unmarkIfEmpty) already: no
-      // second peek, which would only find it empty and clear the mark again (three round trips per drain).
-      for (let peek = 0; peek < PEEKS_PER_DRAIN && !shouldStop() && !lock.lost && !result.emptied; peek++) {
-        const entries = await this.outbox.peekEntries(batchId, this.env.OUTBOX_BATCH_SIZE);
+      // The removal that leaves the outbox empty releases the lock and clears the mark: the drain is over, no
+      // second peek (it would only find the outbox empty).
+      for (let peek = 0; peek < PEEKS_PER_DRAIN && !shouldStop() && lock.held; peek++) {
+        // The first peek came with the lock.
+        const entries =
+          peek === 0 ? acquired.head : await this.outbox.peekEntries(batchId, this.env.OUTBOX_BATCH_SIZE);
         if (entries.length === 0) {
           // Marked but empty (the mark is set after appends and cleared after acks, apart from each other).
-          await this.outbox.unmarkIfEmpty(batchId);
+          result.emptied = await this.outbox.unmarkIfEmpty(batchId);
           break;
         }
         for (const step of planProduce(entries.map(sizeEntry), this.env.OUTBOX_MAX_REQUEST_BYTES)) {
@@ -124,12 +132,14 @@ export class BatchOutboxDrainer {
       if (reason) return this.deadLetter(lock, entries, reason, detail, dead, result);
       throw err;
     }
-    result.emptied = this.check(
+    this.check(
+      lock,
       await this.outbox.ack(
         lock.batchId,
         lock.token,
         entries.map((e) => e.entry),
       ),
+      result,
     );
     result.published += entries.length;
     this.metrics.outboxPublished.inc(entries.length);
@@ -144,8 +154,10 @@ export class BatchOutboxDrainer {
     result: DrainResult,
   ): Promise<void> {
     for (const sized of entries) {
-      result.emptied = this.check(
+      this.check(
+        lock,
         await this.outbox.deadLetter(lock.batchId, lock.token, sized.entry, reason, detail),
+        result,
       );
       result.deadLettered += 1;
       this.metrics.outboxDeadLettered.inc({ reason });
@@ -162,10 +174,12 @@ export class BatchOutboxDrainer {
     }
   }
 
-  /** Throws when the lock was lost; true when the outbox is now empty. */
-  private check(outcome: OutboxWriteOutcome): boolean {
+  /** Throws when the lock was lost; notes a removal that emptied the outbox (and released the lock with it). */
+  private check(lock: RenewingLock, outcome: OutboxWriteOutcome, result: DrainResult): void {
     if ('refused' in outcome) throw new LockLost(outcome.refused);
-    return outcome.remaining === 0;
+    if (outcome.remaining > 0) return;
+    lock.releasedByStore();
+    result.emptied = !outcome.refilled;
   }
 
   private logDeadLetters(batchId: string, dead: DeadTally): void {

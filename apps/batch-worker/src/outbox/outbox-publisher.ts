@@ -19,12 +19,21 @@ const MAX_BACKOFF_FACTOR = 16;
  * under its own lock, and a batch whose destination fails (Kafka away, a timeout) backs off on its own
  * (OUTBOX_RETRY_MS, doubling) while every other batch keeps flowing. Events leave in order per batch and are
  * removed only after Kafka accepted them; undeliverable ones are dead-lettered by the drainer.
+ *
+ * Batches come from two sources: those this process named when it appended (OutboxSignal), drained at once, and
+ * a listing of the pending set at most every OUTBOX_POLL_MS (other workers' batches, retries after a backoff,
+ * batches left waiting for a slot) or when an append did not name its batch.
  */
 @Injectable()
 export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxPublisher.name);
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly backoff = new Map<string, { failures: number; until: number }>();
+  /** Batches named while their drain ran: that drain may have read the outbox before the append. */
+  private readonly namedDuringDrain = new Set<string>();
+  /** Some batch was left for want of a free slot: the next round lists the pending set. */
+  private deferred = false;
+  private listedAt = 0;
   private stopped = false;
   private loop?: Promise<void>;
 
@@ -52,32 +61,56 @@ export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShu
       } catch (err) {
         this.logger.warn({ msg: 'outbox: listing pending batches failed', error: (err as Error).message });
       }
-      await this.signal.wait(this.env.OUTBOX_POLL_MS);
+      await this.signal.wait(Math.max(1, this.listedAt + this.env.OUTBOX_POLL_MS - Date.now()));
     }
     await Promise.allSettled([...this.inFlight.values()]);
   }
 
-  /** Starts a drain for each pending batch that is not running, not backing off, while slots are free. */
+  /** Starts a drain for each candidate batch that is not running, not backing off, while slots are free. */
   private async schedule(): Promise<void> {
     const now = Date.now();
-    const pending = shuffled(await this.outbox.pendingBatchIds());
-    for (const batchId of pending) {
-      if (this.stopped || this.inFlight.size >= this.env.OUTBOX_CONCURRENCY) break;
-      if (this.inFlight.has(batchId)) continue;
-      if ((this.backoff.get(batchId)?.until ?? 0) > now) continue;
-      const drain = this.drainer
-        .drain(batchId, () => this.stopped)
-        .then(
-          (result) => {
-            this.backoff.delete(batchId);
-            // More may be waiting (a drain gives its slot back after a few produce requests).
-            if (result.published + result.deadLettered > 0) this.signal.notify();
-          },
-          (err: unknown) => this.failed(batchId, err),
-        )
-        .finally(() => this.inFlight.delete(batchId));
-      this.inFlight.set(batchId, drain);
+    const wake = this.signal.take();
+    const named = new Set(wake.batchIds);
+    let candidates = wake.batchIds;
+    if (wake.listAll || this.deferred || now - this.listedAt >= this.env.OUTBOX_POLL_MS) {
+      // Set first: a failing listing is retried at the next poll, not in a tight loop.
+      this.listedAt = now;
+      this.deferred = false;
+      candidates = shuffled([...new Set([...candidates, ...(await this.outbox.pendingBatchIds())])]);
     }
+    for (const batchId of candidates) {
+      if (this.stopped) break;
+      if (this.inFlight.has(batchId)) {
+        if (named.has(batchId)) this.namedDuringDrain.add(batchId);
+        continue;
+      }
+      if ((this.backoff.get(batchId)?.until ?? 0) > now) continue;
+      if (this.inFlight.size >= this.env.OUTBOX_CONCURRENCY) {
+        this.deferred = true;
+        break;
+      }
+      this.start(batchId);
+    }
+  }
+
+  private start(batchId: string): void {
+    const drain = this.drainer
+      .drain(batchId, () => this.stopped)
+      .then(
+        (result) => {
+          this.backoff.delete(batchId);
+          // More may be waiting (a drain gives its slot back after a few produce requests, or an append came in
+          // right after the outbox was emptied). An emptied outbox was unmarked: nothing to look for.
+          if (!result.emptied && result.published + result.deadLettered > 0) this.signal.notify(batchId);
+        },
+        (err: unknown) => this.failed(batchId, err),
+      )
+      .finally(() => {
+        this.inFlight.delete(batchId);
+        if (this.namedDuringDrain.delete(batchId) && !this.backoff.has(batchId)) this.signal.notify(batchId);
+        else if (this.deferred) this.signal.notify();
+      });
+    this.inFlight.set(batchId, drain);
   }
 
   private failed(batchId: string, err: unknown): void {

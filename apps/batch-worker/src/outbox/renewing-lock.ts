@@ -1,4 +1,4 @@
-import type { OutboxRepository } from '#batch-store';
+import type { OutboxEntry, OutboxRepository } from '#batch-store';
 
 /**
  * A batch's outbox lock held by this process: renewed every third of its TTL while the drain runs, so a slow
@@ -7,6 +7,7 @@ import type { OutboxRepository } from '#batch-store';
  */
 export class RenewingLock {
   lost = false;
+  private released = false;
   private readonly timer: NodeJS.Timeout;
 
   private constructor(
@@ -29,17 +30,34 @@ export class RenewingLock {
     this.timer.unref();
   }
 
+  /** Neither lost nor released: removals may still be made under it. */
+  get held(): boolean {
+    return !this.lost && !this.released;
+  }
+
+  /** Takes the lock and reads the head of the outbox (one round trip); null when another drain holds it. */
   static async acquire(
     outbox: OutboxRepository,
     batchId: string,
     ttlMs: number,
-  ): Promise<RenewingLock | null> {
-    const token = await outbox.tryLock(batchId, ttlMs);
-    return token ? new RenewingLock(outbox, batchId, token, ttlMs) : null;
+    peekMax: number,
+  ): Promise<{ lock: RenewingLock; head: OutboxEntry[] } | null> {
+    const locked = await outbox.lockAndPeek(batchId, ttlMs, peekMax);
+    return locked
+      ? { lock: new RenewingLock(outbox, batchId, locked.token, ttlMs), head: locked.entries }
+      : null;
+  }
+
+  /** The store released the lock itself (the removal that emptied the outbox): stop renewing, nothing to send. */
+  releasedByStore(): void {
+    this.released = true;
+    clearInterval(this.timer);
   }
 
   async release(): Promise<void> {
     clearInterval(this.timer);
+    if (this.released) return;
+    this.released = true;
     await this.outbox.unlock(this.batchId, this.token).catch(() => undefined);
   }
 }

@@ -34,7 +34,7 @@ export class BatchFinisher {
     const events = results.map((stored) => resultEvent(record, stored, now));
     const stored = await this.repo.storeResults(record.batch_id, results, events);
     if (stored === results.length) this.metrics.recordResults(record, results);
-    if (stored > 0) this.signal.notify();
+    if (stored > 0) this.signal.notify(record.batch_id);
     return stored;
   }
 
@@ -54,7 +54,7 @@ export class BatchFinisher {
     });
     if (!done) return null;
     this.metrics.recordResults(record, [stored]);
-    this.finished(done);
+    this.finished(done, true);
     return { kind: 'done', status: done.status };
   }
 
@@ -95,11 +95,13 @@ export class BatchFinisher {
       const current = await this.repo.get(batchId);
       return { kind: 'done', status: current?.status ?? 'missing' };
     }
-    this.finished(done, error);
+    // Only a batch's final transition appends an event (LLMBatchCompletedV1).
+    this.finished(done, done.kind === 'batch', error);
     return { kind: 'done', status: done.status };
   }
 
-  private finished(done: BatchRecord, error?: { code: string }): void {
+  /** `appended`: the final write put events in the outbox (the publisher is told which batch to drain). */
+  private finished(done: BatchRecord, appended: boolean, error?: { code: string }): void {
     this.logger.log({
       msg: 'batch finished',
       batch_id: done.batch_id,
@@ -111,6 +113,6 @@ export class BatchFinisher {
       ...(error ? { error_code: error.code } : {}),
     });
     this.metrics.recordFinished(done);
-    this.signal.notify();
+    if (appended) this.signal.notify(done.batch_id);
   }
 }
