@@ -84,10 +84,17 @@ export class BatchRepository {
    * whose claim went to another batch is a duplicate nobody was told about and is removed (here, or by the
    * worker's reconciler when this process died before step 3).
    */
+  /**
+   * Stores a new batch (or returns the one its idempotency key already names). `sendWith`: the caller's follow-up
+   * write (the individual lane's enqueue), sent right behind the create script in the same write when one Redis
+   * executes both in order (an inline batch without an idempotency key, not on a cluster): one round trip less.
+   * Its promise is returned as `sent`; when absent, the caller sends it itself once the create answered.
+   */
   async create(
     record: NewBatchRecord,
     given: BatchContent,
-  ): Promise<{ batch: BatchRecord; created: boolean }> {
+    options: { sendWith?: () => Promise<unknown> } = {},
+  ): Promise<{ batch: BatchRecord; created: boolean; sent?: Promise<unknown> }> {
     const id = record.batch_id;
     const full: BatchRecord = {
       ...record,
@@ -134,21 +141,29 @@ export class BatchRepository {
       if (essays.length > 0) staged.expire(essaysStaging, STAGING_TTL_SECONDS);
       for (const [err] of (await staged.exec()) ?? []) if (err) throw err;
     }
-    const [, outcome] = (await Promise.all([
-      live,
-      CREATE_SCRIPT.run(
-        this.redis,
-        [this.keys.record(id), this.keys.requests(id), staging, essaysStaging, this.keys.essays(id)],
-        [
-          JSON.stringify(full),
-          full.status,
-          full.request_hash,
-          essayForm ? '1' : '0',
-          essayForm ? content.user_prompt : '',
-          ...inline,
-        ],
-      ),
-    ])) as [unknown, 'created' | 'existing' | 'conflict'];
+    const creating = CREATE_SCRIPT.run(
+      this.redis,
+      [this.keys.record(id), this.keys.requests(id), staging, essaysStaging, this.keys.essays(id)],
+      [
+        JSON.stringify(full),
+        full.status,
+        full.request_hash,
+        essayForm ? '1' : '0',
+        essayForm ? content.user_prompt : '',
+        ...inline,
+      ],
+    );
+    // Issued after the script (same tick, same connection): on one Redis it runs after the batch exists. A worker
+    // that still finds no batch (a create re-sent after NOSCRIPT) keeps the job until it does (lane grace).
+    const sent =
+      options.sendWith && inline.length > 0 && !claimKey && !(this.redis instanceof Cluster)
+        ? options.sendWith()
+        : undefined;
+    sent?.catch(() => undefined);
+    const [, outcome] = (await Promise.all([live, creating])) as [
+      unknown,
+      'created' | 'existing' | 'conflict',
+    ];
     if (outcome === 'conflict') throw new IdempotencyConflictError(record.idempotency_key ?? id, id);
     if (claimKey) {
       const owner = await this.claim(claimKey, id);
@@ -158,10 +173,11 @@ export class BatchRepository {
       }
     }
     // A new batch is exactly what was written: no read back (one round trip less on every acceptance).
-    if (outcome === 'created') return { batch: { ...full, cancel_requested: false }, created: true };
+    if (outcome === 'created')
+      return { batch: { ...full, cancel_requested: false }, created: true, ...(sent ? { sent } : {}) };
     const batch = await this.get(id);
     if (!batch) throw new BatchNotFoundError(id);
-    return { batch, created: false };
+    return { batch, created: false, ...(sent ? { sent } : {}) };
   }
 
   /**

@@ -142,6 +142,22 @@ describe('individual lane: a worker running from it', () => {
     if (stolen) expect(stolen.batchId).toBe(batch.batch_id);
   });
 
+  it('keeps a job whose batch is not stored yet, and runs it once the batch is there', async () => {
+    // The API sends the enqueue right behind the create; a create re-sent after NOSCRIPT can land after it.
+    const requests = makeRequests(1, 'late');
+    const record = makeBatch(requests, { kind: 'single', mode: 'individual' });
+    await worker.queues.enqueueSingle(record.batch_id, 5);
+    await waitFor('the job claimed', async () => {
+      const leased = await worker.app.get(IndividualLane).depths();
+      return leased.leased > 0 ? true : undefined;
+    });
+    // Claimed, found no batch, kept (not dropped): the lane still holds it.
+    expect(await worker.queues.lane.holds(record.batch_id)).toBe(true);
+    await worker.repo.create(record, requests);
+    const done = await waitForTerminal(worker, record.batch_id, 15_000);
+    expect(done.status).toBe('completed');
+  });
+
   it('hands a paused provider’s request to a delayed BullMQ job: queued meanwhile, run after the pause', async () => {
     const batch = await single();
     const pauses = worker.app.get(ProviderPauseStore);

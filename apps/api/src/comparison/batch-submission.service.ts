@@ -225,7 +225,11 @@ export class BatchSubmissionService {
     }
     if (acquired.status === 'rejected') throw acquired.reason;
     const selection = selected.value;
-    let outcome: { batch: BatchRecord; created: boolean };
+    const target = { provider: selection.config.provider, model: selection.config.model };
+    // An individual request's enqueue rides in the create's write where the store can keep their order.
+    const sendWith =
+      kind === 'single' ? () => this.queues.enqueueSingle(batchId, priority, { target }) : undefined;
+    let outcome: { batch: BatchRecord; created: boolean; sent?: Promise<unknown> };
     try {
       outcome = await this.repository.create(
         {
@@ -245,6 +249,7 @@ export class BatchSubmissionService {
           ...(acceptance.quote ? { quote: acceptance.quote } : {}),
         },
         content,
+        sendWith ? { sendWith } : {},
       );
     } catch (err) {
       await this.limiter.release(acceptance.principal, batchId);
@@ -260,7 +265,7 @@ export class BatchSubmissionService {
       }
       throw err;
     }
-    const { batch, created } = outcome;
+    const { batch, created, sent } = outcome;
     if (!created) await this.limiter.release(acceptance.principal, batchId);
     // tenant_id and key_id come from the log context (set by authentication).
     this.logger.log({
@@ -273,7 +278,8 @@ export class BatchSubmissionService {
     });
     // A repeat of a request whose enqueue was lost (crash between store and enqueue) is enqueued again; the job
     // id is the batch id, so a job that still exists is not duplicated.
-    if (created || batch.status === 'queued') {
+    if (sent) await sent;
+    else if (created || batch.status === 'queued') {
       await (kind === 'batch'
         ? this.queues.enqueueBatch(batch.batch_id, batch.priority)
         : this.queues.enqueueSingle(batch.batch_id, batch.priority, {

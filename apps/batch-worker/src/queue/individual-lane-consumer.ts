@@ -165,6 +165,16 @@ export class IndividualLaneConsumer implements OnApplicationBootstrap, OnApplica
 
   /** Ends the lease; a run that must wait goes to BullMQ first, so the job is held somewhere at every moment. */
   private async settle(job: ClaimedJob, outcome: StepOutcome): Promise<void> {
+    if (
+      outcome.kind === 'done' &&
+      outcome.status === 'missing' &&
+      Date.now() - (job.at ?? 0) < this.leaseMs
+    ) {
+      // The enqueue rides behind the create in one write, so the batch is normally there; a create re-sent after
+      // NOSCRIPT can land after it. The lease is kept: it runs out and the job is tried again, then dropped.
+      this.logger.debug({ msg: 'individual lane: no batch yet; tried again later', batch_id: job.batchId });
+      return;
+    }
     const wait = waitOf(outcome, this.env.BATCH_POLL_INTERVAL_MS);
     if (wait) {
       await this.queues.delaySingle(

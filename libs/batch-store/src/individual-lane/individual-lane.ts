@@ -40,6 +40,8 @@ export interface LaneEntry {
   target?: { provider: string; model: string };
   /** Times the lane took this id back from a worker whose lease ran out (a crash or a hung call). */
   revivals?: number;
+  /** When it was first queued (ms): a job whose batch is not there yet is kept a while (see the consumer). */
+  at?: number;
 }
 
 /** A job a worker took from the lane: its lease is held until released or renewed. */
@@ -165,7 +167,7 @@ export class IndividualLane {
     const added = await ENQUEUE.run(this.redis, this.all, [
       batchId,
       bandOf(entry.priority),
-      JSON.stringify(entry),
+      JSON.stringify({ at: Date.now(), ...entry }),
       JSON.stringify(token),
     ]);
     return added === 1;
