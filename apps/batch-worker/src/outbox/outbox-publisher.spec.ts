@@ -1,0 +1,104 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { OutboxRepository } from '#batch-store';
+import type { WorkerEnv } from '../config/worker-env.js';
+import type { BatchOutboxDrainer, DrainResult } from './batch-outbox-drainer.js';
+import { OutboxPublisher } from './outbox-publisher.js';
+import { OutboxSignal } from './outbox-signal.js';
+
+const EMPTIED: DrainResult = { locked: true, published: 1, deadLettered: 0, emptied: true };
+
+/** A pending set and a drainer whose drains end when the test says so; each call is awaited as an event. */
+class FakeOutbox {
+  pending: string[] = [];
+  listings = 0;
+  readonly drains: Array<{ batchId: string; finish: (result: DrainResult) => void }> = [];
+  private waiting?: { count: number; resolve: () => void };
+
+  readonly repository = {
+    pendingBatchIds: async () => {
+      this.listings += 1;
+      return [...this.pending];
+    },
+  } as unknown as OutboxRepository;
+
+  readonly drainer = {
+    drain: (batchId: string) =>
+      new Promise<DrainResult>((finish) => {
+        this.drains.push({ batchId, finish });
+        if (this.waiting && this.drains.length >= this.waiting.count) this.waiting.resolve();
+      }),
+  } as unknown as BatchOutboxDrainer;
+
+  /** Resolves once `count` drains have started in all. */
+  started(count: number): Promise<void> {
+    if (this.drains.length >= count) return Promise.resolve();
+    return new Promise((resolve) => (this.waiting = { count, resolve }));
+  }
+}
+
+describe('OutboxPublisher', () => {
+  let publisher: OutboxPublisher | undefined;
+  let fake: FakeOutbox;
+  let signal: OutboxSignal;
+
+  function start(concurrency = 4): void {
+    fake = new FakeOutbox();
+    signal = new OutboxSignal();
+    // Polls far apart: every drain below is started by a signal, never by the timer.
+    const env = { OUTBOX_POLL_MS: 60_000, OUTBOX_CONCURRENCY: concurrency, OUTBOX_RETRY_MS: 1_000 };
+    publisher = new OutboxPublisher(fake.repository, fake.drainer, signal, env as WorkerEnv);
+    publisher.onApplicationBootstrap();
+  }
+
+  afterEach(async () => {
+    for (const drain of fake.drains) drain.finish(EMPTIED);
+    await publisher?.onApplicationShutdown();
+    publisher = undefined;
+  });
+
+  it('drains a batch its producer named without listing the pending set again', async () => {
+    start();
+    signal.notify('b1');
+    await fake.started(1);
+    fake.drains[0].finish(EMPTIED);
+    signal.notify('b2');
+    await fake.started(2);
+    expect(fake.drains.map((d) => d.batchId)).toEqual(['b1', 'b2']);
+    expect(fake.listings).toBe(1); // the first round's listing only
+  });
+
+  it('drains a batch again when it was named while its drain ran (that drain may have read before)', async () => {
+    start();
+    signal.notify('b1');
+    await fake.started(1);
+    // b2 starting shows the round that saw b1 still running has happened.
+    signal.notify('b1');
+    signal.notify('b2');
+    await fake.started(2);
+    fake.drains[0].finish(EMPTIED);
+    await fake.started(3);
+    expect(fake.drains.map((d) => d.batchId)).toEqual(['b1', 'b2', 'b1']);
+  });
+
+  it('drains again a batch whose drain gave its slot back with events left', async () => {
+    start();
+    signal.notify('b1');
+    await fake.started(1);
+    fake.drains[0].finish({ locked: true, published: 5_000, deadLettered: 0 });
+    await fake.started(2);
+    expect(fake.drains[1].batchId).toBe('b1');
+  });
+
+  it('lists the pending set as soon as a slot frees when a batch was left for want of one', async () => {
+    start(1);
+    fake.pending = ['b2'];
+    signal.notify('b1');
+    signal.notify('b2');
+    await fake.started(1);
+    expect(fake.drains.map((d) => d.batchId)).toEqual(['b1']);
+    fake.drains[0].finish(EMPTIED);
+    await fake.started(2);
+    expect(fake.drains[1].batchId).toBe('b2');
+    expect(fake.listings).toBe(2); // the first round's, then the one the freed slot asked for
+  });
+});
