@@ -163,8 +163,9 @@ describe('batch pipeline through the Mock provider (batch API)', () => {
 describe('rollback path: BATCH_PROCESSING_ENABLED=false', () => {
   let worker: RunningWorker;
   beforeAll(async () => {
+    // One individual request at a time, so the order they start in is the queue's order.
     worker = await startWorker(
-      { INDIVIDUAL_CONCURRENCY: '4', WORKER_CONCURRENCY: '1' },
+      { INDIVIDUAL_CONCURRENCY: '4', WORKER_CONCURRENCY: '1', COMPARISON_QUEUE_CONCURRENCY: '1' },
       { BATCH_PROCESSING_ENABLED: 'false' },
     );
   });

@@ -57,6 +57,22 @@ describe('individual lane (real Redis)', () => {
     expect(await lane.claim(10_000)).toBeNull();
   });
 
+  it('claims several jobs in one call, in order, the named one first when as urgent', async () => {
+    for (const [id, priority] of [
+      ['many-1', 5],
+      ['many-2', 5],
+      ['many-3', 5],
+      ['many-low', 1],
+    ] as const)
+      await lane.enqueue(id, { priority });
+    const first = await lane.claimMany(10_000, 2, 'many-3');
+    expect(first.map((j) => j.batchId)).toEqual(['many-3', 'many-1']);
+    const rest = await lane.claimMany(10_000, 5);
+    expect(rest.map((j) => j.batchId)).toEqual(['many-2', 'many-low']);
+    expect(await lane.claimMany(10_000, 5)).toEqual([]);
+    for (const job of [...first, ...rest]) await lane.release(job.batchId);
+  });
+
   it('puts back a job whose lease ran out, counting the revival; a renewed lease is kept', async () => {
     await lane.enqueue('lease-dead', { priority: 3, target: { provider: 'mock', model: 'm' } });
     await lane.enqueue('lease-alive', { priority: 3 });

@@ -99,12 +99,13 @@ export class IndividualLaneConsumer implements OnApplicationBootstrap, OnApplica
       try {
         const woken: WakeToken | null = token;
         token = null;
-        const claim = this.claim(woken);
+        const free = this.env.COMPARISON_QUEUE_CONCURRENCY - this.running.size;
+        const claim = this.claim(woken, free);
         this.claiming = claim;
-        const job = await claim;
-        // Every enqueue left a token, so after a token's claim the next job has one too; a claim without a token
-        // (a wait that timed out: tokens trimmed or lost) drains the queue before blocking again.
-        if (job && !woken) continue;
+        const jobs = await claim;
+        // A claim that filled every free slot may have left jobs queued: claim again once a slot frees. One that
+        // took fewer emptied the queue (and dropped the stale wake-up tokens): block until the next enqueue.
+        if (jobs.length === free) continue;
         token = await this.queues.lane.waitForSignal(this.blocking!, SIGNAL_WAIT_SECONDS);
       } catch (err) {
         if (this.stopped) break;
@@ -115,17 +116,17 @@ export class IndividualLaneConsumer implements OnApplicationBootstrap, OnApplica
   }
 
   /**
-   * Claims the next job and starts it. With a wake-up token, the named job's reads are sent with the claim; the
-   * claim may still pick another (more urgent) job, which then starts with reads of its own.
+   * Claims up to `count` jobs and starts them. With a wake-up token, the named job's reads are sent with the
+   * claim (its run goes on if the claim took it, wherever it came in the order).
    */
-  private async claim(woken: WakeToken | null): Promise<ClaimedJob | null> {
+  private async claim(woken: WakeToken | null, count: number): Promise<ClaimedJob[]> {
     if (!woken || this.running.has(woken.batchId)) {
-      const job = await this.queues.lane.claim(this.leaseMs);
-      if (job) this.start(job);
-      return job;
+      const jobs = await this.queues.lane.claimMany(this.leaseMs, count);
+      for (const job of jobs) this.start(job);
+      return jobs;
     }
-    const claim = this.queues.lane.claim(this.leaseMs, woken.batchId);
-    const claimed = claim.then((job) => job?.batchId === woken.batchId);
+    const claim = this.queues.lane.claimMany(this.leaseMs, count, woken.batchId);
+    const claimed = claim.then((jobs) => jobs.some((job) => job.batchId === woken.batchId));
     claimed.catch(() => undefined);
     const early = this.runner.run(woken.batchId, 0, {
       individual: true,
@@ -134,11 +135,12 @@ export class IndividualLaneConsumer implements OnApplicationBootstrap, OnApplica
       take: true,
     });
     early.catch(() => undefined);
-    const job = await claim;
-    if (!job) return null;
-    if (job.batchId === woken.batchId) this.track(job, early);
-    else this.start(job);
-    return job;
+    const jobs = await claim;
+    for (const job of jobs) {
+      if (job.batchId === woken.batchId) this.track(job, early);
+      else this.start(job);
+    }
+    return jobs;
   }
 
   private start(job: ClaimedJob): void {

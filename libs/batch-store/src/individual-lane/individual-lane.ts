@@ -81,23 +81,34 @@ redis.call('LTRIM', KEYS[4], -${MAX_SIGNALS}, -1)
 return 1`);
 
 /**
- * KEYS queued, leased, entries, signal; ARGV preferred id ('' for none), lease ms. Takes the first queued id, or
- * the preferred one when it is queued in the same priority band (the id whose wake-up token woke the worker: its
- * reads went out with this claim). Leases it and returns {id, entry JSON}; nil when nothing is queued (the stale
- * wake-up tokens are dropped then).
+ * KEYS queued, leased, entries, signal; ARGV preferred id ('' for none), lease ms, count. Takes up to `count` queued
+ * ids in order, the preferred one first when it is queued in the same priority band as the first (the id whose
+ * wake-up token woke the worker: its reads went out with this claim). Leases them and returns {id, entry JSON, …};
+ * empty when nothing is queued. Once the queue is empty the wake-up tokens left are stale and dropped.
  */
 const CLAIM = new LuaScript(`
-local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #top == 0 then redis.call('DEL', KEYS[4]) return false end
-local id = top[1]
-if ARGV[1] ~= '' and ARGV[1] ~= id then
-  local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
-  if s and math.floor(tonumber(s) / ${BAND}) == math.floor(tonumber(top[2]) / ${BAND}) then id = ARGV[1] end
+local n = tonumber(ARGV[3])
+local top = redis.call('ZRANGE', KEYS[1], 0, n - 1, 'WITHSCORES')
+local out = {}
+if #top == 0 then redis.call('DEL', KEYS[4]) return out end
+local ids = {}
+local pref = ARGV[1]
+if pref ~= '' then
+  local s = redis.call('ZSCORE', KEYS[1], pref)
+  if s and math.floor(tonumber(s) / ${BAND}) == math.floor(tonumber(top[2]) / ${BAND}) then table.insert(ids, pref) end
+end
+for i = 1, #top, 2 do
+  if #ids < n and top[i] ~= ids[1] then table.insert(ids, top[i]) end
 end
 ${NOW_MS}
-redis.call('ZREM', KEYS[1], id)
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), id)
-return {id, redis.call('HGET', KEYS[3], id) or '{}'}`);
+for _, id in ipairs(ids) do
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), id)
+  table.insert(out, id)
+  table.insert(out, redis.call('HGET', KEYS[3], id) or '{}')
+end
+if redis.call('ZCARD', KEYS[1]) == 0 then redis.call('DEL', KEYS[4]) end
+return out`);
 
 /** KEYS leased, entries; ARGV id. Ends a lease (the run finished or handed the job on). */
 const RELEASE = new LuaScript(`
@@ -175,10 +186,18 @@ export class IndividualLane {
 
   /** Takes the next job (or `preferred` when it is as urgent as the next) under a lease of `leaseMs`. */
   async claim(leaseMs: number, preferred = ''): Promise<ClaimedJob | null> {
-    const reply = (await CLAIM.run(this.redis, this.all, [preferred, leaseMs])) as [string, string] | null;
-    if (!reply) return null;
-    const entry = JSON.parse(reply[1]) as Partial<LaneEntry>;
-    return { priority: PRIORITY.default, ...entry, batchId: reply[0] };
+    return (await this.claimMany(leaseMs, 1, preferred))[0] ?? null;
+  }
+
+  /** Takes up to `count` jobs in priority order (`preferred` first when it is as urgent as the first). */
+  async claimMany(leaseMs: number, count: number, preferred = ''): Promise<ClaimedJob[]> {
+    const flat = (await CLAIM.run(this.redis, this.all, [preferred, leaseMs, count])) as string[];
+    const jobs: ClaimedJob[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const entry = JSON.parse(flat[i + 1]) as Partial<LaneEntry>;
+      jobs.push({ priority: PRIORITY.default, ...entry, batchId: flat[i] });
+    }
+    return jobs;
   }
 
   async release(batchId: string): Promise<boolean> {
