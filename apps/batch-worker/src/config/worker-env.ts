@@ -70,7 +70,7 @@ export class WorkerEnv extends CommonEnv {
   @Max(600_000)
   OUTBOX_RETRY_MS = 1_000;
 
-  /** How often the outbox is checked for events when idle (new events also wake it at once in-process). */
+  /** How often the pending outboxes are listed (this worker's own new events wake it at once, for their batch only). */
   @Type(() => Number)
   @IsInt()
   @Min(5)
