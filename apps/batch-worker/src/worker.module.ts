@@ -23,6 +23,7 @@ import { ProviderPauser } from './pipeline/provider-pauser.js';
 import { ActiveBatchReconciler } from './queue/active-batch-reconciler.js';
 import { QueueWorkers } from './queue/queue-workers.js';
 import { IndividualLaneConsumer } from './queue/individual-lane-consumer.js';
+import { IndividualSlots } from './queue/individual-slots.js';
 import { WORKER_ENV } from './worker.tokens.js';
 
 export interface WorkerModuleOptions {
@@ -77,6 +78,7 @@ export class WorkerModule {
         BatchStepRunner,
         QueueWorkers,
         IndividualLaneConsumer,
+        IndividualSlots,
         ActiveBatchReconciler,
         MetricsSampler,
       ],

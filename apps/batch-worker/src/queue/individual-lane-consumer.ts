@@ -12,6 +12,7 @@ import type { WorkerEnv } from '../config/worker-env.js';
 import { BatchStepRunner } from '../pipeline/batch-step-runner.js';
 import type { StepOutcome } from '../pipeline/step-outcome.js';
 import { WORKER_ENV } from '../worker.tokens.js';
+import { IndividualSlots } from './individual-slots.js';
 
 /** Longest block on the wake-up list: a lost token (Redis restarted) delays a queued job at most this long. */
 const SIGNAL_WAIT_SECONDS = 1;
@@ -19,7 +20,8 @@ const SIGNAL_WAIT_SECONDS = 1;
 const ERROR_BACKOFF_MS = 500;
 
 /**
- * Runs individual requests from the individual lane, up to COMPARISON_QUEUE_CONCURRENCY at once. An idle worker
+ * Runs individual requests from the individual lane, in the slots of COMPARISON_QUEUE_CONCURRENCY it shares with
+ * the individual runs BullMQ holds (IndividualSlots). An idle worker
  * blocks on the lane's wake-up list; the token names the job just queued, so the claim and that job's first
  * reads leave in one round trip. A run that has to wait (a retry, a paused provider) is handed to BullMQ's
  * comparisons queue as a delayed job. Leases are renewed while runs last; a lease that runs out (its worker
@@ -36,12 +38,14 @@ export class IndividualLaneConsumer implements OnApplicationBootstrap, OnApplica
   private claiming?: Promise<unknown>;
   private wakeLoop?: () => void;
   private timers: NodeJS.Timeout[] = [];
+  private unsubscribe?: () => void;
 
   constructor(
     @Inject(BatchQueues) private readonly queues: BatchQueues,
     @Inject(BatchStepRunner) private readonly runner: BatchStepRunner,
     @Inject(REDIS_CLIENT) private readonly redis: Redis,
     @Inject(WORKER_ENV) private readonly env: WorkerEnv,
+    @Inject(IndividualSlots) private readonly slots: IndividualSlots,
   ) {}
 
   private get leaseMs(): number {
@@ -65,11 +69,13 @@ export class IndividualLaneConsumer implements OnApplicationBootstrap, OnApplica
       this.queues.lane.renew([...this.running.keys()], this.leaseMs),
     );
     every(Math.max(100, Math.floor(this.leaseMs / 2)), () => this.reap());
+    this.unsubscribe = this.slots.onFreed(() => this.wakeLoop?.());
     this.loop = this.run();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
     for (const timer of this.timers) clearInterval(timer);
     this.wakeLoop?.();
     this.blocking?.disconnect();
@@ -91,7 +97,7 @@ export class IndividualLaneConsumer implements OnApplicationBootstrap, OnApplica
   private async run(): Promise<void> {
     let token: WakeToken | null = null;
     while (!this.stopped) {
-      if (this.paused || this.running.size >= this.env.COMPARISON_QUEUE_CONCURRENCY) {
+      if (this.paused || this.slots.free === 0) {
         await new Promise<void>((resolve) => (this.wakeLoop = resolve));
         this.wakeLoop = undefined;
         continue;
@@ -99,10 +105,14 @@ export class IndividualLaneConsumer implements OnApplicationBootstrap, OnApplica
       try {
         const woken: WakeToken | null = token;
         token = null;
-        const free = this.env.COMPARISON_QUEUE_CONCURRENCY - this.running.size;
+        const free = this.slots.takeAllFree();
         const claim = this.claim(woken, free);
         this.claiming = claim;
-        const jobs = await claim;
+        const jobs = await claim.catch((err: unknown) => {
+          for (let i = 0; i < free; i++) this.slots.give();
+          throw err;
+        });
+        for (let i = jobs.length; i < free; i++) this.slots.give();
         // A claim that filled every free slot may have left jobs queued: claim again once a slot frees. One that
         // took fewer emptied the queue (and dropped the stale wake-up tokens): block until the next enqueue.
         if (jobs.length === free) continue;
@@ -160,6 +170,7 @@ export class IndividualLaneConsumer implements OnApplicationBootstrap, OnApplica
       )
       .finally(() => {
         this.running.delete(job.batchId);
+        this.slots.give();
         this.wakeLoop?.();
       });
     this.running.set(job.batchId, done);

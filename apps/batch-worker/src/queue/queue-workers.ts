@@ -24,6 +24,7 @@ import { choosePollDelayMs, pollDelayMs } from '../pipeline/poll-backoff.js';
 import type { PollHint } from '../pipeline/step-outcome.js';
 import { TurnaroundTracker } from '../pipeline/turnaround-tracker.js';
 import { WORKER_ENV } from '../worker.tokens.js';
+import { IndividualSlots } from './individual-slots.js';
 
 /**
  * The BullMQ workers of both queues. A job only unpacks its batch id and runs one step; waiting on a provider
@@ -42,6 +43,7 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(WORKER_ENV) private readonly env: WorkerEnv,
     @Inject(BatchWakeups) private readonly wakeups: BatchWakeups,
     @Inject(TurnaroundTracker) private readonly turnaround: TurnaroundTracker,
+    @Inject(IndividualSlots) private readonly slots: IndividualSlots,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -84,6 +86,17 @@ export class QueueWorkers implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async process(job: Job<BatchJobData>, token?: string): Promise<string> {
+    if (job.name !== SINGLE_JOB_NAME) return this.step(job, token);
+    // An individual run here (handed over by the lane to wait) counts against the same slots as the lane's runs.
+    await this.slots.take();
+    try {
+      return await this.step(job, token);
+    } finally {
+      this.slots.give();
+    }
+  }
+
+  private async step(job: Job<BatchJobData>, token?: string): Promise<string> {
     const failures = job.data.stepFailures ?? 0;
     // Transient errors never escape as job failures (BullMQ's attempts are per job and never reset); the runner
     // turns them into `retry` within the step's own budget. Only a failure to reach Redis at all gets here.
