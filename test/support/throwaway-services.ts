@@ -8,15 +8,44 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const servicesScript = new URL('../../scripts/services.sh', import.meta.url).pathname;
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Where listening ports are picked: below the kernel's ephemeral range, which outgoing connections draw their local
+ * ports from. A port picked inside that range (as `listen(0)` does) can be taken by another process's Redis or Kafka
+ * connection between the pick and the app's own listen (seen: EADDRINUSE for the third worker of the replicas drill).
+ */
+function listenRange(): { from: number; to: number } {
+  let ephemeralFrom = 32_768;
+  try {
+    ephemeralFrom = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+  } catch {
+    // Not Linux: the IANA ephemeral range starts higher still.
+  }
+  return { from: 10_000, to: Math.max(12_000, Math.min(ephemeralFrom, 32_768)) };
+}
+
+/** Ports this process handed out: a port not yet listened on by its app is not handed out again. */
+const handedOut = new Set<number>();
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** A port free to listen on now, outside the ephemeral range (see listenRange). */
+export async function freePort(): Promise<number> {
+  const { from, to } = listenRange();
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = from + Math.floor(Math.random() * (to - from));
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port in ${from}–${to - 1} after 100 tries`);
 }
 
 /**
