@@ -138,7 +138,7 @@ for _, id in ipairs(expired) do
   local p = tonumber(entry.priority) or ${PRIORITY.default}
   redis.call('HSET', KEYS[3], id, cjson.encode(entry))
   redis.call('ZADD', KEYS[1], (${PRIORITY.max} - p) * ${BAND} + (redis.call('INCR', KEYS[5]) % ${BAND}), id)
-  redis.call('RPUSH', KEYS[4], id)
+  redis.call('RPUSH', KEYS[4], cjson.encode({batchId = id, target = entry.target}))
   table.insert(out, id)
   table.insert(out, entry.revivals)
 end
@@ -241,13 +241,6 @@ export class IndividualLane {
    */
   async waitForSignal(blocking: Redis, timeoutSeconds: number): Promise<WakeToken | null> {
     const reply = await blocking.blpop(this.keys.signal(), timeoutSeconds);
-    if (!reply) return null;
-    try {
-      const token = JSON.parse(reply[1]) as WakeToken | string;
-      return typeof token === 'string' ? { batchId: token } : token;
-    } catch {
-      // The reaper's tokens are bare ids.
-      return { batchId: reply[1] };
-    }
+    return reply ? (JSON.parse(reply[1]) as WakeToken) : null;
   }
 }
