@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { IndividualLane, ProviderPauseStore } from '#batch-store';
+import { ProviderCallCounter, withHiddenQuality } from '#llm-providers';
 import { makeBatch, makeRequests, waitFor } from './support/batch-factory.js';
 import { storeHarness } from './support/store-harness.js';
 import { clearPrefix, startWorker, waitForTerminal, type RunningWorker } from './support/worker-harness.js';
@@ -189,5 +190,62 @@ describe('individual lane: a worker running from it', () => {
     expect((await worker.repo.get(batch.batch_id))?.status).toBe('queued');
     expect(await worker.queues.lane.holds(batch.batch_id)).toBe(false);
     expect(await waitForTerminal(worker, batch.batch_id)).toMatchObject({ status: 'completed' });
+  });
+});
+
+describe('individual lane: two worker replicas on one lane, essays of realistic length', () => {
+  const workers: RunningWorker[] = [];
+  const REQUESTS = 200;
+  // ~3,000 characters per essay, as students write them (the individual endpoint's usual payload).
+  const essay = (i: number, side: string) =>
+    withHiddenQuality(
+      `Essay ${i}${side}: `.concat('The argument weighs evidence against counterpoints. '.repeat(58)),
+      (i % 10) / 10,
+    );
+
+  beforeAll(async () => {
+    const first = await startWorker({}, { MOCK_LATENCY_MS: '20' });
+    workers.push(
+      first,
+      await startWorker({ REDIS_KEY_PREFIX: first.env.REDIS_KEY_PREFIX }, { MOCK_LATENCY_MS: '20' }),
+    );
+  });
+  afterAll(async () => {
+    for (const worker of workers) await worker.stop();
+    await clearPrefix(workers[0]);
+  });
+
+  it('runs every request exactly once across the replicas, each judged once at the provider', async () => {
+    const [a] = workers;
+    const ids: string[] = [];
+    for (let i = 0; i < REQUESTS; i++) {
+      const requests = [
+        {
+          comparison_id: `r-${i}`,
+          user_prompt: 'Which essay argues its case better?',
+          essay_a: essay(i, 'A'),
+          essay_b: essay(i + 1, 'B'),
+        },
+      ];
+      const { batch } = await a.repo.create(
+        makeBatch(requests, { kind: 'single', mode: 'individual', priority: i % 11 }),
+        requests,
+      );
+      await a.queues.enqueueSingle(batch.batch_id, batch.priority, {
+        target: { provider: batch.config.provider, model: batch.config.model },
+      });
+      ids.push(batch.batch_id);
+    }
+    const done = await Promise.all(ids.map((id) => waitForTerminal(a, id, 60_000)));
+    expect(done.every((record) => record.status === 'completed')).toBe(true);
+    expect(done.every((record) => record.counts.succeeded === 1)).toBe(true);
+    const calls = workers.map((worker) => worker.app.get(ProviderCallCounter).count('mock', 'comparison'));
+    expect(calls[0] + calls[1]).toBe(REQUESTS);
+    expect(Math.min(...calls)).toBeGreaterThan(0);
+    // Leases end just after each run's last write: the lane empties.
+    await waitFor('the lane empty', async () => {
+      const depths = await a.queues.lane.depths();
+      return depths.queued === 0 && depths.leased === 0 ? depths : undefined;
+    });
   });
 });
