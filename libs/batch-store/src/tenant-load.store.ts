@@ -9,9 +9,14 @@ const RATE_TTL_SECONDS = 2;
  * KEYS: the tenant's counter of one second. ARGV: ttlSeconds → the count so far. One command per request (a
  * MULTI of INCR and EXPIRE was four); the expiry is set by the first hit of the second.
  */
+/** Lua: counts one request on `key` into `local <into>`, the first count of its second setting the expiry. */
+function countRequest(into: string, key: string, ttlArg: string): string {
+  return `local ${into} = redis.call('INCR', ${key})
+if ${into} == 1 then redis.call('EXPIRE', ${key}, tonumber(${ttlArg})) end`;
+}
+
 const HIT = new LuaScript(`
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[1])) end
+${countRequest('n', 'KEYS[1]', 'ARGV[1]')}
 return n
 `);
 
@@ -24,8 +29,8 @@ return n
 const ACQUIRE = new LuaScript(`
 local requests = 0
 if KEYS[2] then
-  requests = redis.call('INCR', KEYS[2])
-  if requests == 1 then redis.call('EXPIRE', KEYS[2], tonumber(ARGV[4])) end
+  ${countRequest('counted', 'KEYS[2]', 'ARGV[4]')}
+  requests = counted
   if requests > tonumber(ARGV[5]) then return {-1, 0, requests} end
 end
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
