@@ -58,8 +58,12 @@ export class WorkerModule {
         { provide: WORKER_ENV, useValue: env },
         {
           provide: KafkaEventPublisher,
+          // Outboxes drained together share produce requests, each within the bound a drain's own request keeps.
           useFactory: () =>
-            new KafkaEventPublisher({ brokers: parseBrokers(env.KAFKA_BROKERS), clientId: 'batch-worker' }),
+            new KafkaEventPublisher(
+              { brokers: parseBrokers(env.KAFKA_BROKERS), clientId: 'batch-worker' },
+              { maxRoundBytes: env.OUTBOX_MAX_REQUEST_BYTES },
+            ),
         },
         {
           provide: KafkaTopicCatalog,

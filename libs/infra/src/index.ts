@@ -11,6 +11,7 @@ export * from './redis/lua-script.js';
 export * from './kafka/kafka-config.js';
 export * from './kafka/kafka-admin.js';
 export * from './kafka/kafka-event-publisher.js';
+export * from './kafka/produce-coalescer.js';
 export * from './kafka/kafka-error-types.js';
 export * from './kafka/kafka-topic-catalog.js';
 export * from './health/health-options.js';

@@ -1,8 +1,8 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ClientKafka } from '@nestjs/microservices';
 import type { EventEnvelope } from '#contracts';
-import { lastValueFrom } from 'rxjs';
 import { kafkaTransportOptions, type KafkaSettings } from './kafka-config.js';
+import { ProduceCoalescer, type TopicRecords } from './produce-coalescer.js';
 
 export interface PublishableEvent {
   topic: string;
@@ -17,17 +17,26 @@ export interface SerializedEvent {
   value: string;
 }
 
+/** A produce round's default byte bound: below the broker's default message.max.bytes (1 MiB). */
+const DEFAULT_MAX_ROUND_BYTES = 900_000;
+
 /**
- * Emits enveloped events through Nest's Kafka transport (emit-only client). Connects lazily, so an app starts
- * while Kafka is down; a failed publish throws and the caller decides (the worker's outbox retries).
+ * Emits enveloped events through the producer of Nest's Kafka transport (emit-only client). Publishes made in the
+ * same event-loop turn leave in one produce request (ProduceCoalescer), up to `maxRoundBytes`. Connects lazily, so
+ * an app starts while Kafka is down; a failed publish throws and the caller decides (the worker's outbox retries).
  */
 @Injectable()
 export class KafkaEventPublisher implements OnApplicationShutdown {
   private readonly client: ClientKafka;
+  private readonly coalescer: ProduceCoalescer<SerializedEvent>;
   private connecting?: Promise<unknown>;
 
-  constructor(settings: KafkaSettings) {
+  constructor(settings: KafkaSettings, options: { maxRoundBytes?: number } = {}) {
     this.client = new ClientKafka(kafkaTransportOptions({ ...settings, groupId: undefined }).options ?? {});
+    this.coalescer = new ProduceCoalescer(
+      (round) => this.sendRound(round),
+      options.maxRoundBytes ?? DEFAULT_MAX_ROUND_BYTES,
+    );
   }
 
   async publish(event: PublishableEvent): Promise<void> {
@@ -48,8 +57,15 @@ export class KafkaEventPublisher implements OnApplicationShutdown {
    */
   async publishSerialized(topic: string, messages: SerializedEvent[]): Promise<void> {
     if (messages.length === 0) return;
+    let bytes = 0;
+    for (const m of messages) bytes += Buffer.byteLength(m.value) + Buffer.byteLength(m.key);
+    await this.coalescer.publish(topic, messages, bytes);
+  }
+
+  /** One produce round: the records of every topic in it, sent together (kafkajs: one request per broker). */
+  protected async sendRound(round: Array<TopicRecords<SerializedEvent>>): Promise<void> {
     await this.ensureConnected();
-    await lastValueFrom(this.client.emitBatch(topic, { messages }), { defaultValue: undefined });
+    await this.client.producer.sendBatch({ topicMessages: round });
   }
 
   private async ensureConnected(): Promise<void> {
