@@ -66,8 +66,10 @@ export class BatchQueues {
     batchId: string,
     priority: number = PRIORITY.default,
     extra: Pick<BatchJobData, 'target' | 'revivals'> = {},
-  ): Promise<void> {
-    await this.lane.enqueue(batchId, { priority, ...extra });
+    /** Lease the id to the caller instead when nothing is queued (it runs the request itself). */
+    leaseMs?: number,
+  ): Promise<'queued' | 'leased' | 'present'> {
+    return this.lane.enqueueOrLease(batchId, { priority, ...extra }, leaseMs);
   }
 
   /** An individual request whose run must wait `delayMs` (a retry, a paused provider): a delayed BullMQ job. */

@@ -434,7 +434,9 @@ export class BatchRepository {
    * and moves the batch from `known` (the record and revision the caller holds) to `to`, notifying held requests
    * with the record and the result (FINISH_WITH_RESULT_SCRIPT). Returns the written record, or null when it did
    * not apply: someone wrote the record or stored the result since `known` was read, or the status moved on
-   * (the caller then stores and finishes in two steps, which re-read).
+   * (the caller then stores and finishes in two steps, which re-read). `detach`: the writes that follow a terminal
+   * transition (outbox mark, live index, tenant load; other slots) are handed to it instead of awaited, so a caller
+   * answering a waiting client does not wait for them (a mark lost to a crash is repaired by the reconciler).
    */
   async finishWithResult(
     known: VersionedRecord,
@@ -442,6 +444,7 @@ export class BatchRepository {
     event: OutboxMessage | null,
     to: BatchStatus,
     patch: BatchPatch,
+    detach?: (afterTerminal: Promise<void>) => void,
   ): Promise<BatchRecord | null> {
     const batchId = known.record.batch_id;
     const ok = !stored.result.error_detail;
@@ -465,7 +468,9 @@ export class BatchRepository {
       this.keys.terminalChannel(),
     ])) as number;
     if (outcome !== 1) return null;
-    await this.afterTerminal(next, event !== null);
+    const after = this.afterTerminal(next, event !== null);
+    if (detach) detach(after);
+    else await after;
     return {
       ...next,
       counts: { succeeded: ok ? 1 : 0, failed: ok ? 0 : 1, pending: 0 },

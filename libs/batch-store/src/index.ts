@@ -20,3 +20,7 @@ export * from './completions/terminal-message.js';
 export * from './wakeups/batch-wakeups.js';
 export * from './completions/redis-completion-subscriber.js';
 export * from './wakeups/webhook-token.js';
+export * from './run-results/result-mapper.js';
+export * from './run-results/batch-events.js';
+export * from './run-results/request-conversion.js';
+export * from './run-results/run-metrics.js';

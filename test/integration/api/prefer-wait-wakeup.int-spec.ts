@@ -23,7 +23,11 @@ describe('individual path on the real stack: woken by the completion, not by pol
   beforeAll(async () => {
     worker = await startWorker({}, TEST_PROVIDER_ENV);
     // The safety-net re-read runs only every 60 s: any 200 within the caller's 10 s came from the notification.
-    api = await startApi(worker.env.REDIS_KEY_PREFIX, { PREFER_WAIT_POLL_MS: '60000' });
+    // The API runs no request itself here (DIRECT_RUN_CONCURRENCY 0): the worker's path is the one under test.
+    api = await startApi(worker.env.REDIS_KEY_PREFIX, {
+      PREFER_WAIT_POLL_MS: '60000',
+      DIRECT_RUN_CONCURRENCY: '0',
+    });
   });
 
   afterAll(async () => {
@@ -64,7 +68,8 @@ describe('individual path: a lost notification does not hang the held request', 
   const prefix = `wake-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    api = await startApi(prefix, { PREFER_WAIT_POLL_MS: '50' });
+    // No direct run: the test itself stands in for the worker that finishes the batch.
+    api = await startApi(prefix, { PREFER_WAIT_POLL_MS: '50', DIRECT_RUN_CONCURRENCY: '0' });
     redis = new Redis(REDIS_URL);
   });
 

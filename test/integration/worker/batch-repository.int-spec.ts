@@ -5,10 +5,10 @@ import {
   parseTerminalMessage,
   type OutboxMessage,
   type StoredResult,
+  completedEvent,
 } from '#batch-store';
 import { createEnvelope, type LLMBatchCompletedV1 } from '#contracts';
 import { toBatchStatus } from '../../../apps/api/src/comparison/batch-view.js';
-import { completedEvent } from '../../../apps/batch-worker/src/pipeline/batch-events.js';
 import { makeBatch, makeRequests } from './support/batch-factory.js';
 import { storeHarness } from './support/store-harness.js';
 

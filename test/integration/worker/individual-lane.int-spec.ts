@@ -97,6 +97,65 @@ describe('individual lane (real Redis)', () => {
     for (const id of ['lease-dead', 'lease-alive']) await lane.release(id);
   });
 
+  it('leases a new id to the caller only while nothing is queued, without waking a worker', async () => {
+    expect(await lane.claim(10_000)).toBeNull();
+    const blocking = store.redis.duplicate();
+    try {
+      expect(await lane.enqueueOrLease('direct-1', { priority: 0 }, 10_000)).toBe('leased');
+      // Leased, not queued: no worker can claim it, and no wake-up token was left for one.
+      expect(await lane.holds('direct-1')).toBe(true);
+      expect(await lane.claim(10_000)).toBeNull();
+      expect(await lane.waitForSignal(blocking, 0.05)).toBeNull();
+      expect(await lane.enqueueOrLease('direct-1', { priority: 0 }, 10_000)).toBe('present');
+      // With a request queued, a new one queues behind it by priority even when the caller asked for a lease.
+      await lane.enqueue('queued-low', { priority: 0 });
+      expect(await lane.enqueueOrLease('direct-2', { priority: 10 }, 10_000)).toBe('queued');
+      expect((await lane.claimMany(10_000, 5)).map((j) => j.batchId)).toEqual(['direct-2', 'queued-low']);
+      for (const id of ['direct-1', 'direct-2', 'queued-low']) await lane.release(id);
+    } finally {
+      blocking.disconnect();
+    }
+  });
+
+  it("puts a caller's lease that ran out back in the queue (its process died), and takes one handed back", async () => {
+    expect(
+      await lane.enqueueOrLease(
+        'direct-dead',
+        { priority: 4, target: { provider: 'mock', model: 'm' } },
+        100,
+      ),
+    ).toBe('leased');
+    const revived = await waitFor('the expired direct lease reaped', async () => {
+      const reaped = await lane.reapExpired();
+      return reaped.length > 0 ? reaped : undefined;
+    });
+    expect(revived).toEqual([{ batchId: 'direct-dead', revivals: 1 }]);
+    expect(await lane.claim(10_000)).toMatchObject({ batchId: 'direct-dead', priority: 4 });
+    await lane.release('direct-dead');
+
+    const blocking = store.redis.duplicate();
+    try {
+      expect(
+        await lane.enqueueOrLease(
+          'direct-back',
+          { priority: 6, target: { provider: 'mock', model: 'm' } },
+          10_000,
+        ),
+      ).toBe('leased');
+      expect(await lane.requeue('direct-back')).toBe(true);
+      expect(await lane.requeue('direct-back')).toBe(false);
+      // Handed back: queued again with a token that wakes a worker, and claimed like any queued job.
+      expect(await lane.waitForSignal(blocking, 1)).toEqual({
+        batchId: 'direct-back',
+        target: { provider: 'mock', model: 'm' },
+      });
+      expect(await lane.claim(10_000)).toMatchObject({ batchId: 'direct-back', priority: 6 });
+      await lane.release('direct-back');
+    } finally {
+      blocking.disconnect();
+    }
+  });
+
   it('wakes a blocked consumer with the token of the job just queued', async () => {
     // A claim that finds the queue empty drops the tokens left by jobs taken without one.
     expect(await lane.claim(10_000)).toBeNull();

@@ -1,3 +1,4 @@
+import { completedEvent, resultEvent } from '#batch-store';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,7 +10,6 @@ import {
   type DrainResult,
 } from '../../../apps/batch-worker/src/outbox/batch-outbox-drainer.js';
 import { BatchFinisher } from '../../../apps/batch-worker/src/pipeline/batch-finisher.js';
-import { completedEvent, resultEvent } from '../../../apps/batch-worker/src/pipeline/batch-events.js';
 import { makeBatch, makeRequests, waitFor } from './support/batch-factory.js';
 import { KAFKA_BROKERS, REDIS_URL } from './support/store-harness.js';
 import { TopicReader } from './support/topic-reader.js';

@@ -32,6 +32,7 @@ import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
 import { ApiError } from '../http/api-error.js';
 import { parsePreferWait } from '../http/prefer-wait.js';
 import { BatchWaiter, type FinishedBatch, type HeldRequest } from './batch-waiter.js';
+import { DirectRunner } from './direct-runner.js';
 import type { EarlyAdmission } from './single-admission.js';
 import { toBatchAccepted, toComparisonAccepted, toComparisonStatus, toResultItem } from './batch-view.js';
 import type { HttpOutcome } from './http-outcome.js';
@@ -61,6 +62,14 @@ interface Acceptance {
   quote?: CostQuote;
   /** What was done before the body was read (an individual request): its reservation and circuit read. */
   early?: EarlyAdmission;
+  /** An individual request this process may run itself: the lease to ask the lane for when nothing is queued. */
+  leaseMs?: number;
+}
+
+/** What an acceptance stored, and whether the lane leased the new request to this process. */
+interface Accepted {
+  batch: BatchRecord;
+  leased: boolean;
 }
 
 /**
@@ -80,6 +89,7 @@ export class BatchSubmissionService {
     private readonly quotes: CostQuoteService,
     private readonly callbackTopics: CallbackTopicPolicy,
     private readonly limiter: TenantRateLimiter,
+    private readonly direct: DirectRunner,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
@@ -95,7 +105,7 @@ export class BatchSubmissionService {
     this.quotes.enforceLimit(quote, body.max_cost_usd);
     const batchId = randomUUID();
     const held = wait.applied > 0 ? this.waiter.hold(batchId) : undefined;
-    const batch = await this.accept(
+    const { batch } = await this.accept(
       {
         principal,
         kind: 'batch',
@@ -132,7 +142,7 @@ export class BatchSubmissionService {
     quote?: CostQuote,
   ): Promise<BatchRecord> {
     const key = options.correlation_id ?? null;
-    return this.accept(
+    const { batch } = await this.accept(
       {
         principal,
         kind: 'batch',
@@ -145,6 +155,7 @@ export class BatchSubmissionService {
       },
       uploadId,
     );
+    return batch;
   }
 
   /**
@@ -162,20 +173,33 @@ export class BatchSubmissionService {
     const queueId = early?.batchId ?? randomUUID();
     const comparisonId = body.comparison_id ?? queueId;
     const held = wait.applied > 0 ? this.waiter.hold(queueId) : undefined;
-    const batch = await this.accept(
-      {
-        principal,
-        kind: 'single',
-        options: body,
-        content: [toComparisonRequest({ ...body, comparison_id: comparisonId })],
-        idempotencyKey: key === null ? null : `${principal.tenant_id}:single:${key}`,
-        idempotencySource: 'Idempotency-Key',
-        hashInput: body,
-        early,
-      },
-      queueId,
-    );
-    const finished = held ? await this.waitFor(batch, queueId, wait.applied, 1, held) : null;
+    // A caller who waits may have the request run in this process, when a slot is free and nothing is queued.
+    const direct = held ? this.direct.reserve() : null;
+    const request = toComparisonRequest({ ...body, comparison_id: comparisonId });
+    let accepted: Accepted;
+    try {
+      accepted = await this.accept(
+        {
+          principal,
+          kind: 'single',
+          options: body,
+          content: [request],
+          idempotencyKey: key === null ? null : `${principal.tenant_id}:single:${key}`,
+          idempotencySource: 'Idempotency-Key',
+          hashInput: body,
+          early,
+          ...(direct ? { leaseMs: direct.leaseMs } : {}),
+        },
+        queueId,
+      );
+    } catch (err) {
+      direct?.slot.release();
+      throw err;
+    }
+    const { batch, leased } = accepted;
+    const run = direct && leased ? this.direct.run(direct.slot, batch, { ...request, index: 0 }) : undefined;
+    if (!run) direct?.slot.release();
+    const finished = held ? await this.waitFor(batch, queueId, wait.applied, 1, held, run) : null;
     const applied = wait.requested > 0 ? { 'Preference-Applied': `wait=${wait.applied}` } : undefined;
     if (!finished)
       return { status: HttpStatus.ACCEPTED, body: toComparisonAccepted(batch), headers: applied };
@@ -192,7 +216,8 @@ export class BatchSubmissionService {
 
   /**
    * Holds the request until the batch ends. When `batch` is the one just created under `newId`, the first read
-   * is skipped (it is queued); an idempotent repeat returned another batch, which is read first.
+   * is skipped (it is queued); an idempotent repeat returned another batch, which is read first. `run`: this
+   * process runs the request itself; its end answers at once (null: it went to the workers, and the wait goes on).
    */
   private waitFor(
     batch: BatchRecord,
@@ -200,12 +225,17 @@ export class BatchSubmissionService {
     seconds: number,
     resultsLimit: number,
     held: HeldRequest,
+    run?: Promise<FinishedBatch | null>,
   ): Promise<FinishedBatch | null> {
     const fresh = batch.batch_id === newId && batch.status === 'queued';
-    return this.waiter.waitForTerminal(batch.batch_id, seconds, resultsLimit, { held, knownActive: fresh });
+    return this.waiter.waitForTerminal(batch.batch_id, seconds, resultsLimit, {
+      held,
+      knownActive: fresh,
+      ...(run ? { run } : {}),
+    });
   }
 
-  private async accept(acceptance: Acceptance, batchId: string = randomUUID()): Promise<BatchRecord> {
+  private async accept(acceptance: Acceptance, batchId: string = randomUUID()): Promise<Accepted> {
     const { kind, options, content } = acceptance;
     const items = isEssayContent(content) ? content.comparisons : content;
     const callbackTopic = await this.callbackTopics.resolve(acceptance.principal, options.callback_topic);
@@ -228,7 +258,9 @@ export class BatchSubmissionService {
     const target = { provider: selection.config.provider, model: selection.config.model };
     // An individual request's enqueue rides in the create's write where the store can keep their order.
     const sendWith =
-      kind === 'single' ? () => this.queues.enqueueSingle(batchId, priority, { target }) : undefined;
+      kind === 'single'
+        ? () => this.queues.enqueueSingle(batchId, priority, { target }, acceptance.leaseMs)
+        : undefined;
     let outcome: { batch: BatchRecord; created: boolean; sent?: Promise<unknown> };
     try {
       outcome = await this.repository.create(
@@ -278,15 +310,25 @@ export class BatchSubmissionService {
     });
     // A repeat of a request whose enqueue was lost (crash between store and enqueue) is enqueued again; the job
     // id is the batch id, so a job that still exists is not duplicated.
-    if (sent) await sent;
+    let enqueued: unknown;
+    if (sent) enqueued = await sent;
     else if (created || batch.status === 'queued') {
-      await (kind === 'batch'
+      enqueued = await (kind === 'batch'
         ? this.queues.enqueueBatch(batch.batch_id, batch.priority)
-        : this.queues.enqueueSingle(batch.batch_id, batch.priority, {
-            target: { provider: batch.config.provider, model: batch.config.model },
-          }));
+        : this.queues.enqueueSingle(
+            batch.batch_id,
+            batch.priority,
+            { target: { provider: batch.config.provider, model: batch.config.model } },
+            created ? acceptance.leaseMs : undefined,
+          ));
     }
-    return batch;
+    const leased = enqueued === 'leased';
+    if (leased && !(created && batch.batch_id === batchId)) {
+      // Leased for an id that holds no new batch (an idempotent repeat answered with another): nothing to run.
+      await this.queues.lane.release(batchId);
+      return { batch, leased: false };
+    }
+    return { batch, leased };
   }
 }
 

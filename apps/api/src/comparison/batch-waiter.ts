@@ -49,13 +49,19 @@ export class BatchWaiter {
     batchId: string,
     seconds: number,
     resultsLimit: number,
-    options: { held?: HeldRequest; knownActive?: boolean } = {},
+    options: {
+      held?: HeldRequest;
+      knownActive?: boolean;
+      /** This process runs the request itself: its end answers (null: it went to the workers; wait on). */
+      run?: Promise<FinishedBatch | null>;
+    } = {},
   ): Promise<FinishedBatch | null> {
     const deadline = Date.now() + seconds * 1000;
     const watch = options.held?.batchId === batchId ? options.held.watch : this.completions.watch(batchId);
     try {
       let notified = false;
       let skipRead = options.knownActive === true;
+      let run = options.run;
       for (;;) {
         if (!skipRead) {
           // After a notification the batch is almost surely terminal: read its results in the same round trip
@@ -75,7 +81,17 @@ export class BatchWaiter {
         skipRead = false;
         const remaining = deadline - Date.now();
         if (remaining <= 0) return null;
-        notified = await watch.next(Math.min(this.settings.preferWaitPollMs, remaining));
+        const next = watch.next(Math.min(this.settings.preferWaitPollMs, remaining));
+        if (run) {
+          const ran = await Promise.race([next.then(() => undefined), run]);
+          if (ran) return ran;
+          if (ran === null) {
+            // Handed to the workers (or left to its lease): wait for their end like any held request.
+            run = undefined;
+            continue;
+          }
+        }
+        notified = await next;
         // A one-comparison run's notification carries the finished record and result (written in the same
         // atomic step that published it): answer from it, no read. Any other one is followed by the read.
         const carried = notified ? finishedFromPayload(watch.payload(), resultsLimit) : null;

@@ -6,6 +6,7 @@ import { BatchQueryService } from './batch-query.service.js';
 import { BatchSubmissionService } from './batch-submission.service.js';
 import { BatchWaiter } from './batch-waiter.js';
 import { ComparisonController } from './comparison.controller.js';
+import { DirectRunner } from './direct-runner.js';
 import { ProviderSelectionService } from './provider-selection.service.js';
 import { SingleAdmission } from './single-admission.js';
 import { CostQuoteService } from '../quote/cost-quote.service.js';
@@ -21,7 +22,8 @@ import {
 import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe.js';
 
 /**
- * Individual and batch comparison routes. Needs, from global modules: BatchRepository and BatchQueues (storage),
+ * Individual and batch comparison routes. Needs, from global modules: BatchRepository, BatchQueues, IndividualLane
+ * and ProviderPauseStore (storage),
  * ProviderRegistry and PROVIDERS_CONFIG (LlmProvidersModule), API_SETTINGS, TOPIC_DIRECTORY (ApiTopicsModule).
  */
 @Module({
@@ -31,6 +33,7 @@ import { BatchBodyPipe, SingleBodyPipe } from '../validation/validated-body.pipe
     BatchUploadService,
     BatchQueryService,
     BatchWaiter,
+    DirectRunner,
     ProviderSelectionService,
     SingleAdmission,
     ComparisonRequestValidator,

@@ -171,6 +171,27 @@ export class ApiEnv extends CommonEnv {
   @Max(60_000)
   PREFER_WAIT_POLL_MS = 1_000;
 
+  /**
+   * Individual requests held by `Prefer: wait` that this API process runs itself, at most this many at once, when
+   * nothing is queued ahead of them (no queued request is overtaken; a worker's wake-up and the completion's
+   * notification are skipped). 0 leaves every individual request to the workers.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000)
+  DIRECT_RUN_CONCURRENCY = 8;
+
+  /**
+   * Lease on an individual request the API runs itself, renewed every third of it while the run lasts: if the API
+   * process dies, the lease runs out and a worker runs the request (as for a worker that died).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  @Max(3_600_000)
+  DIRECT_RUN_LEASE_MS = 30_000;
+
   /** Largest page of GET /comparison/batch/{id}/results. */
   @Type(() => Number)
   @IsInt()

@@ -21,6 +21,10 @@ export interface ApiSettings extends RequestLimits {
   maxPromptChars: number;
   preferWaitMaxSeconds: number;
   preferWaitPollMs: number;
+  /** Individual requests this process runs itself at once (0: none). */
+  directRunConcurrency: number;
+  /** Lease (ms) on a request this process runs itself. */
+  directRunLeaseMs: number;
   resultsPageMaxLimit: number;
   /** The platform result topic: every tenant's default and always allowed. */
   defaultCallbackTopic: string;
@@ -54,6 +58,8 @@ export function apiSettingsFrom(env: ApiEnv): ApiSettings {
     metadataMaxDepth: env.METADATA_MAX_DEPTH,
     preferWaitMaxSeconds: env.PREFER_WAIT_MAX_SECONDS,
     preferWaitPollMs: env.PREFER_WAIT_POLL_MS,
+    directRunConcurrency: env.DIRECT_RUN_CONCURRENCY,
+    directRunLeaseMs: env.DIRECT_RUN_LEASE_MS,
     resultsPageMaxLimit: env.RESULTS_PAGE_MAX_LIMIT,
     defaultCallbackTopic: topicNames(env.KAFKA_TOPIC_PREFIX).comparisonResult,
     assessmentRequestedTopic: topicNames(env.KAFKA_TOPIC_PREFIX).assessmentRequested,

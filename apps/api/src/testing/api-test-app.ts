@@ -7,6 +7,8 @@ import {
   BatchRepository,
   BatchWakeups,
   CompletionWatchers,
+  IndividualLane,
+  ProviderPauseStore,
   UploadRepository,
 } from '#batch-store';
 import { correlationMiddleware } from '#infra';
@@ -51,6 +53,9 @@ export const TEST_SETTINGS: ApiSettings = {
   metadataMaxDepth: 4,
   preferWaitMaxSeconds: 2,
   preferWaitPollMs: 10,
+  // The in-memory queues never lease: every individual request waits for the (simulated) worker.
+  directRunConcurrency: 0,
+  directRunLeaseMs: 30_000,
   resultsPageMaxLimit: 50,
   defaultCallbackTopic: 'huleedu.llm_provider.comparison_result.v1',
   assessmentRequestedTopic: 'huleedu.els.cj_assessment.requested.v1',
@@ -136,6 +141,9 @@ class FakeStorageModule {
         { provide: TOPIC_DIRECTORY, useValue: new StaticTopicDirectory(EXISTING_TOPICS) },
         // Multi-part uploads are exercised against real Redis (test/integration/api/batch-upload.int-spec.ts).
         { provide: UploadRepository, useValue: null },
+        // The in-memory queues never lease a request to the API: its direct runs need real Redis (integration).
+        { provide: IndividualLane, useValue: null },
+        { provide: ProviderPauseStore, useValue: null },
       ],
       exports: [
         BatchRepository,
@@ -144,6 +152,8 @@ class FakeStorageModule {
         BatchWakeups,
         TOPIC_DIRECTORY,
         UploadRepository,
+        IndividualLane,
+        ProviderPauseStore,
       ],
     };
   }

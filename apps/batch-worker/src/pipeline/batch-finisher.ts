@@ -6,11 +6,13 @@ import {
   type BatchStatus,
   type StoredResult,
   type VersionedRecord,
+  completedEvent,
+  resultEvent,
+  failureResult,
+  type ItemFailure,
 } from '#batch-store';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { OutboxSignal } from '../outbox/outbox-signal.js';
-import { completedEvent, resultEvent } from './batch-events.js';
-import { failureResult, type ItemFailure } from './result-mapper.js';
 import type { StepOutcome } from './step-outcome.js';
 
 /**

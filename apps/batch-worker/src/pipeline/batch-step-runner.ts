@@ -9,6 +9,11 @@ import {
   type StoredComparison,
   type StoredResult,
   type VersionedRecord,
+  startedEvent,
+  toComparisonRequest,
+  chunkToResults,
+  failureOf,
+  outcomeToResults,
 } from '#batch-store';
 import { CorrelationContext } from '#infra';
 import {
@@ -25,14 +30,11 @@ import type { WorkerEnv } from '../config/worker-env.js';
 import { OutboxSignal } from '../outbox/outbox-signal.js';
 import { WORKER_ENV } from '../worker.tokens.js';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
-import { startedEvent } from './batch-events.js';
 import { BatchFinisher } from './batch-finisher.js';
 import { ExpiryResubmitter, isUnfinished } from './expiry-resubmitter.js';
 import { IndividualRunner, type IndividualPrefetch } from './individual-runner.js';
 import { ProviderPauser } from './provider-pauser.js';
 import { QuotaGate } from './quota-gate.js';
-import { toComparisonRequest } from './request-conversion.js';
-import { chunkToResults, failureOf, outcomeToResults } from './result-mapper.js';
 import type { PollHint, StepOutcome } from './step-outcome.js';
 import { TurnaroundTracker } from './turnaround-tracker.js';
 import { decideStepRetry, PROVIDER_BATCH_WINDOW_MS } from './step-retry.js';

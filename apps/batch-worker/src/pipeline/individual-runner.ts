@@ -6,6 +6,11 @@ import {
   type BatchRecord,
   type StoredComparison,
   type VersionedRecord,
+  startedEvent,
+  toComparisonRequest,
+  failureOf,
+  failureResult,
+  successResult,
 } from '#batch-store';
 import {
   mapWithConcurrency,
@@ -16,11 +21,8 @@ import {
 } from '#llm-providers';
 import type { WorkerEnv } from '../config/worker-env.js';
 import { WORKER_ENV } from '../worker.tokens.js';
-import { startedEvent } from './batch-events.js';
 import { BatchFinisher } from './batch-finisher.js';
-import { toComparisonRequest } from './request-conversion.js';
 import { ProviderPauser } from './provider-pauser.js';
-import { failureOf, failureResult, successResult } from './result-mapper.js';
 import type { StepOutcome } from './step-outcome.js';
 
 const PAUSING_CODES = new Set(['RATE_LIMIT', 'CIRCUIT_OPEN']);

@@ -34,16 +34,18 @@ class Watch implements CompletionWatch {
       return Promise.resolve(true);
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = undefined;
-        resolve(false);
-      }, timeoutMs);
-      this.wake = () => {
+      const wake = () => {
         clearTimeout(timer);
         this.wake = undefined;
         this.notified = false;
         resolve(true);
       };
+      // A wait given up on (the caller went on to a newer one) must not clear the newer wait's wake-up.
+      const timer = setTimeout(() => {
+        if (this.wake === wake) this.wake = undefined;
+        resolve(false);
+      }, timeoutMs);
+      this.wake = wake;
     });
   }
 

@@ -60,20 +60,28 @@ const BAND = 2 ** 42;
 /** Wake-up tokens kept at most: a woken worker claims by priority anyway, so older tokens only cost a claim. */
 const MAX_SIGNALS = 1000;
 
+const NOW_MS = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
 /** Platform priority (0–10, higher sooner) → the first score of its band (lower runs sooner). */
 function bandOf(priority: number): number {
   const clamped = Math.min(PRIORITY.max, Math.max(PRIORITY.min, Math.round(priority)));
   return (PRIORITY.max - clamped) * BAND;
 }
 
-const NOW_MS = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
-
 /**
- * KEYS queued, leased, entries, signal, sequence; ARGV id, band, entry JSON, token. Queued first by priority band,
- * then in enqueue order. 1 when added, 0 when already there.
+ * KEYS queued, leased, entries, signal, sequence; ARGV id, band, entry JSON, token, lease ms ('' for none). Queued
+ * first by priority band, then in enqueue order. With a lease and nothing queued, the id is leased to the caller
+ * instead (it runs the request itself: no queued request is overtaken, no worker is woken). 1 when queued, 2 when
+ * leased, 0 when already there.
  */
 const ENQUEUE = new LuaScript(`
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
+if ARGV[5] ~= '' and redis.call('ZCARD', KEYS[1]) == 0 then
+  ${NOW_MS}
+  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[5]), ARGV[1])
+  redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+  return 2
+end
 redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + (redis.call('INCR', KEYS[5]) % ${BAND}), ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 redis.call('RPUSH', KEYS[4], ARGV[4])
@@ -121,6 +129,20 @@ ${NOW_MS}
 local n = 0
 for i = 2, #ARGV do n = n + redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[i]) end
 return n`);
+
+/**
+ * KEYS queued, leased, entries, signal, sequence; ARGV id. Hands a leased id back to the queue, last of its priority,
+ * and wakes a worker (its holder could not run it now: a paused provider). 1 when it was leased, else 0.
+ */
+const REQUEUE = new LuaScript(`
+if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return 0 end
+local raw = redis.call('HGET', KEYS[3], ARGV[1])
+local entry = raw and cjson.decode(raw) or {}
+local p = tonumber(entry.priority) or ${PRIORITY.default}
+redis.call('ZADD', KEYS[1], (${PRIORITY.max} - p) * ${BAND} + (redis.call('INCR', KEYS[5]) % ${BAND}), ARGV[1])
+redis.call('RPUSH', KEYS[4], cjson.encode({batchId = ARGV[1], target = entry.target}))
+redis.call('LTRIM', KEYS[4], -${MAX_SIGNALS}, -1)
+return 1`);
 
 /**
  * KEYS queued, leased, entries, signal, sequence; ARGV limit. Puts ids whose lease ran out back in the queue, last
@@ -174,14 +196,33 @@ export class IndividualLane {
 
   /** Queues the request (no-op while it is queued or leased) and wakes one idle worker. */
   async enqueue(batchId: string, entry: LaneEntry): Promise<boolean> {
+    return (await this.enqueueOrLease(batchId, entry)) === 'queued';
+  }
+
+  /**
+   * Like `enqueue`, but with `leaseMs` and nothing queued the caller gets the id under a lease of `leaseMs` instead
+   * ('leased': it runs the request itself, renewing and releasing the lease like a worker; a lease that runs out
+   * puts it back in the queue). 'present' when the id was queued or leased already.
+   */
+  async enqueueOrLease(
+    batchId: string,
+    entry: LaneEntry,
+    leaseMs?: number,
+  ): Promise<'queued' | 'leased' | 'present'> {
     const token: WakeToken = { batchId, ...(entry.target ? { target: entry.target } : {}) };
-    const added = await ENQUEUE.run(this.redis, this.all, [
+    const outcome = await ENQUEUE.run(this.redis, this.all, [
       batchId,
       bandOf(entry.priority),
       JSON.stringify({ at: Date.now(), ...entry }),
       JSON.stringify(token),
+      leaseMs === undefined ? '' : Math.max(1, Math.round(leaseMs)),
     ]);
-    return added === 1;
+    return outcome === 2 ? 'leased' : outcome === 1 ? 'queued' : 'present';
+  }
+
+  /** Hands a job this process leased back to the queue (last of its priority) and wakes a worker. */
+  async requeue(batchId: string): Promise<boolean> {
+    return (await REQUEUE.run(this.redis, this.all, [batchId])) === 1;
   }
 
   /** Takes the next job (or `preferred` when it is as urgent as the next) under a lease of `leaseMs`. */

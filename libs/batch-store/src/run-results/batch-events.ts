@@ -5,7 +5,7 @@ import {
   type LLMBatchCompletedV1,
   type LLMBatchRequestStartedV1,
 } from '#contracts';
-import type { BatchRecord, BatchStatus, OutboxMessage, StoredResult } from '#batch-store';
+import type { BatchRecord, BatchStatus, OutboxMessage, StoredResult } from '../batch.types.js';
 import { SOURCE_SERVICE } from './result-mapper.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { ErrorCode, LLMComparisonResultV1 } from '#contracts';
-import type { BatchRecord, StoredComparison, StoredResult } from '#batch-store';
+import type { BatchRecord, StoredComparison, StoredResult } from '../batch.types.js';
 import type { BatchComparisonOutcome, ComparisonResponse, ProviderError } from '#llm-providers';
 
 export const SOURCE_SERVICE = 'llm-batch-service';

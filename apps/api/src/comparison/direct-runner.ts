@@ -1,0 +1,207 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import {
+  BatchRepository,
+  failureOf,
+  failureResult,
+  IndividualLane,
+  ProviderPauseStore,
+  recordFinishedMetric,
+  recordResultMetrics,
+  resultEvent,
+  successResult,
+  toComparisonRequest,
+  type BatchRecord,
+  type StoredComparison,
+  type StoredResult,
+  type VersionedRecord,
+} from '#batch-store';
+import { AppMetrics } from '#infra';
+import {
+  normalizeProviderError,
+  ProviderCallCounter,
+  ProviderRegistry,
+  toOverrides,
+  type LlmProvider,
+} from '#llm-providers';
+import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
+import type { FinishedBatch } from './batch-waiter.js';
+
+/** Provider answers that pause the provider (or its model): the workers own pauses, so the request goes to them. */
+const PAUSING_CODES = new Set(['RATE_LIMIT', 'CIRCUIT_OPEN']);
+/** Longest wait at shutdown for runs under way; a run still going then is left to its lease. */
+const SHUTDOWN_WAIT_MS = 10_000;
+
+/** A slot held for one request between its acceptance and its run (given back when the lane did not lease it). */
+export interface DirectSlot {
+  release(): void;
+}
+
+/**
+ * Runs an individual request in the API process that accepted it, when a caller waits for it (`Prefer: wait`) and
+ * nothing is queued ahead: the lane leases the id to this process in the acceptance's own write
+ * (IndividualLane.enqueueOrLease), so no queued request is overtaken and no worker is woken. The run is a worker's
+ * run of one comparison: take the batch from queued (with the pause check, one round trip), call the provider,
+ * store the result and end the batch in one script with the lease's release, and answer from what was written.
+ *
+ * Whatever is not that plain path goes to the workers as a queued job: a paused or rate-limited provider, a
+ * requested cancel, a record changed meanwhile. The lease is renewed while the run lasts; if this process dies, it
+ * runs out and a worker runs the request (the reaper), as for a worker that died.
+ */
+@Injectable()
+export class DirectRunner implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(DirectRunner.name);
+  private readonly running = new Map<string, Promise<unknown>>();
+  private reserved = 0;
+  private renewal?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(BatchRepository) private readonly repo: BatchRepository,
+    @Inject(IndividualLane) private readonly lane: IndividualLane,
+    @Inject(ProviderPauseStore) private readonly pauses: ProviderPauseStore,
+    @Inject(ProviderRegistry) private readonly registry: ProviderRegistry,
+    @Inject(ProviderCallCounter) private readonly calls: ProviderCallCounter,
+    @Inject(AppMetrics) private readonly metrics: AppMetrics,
+    @Inject(API_SETTINGS) private readonly settings: ApiSettings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.settings.directRunConcurrency === 0) return;
+    // Provider calls made here count in this app's llm_provider_http_calls_total, as the workers' do in theirs.
+    this.calls.onCall((event) => this.metrics.recordProviderCall(event));
+    const every = Math.max(100, Math.floor(this.settings.directRunLeaseMs / 3));
+    this.renewal = setInterval(() => void this.renew(), every);
+    this.renewal.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const runs = Promise.allSettled([...this.running.values()]);
+    await Promise.race([runs, new Promise((resolve) => setTimeout(resolve, SHUTDOWN_WAIT_MS).unref())]);
+    clearInterval(this.renewal);
+  }
+
+  /** The lease to ask the lane for, with the slot it is held in, or null when every slot is taken. */
+  reserve(): { leaseMs: number; slot: DirectSlot } | null {
+    if (this.running.size + this.reserved >= this.settings.directRunConcurrency) return null;
+    this.reserved += 1;
+    let held = true;
+    const slot = {
+      release: () => {
+        if (held) this.reserved -= 1;
+        held = false;
+      },
+    };
+    return { leaseMs: this.settings.directRunLeaseMs, slot };
+  }
+
+  /**
+   * Runs the request just created as `record` (queued) and leased to this process, in `slot`. The finished batch
+   * with its result, or null when the request went to the workers (or the run failed: its lease then runs out).
+   */
+  run(slot: DirectSlot, record: BatchRecord, request: StoredComparison): Promise<FinishedBatch | null> {
+    const id = record.batch_id;
+    const run = this.runLeased(record, request).catch((err: unknown) => {
+      // Redis failed mid-run: the lease is kept and runs out, then a worker runs the request.
+      this.logger.warn({
+        msg: 'direct run failed; a worker runs the request when its lease runs out',
+        batch_id: id,
+        error: (err as Error).message,
+      });
+      return null;
+    });
+    slot.release();
+    this.running.set(id, run);
+    void run.finally(() => this.running.delete(id));
+    return run;
+  }
+
+  private async runLeased(created: BatchRecord, request: StoredComparison): Promise<FinishedBatch | null> {
+    const id = created.batch_id;
+    const { provider: providerName, model } = created.config;
+    // One write: the pause check and the take.
+    const paused = this.pauses.remainingMs(providerName, model);
+    paused.catch(() => undefined);
+    const taken = await this.repo.takeQueued(id, new Date().toISOString());
+    const versioned = taken.versioned;
+    if (!versioned || !taken.took) {
+      // Gone, or moved on by a cancel: nothing to run here; the waiter reads what it became.
+      await this.lane.release(id);
+      return null;
+    }
+    const record = versioned.record;
+    let provider: LlmProvider | undefined;
+    try {
+      provider = this.registry.get(record.config.provider);
+    } catch {
+      provider = undefined;
+    }
+    if (!provider || (await paused) > 0 || record.cancel_requested) return this.handBack(id, versioned);
+
+    let stored: StoredResult;
+    try {
+      const response = await provider.generateComparison(
+        toComparisonRequest(request),
+        toOverrides(record.config),
+      );
+      stored = successResult(record, request, response, new Date());
+    } catch (err) {
+      const error = normalizeProviderError(err, provider.name);
+      if (PAUSING_CODES.has(error.code)) return this.handBack(id, versioned);
+      stored = failureResult(record, request, failureOf(error), new Date());
+    }
+    const now = new Date();
+    const status = stored.result.error_detail ? 'failed' : 'completed';
+    const finishing = this.repo.finishWithResult(
+      versioned,
+      stored,
+      resultEvent(record, stored, now),
+      status,
+      { completed_at: now.toISOString() },
+      (after) =>
+        after.catch((err: Error) =>
+          this.logger.warn({ msg: 'follow-up writes of a finish failed', batch_id: id, error: err.message }),
+        ),
+    );
+    // Sent in the same write as the finish: the lease ends with it.
+    const released = this.lane.release(id);
+    const done = await finishing;
+    await released;
+    if (!done) {
+      // Someone wrote since the take (a cancel): a worker finishes it from what is stored.
+      await this.lane.enqueue(id, { priority: record.priority, target: { provider: providerName, model } });
+      return null;
+    }
+    recordResultMetrics(this.metrics, done, [stored]);
+    recordFinishedMetric(this.metrics, done);
+    this.logger.log({
+      msg: 'batch finished',
+      batch_id: id,
+      status: done.status,
+      provider: done.config.provider,
+      model: done.config.model,
+      run_by: 'api',
+    });
+    return { record: done, results: [stored] };
+  }
+
+  /** Gives the request to the workers: back to queued, and its lease back to the lane's queue. */
+  private async handBack(id: string, versioned: VersionedRecord): Promise<null> {
+    await this.repo.untake(versioned);
+    await this.lane.requeue(id);
+    return null;
+  }
+
+  private async renew(): Promise<void> {
+    if (this.running.size === 0) return;
+    try {
+      await this.lane.renew([...this.running.keys()], this.settings.directRunLeaseMs);
+    } catch (err) {
+      this.logger.warn({ msg: 'direct runs: lease renewal failed', error: (err as Error).message });
+    }
+  }
+}

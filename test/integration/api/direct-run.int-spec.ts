@@ -1,0 +1,228 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { BatchKeys, BatchRepository, IndividualLane, ProviderPauseStore } from '#batch-store';
+import { waitFor } from '../worker/support/batch-factory.js';
+import { REDIS_URL } from '../worker/support/store-harness.js';
+import { clearPrefix, startWorker, type RunningWorker } from '../worker/support/worker-harness.js';
+import { auth, markedComparisons, startApi } from './support/api-harness.js';
+
+const SINGLE = '/api/v1/comparison';
+const single = (i: number, priority = 5) => ({
+  ...markedComparisons(i + 1)[i],
+  comparison_id: `d-${i}`,
+  priority,
+});
+
+/**
+ * The API runs an individual request itself when its caller waits and nothing is queued ahead: no worker runs in
+ * these tests unless one says so, so a 200 with the result can only come from the API's own run.
+ */
+describe('direct runs: the API runs a waiting individual request when nothing is queued (real Redis)', () => {
+  let api: NestExpressApplication;
+  let redis: Redis;
+  let lane: IndividualLane;
+  let repo: BatchRepository;
+  let pauses: ProviderPauseStore;
+  let worker: RunningWorker | undefined;
+  const prefix = `direct-${randomUUID().slice(0, 8)}`;
+  const keys = new BatchKeys(prefix);
+
+  beforeAll(async () => {
+    // A re-read only every 60 s: an answer within the caller's wait came from the run (or a notification).
+    api = await startApi(prefix, { PREFER_WAIT_POLL_MS: '60000', DIRECT_RUN_LEASE_MS: '1000' });
+    redis = new Redis(REDIS_URL);
+    lane = api.get(IndividualLane);
+    repo = api.get(BatchRepository);
+    pauses = api.get(ProviderPauseStore);
+  });
+
+  afterAll(async () => {
+    await api.close();
+    if (worker) await worker.stop();
+    const left = await redis.keys(`${prefix}:*`);
+    if (left.length > 0) await redis.del(...left);
+    await redis.quit();
+  });
+
+  it('answers 200 with the result, stores it with its event, and leaves nothing in the lane', async () => {
+    const responses = await Promise.all(
+      [0, 1, 2].map((i) =>
+        request(api.getHttpServer()).post(SINGLE).set(auth).set('Prefer', 'wait=10').send(single(i)),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(responses.map((r) => r.body.result.winner)).toEqual(['Essay A', 'Essay B', 'Essay A']);
+    expect(await lane.depths()).toEqual({ queued: 0, leased: 0 });
+    for (const res of responses) {
+      const id = res.body.queue_id as string;
+      expect((await repo.get(id))?.status).toBe('completed');
+      expect((await repo.getResults(id, 0, 1))[0]?.comparison_id).toBe(res.body.comparison_id);
+      // The result event waits in the outbox for a worker's publisher, marked pending.
+      const events = (await redis.lrange(`${prefix}:outbox:{${id}}`, 0, -1)).map(
+        (raw) => JSON.parse(raw) as { envelope: { event_type: string } },
+      );
+      expect(events.map((e) => e.envelope.event_type)).toEqual(['LLMComparisonResultV1']);
+      expect(await redis.sismember(`${prefix}:outbox:pending`, id)).toBe(1);
+    }
+  });
+
+  it('leaves a request to the workers when one is queued ahead; priority orders them', async () => {
+    await lane.enqueue('queued-ahead', { priority: 0 });
+    const res = await request(api.getHttpServer())
+      .post(SINGLE)
+      .set(auth)
+      .set('Prefer', 'wait=1')
+      .send(single(3, 10));
+    expect(res.status).toBe(202);
+    expect((await repo.get(res.body.queue_id as string))?.status).toBe('queued');
+    const claimed = await lane.claimMany(10_000, 5);
+    expect(claimed.map((j) => j.batchId)).toEqual([res.body.queue_id, 'queued-ahead']);
+    for (const job of claimed) await lane.release(job.batchId);
+  });
+
+  it('hands a request whose provider is paused to the workers, queued as it was', async () => {
+    await pauses.pause('mock', null, 60_000);
+    try {
+      const res = await request(api.getHttpServer())
+        .post(SINGLE)
+        .set(auth)
+        .set('Prefer', 'wait=1')
+        .send(single(4));
+      expect(res.status).toBe(202);
+      const id = res.body.queue_id as string;
+      expect((await repo.get(id))?.status).toBe('queued');
+      expect(await lane.depths()).toEqual({ queued: 1, leased: 0 });
+      expect((await lane.claim(10_000))?.batchId).toBe(id);
+      await lane.release(id);
+    } finally {
+      await redis.del(keys.pause('mock', null));
+    }
+  });
+
+  it('renews the lease of a long run and answers when it ends', async () => {
+    // An OpenAI-compatible endpoint that answers after 2.5 s, under a 1 s lease: without renewal the lease would
+    // run out twice and a worker could run the request a second time.
+    const answer = JSON.stringify({
+      id: 'chatcmpl-slow',
+      object: 'chat.completion',
+      model: 'gpt-5-mini-2025-08-07',
+      choices: [
+        {
+          index: 0,
+          finish_reason: 'stop',
+          message: {
+            role: 'assistant',
+            content: JSON.stringify({ winner: 'Essay A', justification: 'Clearer.', confidence: 4 }),
+          },
+        },
+      ],
+      usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 },
+    });
+    const stub = createServer((req, res) => {
+      req.resume();
+      req.on('end', () =>
+        setTimeout(() => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(answer);
+        }, 2_500),
+      );
+    });
+    await new Promise<void>((resolve) => stub.listen(0, '127.0.0.1', resolve));
+    const port = (stub.address() as AddressInfo).port;
+    const slow = await startApi(
+      prefix,
+      { PREFER_WAIT_POLL_MS: '60000', DIRECT_RUN_LEASE_MS: '1000' },
+      {
+        LLM_DEFAULT_PROVIDER: 'openai',
+        OPENAI_API_KEY: 'sk-int-test-stub',
+        OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`,
+      },
+    );
+    try {
+      const pending = request(slow.getHttpServer())
+        .post(SINGLE)
+        .set(auth)
+        .set('Prefer', 'wait=10')
+        .send(single(5))
+        // supertest sends on then(): start it now.
+        .then((r) => r);
+      const leasedId = await waitFor(
+        'the request leased',
+        async () => (await redis.zrange(lane.keys.leased(), 0, 0))[0],
+      );
+      const first = Number(await redis.zscore(lane.keys.leased(), leasedId));
+      const renewed = await waitFor('the lease renewed', async () => {
+        const score = Number(await redis.zscore(lane.keys.leased(), leasedId));
+        return score > first ? score : undefined;
+      });
+      expect(renewed).toBeGreaterThan(first);
+      expect(await lane.reapExpired()).toEqual([]);
+      const res = await pending;
+      expect(res.status).toBe(200);
+      expect(res.body.queue_id).toBe(leasedId);
+      expect(await lane.depths()).toEqual({ queued: 0, leased: 0 });
+    } finally {
+      await slow.close();
+      stub.close();
+    }
+  });
+
+  it('is run by a worker when the API that leased it stops holding it (its lease runs out)', async () => {
+    // The API's process dies mid-run: modelled by a request created and leased, then never renewed.
+    const res = await request(api.getHttpServer())
+      .post(SINGLE)
+      .set(auth)
+      .set('Prefer', 'wait=1')
+      .send(single(6));
+    expect(res.status).toBe(200);
+    // That one finished; now one that lost its runner: stored queued, leased with a short lease nobody renews.
+    const orphan = randomUUID();
+    const created = await repo.create(
+      {
+        batch_id: orphan,
+        tenant_id: 'int-tests',
+        kind: 'single',
+        mode: 'individual',
+        correlation_id: orphan,
+        assessment_id: null,
+        callback_topic: 'huleedu.llm_provider.comparison_result.v1',
+        priority: 5,
+        config: (await repo.get(res.body.queue_id as string))!.config,
+        comparison_count: 1,
+        request_hash: 'orphan',
+        idempotency_key: null,
+        created_at: new Date().toISOString(),
+      },
+      [
+        {
+          comparison_id: 'orphan-0',
+          user_prompt: 'Which essay is better argued?',
+          essay_a: 'Essay A. [[quality:0.9]]',
+          essay_b: 'Essay B. [[quality:0.1]]',
+        },
+      ],
+    );
+    expect(created.created).toBe(true);
+    expect(await lane.enqueueOrLease(orphan, { priority: 5 }, 200)).toBe('leased');
+    worker = await startWorker(
+      { REDIS_KEY_PREFIX: prefix, JOB_LOCK_DURATION_MS: '1000' },
+      { MOCK_LATENCY_MS: '0' },
+    );
+    const done = await waitFor(
+      'the orphan run by the worker',
+      async () => {
+        const record = await repo.get(orphan);
+        return record?.status === 'completed' ? record : undefined;
+      },
+      20_000,
+    );
+    expect(done.counts).toMatchObject({ succeeded: 1, pending: 0 });
+    expect((await repo.getResults(orphan, 0, 1))[0]?.comparison_id).toBe('orphan-0');
+    await clearPrefix(worker);
+  });
+});
