@@ -104,6 +104,55 @@ describe('direct runs: the API runs a waiting individual request when nothing is
     }
   });
 
+  it('hands a request the provider refuses with 429 to the workers, unpaused and without a stored result', async () => {
+    // OpenAI's rate-limit answer (https://platform.openai.com/docs/guides/error-codes: 429 with Retry-After).
+    const limited = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
+        res.end(
+          JSON.stringify({
+            error: {
+              message: 'Rate limit reached for requests',
+              type: 'requests',
+              code: 'rate_limit_exceeded',
+            },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => limited.listen(0, '127.0.0.1', resolve));
+    const port = (limited.address() as AddressInfo).port;
+    const refused = await startApi(
+      prefix,
+      { PREFER_WAIT_POLL_MS: '60000' },
+      {
+        LLM_DEFAULT_PROVIDER: 'openai',
+        OPENAI_API_KEY: 'sk-int-test-stub',
+        OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`,
+        LLM_RETRY_ATTEMPTS: '1',
+      },
+    );
+    try {
+      const res = await request(refused.getHttpServer())
+        .post(SINGLE)
+        .set(auth)
+        .set('Prefer', 'wait=2')
+        .send(single(8));
+      expect(res.status).toBe(202);
+      const id = res.body.queue_id as string;
+      expect((await repo.get(id))?.status).toBe('queued');
+      expect(await repo.getResults(id, 0, 1)).toEqual([]);
+      // Queued for a worker (which pauses the model with its own policy when the 429 comes again).
+      expect((await lane.claim(10_000))?.batchId).toBe(id);
+      await lane.release(id);
+      expect(await redis.keys(`${keys.pause('openai', null)}*`)).toEqual([]);
+    } finally {
+      await refused.close();
+      limited.close();
+    }
+  });
+
   it('renews the lease of a long run and answers when it ends', async () => {
     // An OpenAI-compatible endpoint that answers after 2.5 s, under a 1 s lease: without renewal the lease would
     // run out twice and a worker could run the request a second time.
