@@ -1,7 +1,6 @@
 import { createParamDecorator, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import type { ProviderName } from '#contracts';
 import type { ApiPrincipal } from '../auth/api-principal.js';
 import { API_PREFIX } from '../config/api-settings.js';
 import {
@@ -10,7 +9,6 @@ import {
 } from '../providers/provider-availability.service.js';
 import type { InflightReservation } from '../rate-limit/inflight-reservation.js';
 import { TenantRateLimiter } from '../rate-limit/tenant-rate-limiter.js';
-import { ProviderSelectionService } from './provider-selection.service.js';
 
 const SINGLE_PATH = `/${API_PREFIX}/comparison`;
 
@@ -20,7 +18,7 @@ export interface EarlyAdmission {
   readonly batchId: string;
   /** Its one comparison's in-flight allowance, when there was room. */
   readonly reservation?: InflightReservation;
-  /** The default provider's shared circuit state. */
+  /** The providers' shared circuit states. */
   readonly circuit?: SharedCircuitRead;
 }
 
@@ -30,7 +28,7 @@ interface AdmittedRequest extends Request {
 
 /**
  * The individual endpoint's size (one comparison) is known before its body is read, so the request-rate count,
- * that comparison's in-flight allowance and the default provider's circuit state are read in one Redis round trip
+ * that comparison's in-flight allowance and the providers' circuit states are read in one Redis round trip
  * (one script on the tenant's keys, and the circuit read sent in the same write) where the acceptance would
  * otherwise need a round trip of its own before storing the batch. Nothing else changes: the rate limit still
  * answers 429 before the body is read; with no room in flight nothing is reserved and the acceptance asks again
@@ -40,15 +38,11 @@ interface AdmittedRequest extends Request {
 @Injectable()
 export class SingleAdmission {
   private readonly logger = new Logger(SingleAdmission.name);
-  private readonly defaultProvider?: ProviderName;
 
   constructor(
     private readonly limiter: TenantRateLimiter,
     private readonly availability: ProviderAvailabilityService,
-    selection: ProviderSelectionService,
-  ) {
-    this.defaultProvider = defaultProviderOf(selection);
-  }
+  ) {}
 
   /**
    * Whether `req` submits one comparison. Other spellings Express also routes there (its matching ignores case)
@@ -61,8 +55,9 @@ export class SingleAdmission {
   /** The request-rate check (throws its 429) with the early admission; the outcome goes on the request. */
   async admit(req: Request, res: Response, principal: ApiPrincipal): Promise<void> {
     const batchId = randomUUID();
-    // Issued in the same tick as the script below: one write to Redis.
-    const circuit = this.defaultProvider ? this.availability.readAhead(this.defaultProvider) : undefined;
+    // Issued in the same tick as the script below: one write to Redis. Every provider's circuit: the body, not read
+    // yet, may name another provider than the default.
+    const circuit = this.availability.readAheadAll();
     const reservation = await this.limiter.checkRequestAndReserve(principal, batchId, 1);
     if (reservation) {
       res.once('close', () => {
@@ -84,12 +79,3 @@ export const Admitted = createParamDecorator(
   (_data: unknown, context: ExecutionContext): EarlyAdmission | undefined =>
     context.switchToHttp().getRequest<AdmittedRequest>().earlyAdmission,
 );
-
-/** The provider a request without overrides goes to, or none when the configuration names none usable. */
-function defaultProviderOf(selection: ProviderSelectionService): ProviderName | undefined {
-  try {
-    return selection.resolve({}).provider;
-  } catch {
-    return undefined;
-  }
-}

@@ -65,6 +65,31 @@ describe('ProviderAvailabilityService', () => {
     expect((await failing.availabilityOf('mock', failing.readAhead('mock'))).circuit).toBe('closed');
   });
 
+  it('reads every provider ahead for an admission made before the body names one', async () => {
+    let reads = 0;
+    let shared: Partial<Record<ProviderName, 'open' | 'half_open'>> = { openai: 'half_open' };
+    const service = new ProviderAvailabilityService(
+      registry(),
+      storeWith(async () => {
+        reads += 1;
+        return shared;
+      }),
+    );
+    const ahead = service.readAheadAll();
+    shared = {};
+    // Any provider the request picks answers from the read made ahead, without another.
+    expect((await service.availabilityOf('openai', ahead)).circuit).toBe('half_open');
+    expect((await service.availabilityOf('mock', ahead)).circuit).toBe('closed');
+    expect(reads).toBe(1);
+    const failing = new ProviderAvailabilityService(
+      registry(),
+      storeWith(async () => {
+        throw new Error('redis down');
+      }),
+    );
+    expect((await failing.availabilityOf('openai', failing.readAheadAll())).circuit).toBe('closed');
+  });
+
   it('falls back to the in-process state without a store or when Redis cannot be read', async () => {
     const failing = new ProviderAvailabilityService(
       registry(),

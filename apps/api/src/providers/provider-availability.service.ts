@@ -1,18 +1,19 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import type { ProviderName } from '#contracts';
+import { PROVIDER_NAMES, type ProviderName } from '#contracts';
 import { CircuitStateStore, worstCircuitState } from '#batch-store';
 import { ProviderRegistry, type CircuitState, type ProviderAvailability } from '#llm-providers';
 
-/** A read of one provider's shared circuit state, started before it is needed (see readAhead). */
+/** A read of providers' shared circuit states, started before it is needed (see readAhead). */
 export interface SharedCircuitRead {
-  readonly provider: ProviderName;
-  readonly state: Promise<CircuitState | undefined>;
+  /** The providers read. */
+  readonly providers: readonly ProviderName[];
+  /** Their states (a provider without a stored state is absent). */
+  readonly states: Promise<Partial<Record<ProviderName, CircuitState>>>;
 }
 
 /**
- * Provider availability as the acceptance path must see it. The API never calls providers, so its own breakers
- * stay closed; the worker's breakers (shared through Redis by CircuitStateStore) decide. The worse of the two
- * states counts. Without a store (specs over in-memory storage) or when Redis cannot be read, the in-process
+ * Provider availability as the acceptance path must see it: the API's own breakers (its direct runs' calls) and
+ * the workers' (shared through Redis by CircuitStateStore); the worse of the two states counts. Without a store (specs over in-memory storage) or when Redis cannot be read, the in-process
  * state alone is used.
  */
 @Injectable()
@@ -28,7 +29,9 @@ export class ProviderAvailabilityService {
    */
   async availabilityOf(provider: ProviderName, ahead?: SharedCircuitRead): Promise<ProviderAvailability> {
     const local = this.registry.availability()[provider];
-    const shared = await (ahead?.provider === provider ? ahead.state : this.readShared(provider));
+    const shared = ahead?.providers.includes(provider)
+      ? (await ahead.states)[provider]
+      : await this.readShared(provider);
     return { ...local, circuit: worstCircuitState(local.circuit, shared) };
   }
 
@@ -37,7 +40,17 @@ export class ProviderAvailabilityService {
    * in the same tick (ioredis sends them in one write) instead of in a round trip of its own later.
    */
   readAhead(provider: ProviderName): SharedCircuitRead {
-    return { provider, state: this.readShared(provider) };
+    const states = this.readShared(provider).then((state) => (state ? { [provider]: state } : {}));
+    return { providers: [provider], states };
+  }
+
+  /**
+   * Every provider's shared state read now (one GET each, sent in the same write): an admission made before the
+   * body names its provider has the state of whichever one the request picks.
+   */
+  readAheadAll(): SharedCircuitRead {
+    const states = this.circuits?.readAll().catch(() => ({})) ?? Promise.resolve({});
+    return { providers: PROVIDER_NAMES, states };
   }
 
   async availability(): Promise<Record<ProviderName, ProviderAvailability>> {
