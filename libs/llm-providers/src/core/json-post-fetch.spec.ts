@@ -1,0 +1,118 @@
+import { jest } from '@jest/globals';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { createJsonPostFetch } from './json-post-fetch.js';
+
+type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
+
+/** A loopback server answering with `handler`, recording each request. */
+async function serve(handler: Handler): Promise<{ url: string; server: Server; seen: string[] }> {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      seen.push(`${req.method} ${req.url} ${req.headers['content-type'] ?? ''} ${body}`);
+      handler(req, body, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, seen };
+}
+
+describe('createJsonPostFetch', () => {
+  const servers: Server[] = [];
+  afterEach(() => {
+    for (const s of servers.splice(0)) s.close();
+  });
+
+  it('sends a JSON POST itself and answers a Response with status, headers and body', async () => {
+    const { url, server, seen } = await serve((req, body, res) => {
+      res.writeHead(201, { 'content-type': 'application/json', 'x-request-id': 'req_1' });
+      res.end(JSON.stringify({ echo: JSON.parse(body), auth: req.headers.authorization }));
+    });
+    servers.push(server);
+    const fallback = jest.fn<typeof fetch>();
+    const post = createJsonPostFetch(fallback);
+    const res = await post(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer sk-test' },
+      body: JSON.stringify({ model: 'gpt-5-mini', n: 1 }),
+    });
+    expect(res.status).toBe(201);
+    expect(res.ok).toBe(true);
+    expect(res.headers.get('x-request-id')).toBe('req_1');
+    expect(await res.json()).toEqual({ echo: { model: 'gpt-5-mini', n: 1 }, auth: 'Bearer sk-test' });
+    expect(seen).toEqual([`POST /v1/chat/completions application/json {"model":"gpt-5-mini","n":1}`]);
+    expect(fallback).not.toHaveBeenCalled();
+  });
+
+  it('resolves error statuses like fetch (the SDK reads the error body)', async () => {
+    const { url, server } = await serve((_req, _body, res) => {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' });
+      res.end(JSON.stringify({ error: { code: 'rate_limit_exceeded' } }));
+    });
+    servers.push(server);
+    const res = await createJsonPostFetch()(url, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBe('7');
+    expect(await res.json()).toEqual({ error: { code: 'rate_limit_exceeded' } });
+  });
+
+  it('decodes a gzip body and answers an empty one as null', async () => {
+    const { url, server } = await serve((req, _body, res) => {
+      if (req.url === '/empty') {
+        res.writeHead(204);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(gzipSync(JSON.stringify({ ok: true })));
+    });
+    servers.push(server);
+    const post = createJsonPostFetch();
+    const zipped = await post(`${url}/zipped`, { method: 'POST', body: '{}' });
+    expect(zipped.headers.get('content-encoding')).toBeNull();
+    expect(await zipped.json()).toEqual({ ok: true });
+    const empty = await post(`${url}/empty`, { method: 'POST', body: '{}' });
+    expect(empty.status).toBe(204);
+    expect(empty.body).toBeNull();
+  });
+
+  it('leaves every other request to the fallback: GETs, uploads, bodyless POSTs', async () => {
+    const answer = new Response('from fallback');
+    const fallback = jest.fn<typeof fetch>(async () => answer);
+    const post = createJsonPostFetch(fallback);
+    const form = new FormData();
+    form.append('purpose', 'batch');
+    await post('http://127.0.0.1:9/v1/files/f/content', { method: 'GET' });
+    await post('http://127.0.0.1:9/v1/files', { method: 'POST', body: form });
+    await post('http://127.0.0.1:9/v1/batches/b/cancel', { method: 'POST' });
+    expect(fallback.mock.calls.map(([input, init]) => `${init?.method} ${String(input)}`)).toEqual([
+      'GET http://127.0.0.1:9/v1/files/f/content',
+      'POST http://127.0.0.1:9/v1/files',
+      'POST http://127.0.0.1:9/v1/batches/b/cancel',
+    ]);
+  });
+
+  it("rejects with the signal's reason when aborted (the SDK's timeout), and on a refused connection", async () => {
+    const { url, server } = await serve(() => undefined); // never answers
+    servers.push(server);
+    const post = createJsonPostFetch();
+    const controller = new AbortController();
+    const pending = post(url, { method: 'POST', body: '{}', signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+    const already = AbortSignal.abort();
+    await expect(post(url, { method: 'POST', body: '{}', signal: already })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    server.closeAllConnections();
+    // Port 9 (discard) is closed on the loopback: the connection is refused.
+    await expect(
+      createJsonPostFetch()('http://127.0.0.1:9/x', { method: 'POST', body: '{}' }),
+    ).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
