@@ -72,6 +72,26 @@ describe('direct runs: the API runs a waiting individual request when nothing is
     }
   });
 
+  it('gives back the lease taken before the body was read when the body is refused', async () => {
+    const res = await request(api.getHttpServer())
+      .post(SINGLE)
+      .set(auth)
+      .set('Prefer', 'wait=5')
+      .send({ ...single(9), essay_a: '' });
+    expect(res.status).toBe(400);
+    await waitFor('the lease given back', async () => {
+      const depths = await lane.depths();
+      return depths.leased === 0 && depths.queued === 0 ? depths : undefined;
+    });
+    // The slot came back too: the next waiting request still runs here.
+    const ok = await request(api.getHttpServer())
+      .post(SINGLE)
+      .set(auth)
+      .set('Prefer', 'wait=5')
+      .send(single(10));
+    expect(ok.status).toBe(200);
+  });
+
   it('leaves a request to the workers when one is queued ahead; priority orders them', async () => {
     await lane.enqueue('queued-ahead', { priority: 0 });
     const res = await request(api.getHttpServer())

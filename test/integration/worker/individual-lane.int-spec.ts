@@ -117,6 +117,25 @@ describe('individual lane (real Redis)', () => {
     }
   });
 
+  it('leases an id ahead of its batch only while nothing is queued, and confirms it while it is held', async () => {
+    expect(await lane.claim(10_000)).toBeNull();
+    expect(await lane.leaseIfIdle('ahead-1', { priority: 5 }, 10_000)).toBe(true);
+    // Confirmed at once (the same millisecond, the same deadline) and with the request's own entry.
+    expect(
+      await lane.confirmLease('ahead-1', { priority: 9, target: { provider: 'mock', model: 'm' } }, 10_000),
+    ).toBe(true);
+    expect(await lane.leaseIfIdle('ahead-1', { priority: 5 }, 10_000)).toBe(false);
+    await lane.enqueue('ahead-queued', { priority: 0 });
+    expect(await lane.leaseIfIdle('ahead-2', { priority: 5 }, 10_000)).toBe(false);
+    expect(await lane.holds('ahead-2')).toBe(false);
+    expect((await lane.claim(10_000))?.batchId).toBe('ahead-queued');
+    await lane.release('ahead-queued');
+    await lane.release('ahead-1');
+    // A lease no longer held is not confirmed (it ran out and was reaped, or was given back).
+    expect(await lane.confirmLease('ahead-1', { priority: 9 }, 10_000)).toBe(false);
+    expect(await lane.holds('ahead-1')).toBe(false);
+  });
+
   it("puts a caller's lease that ran out back in the queue (its process died), and takes one handed back", async () => {
     expect(
       await lane.enqueueOrLease(

@@ -64,12 +64,19 @@ interface Acceptance {
   early?: EarlyAdmission;
   /** An individual request this process may run itself: the lease to ask the lane for when nothing is queued. */
   leaseMs?: number;
+  /**
+   * The lease on the new id was taken before the body was read (the early admission): the request is stored
+   * already running, its lease confirmed and its provider's pause read in the same write.
+   */
+  preLeased?: { leaseMs: number };
 }
 
 /** What an acceptance stored, and whether the lane leased the new request to this process. */
 interface Accepted {
   batch: BatchRecord;
   leased: boolean;
+  /** For a request stored running (preLeased): its provider/model's pause, read with the create. */
+  paused?: Promise<number>;
 }
 
 /**
@@ -173,8 +180,14 @@ export class BatchSubmissionService {
     const queueId = early?.batchId ?? randomUUID();
     const comparisonId = body.comparison_id ?? queueId;
     const held = wait.applied > 0 ? this.waiter.hold(queueId) : undefined;
-    // A caller who waits may have the request run in this process, when a slot is free and nothing is queued.
-    const direct = held ? this.direct.reserve() : null;
+    // A caller who waits may have the request run in this process, when a slot is free and nothing is queued: its
+    // lease taken before the body was read (the early admission), or asked for with the enqueue.
+    const earlySlot = held ? (early?.direct?.take() ?? null) : null;
+    const direct = earlySlot
+      ? { slot: earlySlot, leaseMs: early!.direct!.leaseMs }
+      : held
+        ? this.direct.reserve()
+        : null;
     const request = toComparisonRequest({ ...body, comparison_id: comparisonId });
     let accepted: Accepted;
     try {
@@ -188,16 +201,30 @@ export class BatchSubmissionService {
           idempotencySource: 'Idempotency-Key',
           hashInput: body,
           early,
-          ...(direct ? { leaseMs: direct.leaseMs } : {}),
+          ...(earlySlot
+            ? { preLeased: { leaseMs: direct!.leaseMs } }
+            : direct
+              ? { leaseMs: direct.leaseMs }
+              : {}),
         },
         queueId,
       );
     } catch (err) {
       direct?.slot.release();
+      if (earlySlot) await this.queues.lane.release(queueId).catch(() => undefined);
       throw err;
     }
-    const { batch, leased } = accepted;
-    const run = direct && leased ? this.direct.run(direct.slot, batch, { ...request, index: 0 }) : undefined;
+    const { batch, leased, paused } = accepted;
+    const stored = { ...request, index: 0 };
+    const run =
+      direct && leased
+        ? this.direct.run(
+            direct.slot,
+            batch,
+            stored,
+            paused ? { versioned: { record: batch, rev: '1' }, paused } : undefined,
+          )
+        : undefined;
     if (!run) direct?.slot.release();
     const finished = held ? await this.waitFor(batch, queueId, wait.applied, 1, held, run) : null;
     const applied = wait.requested > 0 ? { 'Preference-Applied': `wait=${wait.applied}` } : undefined;
@@ -227,7 +254,7 @@ export class BatchSubmissionService {
     held: HeldRequest,
     run?: Promise<FinishedBatch | null>,
   ): Promise<FinishedBatch | null> {
-    const fresh = batch.batch_id === newId && batch.status === 'queued';
+    const fresh = batch.batch_id === newId && (batch.status === 'queued' || batch.status === 'in_progress');
     return this.waiter.waitForTerminal(batch.batch_id, seconds, resultsLimit, {
       held,
       knownActive: fresh,
@@ -256,15 +283,25 @@ export class BatchSubmissionService {
     if (acquired.status === 'rejected') throw acquired.reason;
     const selection = selected.value;
     const target = { provider: selection.config.provider, model: selection.config.model };
-    // An individual request's enqueue rides in the create's write where the store can keep their order.
-    const sendWith =
-      kind === 'single'
-        ? () => this.queues.enqueueSingle(batchId, priority, { target }, acceptance.leaseMs)
-        : undefined;
+    // An individual request's enqueue (or the confirmation of its lease taken ahead) rides in the create's write
+    // where the store can keep their order.
+    const { preLeased } = acceptance;
+    const laneStep =
+      kind !== 'single'
+        ? undefined
+        : preLeased
+          ? () =>
+              this.queues.lane
+                .confirmLease(batchId, { priority, target }, preLeased.leaseMs)
+                .then((held) => (held ? 'leased' : 'lost'))
+          : () => this.queues.enqueueSingle(batchId, priority, { target }, acceptance.leaseMs);
+    // Read in the create's write too: a request stored running whose provider is paused goes to the workers.
+    const paused = preLeased ? this.direct.pauseCheck(target.provider, target.model) : undefined;
     let outcome: { batch: BatchRecord; created: boolean; sent?: Promise<unknown> };
     try {
       outcome = await this.repository.create(
         {
+          ...(preLeased ? { status: 'in_progress' as const } : {}),
           batch_id: batchId,
           tenant_id: acceptance.principal.tenant_id,
           kind,
@@ -281,7 +318,7 @@ export class BatchSubmissionService {
           ...(acceptance.quote ? { quote: acceptance.quote } : {}),
         },
         content,
-        sendWith ? { sendWith } : {},
+        laneStep ? { sendWith: laneStep } : {},
       );
     } catch (err) {
       await this.limiter.release(acceptance.principal, batchId);
@@ -312,6 +349,7 @@ export class BatchSubmissionService {
     // id is the batch id, so a job that still exists is not duplicated.
     let enqueued: unknown;
     if (sent) enqueued = await sent;
+    else if (created && laneStep) enqueued = await laneStep();
     else if (created || batch.status === 'queued') {
       enqueued = await (kind === 'batch'
         ? this.queues.enqueueBatch(batch.batch_id, batch.priority)
@@ -323,12 +361,14 @@ export class BatchSubmissionService {
           ));
     }
     const leased = enqueued === 'leased';
-    if (leased && !(created && batch.batch_id === batchId)) {
+    if ((leased || preLeased) && !(created && batch.batch_id === batchId)) {
       // Leased for an id that holds no new batch (an idempotent repeat answered with another): nothing to run.
       await this.queues.lane.release(batchId);
       return { batch, leased: false };
     }
-    return { batch, leased };
+    // A lease taken ahead that ran out before the create (a body slower than the lease): the reaper queued the id,
+    // and a worker runs the request stored running; this process only waits.
+    return { batch, leased, ...(preLeased && leased && paused ? { paused } : {}) };
   }
 }
 

@@ -21,6 +21,7 @@ import {
   type StoredResult,
   type VersionedRecord,
 } from '#batch-store';
+import type { ProviderName } from '#contracts';
 import { AppMetrics } from '#infra';
 import {
   normalizeProviderError,
@@ -85,6 +86,13 @@ export class DirectRunner implements OnApplicationBootstrap, OnApplicationShutdo
     clearInterval(this.renewal);
   }
 
+  /** The provider/model's pause (ms left, 0 when none), read now: issue it with the write it must travel in. */
+  pauseCheck(provider: ProviderName, model: string): Promise<number> {
+    const paused = this.pauses.remainingMs(provider, model);
+    paused.catch(() => undefined);
+    return paused;
+  }
+
   /** The lease to ask the lane for, with the slot it is held in, or null when every slot is taken. */
   reserve(): { leaseMs: number; slot: DirectSlot } | null {
     if (this.running.size + this.reserved >= this.settings.directRunConcurrency) return null;
@@ -100,12 +108,19 @@ export class DirectRunner implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   /**
-   * Runs the request just created as `record` (queued) and leased to this process, in `slot`. The finished batch
-   * with its result, or null when the request went to the workers (or the run failed: its lease then runs out).
+   * Runs the request just created as `record` and leased to this process, in `slot`. `taken`: the request was
+   * stored already running (its lease was taken before its body was read), with its pause check read in the same
+   * write; without it, the run takes it from queued first. The finished batch with its result, or null when the
+   * request went to the workers (or the run failed: its lease then runs out).
    */
-  run(slot: DirectSlot, record: BatchRecord, request: StoredComparison): Promise<FinishedBatch | null> {
+  run(
+    slot: DirectSlot,
+    record: BatchRecord,
+    request: StoredComparison,
+    taken?: { versioned: VersionedRecord; paused: Promise<number> },
+  ): Promise<FinishedBatch | null> {
     const id = record.batch_id;
-    const run = this.runLeased(record, request).catch((err: unknown) => {
+    const run = this.runLeased(record, request, taken).catch((err: unknown) => {
       // Redis failed mid-run: the lease is kept and runs out, then a worker runs the request.
       this.logger.warn({
         msg: 'direct run failed; a worker runs the request when its lease runs out',
@@ -120,18 +135,29 @@ export class DirectRunner implements OnApplicationBootstrap, OnApplicationShutdo
     return run;
   }
 
-  private async runLeased(created: BatchRecord, request: StoredComparison): Promise<FinishedBatch | null> {
+  private async runLeased(
+    created: BatchRecord,
+    request: StoredComparison,
+    taken?: { versioned: VersionedRecord; paused: Promise<number> },
+  ): Promise<FinishedBatch | null> {
     const id = created.batch_id;
     const { provider: providerName, model } = created.config;
-    // One write: the pause check and the take.
-    const paused = this.pauses.remainingMs(providerName, model);
-    paused.catch(() => undefined);
-    const taken = await this.repo.takeQueued(id, new Date().toISOString());
-    const versioned = taken.versioned;
-    if (!versioned || !taken.took) {
-      // Gone, or moved on by a cancel: nothing to run here; the waiter reads what it became.
-      await this.lane.release(id);
-      return null;
+    const startedAt = new Date().toISOString();
+    let versioned: VersionedRecord;
+    let paused: Promise<number>;
+    if (taken) {
+      ({ versioned, paused } = taken);
+    } else {
+      // One write: the pause check and the take.
+      paused = this.pauses.remainingMs(providerName, model);
+      paused.catch(() => undefined);
+      const take = await this.repo.takeQueued(id, startedAt);
+      if (!take.versioned || !take.took) {
+        // Gone, or moved on by a cancel: nothing to run here; the waiter reads what it became.
+        await this.lane.release(id);
+        return null;
+      }
+      versioned = take.versioned;
     }
     const record = versioned.record;
     let provider: LlmProvider | undefined;
@@ -161,7 +187,7 @@ export class DirectRunner implements OnApplicationBootstrap, OnApplicationShutdo
       stored,
       resultEvent(record, stored, now),
       status,
-      { completed_at: now.toISOString() },
+      { completed_at: now.toISOString(), submitted_at: versioned.record.submitted_at ?? startedAt },
       (after) =>
         after.catch((err: Error) =>
           this.logger.warn({ msg: 'follow-up writes of a finish failed', batch_id: id, error: err.message }),

@@ -1,14 +1,18 @@
-import { createParamDecorator, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
+import { PRIORITY } from '#contracts';
+import { IndividualLane } from '#batch-store';
 import type { ApiPrincipal } from '../auth/api-principal.js';
-import { API_PREFIX } from '../config/api-settings.js';
+import { API_PREFIX, API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
+import { parsePreferWait } from '../http/prefer-wait.js';
 import {
   ProviderAvailabilityService,
   type SharedCircuitRead,
 } from '../providers/provider-availability.service.js';
 import type { InflightReservation } from '../rate-limit/inflight-reservation.js';
 import { TenantRateLimiter } from '../rate-limit/tenant-rate-limiter.js';
+import { DirectRunner, type DirectSlot } from './direct-runner.js';
 
 const SINGLE_PATH = `/${API_PREFIX}/comparison`;
 
@@ -20,6 +24,15 @@ export interface EarlyAdmission {
   readonly reservation?: InflightReservation;
   /** The providers' shared circuit states. */
   readonly circuit?: SharedCircuitRead;
+  /** A lease on `batchId` taken ahead for a caller who waits: the acceptance stores the request running. */
+  readonly direct?: EarlyLease;
+}
+
+/** A direct-run lease taken before the body was read; given back when the response closes without a take. */
+export interface EarlyLease {
+  readonly leaseMs: number;
+  /** The slot the run holds, for the acceptance that takes the lease over (null once given back). */
+  take(): DirectSlot | null;
 }
 
 interface AdmittedRequest extends Request {
@@ -42,6 +55,9 @@ export class SingleAdmission {
   constructor(
     private readonly limiter: TenantRateLimiter,
     private readonly availability: ProviderAvailabilityService,
+    private readonly runner: DirectRunner,
+    private readonly lane: IndividualLane,
+    @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
   /**
@@ -56,9 +72,20 @@ export class SingleAdmission {
   async admit(req: Request, res: Response, principal: ApiPrincipal): Promise<void> {
     const batchId = randomUUID();
     // Issued in the same tick as the script below: one write to Redis. Every provider's circuit: the body, not read
-    // yet, may name another provider than the default.
+    // yet, may name another provider than the default. A caller who waits may have the request run here: its lease
+    // is taken now when nothing is queued, so the acceptance stores it running (no take later).
     const circuit = this.availability.readAheadAll();
-    const reservation = await this.limiter.checkRequestAndReserve(principal, batchId, 1);
+    const direct = this.waits(req) ? this.runner.reserve() : null;
+    const leasing = direct
+      ? this.lane.leaseIfIdle(batchId, { priority: PRIORITY.default }, direct.leaseMs).catch(() => false)
+      : Promise.resolve(false);
+    let reservation: InflightReservation | undefined;
+    try {
+      reservation = await this.limiter.checkRequestAndReserve(principal, batchId, 1);
+    } catch (err) {
+      if (direct) this.giveBack(batchId, direct.slot, await leasing);
+      throw err;
+    }
     if (reservation) {
       res.once('close', () => {
         reservation.abandon().catch((err: Error) =>
@@ -70,7 +97,56 @@ export class SingleAdmission {
         );
       });
     }
-    (req as AdmittedRequest).earlyAdmission = { batchId, reservation, circuit };
+    const leased = await leasing;
+    if (direct && !leased) direct.slot.release();
+    const lease = direct && leased ? this.earlyLease(batchId, direct, res) : undefined;
+    (req as AdmittedRequest).earlyAdmission = {
+      batchId,
+      reservation,
+      circuit,
+      ...(lease ? { direct: lease } : {}),
+    };
+  }
+
+  /** Whether the caller asked to wait (a malformed Prefer is the acceptance's 400, not this one's concern). */
+  private waits(req: Request): boolean {
+    try {
+      return parsePreferWait(req.headers.prefer, this.settings.preferWaitMaxSeconds).applied > 0;
+    } catch {
+      return false;
+    }
+  }
+
+  private earlyLease(
+    batchId: string,
+    direct: { leaseMs: number; slot: DirectSlot },
+    res: Response,
+  ): EarlyLease {
+    let held = true;
+    res.once('close', () => {
+      if (!held) return;
+      held = false;
+      this.giveBack(batchId, direct.slot, true);
+    });
+    return {
+      leaseMs: direct.leaseMs,
+      take: () => {
+        if (!held) return null;
+        held = false;
+        return direct.slot;
+      },
+    };
+  }
+
+  /** Ends a lease taken ahead that no acceptance took over (a 400, a 429, an aborted request). */
+  private giveBack(batchId: string, slot: DirectSlot, leased: boolean): void {
+    slot.release();
+    if (!leased) return;
+    this.lane
+      .release(batchId)
+      .catch((err: Error) =>
+        this.logger.warn({ msg: 'direct-run lease not given back', batch_id: batchId, error: err.message }),
+      );
   }
 }
 

@@ -131,6 +131,29 @@ for i = 2, #ARGV do n = n + redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumb
 return n`);
 
 /**
+ * KEYS queued, leased, entries; ARGV id, entry JSON, lease ms. Leases an id not yet queued to the caller while
+ * nothing is queued (an individual request about to be stored: its caller will run it). 1 leased, 0 not.
+ */
+const LEASE_IF_IDLE = new LuaScript(`
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
+if redis.call('ZCARD', KEYS[1]) > 0 then return 0 end
+${NOW_MS}
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+return 1`);
+
+/**
+ * KEYS leased, entries; ARGV id, entry JSON, lease ms. Renews a lease taken ahead (LEASE_IF_IDLE) and records the
+ * request's entry (its priority and provider, known once its body was read). 1 still leased, 0 the lease ran out.
+ */
+const CONFIRM_LEASE = new LuaScript(`
+${NOW_MS}
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[3]), ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1`);
+
+/**
  * KEYS queued, leased, entries, signal, sequence; ARGV id. Hands a leased id back to the queue, last of its priority,
  * and wakes a worker (its holder could not run it now: a paused provider). 1 when it was leased, else 0.
  */
@@ -218,6 +241,29 @@ export class IndividualLane {
       leaseMs === undefined ? '' : Math.max(1, Math.round(leaseMs)),
     ]);
     return outcome === 2 ? 'leased' : outcome === 1 ? 'queued' : 'present';
+  }
+
+  /**
+   * Leases `batchId` (not stored yet) to the caller when nothing is queued: taken before an individual request's
+   * body is read, so that it can be stored as already running (no take later). False when something is queued.
+   */
+  async leaseIfIdle(batchId: string, entry: LaneEntry, leaseMs: number): Promise<boolean> {
+    const leased = await LEASE_IF_IDLE.run(
+      this.redis,
+      [this.keys.queued(), this.keys.leased(), this.keys.entries()],
+      [batchId, JSON.stringify({ at: Date.now(), ...entry }), Math.max(1, Math.round(leaseMs))],
+    );
+    return leased === 1;
+  }
+
+  /** Renews a lease taken by `leaseIfIdle` with the request's own entry; false when it ran out meanwhile. */
+  async confirmLease(batchId: string, entry: LaneEntry, leaseMs: number): Promise<boolean> {
+    const held = await CONFIRM_LEASE.run(
+      this.redis,
+      [this.keys.leased(), this.keys.entries()],
+      [batchId, JSON.stringify({ at: Date.now(), ...entry }), Math.max(1, Math.round(leaseMs))],
+    );
+    return held === 1;
   }
 
   /** Hands a job this process leased back to the queue (last of its priority) and wakes a worker. */
