@@ -28,6 +28,8 @@ describe('apps stop at start-up on bad configuration', () => {
     ['cj-integration', { CJ_API_KEY: 'k'.repeat(20), CJ_MIN_SUCCESS_RATE: '2' }, 'CJ_MIN_SUCCESS_RATE'],
     ['cj-integration', {}, 'CJ_API_KEY'],
     ['api', { API_KEYS: 'k'.repeat(20), MOCK_ERROR_RATE: '5' }, 'MOCK_ERROR_RATE'],
+    ['api', { API_KEYS: 'k'.repeat(20), DIRECT_RUN_CONCURRENCY: '-1' }, 'DIRECT_RUN_CONCURRENCY'],
+    ['api', { API_KEYS: 'k'.repeat(20), DIRECT_RUN_LEASE_MS: '10' }, 'DIRECT_RUN_LEASE_MS'],
     ['batch-worker', { LLM_DEFAULT_PROVIDER: 'nope' }, 'LLM_DEFAULT_PROVIDER'],
   ])('%s with %j exits 1 naming %s', (app, env, variable) => {
     const { status, error } = start(app, env);
