@@ -45,10 +45,11 @@ export interface DirectSlot {
 
 /**
  * Runs an individual request in the API process that accepted it, when a caller waits for it (`Prefer: wait`) and
- * nothing is queued ahead: the lane leases the id to this process in the acceptance's own write
- * (IndividualLane.enqueueOrLease), so no queued request is overtaken and no worker is woken. The run is a worker's
- * run of one comparison: take the batch from queued (with the pause check, one round trip), call the provider,
- * store the result and end the batch in one script with the lease's release, and answer from what was written.
+ * nothing is queued: the lane leases the id to this process, with the admission before the body is read
+ * (SingleAdmission: the request is then stored already running, its pause read with the create) or with the
+ * enqueue (IndividualLane.enqueueOrLease: the run takes it from queued first). No queued request is overtaken and no
+ * worker is woken. The run is a worker's run of one comparison: call the provider, store the result and end the
+ * batch in one script with the lease's release, and answer from what was written.
  *
  * Whatever is not that plain path goes to the workers as a queued job: a paused or rate-limited provider, a
  * requested cancel, a record changed meanwhile. The lease is renewed while the run lasts; if this process dies, it
