@@ -1,10 +1,11 @@
 // The individual path (POST /comparison with Prefer: wait → 200): its added latency over calling the provider
-// directly, sequentially and at 200 concurrent clients. The held request is woken by the batch's terminal
-// notification (Redis pub/sub), the worker picks the job up from the individual lane's wake-up list; neither polls.
-// The API and the worker run as the built apps. As issue 12 measured it, the provider is a local OpenAI-compatible
-// stub, called through the path (the OpenAI provider, official SDK) and directly; the Mock with no latency shows the
-// path's own cost. The sequential figures are taken once the apps are warm (a running service is), in turns with
-// their baselines; the first requests after start are shown beside them.
+// directly, sequentially and at 200 concurrent clients. With nothing queued the API runs the request itself (a direct
+// run, answered from its finish); otherwise a worker takes it from the individual lane's wake-up list and the held
+// request is woken by the batch's terminal notification (Redis pub/sub); nothing polls. The API and the worker run as
+// the built apps. As issue 12 measured it, the provider is a local OpenAI-compatible stub, called through the path
+// (the OpenAI provider, official SDK) and directly; the Mock with no latency shows the path's own cost. The sequential
+// figures are taken once the apps are warm (a running service is), in turns with their baselines; the first requests
+// after start are shown beside them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { randomUUID } from 'node:crypto';
