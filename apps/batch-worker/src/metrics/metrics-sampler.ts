@@ -24,8 +24,8 @@ export function circuitStateTtlSeconds(sampleMs: number): number {
 
 /**
  * Feeds provider calls into metrics as they happen, and samples queue depths and circuit states. Circuit
- * states also go to Redis (at once on every change, then with each sample) so the API, which never calls a
- * provider itself, refuses work for a provider whose circuit is open here.
+ * states also go to Redis (at once on every change, then with each sample) so the API, which calls providers
+ * only for the few requests it runs itself, refuses work for a provider whose circuit is open here.
  */
 @Injectable()
 export class MetricsSampler implements OnApplicationBootstrap, OnApplicationShutdown {
