@@ -62,20 +62,19 @@ interface Acceptance {
   quote?: CostQuote;
   /** What was done before the body was read (an individual request): its reservation and circuit read. */
   early?: EarlyAdmission;
-  /** An individual request this process may run itself: the lease to ask the lane for when nothing is queued. */
-  leaseMs?: number;
   /**
-   * The lease on the new id was taken before the body was read (the early admission): the request is stored
+   * An individual request this process may run itself: the lease to ask the lane for when nothing is queued, or,
+   * `takenAhead`, the lease taken before the body was read (the early admission): the request is then stored
    * already running, its lease confirmed and its provider's pause read in the same write.
    */
-  preLeased?: { leaseMs: number };
+  lease?: { ms: number; takenAhead: boolean };
 }
 
 /** What an acceptance stored, and whether the lane leased the new request to this process. */
 interface Accepted {
   batch: BatchRecord;
   leased: boolean;
-  /** For a request stored running (preLeased): its provider/model's pause, read with the create. */
+  /** For a request stored running (lease taken ahead): its provider/model's pause, read with the create. */
   paused?: Promise<number>;
 }
 
@@ -201,17 +200,13 @@ export class BatchSubmissionService {
           idempotencySource: 'Idempotency-Key',
           hashInput: body,
           early,
-          ...(earlySlot
-            ? { preLeased: { leaseMs: direct!.leaseMs } }
-            : direct
-              ? { leaseMs: direct.leaseMs }
-              : {}),
+          ...(direct ? { lease: { ms: direct.leaseMs, takenAhead: earlySlot !== null } } : {}),
         },
         queueId,
       );
     } catch (err) {
-      direct?.slot.release();
-      if (earlySlot) await this.queues.lane.release(queueId).catch(() => undefined);
+      if (earlySlot) this.direct.giveBack(queueId, earlySlot);
+      else direct?.slot.release();
       throw err;
     }
     const { batch, leased, paused } = accepted;
@@ -285,23 +280,24 @@ export class BatchSubmissionService {
     const target = { provider: selection.config.provider, model: selection.config.model };
     // An individual request's enqueue (or the confirmation of its lease taken ahead) rides in the create's write
     // where the store can keep their order.
-    const { preLeased } = acceptance;
+    const { lease } = acceptance;
+    const takenAhead = lease?.takenAhead === true;
     const laneStep =
       kind !== 'single'
         ? undefined
-        : preLeased
+        : takenAhead
           ? () =>
               this.queues.lane
-                .confirmLease(batchId, { priority, target }, preLeased.leaseMs)
+                .confirmLease(batchId, { priority, target }, lease!.ms)
                 .then((held) => (held ? 'leased' : 'lost'))
-          : () => this.queues.enqueueSingle(batchId, priority, { target }, acceptance.leaseMs);
+          : () => this.queues.enqueueSingle(batchId, priority, { target }, lease?.ms);
     // Read in the create's write too: a request stored running whose provider is paused goes to the workers.
-    const paused = preLeased ? this.direct.pauseCheck(target.provider, target.model) : undefined;
+    const paused = takenAhead ? this.direct.pauseCheck(target.provider, target.model) : undefined;
     let outcome: { batch: BatchRecord; created: boolean; sent?: Promise<unknown> };
     try {
       outcome = await this.repository.create(
         {
-          ...(preLeased ? { status: 'in_progress' as const } : {}),
+          ...(takenAhead ? { status: 'in_progress' as const } : {}),
           batch_id: batchId,
           tenant_id: acceptance.principal.tenant_id,
           kind,
@@ -353,22 +349,19 @@ export class BatchSubmissionService {
     else if (created || batch.status === 'queued') {
       enqueued = await (kind === 'batch'
         ? this.queues.enqueueBatch(batch.batch_id, batch.priority)
-        : this.queues.enqueueSingle(
-            batch.batch_id,
-            batch.priority,
-            { target: { provider: batch.config.provider, model: batch.config.model } },
-            created ? acceptance.leaseMs : undefined,
-          ));
+        : this.queues.enqueueSingle(batch.batch_id, batch.priority, {
+            target: { provider: batch.config.provider, model: batch.config.model },
+          }));
     }
     const leased = enqueued === 'leased';
-    if ((leased || preLeased) && !(created && batch.batch_id === batchId)) {
+    if ((leased || takenAhead) && !(created && batch.batch_id === batchId)) {
       // Leased for an id that holds no new batch (an idempotent repeat answered with another): nothing to run.
       await this.queues.lane.release(batchId);
       return { batch, leased: false };
     }
     // A lease taken ahead that ran out before the create (a body slower than the lease): the reaper queued the id,
     // and a worker runs the request stored running; this process only waits.
-    return { batch, leased, ...(preLeased && leased && paused ? { paused } : {}) };
+    return { batch, leased, ...(leased && paused ? { paused } : {}) };
   }
 }
 

@@ -21,7 +21,7 @@ import {
   type StoredResult,
   type VersionedRecord,
 } from '#batch-store';
-import type { ProviderName } from '#contracts';
+import { PRIORITY, type ProviderName } from '#contracts';
 import { AppMetrics } from '#infra';
 import {
   normalizeProviderError,
@@ -109,6 +109,32 @@ export class DirectRunner implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   /**
+   * Before an individual request's body is read: a slot and, when nothing is queued, the lease on `batchId` (not
+   * stored yet), so the acceptance can store the request running. Null when no slot is free or something is queued.
+   * Issue it with the admission's other commands: it travels in their write.
+   */
+  async leaseAhead(batchId: string): Promise<{ leaseMs: number; slot: DirectSlot } | null> {
+    const direct = this.reserve();
+    if (!direct) return null;
+    const leased = await this.lane
+      .leaseIfIdle(batchId, { priority: PRIORITY.default }, direct.leaseMs)
+      .catch(() => false);
+    if (leased) return direct;
+    direct.slot.release();
+    return null;
+  }
+
+  /** Ends a lease taken ahead that no run took over (a refused or aborted request), with its slot. */
+  giveBack(batchId: string, slot: DirectSlot): void {
+    slot.release();
+    this.lane
+      .release(batchId)
+      .catch((err: Error) =>
+        this.logger.warn({ msg: 'direct-run lease not given back', batch_id: batchId, error: err.message }),
+      );
+  }
+
+  /**
    * Runs the request just created as `record` and leased to this process, in `slot`. `taken`: the request was
    * stored already running (its lease was taken before its body was read), with its pause check read in the same
    * write; without it, the run takes it from queued first. The finished batch with its result, or null when the
@@ -150,8 +176,7 @@ export class DirectRunner implements OnApplicationBootstrap, OnApplicationShutdo
       ({ versioned, paused } = taken);
     } else {
       // One write: the pause check and the take.
-      paused = this.pauses.remainingMs(providerName, model);
-      paused.catch(() => undefined);
+      paused = this.pauseCheck(providerName, model);
       const take = await this.repo.takeQueued(id, startedAt);
       if (!take.versioned || !take.took) {
         // Gone, or moved on by a cancel: nothing to run here; the waiter reads what it became.

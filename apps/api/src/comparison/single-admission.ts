@@ -1,8 +1,6 @@
 import { createParamDecorator, Inject, Injectable, Logger, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { PRIORITY } from '#contracts';
-import { IndividualLane } from '#batch-store';
 import type { ApiPrincipal } from '../auth/api-principal.js';
 import { API_PREFIX, API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
 import { parsePreferWait } from '../http/prefer-wait.js';
@@ -56,7 +54,6 @@ export class SingleAdmission {
     private readonly limiter: TenantRateLimiter,
     private readonly availability: ProviderAvailabilityService,
     private readonly runner: DirectRunner,
-    private readonly lane: IndividualLane,
     @Inject(API_SETTINGS) private readonly settings: ApiSettings,
   ) {}
 
@@ -75,15 +72,13 @@ export class SingleAdmission {
     // yet, may name another provider than the default. A caller who waits may have the request run here: its lease
     // is taken now when nothing is queued, so the acceptance stores it running (no take later).
     const circuit = this.availability.readAheadAll();
-    const direct = this.waits(req) ? this.runner.reserve() : null;
-    const leasing = direct
-      ? this.lane.leaseIfIdle(batchId, { priority: PRIORITY.default }, direct.leaseMs).catch(() => false)
-      : Promise.resolve(false);
+    const leasing = this.waits(req) ? this.runner.leaseAhead(batchId) : Promise.resolve(null);
     let reservation: InflightReservation | undefined;
     try {
       reservation = await this.limiter.checkRequestAndReserve(principal, batchId, 1);
     } catch (err) {
-      if (direct) this.giveBack(batchId, direct.slot, await leasing);
+      const direct = await leasing;
+      if (direct) this.runner.giveBack(batchId, direct.slot);
       throw err;
     }
     if (reservation) {
@@ -97,9 +92,8 @@ export class SingleAdmission {
         );
       });
     }
-    const leased = await leasing;
-    if (direct && !leased) direct.slot.release();
-    const lease = direct && leased ? this.earlyLease(batchId, direct, res) : undefined;
+    const direct = await leasing;
+    const lease = direct ? this.earlyLease(batchId, direct, res) : undefined;
     (req as AdmittedRequest).earlyAdmission = {
       batchId,
       reservation,
@@ -126,7 +120,7 @@ export class SingleAdmission {
     res.once('close', () => {
       if (!held) return;
       held = false;
-      this.giveBack(batchId, direct.slot, true);
+      this.runner.giveBack(batchId, direct.slot);
     });
     return {
       leaseMs: direct.leaseMs,
@@ -136,17 +130,6 @@ export class SingleAdmission {
         return direct.slot;
       },
     };
-  }
-
-  /** Ends a lease taken ahead that no acceptance took over (a 400, a 429, an aborted request). */
-  private giveBack(batchId: string, slot: DirectSlot, leased: boolean): void {
-    slot.release();
-    if (!leased) return;
-    this.lane
-      .release(batchId)
-      .catch((err: Error) =>
-        this.logger.warn({ msg: 'direct-run lease not given back', batch_id: batchId, error: err.message }),
-      );
   }
 }
 

@@ -116,6 +116,7 @@ export class BatchOutboxDrainer {
       await this.kafka.publishSerialized(
         topic,
         entries.map((e) => ({ key: e.entry.message.key, value: e.value })),
+        entries.reduce((sum, e) => sum + e.bytes, 0),
       );
     } catch (err) {
       const types = kafkaErrorTypes(err);

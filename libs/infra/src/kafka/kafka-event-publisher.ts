@@ -55,10 +55,16 @@ export class KafkaEventPublisher implements OnApplicationShutdown {
    * Sends already serialized records to one topic in a single produce request, in order. The caller bounds the
    * request's bytes (the broker refuses a record batch above `message.max.bytes`).
    */
-  async publishSerialized(topic: string, messages: SerializedEvent[]): Promise<void> {
+  async publishSerialized(
+    topic: string,
+    messages: SerializedEvent[],
+    /** Their size when the caller measured it already (the outbox drainer plans its requests by it). */
+    knownBytes?: number,
+  ): Promise<void> {
     if (messages.length === 0) return;
-    let bytes = 0;
-    for (const m of messages) bytes += Buffer.byteLength(m.value) + Buffer.byteLength(m.key);
+    let bytes = knownBytes ?? 0;
+    if (knownBytes === undefined)
+      for (const m of messages) bytes += Buffer.byteLength(m.value) + Buffer.byteLength(m.key);
     await this.coalescer.publish(topic, messages, bytes);
   }
 
