@@ -62,6 +62,19 @@ const MAX_SIGNALS = 1000;
 
 const NOW_MS = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
+/**
+ * Lua: queues `id` again, last of its priority (`entry` is its decoded LaneEntry), with a wake-up token for a
+ * worker. KEYS as the lane's (queued, leased, entries, signal, sequence).
+ */
+const QUEUE_AGAIN = (id: string, entry: string) => `
+redis.call('ZADD', KEYS[1], (${PRIORITY.max} - (tonumber(${entry}.priority) or ${PRIORITY.default})) * ${BAND} + (redis.call('INCR', KEYS[5]) % ${BAND}), ${id})
+redis.call('RPUSH', KEYS[4], cjson.encode({batchId = ${id}, target = ${entry}.target}))`;
+
+/** A lane entry as stored, stamped with when it was (first) queued. */
+const entryJson = (entry: LaneEntry): string => JSON.stringify({ at: Date.now(), ...entry });
+/** A lease length as the scripts take it: whole milliseconds, at least one. */
+const leaseArg = (leaseMs: number): number => Math.max(1, Math.round(leaseMs));
+
 /** Platform priority (0–10, higher sooner) → the first score of its band (lower runs sooner). */
 function bandOf(priority: number): number {
   const clamped = Math.min(PRIORITY.max, Math.max(PRIORITY.min, Math.round(priority)));
@@ -69,10 +82,10 @@ function bandOf(priority: number): number {
 }
 
 /**
- * KEYS queued, leased, entries, signal, sequence; ARGV id, band, entry JSON, token, lease ms ('' for none). Queued
- * first by priority band, then in enqueue order. With a lease and nothing queued, the id is leased to the caller
- * instead (it runs the request itself: no queued request is overtaken, no worker is woken). 1 when queued, 2 when
- * leased, 0 when already there.
+ * KEYS queued, leased, entries, signal, sequence; ARGV id, band, entry JSON, token, lease ms ('' for none), lease
+ * only ('1': never queue). Queued first by priority band, then in enqueue order. With a lease and nothing queued, the
+ * id is leased to the caller instead (it runs the request itself: no queued request is overtaken, no worker is
+ * woken). 1 when queued, 2 when leased, 3 when neither (lease only, something queued), 0 when already there.
  */
 const ENQUEUE = new LuaScript(`
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
@@ -82,6 +95,7 @@ if ARGV[5] ~= '' and redis.call('ZCARD', KEYS[1]) == 0 then
   redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
   return 2
 end
+if ARGV[6] == '1' then return 3 end
 redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + (redis.call('INCR', KEYS[5]) % ${BAND}), ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
 redis.call('RPUSH', KEYS[4], ARGV[4])
@@ -131,19 +145,7 @@ for i = 2, #ARGV do n = n + redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumb
 return n`);
 
 /**
- * KEYS queued, leased, entries; ARGV id, entry JSON, lease ms. Leases an id not yet queued to the caller while
- * nothing is queued (an individual request about to be stored: its caller will run it). 1 leased, 0 not.
- */
-const LEASE_IF_IDLE = new LuaScript(`
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
-if redis.call('ZCARD', KEYS[1]) > 0 then return 0 end
-${NOW_MS}
-redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
-return 1`);
-
-/**
- * KEYS leased, entries; ARGV id, entry JSON, lease ms. Renews a lease taken ahead (LEASE_IF_IDLE) and records the
+ * KEYS leased, entries; ARGV id, entry JSON, lease ms. Renews a lease taken ahead (leaseIfIdle) and records the
  * request's entry (its priority and provider, known once its body was read). 1 still leased, 0 the lease ran out.
  */
 const CONFIRM_LEASE = new LuaScript(`
@@ -161,9 +163,7 @@ const REQUEUE = new LuaScript(`
 if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return 0 end
 local raw = redis.call('HGET', KEYS[3], ARGV[1])
 local entry = raw and cjson.decode(raw) or {}
-local p = tonumber(entry.priority) or ${PRIORITY.default}
-redis.call('ZADD', KEYS[1], (${PRIORITY.max} - p) * ${BAND} + (redis.call('INCR', KEYS[5]) % ${BAND}), ARGV[1])
-redis.call('RPUSH', KEYS[4], cjson.encode({batchId = ARGV[1], target = entry.target}))
+${QUEUE_AGAIN('ARGV[1]', 'entry')}
 redis.call('LTRIM', KEYS[4], -${MAX_SIGNALS}, -1)
 return 1`);
 
@@ -180,10 +180,8 @@ for _, id in ipairs(expired) do
   local raw = redis.call('HGET', KEYS[3], id)
   local entry = raw and cjson.decode(raw) or {}
   entry.revivals = (entry.revivals or 0) + 1
-  local p = tonumber(entry.priority) or ${PRIORITY.default}
   redis.call('HSET', KEYS[3], id, cjson.encode(entry))
-  redis.call('ZADD', KEYS[1], (${PRIORITY.max} - p) * ${BAND} + (redis.call('INCR', KEYS[5]) % ${BAND}), id)
-  redis.call('RPUSH', KEYS[4], cjson.encode({batchId = id, target = entry.target}))
+  ${QUEUE_AGAIN('id', 'entry')}
   table.insert(out, id)
   table.insert(out, entry.revivals)
 end
@@ -232,14 +230,7 @@ export class IndividualLane {
     entry: LaneEntry,
     leaseMs?: number,
   ): Promise<'queued' | 'leased' | 'present'> {
-    const token: WakeToken = { batchId, ...(entry.target ? { target: entry.target } : {}) };
-    const outcome = await ENQUEUE.run(this.redis, this.all, [
-      batchId,
-      bandOf(entry.priority),
-      JSON.stringify({ at: Date.now(), ...entry }),
-      JSON.stringify(token),
-      leaseMs === undefined ? '' : Math.max(1, Math.round(leaseMs)),
-    ]);
+    const outcome = await this.runEnqueue(batchId, entry, leaseMs, false);
     return outcome === 2 ? 'leased' : outcome === 1 ? 'queued' : 'present';
   }
 
@@ -248,12 +239,26 @@ export class IndividualLane {
    * body is read, so that it can be stored as already running (no take later). False when something is queued.
    */
   async leaseIfIdle(batchId: string, entry: LaneEntry, leaseMs: number): Promise<boolean> {
-    const leased = await LEASE_IF_IDLE.run(
-      this.redis,
-      [this.keys.queued(), this.keys.leased(), this.keys.entries()],
-      [batchId, JSON.stringify({ at: Date.now(), ...entry }), Math.max(1, Math.round(leaseMs))],
+    return (await this.runEnqueue(batchId, entry, leaseMs, true)) === 2;
+  }
+
+  private async runEnqueue(
+    batchId: string,
+    entry: LaneEntry,
+    leaseMs: number | undefined,
+    leaseOnly: boolean,
+  ): Promise<number> {
+    const token: WakeToken = { batchId, ...(entry.target ? { target: entry.target } : {}) };
+    return Number(
+      await ENQUEUE.run(this.redis, this.all, [
+        batchId,
+        bandOf(entry.priority),
+        entryJson(entry),
+        JSON.stringify(token),
+        leaseMs === undefined ? '' : leaseArg(leaseMs),
+        leaseOnly ? '1' : '0',
+      ]),
     );
-    return leased === 1;
   }
 
   /** Renews a lease taken by `leaseIfIdle` with the request's own entry; false when it ran out meanwhile. */
@@ -261,7 +266,7 @@ export class IndividualLane {
     const held = await CONFIRM_LEASE.run(
       this.redis,
       [this.keys.leased(), this.keys.entries()],
-      [batchId, JSON.stringify({ at: Date.now(), ...entry }), Math.max(1, Math.round(leaseMs))],
+      [batchId, entryJson(entry), leaseArg(leaseMs)],
     );
     return held === 1;
   }
