@@ -24,3 +24,4 @@ export * from './run-results/result-mapper.js';
 export * from './run-results/batch-events.js';
 export * from './run-results/request-conversion.js';
 export * from './run-results/run-metrics.js';
+export * from './run-results/judge-one.js';

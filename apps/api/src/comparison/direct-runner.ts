@@ -7,34 +7,22 @@ import {
 } from '@nestjs/common';
 import {
   BatchRepository,
-  failureOf,
-  failureResult,
   IndividualLane,
   ProviderPauseStore,
   recordFinishedMetric,
   recordResultMetrics,
   resultEvent,
-  successResult,
-  toComparisonRequest,
   type BatchRecord,
   type StoredComparison,
-  type StoredResult,
   type VersionedRecord,
+  judgeOne,
 } from '#batch-store';
 import { PRIORITY, type ProviderName } from '#contracts';
 import { AppMetrics } from '#infra';
-import {
-  normalizeProviderError,
-  ProviderCallCounter,
-  ProviderRegistry,
-  toOverrides,
-  type LlmProvider,
-} from '#llm-providers';
+import { ProviderCallCounter, ProviderRegistry, toOverrides, type LlmProvider } from '#llm-providers';
 import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
 import type { FinishedBatch } from './batch-waiter.js';
 
-/** Provider answers that pause the provider (or its model): the workers own pauses, so the request goes to them. */
-const PAUSING_CODES = new Set(['RATE_LIMIT', 'CIRCUIT_OPEN']);
 /** Longest wait at shutdown for runs under way; a run still going then is left to its lease. */
 const SHUTDOWN_WAIT_MS = 10_000;
 
@@ -194,18 +182,10 @@ export class DirectRunner implements OnApplicationBootstrap, OnApplicationShutdo
     }
     if (!provider || (await paused) > 0 || record.cancel_requested) return this.handBack(id, versioned);
 
-    let stored: StoredResult;
-    try {
-      const response = await provider.generateComparison(
-        toComparisonRequest(request),
-        toOverrides(record.config),
-      );
-      stored = successResult(record, request, response, new Date());
-    } catch (err) {
-      const error = normalizeProviderError(err, provider.name);
-      if (PAUSING_CODES.has(error.code)) return this.handBack(id, versioned);
-      stored = failureResult(record, request, failureOf(error), new Date());
-    }
+    // A pausing answer (429, open circuit) goes to the workers: they own pauses.
+    const judged = await judgeOne(provider, record, request, toOverrides(record.config));
+    if (judged.kind === 'pause') return this.handBack(id, versioned);
+    const { stored } = judged;
     const now = new Date();
     const status = stored.result.error_detail ? 'failed' : 'completed';
     const finishing = this.repo.finishWithResult(

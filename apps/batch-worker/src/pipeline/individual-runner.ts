@@ -7,25 +7,14 @@ import {
   type StoredComparison,
   type VersionedRecord,
   startedEvent,
-  toComparisonRequest,
-  failureOf,
-  failureResult,
-  successResult,
+  judgeOne,
 } from '#batch-store';
-import {
-  mapWithConcurrency,
-  normalizeProviderError,
-  toOverrides,
-  type LlmProvider,
-  type ProviderError,
-} from '#llm-providers';
+import { mapWithConcurrency, toOverrides, type LlmProvider, type ProviderError } from '#llm-providers';
 import type { WorkerEnv } from '../config/worker-env.js';
 import { WORKER_ENV } from '../worker.tokens.js';
 import { BatchFinisher } from './batch-finisher.js';
 import { ProviderPauser } from './provider-pauser.js';
 import type { StepOutcome } from './step-outcome.js';
-
-const PAUSING_CODES = new Set(['RATE_LIMIT', 'CIRCUIT_OPEN']);
 
 type StoredReads = Promise<[Set<number>, StoredComparison[]]>;
 
@@ -140,18 +129,12 @@ export class IndividualRunner {
         canceled = true;
         return;
       }
-      let outcome;
-      try {
-        const response = await provider.generateComparison(toComparisonRequest(request), overrides);
-        outcome = successResult(active, request, response, new Date());
-      } catch (err) {
-        const error = normalizeProviderError(err, provider.name);
-        if (PAUSING_CODES.has(error.code)) {
-          pause ??= error;
-          return;
-        }
-        outcome = failureResult(active, request, failureOf(error), new Date());
+      const judged = await judgeOne(provider, active, request, overrides);
+      if (judged.kind === 'pause') {
+        pause ??= judged.error;
+        return;
       }
+      const outcome = judged.stored;
       if (oneShot) {
         ended.outcome = (await this.finisher.storeAndFinish(oneShot, outcome)) ?? undefined;
         if (ended.outcome) return;
