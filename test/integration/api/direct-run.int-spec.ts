@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { BatchKeys, BatchRepository, IndividualLane, ProviderPauseStore } from '#batch-store';
 import { ProviderCallCounter, withHiddenQuality } from '#llm-providers';
+import { OpenAIFakeServer } from '#llm-providers/testing';
 import { waitFor } from '../worker/support/batch-factory.js';
 import { REDIS_URL } from '../worker/support/store-harness.js';
 import { clearPrefix, startWorker, type RunningWorker } from '../worker/support/worker-harness.js';
@@ -126,31 +127,17 @@ describe('direct runs: the API runs a waiting individual request when nothing is
   });
 
   it('hands a request the provider refuses with 429 to the workers, unpaused and without a stored result', async () => {
-    // OpenAI's rate-limit answer (https://platform.openai.com/docs/guides/error-codes: 429 with Retry-After).
-    const limited = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
-        res.end(
-          JSON.stringify({
-            error: {
-              message: 'Rate limit reached for requests',
-              type: 'requests',
-              code: 'rate_limit_exceeded',
-            },
-          }),
-        );
-      });
-    });
-    await new Promise<void>((resolve) => limited.listen(0, '127.0.0.1', resolve));
-    const port = (limited.address() as AddressInfo).port;
+    // The project's OpenAI fake answers every call with OpenAI's rate-limit error (429, Retry-After).
+    const limited = new OpenAIFakeServer();
+    const url = await limited.start();
+    limited.failNext(429, 100, { 'retry-after': '1' });
     const refused = await startApi(
       prefix,
       { PREFER_WAIT_POLL_MS: '60000' },
       {
         LLM_DEFAULT_PROVIDER: 'openai',
-        OPENAI_API_KEY: 'sk-int-test-stub',
-        OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`,
+        OPENAI_API_KEY: limited.apiKey,
+        OPENAI_BASE_URL: `${url}/v1`,
         LLM_RETRY_ATTEMPTS: '1',
       },
     );
@@ -170,7 +157,7 @@ describe('direct runs: the API runs a waiting individual request when nothing is
       expect(await redis.keys(`${keys.pause('openai', null)}*`)).toEqual([]);
     } finally {
       await refused.close();
-      limited.close();
+      await limited.stop();
     }
   });
 
