@@ -1,6 +1,6 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { createRedisClient, type RedisTarget } from './redis-target.js';
+import { createBatchingRedisClient, createRedisClient, type RedisTarget } from './redis-target.js';
 import { REDIS_CLIENT, REDIS_PROBE_CLIENT, REDIS_TARGET } from './redis.tokens.js';
 
 export interface RedisModuleOptions {
@@ -28,13 +28,11 @@ export class RedisModule {
         { provide: REDIS_TARGET, useValue: options.target },
         {
           provide: REDIS_CLIENT,
-          // Auto-pipelining sends the commands issued in one event-loop turn (concurrent requests, Promise.all)
-          // in one socket write: fewer syscalls per request on a busy API or worker; order is kept.
+          // The commands issued in one event-loop turn (concurrent requests, Promise.all) go in one socket write.
           useFactory: () =>
-            createRedisClient(options.target, {
+            createBatchingRedisClient(options.target, {
               maxRetriesPerRequest: null,
               connectionName: 'app',
-              enableAutoPipelining: true,
             }),
         },
         {

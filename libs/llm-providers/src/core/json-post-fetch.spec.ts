@@ -49,6 +49,37 @@ describe('createJsonPostFetch', () => {
     expect(fallback).not.toHaveBeenCalled();
   });
 
+  it('answers a body that reads like a fetch body: once, as text, JSON, bytes or a stream, and cloned before', async () => {
+    const { url, server } = await serve((_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"id":"chatcmpl-1","note":"café"}');
+    });
+    servers.push(server);
+    const post = createJsonPostFetch();
+    const call = () => post(`${url}/v1/chat/completions`, { method: 'POST', body: '{}' });
+
+    const first = await call();
+    expect(first).toBeInstanceOf(Response);
+    expect(first.url).toBe(`${url}/v1/chat/completions`);
+    expect(first.bodyUsed).toBe(false);
+    // Looking at the body stream (as the SDKs' debug logging does) does not use it up; reading it does.
+    expect(first.body).toBe(first.body);
+    expect(first.bodyUsed).toBe(false);
+    const copy = first.clone();
+    expect(await first.json()).toEqual({ id: 'chatcmpl-1', note: 'café' });
+    expect(first.bodyUsed).toBe(true);
+    await expect(first.text()).rejects.toThrow(TypeError);
+    expect(() => first.clone()).toThrow(TypeError);
+    expect(await copy.text()).toBe('{"id":"chatcmpl-1","note":"café"}');
+
+    const bytes = new Uint8Array(await (await call()).arrayBuffer());
+    expect(Buffer.from(bytes).toString('utf8')).toBe('{"id":"chatcmpl-1","note":"café"}');
+    const blob = await (await call()).blob();
+    expect(blob.type).toBe('application/json');
+    const streamed = await new Response((await call()).body).text();
+    expect(streamed).toBe('{"id":"chatcmpl-1","note":"café"}');
+  });
+
   it('resolves error statuses like fetch (the SDK reads the error body)', async () => {
     const { url, server } = await serve((_req, _body, res) => {
       res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' });
