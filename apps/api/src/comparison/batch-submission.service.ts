@@ -172,8 +172,10 @@ export class BatchSubmissionService {
     principal: ApiPrincipal,
     body: ComparisonRequestDto,
     headers: SubmissionHeaders,
-    early?: EarlyAdmission,
+    admission?: Promise<EarlyAdmission | undefined>,
   ): Promise<HttpOutcome<ComparisonAcceptedDto | ComparisonStatusDto>> {
+    // First: the admission's refusal (429) outranks whatever else could be wrong with the request.
+    const early = await admission;
     const wait = parsePreferWait(headers.prefer, this.settings.preferWaitMaxSeconds);
     const key = checkedIdempotencyKey(headers.idempotencyKey);
     const queueId = early?.batchId ?? randomUUID();

@@ -38,7 +38,7 @@ export class ComparisonController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Headers('prefer') prefer: string | undefined,
     @Res({ passthrough: true }) res: Response,
-    @Admitted() early: EarlyAdmission | undefined,
+    @Admitted() early: Promise<EarlyAdmission | undefined> | undefined,
   ): Promise<ComparisonAcceptedDto | ComparisonStatusDto> {
     return respond(
       res,

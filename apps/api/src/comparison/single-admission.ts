@@ -3,6 +3,8 @@ import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { ApiPrincipal } from '../auth/api-principal.js';
 import { API_PREFIX, API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
+import { ApiError } from '../http/api-error.js';
+import { admissionOf, keepAdmission } from '../http/pending-admission.js';
 import { parsePreferWait } from '../http/prefer-wait.js';
 import {
   ProviderAvailabilityService,
@@ -33,18 +35,25 @@ export interface EarlyLease {
   take(): DirectSlot | null;
 }
 
-interface AdmittedRequest extends Request {
-  earlyAdmission?: EarlyAdmission;
-}
+/**
+ * Bodies up to this size are read, parsed and validated while the individual request's admission is under way
+ * (its round trip overlaps them); a larger (or unsized) body is read only once the admission has let it in.
+ */
+const OVERLAPPED_BODY_MAX_BYTES = 64 * 1024;
 
 /**
  * The individual endpoint's size (one comparison) is known before its body is read, so the request-rate count,
  * that comparison's in-flight allowance and the providers' circuit states are read in one Redis round trip
  * (one script on the tenant's keys, and the circuit read sent in the same write) where the acceptance would
- * otherwise need a round trip of its own before storing the batch. Nothing else changes: the rate limit still
- * answers 429 before the body is read; with no room in flight nothing is reserved and the acceptance asks again
- * after validation (so a bad body is still a 400, not a 429); a reservation the acceptance does not take over
- * (refused, aborted request) is given back when the response closes.
+ * otherwise need a round trip of its own before storing the batch.
+ *
+ * A small body (OVERLAPPED_BODY_MAX_BYTES) is read and validated during that round trip, and the acceptance
+ * waits for the admission before anything is stored; a large one only after it. Either way the admission's
+ * refusal is the answer: a request over the rate is a 429 whatever its body (ApiExceptionFilter waits for the
+ * admission before answering another error), nothing is stored for it and nothing is held. With no room in
+ * flight nothing is reserved and the acceptance asks again after validation (so a bad body is still a 400, not a
+ * 429). A reservation or lease the acceptance does not take over (refused, aborted request) is given back when the
+ * response closes, also when it closed before the admission's round trip ended.
  */
 @Injectable()
 export class SingleAdmission {
@@ -65,24 +74,57 @@ export class SingleAdmission {
     return req.method === 'POST' && (req.path === SINGLE_PATH || req.path === `${SINGLE_PATH}/`);
   }
 
-  /** The request-rate check (throws its 429) with the early admission; the outcome goes on the request. */
-  async admit(req: Request, res: Response, principal: ApiPrincipal): Promise<void> {
+  /** Whether `req`'s body may be read while its admission is under way (a small body of declared size). */
+  overlapsBody(req: Request): boolean {
+    const length = req.headers['content-length'];
+    return length !== undefined && Number(length) <= OVERLAPPED_BODY_MAX_BYTES;
+  }
+
+  /**
+   * Starts the early admission of `req`, kept on the request for its acceptance (and for an error answer, which
+   * waits for it): rejects with the request-rate 429; a Redis failure lets the request through without one.
+   */
+  admit(req: Request, res: Response, principal: ApiPrincipal): Promise<EarlyAdmission | undefined> {
+    const admission = this.run(res, principal, this.waits(req));
+    keepAdmission(req, admission);
+    return admission;
+  }
+
+  private async run(
+    res: Response,
+    principal: ApiPrincipal,
+    waits: boolean,
+  ): Promise<EarlyAdmission | undefined> {
     const batchId = randomUUID();
+    // What the acceptance does not take over is given back when the response closes; the listener is registered
+    // now, as the response may close (an aborted request, an error answer) before the round trip ends.
+    const giveBacks: Array<() => void> = [];
+    let closed = false;
+    res.once('close', () => {
+      closed = true;
+      for (const giveBack of giveBacks.splice(0)) giveBack();
+    });
+    const onClose = (giveBack: () => void) => (closed ? giveBack() : giveBacks.push(giveBack));
     // Issued in the same tick as the script below: one write to Redis. Every provider's circuit: the body, not read
     // yet, may name another provider than the default. A caller who waits may have the request run here: its lease
     // is taken now when nothing is queued, so the acceptance stores it running (no take later).
     const circuit = this.availability.readAheadAll();
-    const leasing = this.waits(req) ? this.runner.leaseAhead(batchId) : Promise.resolve(null);
+    const leasing = waits ? this.runner.leaseAhead(batchId) : Promise.resolve(null);
     let reservation: InflightReservation | undefined;
     try {
       reservation = await this.limiter.checkRequestAndReserve(principal, batchId, 1);
     } catch (err) {
       const direct = await leasing;
       if (direct) this.runner.giveBack(batchId, direct.slot);
-      throw err;
+      if (err instanceof ApiError) throw err;
+      this.logger.warn({
+        msg: 'rate limit check failed; request let through',
+        error: (err as Error).message,
+      });
+      return undefined;
     }
     if (reservation) {
-      res.once('close', () => {
+      onClose(() => {
         reservation.abandon().catch((err: Error) =>
           this.logger.warn({
             msg: 'in-flight reservation not given back',
@@ -93,13 +135,8 @@ export class SingleAdmission {
       });
     }
     const direct = await leasing;
-    const lease = direct ? this.earlyLease(batchId, direct, res) : undefined;
-    (req as AdmittedRequest).earlyAdmission = {
-      batchId,
-      reservation,
-      circuit,
-      ...(lease ? { direct: lease } : {}),
-    };
+    const lease = direct ? this.earlyLease(batchId, direct, onClose) : undefined;
+    return { batchId, reservation, circuit, ...(lease ? { direct: lease } : {}) };
   }
 
   /** Whether the caller asked to wait (a malformed Prefer is the acceptance's 400, not this one's concern). */
@@ -114,10 +151,10 @@ export class SingleAdmission {
   private earlyLease(
     batchId: string,
     direct: { leaseMs: number; slot: DirectSlot },
-    res: Response,
+    onClose: (giveBack: () => void) => void,
   ): EarlyLease {
     let held = true;
-    res.once('close', () => {
+    onClose(() => {
       if (!held) return;
       held = false;
       this.runner.giveBack(batchId, direct.slot);
@@ -133,8 +170,8 @@ export class SingleAdmission {
   }
 }
 
-/** The request's early admission (undefined when it had none). */
+/** The request's early admission, possibly still under way (undefined when it had none). */
 export const Admitted = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): EarlyAdmission | undefined =>
-    context.switchToHttp().getRequest<AdmittedRequest>().earlyAdmission,
+  (_data: unknown, context: ExecutionContext): Promise<EarlyAdmission | undefined> | undefined =>
+    admissionOf<EarlyAdmission | undefined>(context.switchToHttp().getRequest<Request>()),
 );

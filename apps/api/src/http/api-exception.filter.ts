@@ -10,6 +10,7 @@ import type { Request, Response } from 'express';
 import { isRetryableApiCode, type ApiErrorCode, type ApiErrorDto } from '#contracts';
 import { CorrelationContext } from '#infra';
 import { ApiError } from './api-error.js';
+import { admissionOf } from './pending-admission.js';
 
 /** body-parser's error types (carried as the cause of the HttpException Nest maps them to). */
 const BODY_PARSER_ERRORS: Record<string, () => ApiError> = {
@@ -45,6 +46,17 @@ export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('ApiExceptionFilter');
 
   catch(exception: unknown, host: ArgumentsHost): void {
+    const admission = admissionOf(host.switchToHttp().getRequest<Request>());
+    if (!admission) return this.answer(exception, host);
+    // The request's admission may still be under way (a small body is read meanwhile): its refusal is the
+    // answer, whatever else went wrong with the request.
+    admission.then(
+      () => this.answer(exception, host),
+      (refusal: unknown) => this.answer(refusal, host),
+    );
+  }
+
+  private answer(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const error = this.toApiError(exception);
     if (error.status >= 500 && !(exception instanceof ApiError)) {

@@ -105,7 +105,7 @@ describe('per-tenant rate limits on the individual endpoint (checked with its in
     await t.app.close();
   });
 
-  it('refuses requests above the per-second rate before reading the body, holding no allowance for them', async () => {
+  it('refuses requests above the per-second rate whatever their body, a large one unread, holding no allowance for them', async () => {
     t = await createApiTestApp({
       settings: {
         rateLimits: { defaults: { requestsPerSecond: 2, comparisonsInFlight: 5 }, perTenant: new Map() },
@@ -127,6 +127,17 @@ describe('per-tenant rate limits on the individual endpoint (checked with its in
       code: 'RATE_LIMIT',
       details: { limit: 'requests_per_second', max: 2 },
     });
+    // A small body is read while the admission is under way: valid or not, the answer is still the 429.
+    const { essay_b: _missing, ...invalid } = singleBody();
+    for (const body of [singleBody(), invalid]) {
+      const refused = await submit(body);
+      expect(refused.status).toBe(429);
+      expect(refused.body.error.code).toBe('RATE_LIMIT');
+    }
+    // A large one is not read at all: the connection is closed behind the 429.
+    const large = await submit({ ...singleBody(), essay_a: 'x'.repeat(100_000) });
+    expect(large.status).toBe(429);
+    expect(large.headers.connection).toBe('close');
     expect(holders()).toEqual(accepted.sort());
     expect(t.store.records.size).toBe(2);
   });
