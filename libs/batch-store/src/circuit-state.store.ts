@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PROVIDER_NAMES, type ProviderName } from '#contracts';
 import { REDIS_CLIENT } from '#infra';
 import type { CircuitState } from '#llm-providers';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { BatchKeys } from './batch-keys.js';
 import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from './batch-store.options.js';
 
@@ -58,7 +58,12 @@ export class CircuitStateStore {
 
   /** Stored states of the providers that have one (unknown values are ignored). */
   async readAll(): Promise<Partial<Record<ProviderName, CircuitState>>> {
-    const raw = await Promise.all(PROVIDER_NAMES.map((name) => this.redis.get(this.keys.circuit(name))));
+    const keys = PROVIDER_NAMES.map((name) => this.keys.circuit(name));
+    // One command on one server; a cluster holds the keys in different slots, so one GET each there.
+    const raw =
+      this.redis instanceof Cluster
+        ? await Promise.all(keys.map((key) => this.redis.get(key)))
+        : await this.redis.mget(...keys);
     const states: Partial<Record<ProviderName, CircuitState>> = {};
     PROVIDER_NAMES.forEach((name, i) => {
       const value = raw[i] as CircuitState | null;

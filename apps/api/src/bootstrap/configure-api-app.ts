@@ -31,6 +31,8 @@ export interface ApiHttpOptions {
  * its limit, strict DTO validation, one error format, and the docs.
  */
 export function configureApiApp(app: NestExpressApplication, options: ApiHttpOptions): void {
+  // Every answer is a fresh state of a job: no ETag (Express would hash each body for one nobody revalidates).
+  app.set('etag', false);
   app.use(httpMetricsMiddleware(app.get(AppMetrics)));
   // Authentication before the body is read: an unauthenticated body is never parsed.
   app.use(apiKeyMiddleware(app.get(ApiAuthenticator), app.get(TenantMetrics)));

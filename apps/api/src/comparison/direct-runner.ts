@@ -208,15 +208,18 @@ export class DirectRunner implements OnApplicationBootstrap, OnApplicationShutdo
       await this.lane.enqueue(id, { priority: record.priority, target: { provider: providerName, model } });
       return null;
     }
-    recordResultMetrics(this.metrics, done, [stored]);
-    recordFinishedMetric(this.metrics, done);
-    this.logger.log({
-      msg: 'batch finished',
-      batch_id: id,
-      status: done.status,
-      provider: done.config.provider,
-      model: done.config.model,
-      run_by: 'api',
+    // After the answer is on its way: the waiting caller does not wait for the bookkeeping.
+    setImmediate(() => {
+      recordResultMetrics(this.metrics, done, [stored]);
+      recordFinishedMetric(this.metrics, done);
+      this.logger.log({
+        msg: 'batch finished',
+        batch_id: id,
+        status: done.status,
+        provider: done.config.provider,
+        model: done.config.model,
+        run_by: 'api',
+      });
     });
     return { record: done, results: [stored] };
   }
