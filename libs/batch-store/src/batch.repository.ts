@@ -96,13 +96,9 @@ export class BatchRepository {
     options: { sendWith?: () => Promise<unknown> } = {},
   ): Promise<{ batch: BatchRecord; created: boolean; sent?: Promise<unknown> }> {
     const id = record.batch_id;
-    const full: BatchRecord = {
-      ...record,
-      status: record.status ?? 'queued',
-      counts: { succeeded: 0, failed: 0, pending: record.comparison_count },
-      cost_usd: 0,
-      individual_cost_usd: 0,
-    };
+    const full = this.initialRecord(record);
+    // Stored without its cancel flag (a field of its own in the record's hash).
+    const { cancel_requested: _cancel, ...written } = full;
     const claimKey = record.idempotency_key ? this.keys.idempotency(record.idempotency_key) : null;
     // A repeat of an accepted request is answered from its claim, before anything is stored.
     if (claimKey) {
@@ -145,7 +141,7 @@ export class BatchRepository {
       this.redis,
       [this.keys.record(id), this.keys.requests(id), staging, essaysStaging, this.keys.essays(id)],
       [
-        JSON.stringify(full),
+        JSON.stringify(written),
         full.status,
         full.request_hash,
         essayForm ? '1' : '0',
@@ -173,11 +169,22 @@ export class BatchRepository {
       }
     }
     // A new batch is exactly what was written: no read back (one round trip less on every acceptance).
-    if (outcome === 'created')
-      return { batch: { ...full, cancel_requested: false }, created: true, ...(sent ? { sent } : {}) };
+    if (outcome === 'created') return { batch: full, created: true, ...(sent ? { sent } : {}) };
     const batch = await this.get(id);
     if (!batch) throw new BatchNotFoundError(id);
     return { batch, created: false, ...(sent ? { sent } : {}) };
+  }
+
+  /** The record `create` stores for `record` as a new batch (and returns when it did). */
+  initialRecord(record: NewBatchRecord): BatchRecord {
+    return {
+      ...record,
+      status: record.status ?? 'queued',
+      counts: { succeeded: 0, failed: 0, pending: record.comparison_count },
+      cost_usd: 0,
+      individual_cost_usd: 0,
+      cancel_requested: false,
+    };
   }
 
   /**

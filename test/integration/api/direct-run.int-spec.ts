@@ -161,6 +161,48 @@ describe('direct runs: the API runs a waiting individual request when nothing is
     }
   });
 
+  it('prepares the provider call while the request is stored, and sends nothing when the provider turns out paused', async () => {
+    // The OpenAI provider's requests wait for the acceptance's verdict (a send gate): with the provider paused the
+    // prepared request never leaves, and the request goes to the workers as with any paused provider.
+    const fake = new OpenAIFakeServer();
+    const url = await fake.start();
+    const gated = await startApi(
+      prefix,
+      { PREFER_WAIT_POLL_MS: '60000' },
+      { LLM_DEFAULT_PROVIDER: 'openai', OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: `${url}/v1` },
+    );
+    try {
+      const ran = await request(gated.getHttpServer())
+        .post(SINGLE)
+        .set(auth)
+        .set('Prefer', 'wait=5')
+        .send(single(11));
+      expect(ran.status).toBe(200);
+      expect(ran.body.status).toBe('completed');
+      expect(fake.requestLog.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
+
+      await pauses.pause('openai', null, 60_000);
+      const paused = await request(gated.getHttpServer())
+        .post(SINGLE)
+        .set(auth)
+        .set('Prefer', 'wait=1')
+        .send(single(12));
+      expect(paused.status).toBe(202);
+      const id = paused.body.queue_id as string;
+      expect((await repo.get(id))?.status).toBe('queued');
+      expect(await repo.getResults(id, 0, 1)).toEqual([]);
+      expect((await lane.claim(10_000))?.batchId).toBe(id);
+      await lane.release(id);
+      // Only the first request reached the provider.
+      expect(fake.requestLog.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
+      expect(gated.get(ProviderCallCounter).count('openai')).toBe(1);
+    } finally {
+      await redis.del(keys.pause('openai', null));
+      await gated.close();
+      await fake.stop();
+    }
+  });
+
   it('renews the lease of a long run and answers when it ends', async () => {
     // An OpenAI-compatible endpoint that answers after 2.5 s, under a 1 s lease: without renewal the lease would
     // run out twice and a worker could run the request a second time.

@@ -26,13 +26,14 @@ import {
   type BatchKind,
   type BatchRecord,
   type EssayBatchContent,
+  type NewBatchRecord,
 } from '#batch-store';
 import type { ApiPrincipal } from '../auth/api-principal.js';
 import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
 import { ApiError } from '../http/api-error.js';
 import { parsePreferWait } from '../http/prefer-wait.js';
 import { BatchWaiter, type FinishedBatch, type HeldRequest } from './batch-waiter.js';
-import { DirectRunner } from './direct-runner.js';
+import { DirectRunner, type RunDecision } from './direct-runner.js';
 import type { EarlyAdmission } from './single-admission.js';
 import { toBatchAccepted, toComparisonAccepted, toComparisonStatus, toResultItem } from './batch-view.js';
 import type { HttpOutcome } from './http-outcome.js';
@@ -68,6 +69,11 @@ interface Acceptance {
    * already running, its lease confirmed and its provider's pause read in the same write.
    */
   lease?: { ms: number; takenAhead: boolean };
+  /**
+   * Called with the record being stored, as soon as its create is sent (before its answer): an individual request
+   * whose lease was taken ahead starts its run then (see DirectRunner.runAhead).
+   */
+  onStoring?: (record: BatchRecord) => void;
 }
 
 /** What an acceptance stored, and whether the lane leased the new request to this process. */
@@ -190,6 +196,10 @@ export class BatchSubmissionService {
         ? this.direct.reserve()
         : null;
     const request = toComparisonRequest({ ...body, comparison_id: comparisonId });
+    const stored = { ...request, index: 0 };
+    // With its lease taken ahead, the run starts while the request is being stored; the acceptance then decides.
+    const ahead = earlySlot ? deferred<RunDecision>() : undefined;
+    let startedAhead: Promise<FinishedBatch | null> | undefined;
     let accepted: Accepted;
     try {
       accepted = await this.accept(
@@ -203,18 +213,40 @@ export class BatchSubmissionService {
           hashInput: body,
           early,
           ...(direct ? { lease: { ms: direct.leaseMs, takenAhead: earlySlot !== null } } : {}),
+          ...(ahead && earlySlot
+            ? {
+                onStoring: (record: BatchRecord) => {
+                  // After the create's write has left (its socket is flushed on this tick's queue, first).
+                  process.nextTick(() => {
+                    startedAhead = this.direct.runAhead(earlySlot, record, stored, ahead.promise);
+                  });
+                },
+              }
+            : {}),
         },
         queueId,
       );
     } catch (err) {
+      ahead?.resolve({ go: false });
       if (earlySlot) this.direct.giveBack(queueId, earlySlot);
       else direct?.slot.release();
       throw err;
     }
     const { batch, leased, paused } = accepted;
-    const stored = { ...request, index: 0 };
-    const run =
-      direct && leased
+    if (ahead) {
+      const versioned = { record: batch, rev: '1' };
+      ahead.resolve(
+        leased && paused
+          ? paused.then(
+              (ms): RunDecision => (ms > 0 ? { go: false, handBack: versioned } : { go: true, versioned }),
+              (): RunDecision => ({ go: false, handBack: versioned }),
+            )
+          : { go: false },
+      );
+    }
+    const run = startedAhead
+      ? startedAhead
+      : direct && leased
         ? this.direct.run(
             direct.slot,
             batch,
@@ -297,27 +329,26 @@ export class BatchSubmissionService {
     const paused = takenAhead ? this.direct.pauseCheck(target.provider, target.model) : undefined;
     let outcome: { batch: BatchRecord; created: boolean; sent?: Promise<unknown> };
     try {
-      outcome = await this.repository.create(
-        {
-          ...(takenAhead ? { status: 'in_progress' as const } : {}),
-          batch_id: batchId,
-          tenant_id: acceptance.principal.tenant_id,
-          kind,
-          mode: kind === 'batch' && selection.batchApi ? 'batch' : 'individual',
-          correlation_id: options.correlation_id ?? CorrelationContext.current() ?? batchId,
-          assessment_id: assessmentIdOf(items[0]?.metadata),
-          callback_topic: callbackTopic,
-          priority,
-          config: selection.config,
-          comparison_count: items.length,
-          request_hash: requestHash({ kind, body: acceptance.hashInput }),
-          idempotency_key: acceptance.idempotencyKey,
-          created_at: new Date().toISOString(),
-          ...(acceptance.quote ? { quote: acceptance.quote } : {}),
-        },
-        content,
-        laneStep ? { sendWith: laneStep } : {},
-      );
+      const record: NewBatchRecord = {
+        ...(takenAhead ? { status: 'in_progress' as const } : {}),
+        batch_id: batchId,
+        tenant_id: acceptance.principal.tenant_id,
+        kind,
+        mode: kind === 'batch' && selection.batchApi ? 'batch' : 'individual',
+        correlation_id: options.correlation_id ?? CorrelationContext.current() ?? batchId,
+        assessment_id: assessmentIdOf(items[0]?.metadata),
+        callback_topic: callbackTopic,
+        priority,
+        config: selection.config,
+        comparison_count: items.length,
+        request_hash: requestHash({ kind, body: acceptance.hashInput }),
+        idempotency_key: acceptance.idempotencyKey,
+        created_at: new Date().toISOString(),
+        ...(acceptance.quote ? { quote: acceptance.quote } : {}),
+      };
+      const creating = this.repository.create(record, content, laneStep ? { sendWith: laneStep } : {});
+      acceptance.onStoring?.(this.repository.initialRecord(record));
+      outcome = await creating;
     } catch (err) {
       await this.limiter.release(acceptance.principal, batchId);
       if (err instanceof IdempotencyConflictError) {
@@ -403,4 +434,11 @@ export function toEssayContent(body: EssayBatchRequestDto): EssayBatchContent {
 function assessmentIdOf(metadata: Record<string, unknown> | undefined): string | null {
   const id = metadata?.assessment_id;
   return typeof id === 'string' ? id : null;
+}
+
+/** A promise with its resolve at hand (Promise.withResolvers is Node 22). */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T | PromiseLike<T>) => void } {
+  let resolve!: (value: T | PromiseLike<T>) => void;
+  const promise = new Promise<T>((settle) => (resolve = settle));
+  return { promise, resolve };
 }

@@ -16,15 +16,30 @@ import {
   type StoredComparison,
   type VersionedRecord,
   judgeOne,
+  type OneJudgement,
 } from '#batch-store';
 import { PRIORITY, type ProviderName } from '#contracts';
 import { AppMetrics } from '#infra';
-import { ProviderCallCounter, ProviderRegistry, toOverrides, type LlmProvider } from '#llm-providers';
+import {
+  ProviderCallCounter,
+  ProviderRegistry,
+  toOverrides,
+  withSendGate,
+  type LlmProvider,
+} from '#llm-providers';
 import { API_SETTINGS, type ApiSettings } from '../config/api-settings.js';
 import type { FinishedBatch } from './batch-waiter.js';
 
 /** Longest wait at shutdown for runs under way; a run still going then is left to its lease. */
 const SHUTDOWN_WAIT_MS = 10_000;
+
+/**
+ * What the acceptance of a request whose run started ahead (runAhead) decided: run it (`go`, the record as stored),
+ * hand it to the workers (`handBack`: stored running, but its provider is paused), or leave it (not stored as this
+ * run's, or its lease is no longer this process's).
+ */
+export type RunDecision =
+  { go: true; versioned: VersionedRecord } | { go: false; handBack?: VersionedRecord };
 
 /** A slot held for one request between its acceptance and its run (given back when the lane did not lease it). */
 export interface DirectSlot {
@@ -134,8 +149,30 @@ export class DirectRunner implements OnApplicationBootstrap, OnApplicationShutdo
     request: StoredComparison,
     taken?: { versioned: VersionedRecord; paused: Promise<number> },
   ): Promise<FinishedBatch | null> {
-    const id = record.batch_id;
-    const run = this.runLeased(record, request, taken).catch((err: unknown) => {
+    return this.track(record.batch_id, slot, this.runLeased(record, request, taken));
+  }
+
+  /**
+   * Starts the run of `record` while its acceptance is still storing it (its lease taken ahead): the provider call
+   * is prepared at once and sent once `decision` says go (a provider whose requests honour a send gate), or
+   * started then (any other). Nothing is written before the decision; a decision not to run ends it (handing the
+   * request to the workers when the decision says so).
+   */
+  runAhead(
+    slot: DirectSlot,
+    record: BatchRecord,
+    request: StoredComparison,
+    decision: Promise<RunDecision>,
+  ): Promise<FinishedBatch | null> {
+    return this.track(record.batch_id, slot, this.runDecided(record, request, decision));
+  }
+
+  private track(
+    id: string,
+    slot: DirectSlot,
+    work: Promise<FinishedBatch | null>,
+  ): Promise<FinishedBatch | null> {
+    const run = work.catch((err: unknown) => {
       // Redis failed mid-run: the lease is kept and runs out, then a worker runs the request.
       this.logger.warn({
         msg: 'direct run failed; a worker runs the request when its lease runs out',
@@ -148,6 +185,29 @@ export class DirectRunner implements OnApplicationBootstrap, OnApplicationShutdo
     this.running.set(id, run);
     void run.finally(() => this.running.delete(id));
     return run;
+  }
+
+  private async runDecided(
+    created: BatchRecord,
+    request: StoredComparison,
+    decision: Promise<RunDecision>,
+  ): Promise<FinishedBatch | null> {
+    const startedAt = new Date().toISOString();
+    const provider = this.providerOf(created);
+    // Prepared now, sent once the acceptance has stored the request and kept its lease (and its provider is not
+    // paused); with a provider that cannot hold its request, called only then.
+    const judging = provider?.gatesSends
+      ? withSendGate(
+          decision.then((decided) => decided.go),
+          () => judgeOne(provider, created, request, toOverrides(created.config)),
+        )
+      : undefined;
+    judging?.catch(() => undefined);
+    const decided = await decision;
+    if (!decided.go) return decided.handBack ? this.handBack(created.batch_id, decided.handBack) : null;
+    if (!provider) return this.handBack(created.batch_id, decided.versioned);
+    const judged = await (judging ?? judgeOne(provider, created, request, toOverrides(created.config)));
+    return this.finish(decided.versioned, request, judged, startedAt);
   }
 
   private async runLeased(
@@ -174,16 +234,31 @@ export class DirectRunner implements OnApplicationBootstrap, OnApplicationShutdo
       versioned = take.versioned;
     }
     const record = versioned.record;
-    let provider: LlmProvider | undefined;
-    try {
-      provider = this.registry.get(record.config.provider);
-    } catch {
-      provider = undefined;
-    }
+    const provider = this.providerOf(record);
     if (!provider || (await paused) > 0 || record.cancel_requested) return this.handBack(id, versioned);
-
-    // A pausing answer (429, open circuit) goes to the workers: they own pauses.
     const judged = await judgeOne(provider, record, request, toOverrides(record.config));
+    return this.finish(versioned, request, judged, startedAt);
+  }
+
+  private providerOf(record: BatchRecord): LlmProvider | undefined {
+    try {
+      return this.registry.get(record.config.provider);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores the judged comparison and ends the batch with it (and the lease), or hands the request on. */
+  private async finish(
+    versioned: VersionedRecord,
+    request: StoredComparison,
+    judged: OneJudgement,
+    startedAt: string,
+  ): Promise<FinishedBatch | null> {
+    const record = versioned.record;
+    const id = record.batch_id;
+    const { provider: providerName, model } = record.config;
+    // A pausing answer (429, open circuit) goes to the workers: they own pauses.
     if (judged.kind === 'pause') return this.handBack(id, versioned);
     const { stored } = judged;
     const now = new Date();

@@ -45,6 +45,8 @@ const LIST_MAX_PAGES = 20;
  */
 export class AnthropicProvider extends BaseBatchProvider {
   readonly name = 'anthropic' as const;
+  /** Its client's fetch (createJsonPostFetch) holds every request until the call's send gate opens. */
+  readonly gatesSends = true;
   protected override readonly recordsPartIntent = true;
   private sdk?: Anthropic;
 

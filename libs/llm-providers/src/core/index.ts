@@ -18,4 +18,5 @@ export * from './provider-deps.js';
 export * from './provider-error.js';
 export * from './request-validation.js';
 export * from './resilience/index.js';
+export * from './send-gate.js';
 export * from './token-estimate.js';

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { createJsonPostFetch } from './json-post-fetch.js';
+import { RequestNotSentError, withSendGate } from './send-gate.js';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
@@ -78,6 +79,40 @@ describe('createJsonPostFetch', () => {
     expect(blob.type).toBe('application/json');
     const streamed = await new Response((await call()).body).text();
     expect(streamed).toBe('{"id":"chatcmpl-1","note":"café"}');
+  });
+
+  it("holds a request until its call's send gate opens, and never sends one whose gate stays shut", async () => {
+    const { url, server, seen } = await serve((_req, _body, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+    servers.push(server);
+    const fallback = jest.fn<typeof fetch>(async () => new Response('from fallback'));
+    const post = createJsonPostFetch(fallback);
+    let open!: (value: boolean) => void;
+    const gate = new Promise<boolean>((resolve) => (open = resolve));
+    const answered = withSendGate(gate, () =>
+      post(`${url}/v1/messages`, { method: 'POST', body: '{"held":1}' }),
+    );
+    // Well past a loopback round trip: nothing has left while the gate is shut.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(seen).toEqual([]);
+    open(true);
+    expect(await (await answered).json()).toEqual({ ok: true });
+    expect(seen).toEqual([`POST /v1/messages  {"held":1}`]);
+
+    const shut = Promise.resolve(false);
+    await expect(
+      withSendGate(shut, () => post(`${url}/v1/messages`, { method: 'POST', body: '{"shut":1}' })),
+    ).rejects.toBeInstanceOf(RequestNotSentError);
+    await expect(withSendGate(shut, () => post(`${url}/v1/files`, { method: 'GET' }))).rejects.toBeInstanceOf(
+      RequestNotSentError,
+    );
+    expect(seen).toHaveLength(1);
+    expect(fallback).not.toHaveBeenCalled();
+    // Outside any gate, requests leave at once as before.
+    await post(`${url}/v1/files`, { method: 'GET' });
+    expect(fallback).toHaveBeenCalledTimes(1);
   });
 
   it('resolves error statuses like fetch (the SDK reads the error body)', async () => {

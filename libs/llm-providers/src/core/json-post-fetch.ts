@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { currentSendGate, RequestNotSentError } from './send-gate.js';
 
 type Fetch = typeof globalThis.fetch;
 
@@ -15,6 +16,8 @@ const AGENT_OPTIONS = { keepAlive: true, maxSockets: 256 };
  * tails (`npm run bench -- individual`, profiled); Node's own HTTP client does the same call for about half. The
  * answers these calls get are small JSON documents, so buffering them changes nothing.
  *
+ * A request whose call has a send gate (send-gate.ts) leaves once the gate opens, or is refused unsent.
+ *
  * Same contract as fetch where the SDKs rely on it: the request's signal aborts it (rejecting with the signal's
  * reason, an AbortError), network failures reject, any HTTP status resolves, compressed bodies are decoded.
  */
@@ -23,18 +26,33 @@ export function createJsonPostFetch(fallback: Fetch = (input, init) => globalThi
     'http:': new http.Agent(AGENT_OPTIONS),
     'https:': new https.Agent(AGENT_OPTIONS),
   };
+  // Every request, by either road, waits for its call's send gate when it has one (see send-gate.ts).
+  const gated = (gate: Promise<boolean> | undefined, send: () => Promise<Response>) =>
+    gate ? gate.then((open) => (open ? send() : Promise.reject(new RequestNotSentError()))) : send();
   return (input, init) => {
+    const gate = currentSendGate();
     const body = init?.body;
     const method = (init?.method ?? 'GET').toUpperCase();
     if (method !== 'POST' || typeof body !== 'string' || input instanceof Request)
-      return fallback(input, init);
+      return gated(gate, () => fallback(input, init));
     const url = input instanceof URL ? input : new URL(String(input));
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return fallback(input, init);
-    return post(url, body, init ?? {}, agents[url.protocol]);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      return gated(gate, () => fallback(input, init));
+    return post(url, body, init ?? {}, agents[url.protocol], gate);
   };
 }
 
-function post(url: URL, body: string, init: RequestInit, agent: http.Agent): Promise<Response> {
+/**
+ * The request is made at once and sent (its headers and body, in one write) when `gate` opens: what it costs to
+ * build overlaps whatever the gate waits for. A gate that stays shut destroys it unsent.
+ */
+function post(
+  url: URL,
+  body: string,
+  init: RequestInit,
+  agent: http.Agent,
+  gate?: Promise<boolean>,
+): Promise<Response> {
   const signal = init.signal ?? undefined;
   if (signal?.aborted) return Promise.reject(abortReason(signal));
   const headers: Record<string, string> = {};
@@ -67,7 +85,14 @@ function post(url: URL, body: string, init: RequestInit, agent: http.Agent): Pro
       signal?.removeEventListener('abort', onAbort);
       reject(err);
     });
-    request.end(body);
+    if (!gate) {
+      request.end(body);
+      return;
+    }
+    gate.then(
+      (open) => (open ? request.end(body) : request.destroy(new RequestNotSentError())),
+      (err: unknown) => request.destroy(err instanceof Error ? err : new RequestNotSentError()),
+    );
   });
 }
 

@@ -184,6 +184,11 @@ export interface LlmProvider {
    * returns without effect there and the caller ends the batch on its own side. Absent means true.
    */
   readonly cancelsAtProvider?: boolean;
+  /**
+   * True when every HTTP request of this provider honours a send gate (send-gate.ts): a caller may then start a
+   * call before the gate's condition is known. Absent means false: wait for it before calling.
+   */
+  readonly gatesSends?: boolean;
 
   generateComparison(request: ComparisonRequest, overrides: LlmConfigOverrides): Promise<ComparisonResponse>;
   /** Convenience over submit → poll → collect (or concurrent single calls when batch is off). */

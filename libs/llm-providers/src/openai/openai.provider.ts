@@ -31,6 +31,8 @@ const LIST_MAX_PAGES = 5;
 /** OpenAI through the official SDK: Chat Completions for single calls, Files + Batch API for batches. */
 export class OpenAIProvider extends BaseBatchProvider {
   readonly name = 'openai' as const;
+  /** Its client's fetch (createJsonPostFetch) holds every request until the call's send gate opens. */
+  readonly gatesSends = true;
   private sdk?: OpenAI;
 
   /** Built on first use, so an unconfigured provider never constructs a client. */

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { ProviderError } from '../provider-error.js';
 import { CircuitBreakerRegistry } from './circuit-breaker-registry.js';
 import { type ProviderCallEvent, ProviderCallCounter } from './provider-call-counter.js';
+import { RequestNotSentError } from '../send-gate.js';
 import { ResilientCaller } from './resilient-caller.js';
 import { RetryPolicy } from './retry-policy.js';
 
@@ -53,6 +54,24 @@ describe('ResilientCaller', () => {
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ code: 'AUTHENTICATION_ERROR', provider: 'openai' });
     expect(counter.count('openai')).toBe(1);
+  });
+
+  it('passes a request its send gate refused on as CANCELED: not retried, not counted, no mark on the circuit', async () => {
+    const { caller, counter, sleeps } = make(1);
+    let calls = 0;
+    // As the SDKs hand it over: their connection error, caused by what the fetch threw.
+    const wrapped = () => {
+      calls += 1;
+      return Promise.reject(new Error('Connection error.', { cause: new RequestNotSentError() }));
+    };
+    const error = await caller.call('openai', 'comparison', wrapped).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toMatchObject({ code: 'CANCELED', retryable: false, provider: 'openai' });
+    expect(calls).toBe(1);
+    expect(sleeps).toEqual([]);
+    expect(counter.count('openai')).toBe(0);
+    // One real failure opens this circuit (failuresToOpen 1): the refused request left it closed.
+    expect(breakers.state('openai')).toBe('closed');
   });
 
   it('stops retrying once its own failures open the circuit', async () => {

@@ -1,6 +1,7 @@
 import type { ProviderName } from '#contracts';
 import { normalizeProviderError } from '../error-normalizer.js';
-import type { ProviderError } from '../provider-error.js';
+import { ProviderError } from '../provider-error.js';
+import { isRequestNotSent } from '../send-gate.js';
 import type { CircuitBreakerRegistry } from './circuit-breaker-registry.js';
 import type { ProviderCallCounter } from './provider-call-counter.js';
 import type { CallOptions, RetryPolicy } from './retry-policy.js';
@@ -30,7 +31,8 @@ export class ResilientCaller {
     fn: () => Promise<T>,
     options: CallOptions = {},
   ): Promise<T> {
-    const normalize = (err: unknown): ProviderError => normalizeProviderError(err, provider);
+    const normalize = (err: unknown): ProviderError =>
+      isRequestNotSent(err) ? notSent(provider, err) : normalizeProviderError(err, provider);
     return this.retry.execute(
       () =>
         this.breakers.fire(provider, async () => {
@@ -46,6 +48,8 @@ export class ResilientCaller {
             return result;
           } catch (err) {
             const error = normalize(err);
+            // Refused before it left (its send gate stayed shut): no call was made.
+            if (isRequestNotSent(err)) throw error;
             this.counter.record({
               provider,
               operation,
@@ -65,4 +69,12 @@ export class ResilientCaller {
   backoff(retry: number, error: ProviderError): Promise<boolean> {
     return this.retry.backoff(retry, error);
   }
+}
+
+/** A request its send gate refused: CANCELED (not retried; not a mark against the provider's health). */
+function notSent(provider: ProviderName, cause: unknown): ProviderError {
+  return new ProviderError('CANCELED', `${provider}: request not sent (its call was called off)`, {
+    provider,
+    cause,
+  });
 }
