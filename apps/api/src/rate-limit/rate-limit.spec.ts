@@ -1,4 +1,6 @@
 import { jest } from '@jest/globals';
+import { request as httpRequest, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import {
   bearer,
@@ -174,6 +176,71 @@ describe('per-tenant rate limits on the individual endpoint (checked with its in
     t.store.finish(first, []);
     const third = (await submit(singleBody()).expect(202)).body.queue_id as string;
     expect(holders()).toEqual([second, third].sort());
+  });
+});
+
+describe('an individual admission whose response closed before its round trip ended', () => {
+  let t: ApiTestApp;
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await t.app.close();
+  });
+
+  it('gives back the in-flight allowance it took for the gone caller at once', async () => {
+    t = await createApiTestApp({
+      settings: {
+        rateLimits: { defaults: { requestsPerSecond: 100, comparisonsInFlight: 5 }, perTenant: new Map() },
+      },
+    });
+    const load = t.store.tenantLoad;
+    // The admission's round trip is held until the caller has gone.
+    let answer!: () => void;
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    const hitAndAcquire = load.hitAndAcquire.bind(load);
+    let admitted = '';
+    jest.spyOn(load, 'hitAndAcquire').mockImplementation(async (tenant, now, perSecond, inflight) => {
+      await held;
+      admitted = inflight?.batchId ?? '';
+      return hitAndAcquire(tenant, now, perSecond, inflight);
+    });
+    // The first give-back, and whether anything was stored by then (the request, complete, is still accepted
+    // afterwards: it then holds an allowance of its own for the batch it stores).
+    const firstRelease = new Promise<{ batchId: string; stored: number }>((resolve) => {
+      const release = load.release.bind(load);
+      jest.spyOn(load, 'release').mockImplementation((tenant, batchId) => {
+        resolve({ batchId, stored: t.store.records.size });
+        return release(tenant, batchId);
+      });
+    });
+
+    const server = t.app.getHttpServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const arrived = new Promise<ServerResponse>((resolve) =>
+      server.once('request', (_req: unknown, res: ServerResponse) => resolve(res)),
+    );
+    const body = JSON.stringify(singleBody());
+    const client = httpRequest({
+      host: '127.0.0.1',
+      port: (server.address() as AddressInfo).port,
+      method: 'POST',
+      path: SINGLE,
+      headers: {
+        authorization: bearer(TEST_API_KEYS[0]),
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        prefer: 'wait=5',
+      },
+    });
+    client.on('error', () => undefined);
+    client.end(body);
+    const res = await arrived;
+    const closed = new Promise((resolve) => res.once('close', resolve));
+    client.destroy();
+    await closed;
+    answer();
+
+    expect(await firstRelease).toEqual({ batchId: admitted, stored: 0 });
   });
 });
 
