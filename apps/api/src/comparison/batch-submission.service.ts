@@ -198,7 +198,7 @@ export class BatchSubmissionService {
     const request = toComparisonRequest({ ...body, comparison_id: comparisonId });
     const stored = { ...request, index: 0 };
     // With its lease taken ahead, the run starts while the request is being stored; the acceptance then decides.
-    const ahead = earlySlot ? deferred<RunDecision>() : undefined;
+    const ahead = earlySlot ? { slot: earlySlot, decision: deferred<RunDecision>() } : undefined;
     let startedAhead: Promise<FinishedBatch | null> | undefined;
     let accepted: Accepted;
     try {
@@ -213,12 +213,12 @@ export class BatchSubmissionService {
           hashInput: body,
           early,
           ...(direct ? { lease: { ms: direct.leaseMs, takenAhead: earlySlot !== null } } : {}),
-          ...(ahead && earlySlot
+          ...(ahead
             ? {
                 onStoring: (record: BatchRecord) => {
                   // After the create's write has left (its socket is flushed on this tick's queue, first).
                   process.nextTick(() => {
-                    startedAhead = this.direct.runAhead(earlySlot, record, stored, ahead.promise);
+                    startedAhead = this.direct.runAhead(ahead.slot, record, stored, ahead.decision.promise);
                   });
                 },
               }
@@ -227,15 +227,16 @@ export class BatchSubmissionService {
         queueId,
       );
     } catch (err) {
-      ahead?.resolve({ go: false });
+      ahead?.decision.resolve({ go: false });
       if (earlySlot) this.direct.giveBack(queueId, earlySlot);
       else direct?.slot.release();
       throw err;
     }
     const { batch, leased, paused } = accepted;
+    // A request stored running (its lease taken ahead) is run by the run started ahead, or by the workers.
     if (ahead) {
       const versioned = { record: batch, rev: '1' };
-      ahead.resolve(
+      ahead.decision.resolve(
         leased && paused
           ? paused.then(
               (ms): RunDecision => (ms > 0 ? { go: false, handBack: versioned } : { go: true, versioned }),
@@ -244,15 +245,10 @@ export class BatchSubmissionService {
           : { go: false },
       );
     }
-    const run = startedAhead
+    const run = ahead
       ? startedAhead
       : direct && leased
-        ? this.direct.run(
-            direct.slot,
-            batch,
-            stored,
-            paused ? { versioned: { record: batch, rev: '1' }, paused } : undefined,
-          )
+        ? this.direct.run(direct.slot, batch, stored)
         : undefined;
     if (!run) direct?.slot.release();
     const finished = held ? await this.waitFor(batch, queueId, wait.applied, 1, held, run) : null;

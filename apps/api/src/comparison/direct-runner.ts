@@ -138,18 +138,13 @@ export class DirectRunner implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   /**
-   * Runs the request just created as `record` and leased to this process, in `slot`. `taken`: the request was
-   * stored already running (its lease was taken before its body was read), with its pause check read in the same
-   * write; without it, the run takes it from queued first. The finished batch with its result, or null when the
-   * request went to the workers (or the run failed: its lease then runs out).
+   * Runs the request just created as `record` (queued) and leased to this process by its enqueue, in `slot`: the
+   * run takes it from queued first. The finished batch with its result, or null when the request went to the
+   * workers (or the run failed: its lease then runs out). A request stored already running (its lease taken before
+   * its body was read) is run by `runAhead` instead.
    */
-  run(
-    slot: DirectSlot,
-    record: BatchRecord,
-    request: StoredComparison,
-    taken?: { versioned: VersionedRecord; paused: Promise<number> },
-  ): Promise<FinishedBatch | null> {
-    return this.track(record.batch_id, slot, this.runLeased(record, request, taken));
+  run(slot: DirectSlot, record: BatchRecord, request: StoredComparison): Promise<FinishedBatch | null> {
+    return this.track(record.batch_id, slot, this.runQueued(record, request));
   }
 
   /**
@@ -194,44 +189,33 @@ export class DirectRunner implements OnApplicationBootstrap, OnApplicationShutdo
   ): Promise<FinishedBatch | null> {
     const startedAt = new Date().toISOString();
     const provider = this.providerOf(created);
+    const judge = (to: LlmProvider) => judgeOne(to, created, request, toOverrides(created.config));
     // Prepared now, sent once the acceptance has stored the request and kept its lease (and its provider is not
     // paused); with a provider that cannot hold its request, called only then.
     const judging = provider?.gatesSends
       ? withSendGate(
           decision.then((decided) => decided.go),
-          () => judgeOne(provider, created, request, toOverrides(created.config)),
+          () => judge(provider),
         )
       : undefined;
     judging?.catch(() => undefined);
     const decided = await decision;
     if (!decided.go) return decided.handBack ? this.handBack(created.batch_id, decided.handBack) : null;
     if (!provider) return this.handBack(created.batch_id, decided.versioned);
-    const judged = await (judging ?? judgeOne(provider, created, request, toOverrides(created.config)));
+    const judged = await (judging ?? judge(provider));
     return this.finish(decided.versioned, request, judged, startedAt);
   }
 
-  private async runLeased(
-    created: BatchRecord,
-    request: StoredComparison,
-    taken?: { versioned: VersionedRecord; paused: Promise<number> },
-  ): Promise<FinishedBatch | null> {
+  private async runQueued(created: BatchRecord, request: StoredComparison): Promise<FinishedBatch | null> {
     const id = created.batch_id;
-    const { provider: providerName, model } = created.config;
     const startedAt = new Date().toISOString();
-    let versioned: VersionedRecord;
-    let paused: Promise<number>;
-    if (taken) {
-      ({ versioned, paused } = taken);
-    } else {
-      // One write: the pause check and the take.
-      paused = this.pauseCheck(providerName, model);
-      const take = await this.repo.takeQueued(id, startedAt);
-      if (!take.versioned || !take.took) {
-        // Gone, or moved on by a cancel: nothing to run here; the waiter reads what it became.
-        await this.lane.release(id);
-        return null;
-      }
-      versioned = take.versioned;
+    // One write: the pause check and the take.
+    const paused = this.pauseCheck(created.config.provider, created.config.model);
+    const { versioned, took } = await this.repo.takeQueued(id, startedAt);
+    if (!versioned || !took) {
+      // Gone, or moved on by a cancel: nothing to run here; the waiter reads what it became.
+      await this.lane.release(id);
+      return null;
     }
     const record = versioned.record;
     const provider = this.providerOf(record);
