@@ -126,80 +126,86 @@ describe('direct runs: the API runs a waiting individual request when nothing is
     }
   });
 
-  it('hands a request the provider refuses with 429 to the workers, unpaused and without a stored result', async () => {
-    // The project's OpenAI fake answers every call with OpenAI's rate-limit error (429, Retry-After).
-    const limited = new OpenAIFakeServer();
-    const url = await limited.start();
-    limited.failNext(429, 100, { 'retry-after': '1' });
-    const refused = await startApi(
+  /** Runs `use` on an API whose deployment provider is `fake` (the project's OpenAI fake); both stop after. */
+  async function withOpenAIApi(
+    fake: OpenAIFakeServer,
+    providerEnv: Record<string, string>,
+    use: (app: NestExpressApplication) => Promise<void>,
+  ): Promise<void> {
+    const url = await fake.start();
+    const app = await startApi(
       prefix,
       { PREFER_WAIT_POLL_MS: '60000' },
       {
         LLM_DEFAULT_PROVIDER: 'openai',
-        OPENAI_API_KEY: limited.apiKey,
+        OPENAI_API_KEY: fake.apiKey,
         OPENAI_BASE_URL: `${url}/v1`,
-        LLM_RETRY_ATTEMPTS: '1',
+        ...providerEnv,
       },
     );
     try {
+      await use(app);
+    } finally {
+      await app.close();
+      await fake.stop();
+    }
+  }
+
+  /** The request answered `res` went to the workers: a 202, queued, no result stored, next in the lane. */
+  async function expectHandedToWorkers(res: request.Response): Promise<void> {
+    expect(res.status).toBe(202);
+    const id = res.body.queue_id as string;
+    expect((await repo.get(id))?.status).toBe('queued');
+    expect(await repo.getResults(id, 0, 1)).toEqual([]);
+    expect((await lane.claim(10_000))?.batchId).toBe(id);
+    await lane.release(id);
+  }
+
+  it('hands a request the provider refuses with 429 to the workers, unpaused and without a stored result', async () => {
+    // The project's OpenAI fake answers every call with OpenAI's rate-limit error (429, Retry-After).
+    const limited = new OpenAIFakeServer();
+    limited.failNext(429, 100, { 'retry-after': '1' });
+    await withOpenAIApi(limited, { LLM_RETRY_ATTEMPTS: '1' }, async (refused) => {
       const res = await request(refused.getHttpServer())
         .post(SINGLE)
         .set(auth)
         .set('Prefer', 'wait=2')
         .send(single(8));
-      expect(res.status).toBe(202);
-      const id = res.body.queue_id as string;
-      expect((await repo.get(id))?.status).toBe('queued');
-      expect(await repo.getResults(id, 0, 1)).toEqual([]);
       // Queued for a worker (which pauses the model with its own policy when the 429 comes again).
-      expect((await lane.claim(10_000))?.batchId).toBe(id);
-      await lane.release(id);
+      await expectHandedToWorkers(res);
       expect(await redis.keys(`${keys.pause('openai', null)}*`)).toEqual([]);
-    } finally {
-      await refused.close();
-      await limited.stop();
-    }
+    });
   });
 
   it('prepares the provider call while the request is stored, and sends nothing when the provider turns out paused', async () => {
     // The OpenAI provider's requests wait for the acceptance's verdict (a send gate): with the provider paused the
     // prepared request never leaves, and the request goes to the workers as with any paused provider.
     const fake = new OpenAIFakeServer();
-    const url = await fake.start();
-    const gated = await startApi(
-      prefix,
-      { PREFER_WAIT_POLL_MS: '60000' },
-      { LLM_DEFAULT_PROVIDER: 'openai', OPENAI_API_KEY: fake.apiKey, OPENAI_BASE_URL: `${url}/v1` },
-    );
+    const completions = () => fake.requestLog.filter((r) => r.path === '/v1/chat/completions');
     try {
-      const ran = await request(gated.getHttpServer())
-        .post(SINGLE)
-        .set(auth)
-        .set('Prefer', 'wait=5')
-        .send(single(11));
-      expect(ran.status).toBe(200);
-      expect(ran.body.status).toBe('completed');
-      expect(fake.requestLog.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
+      await withOpenAIApi(fake, {}, async (gated) => {
+        const ran = await request(gated.getHttpServer())
+          .post(SINGLE)
+          .set(auth)
+          .set('Prefer', 'wait=5')
+          .send(single(11));
+        expect(ran.status).toBe(200);
+        expect(ran.body.status).toBe('completed');
+        expect(completions()).toHaveLength(1);
 
-      await pauses.pause('openai', null, 60_000);
-      const paused = await request(gated.getHttpServer())
-        .post(SINGLE)
-        .set(auth)
-        .set('Prefer', 'wait=1')
-        .send(single(12));
-      expect(paused.status).toBe(202);
-      const id = paused.body.queue_id as string;
-      expect((await repo.get(id))?.status).toBe('queued');
-      expect(await repo.getResults(id, 0, 1)).toEqual([]);
-      expect((await lane.claim(10_000))?.batchId).toBe(id);
-      await lane.release(id);
-      // Only the first request reached the provider.
-      expect(fake.requestLog.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(1);
-      expect(gated.get(ProviderCallCounter).count('openai')).toBe(1);
+        await pauses.pause('openai', null, 60_000);
+        const paused = await request(gated.getHttpServer())
+          .post(SINGLE)
+          .set(auth)
+          .set('Prefer', 'wait=1')
+          .send(single(12));
+        await expectHandedToWorkers(paused);
+        // Only the first request reached the provider.
+        expect(completions()).toHaveLength(1);
+        expect(gated.get(ProviderCallCounter).count('openai')).toBe(1);
+      });
     } finally {
       await redis.del(keys.pause('openai', null));
-      await gated.close();
-      await fake.stop();
     }
   });
 
