@@ -332,98 +332,115 @@ describe('direct runs: the API runs a waiting individual request when nothing is
   });
 });
 
-describe('direct runs at size: two API replicas, a worker, two tenants, 200 requests with essays of realistic length', () => {
-  const REQUESTS = 200;
-  const IN_FLIGHT = 40;
-  const keys = { alpha: API_KEY, beta: 'direct-beta-key-0123456789' };
-  const prefix = `direct-size-${randomUUID().slice(0, 8)}`;
-  const apis: NestExpressApplication[] = [];
-  let worker: RunningWorker;
-  // ~3,000 characters per essay, as students write them.
-  const essay = (i: number, side: string, quality: number) =>
-    withHiddenQuality(
-      `Essay ${i}${side}: `.concat('The argument weighs evidence against counterpoints. '.repeat(58)),
-      quality,
-    );
+// With the Mock, and with the OpenAI provider on the project's OpenAI fake (the official SDK, whose calls a direct run
+// prepares while the request is being stored and sends once it is: the send gate).
+describe.each(['mock', 'openai'] as const)(
+  'direct runs at size (%s): two API replicas, a worker, two tenants, 200 requests with essays of realistic length',
+  (provider) => {
+    const REQUESTS = 200;
+    const IN_FLIGHT = 40;
+    const keys = { alpha: API_KEY, beta: 'direct-beta-key-0123456789' };
+    const prefix = `direct-size-${randomUUID().slice(0, 8)}`;
+    const apis: NestExpressApplication[] = [];
+    let worker: RunningWorker;
+    const fake = new OpenAIFakeServer();
+    // ~3,000 characters per essay, as students write them.
+    const essay = (i: number, side: string, quality: number) =>
+      withHiddenQuality(
+        `Essay ${i}${side}: `.concat('The argument weighs evidence against counterpoints. '.repeat(58)),
+        quality,
+      );
 
-  beforeAll(async () => {
-    const env = {
-      API_KEYS: `${TEST_TENANT}:${keys.alpha},beta:${keys.beta}`,
-      PREFER_WAIT_POLL_MS: '1000',
-      // The tenants send as fast as they are answered: the request-rate limit is not under test here.
-      TENANT_REQUESTS_PER_SECOND: '100000',
-      // Few slots per replica, so that under 40 requests in flight many go to the worker through the lane.
-      DIRECT_RUN_CONCURRENCY: '4',
-    };
-    apis.push(await startApi(prefix, env), await startApi(prefix, env));
-    worker = await startWorker({ REDIS_KEY_PREFIX: prefix }, { MOCK_LATENCY_MS: '0' });
-  });
-
-  afterAll(async () => {
-    for (const api of apis) await api.close();
-    await worker.stop();
-    await clearPrefix(worker);
-  });
-
-  it('answers every request once with its own result, each judged once at the provider, tenants kept apart', async () => {
-    const answers: Array<{ tenant: 'alpha' | 'beta'; id: string; comparison: string; winner: string }> = [];
-    let next = 0;
-    const send = async (): Promise<void> => {
-      for (let i = next++; i < REQUESTS; i = next++) {
-        const tenant = i % 2 === 0 ? 'alpha' : 'beta';
-        const aWins = i % 3 !== 0;
-        const res = await request(apis[i % apis.length].getHttpServer())
-          .post(SINGLE)
-          .set('Authorization', `Bearer ${keys[tenant]}`)
-          .set('Prefer', 'wait=30')
-          .send({
-            comparison_id: `size-${i}`,
-            user_prompt: 'Which essay argues its case better?',
-            essay_a: essay(i, 'A', aWins ? 0.9 : 0.1),
-            essay_b: essay(i, 'B', aWins ? 0.1 : 0.9),
-            priority: i % 11,
-          });
-        expect(res.status).toBe(200);
-        answers.push({
-          tenant,
-          id: res.body.queue_id as string,
-          comparison: res.body.result.comparison_id as string,
-          winner: res.body.result.winner as string,
-        });
-        expect(res.body.result.winner).toBe(aWins ? 'Essay A' : 'Essay B');
-      }
-    };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, send));
-
-    expect(answers).toHaveLength(REQUESTS);
-    expect(new Set(answers.map((a) => a.id)).size).toBe(REQUESTS);
-    expect(new Set(answers.map((a) => a.comparison)).size).toBe(REQUESTS);
-    // One provider call per request across the three processes: none ran twice, none was lost.
-    const direct = apis.map((api) => api.get(ProviderCallCounter).count('mock', 'comparison'));
-    const byWorker = worker.app.get(ProviderCallCounter).count('mock', 'comparison');
-    expect(direct[0] + direct[1] + byWorker).toBe(REQUESTS);
-    expect(Math.min(...direct)).toBeGreaterThan(0);
-    expect(byWorker).toBeGreaterThan(0);
-    // A worker's lease ends just after the write that answered: the lane empties.
-    await waitFor('the lane empty', async () => {
-      const depths = await worker.queues.lane.depths();
-      return depths.queued === 0 && depths.leased === 0 ? depths : undefined;
+    beforeAll(async () => {
+      const env = {
+        API_KEYS: `${TEST_TENANT}:${keys.alpha},beta:${keys.beta}`,
+        PREFER_WAIT_POLL_MS: '1000',
+        // The tenants send as fast as they are answered: the request-rate limit is not under test here.
+        TENANT_REQUESTS_PER_SECOND: '100000',
+        // Few slots per replica, so that under 40 requests in flight many go to the worker through the lane.
+        DIRECT_RUN_CONCURRENCY: '4',
+      };
+      const providerEnv: Record<string, string> =
+        provider === 'openai'
+          ? {
+              LLM_DEFAULT_PROVIDER: 'openai',
+              OPENAI_API_KEY: fake.apiKey,
+              OPENAI_BASE_URL: `${await fake.start()}/v1`,
+            }
+          : {};
+      apis.push(await startApi(prefix, env, providerEnv), await startApi(prefix, env, providerEnv));
+      worker = await startWorker({ REDIS_KEY_PREFIX: prefix }, { MOCK_LATENCY_MS: '0', ...providerEnv });
     });
-    // Each tenant reads its own requests, never the other's.
-    const alpha = answers.find((a) => a.tenant === 'alpha')!;
-    const beta = answers.find((a) => a.tenant === 'beta')!;
-    const server = apis[0].getHttpServer();
-    await request(server)
-      .get(`${SINGLE}/${alpha.id}`)
-      .set('Authorization', `Bearer ${keys.alpha}`)
-      .expect(200);
-    await request(server)
-      .get(`${SINGLE}/${alpha.id}`)
-      .set('Authorization', `Bearer ${keys.beta}`)
-      .expect(404);
-    await request(server)
-      .get(`${SINGLE}/${beta.id}`)
-      .set('Authorization', `Bearer ${keys.alpha}`)
-      .expect(404);
-  }, 120_000);
-});
+
+    afterAll(async () => {
+      for (const api of apis) await api.close();
+      await worker.stop();
+      await clearPrefix(worker);
+      await fake.stop();
+    });
+
+    it('answers every request once with its own result, each judged once at the provider, tenants kept apart', async () => {
+      const answers: Array<{ tenant: 'alpha' | 'beta'; id: string; comparison: string; winner: string }> = [];
+      let next = 0;
+      const send = async (): Promise<void> => {
+        for (let i = next++; i < REQUESTS; i = next++) {
+          const tenant = i % 2 === 0 ? 'alpha' : 'beta';
+          const aWins = i % 3 !== 0;
+          const res = await request(apis[i % apis.length].getHttpServer())
+            .post(SINGLE)
+            .set('Authorization', `Bearer ${keys[tenant]}`)
+            .set('Prefer', 'wait=30')
+            .send({
+              comparison_id: `size-${i}`,
+              user_prompt: 'Which essay argues its case better?',
+              essay_a: essay(i, 'A', aWins ? 0.9 : 0.1),
+              essay_b: essay(i, 'B', aWins ? 0.1 : 0.9),
+              priority: i % 11,
+            });
+          expect(res.status).toBe(200);
+          answers.push({
+            tenant,
+            id: res.body.queue_id as string,
+            comparison: res.body.result.comparison_id as string,
+            winner: res.body.result.winner as string,
+          });
+          expect(res.body.result.winner).toBe(aWins ? 'Essay A' : 'Essay B');
+        }
+      };
+      await Promise.all(Array.from({ length: IN_FLIGHT }, send));
+
+      expect(answers).toHaveLength(REQUESTS);
+      expect(new Set(answers.map((a) => a.id)).size).toBe(REQUESTS);
+      expect(new Set(answers.map((a) => a.comparison)).size).toBe(REQUESTS);
+      // One provider call per request across the three processes: none ran twice, none was lost.
+      const direct = apis.map((api) => api.get(ProviderCallCounter).count(provider, 'comparison'));
+      const byWorker = worker.app.get(ProviderCallCounter).count(provider, 'comparison');
+      expect(direct[0] + direct[1] + byWorker).toBe(REQUESTS);
+      // Counted where they arrive, too: every request reached the provider exactly once.
+      if (provider === 'openai') expect(fake.completionBodies()).toHaveLength(REQUESTS);
+      expect(Math.min(...direct)).toBeGreaterThan(0);
+      expect(byWorker).toBeGreaterThan(0);
+      // A worker's lease ends just after the write that answered: the lane empties.
+      await waitFor('the lane empty', async () => {
+        const depths = await worker.queues.lane.depths();
+        return depths.queued === 0 && depths.leased === 0 ? depths : undefined;
+      });
+      // Each tenant reads its own requests, never the other's.
+      const alpha = answers.find((a) => a.tenant === 'alpha')!;
+      const beta = answers.find((a) => a.tenant === 'beta')!;
+      const server = apis[0].getHttpServer();
+      await request(server)
+        .get(`${SINGLE}/${alpha.id}`)
+        .set('Authorization', `Bearer ${keys.alpha}`)
+        .expect(200);
+      await request(server)
+        .get(`${SINGLE}/${alpha.id}`)
+        .set('Authorization', `Bearer ${keys.beta}`)
+        .expect(404);
+      await request(server)
+        .get(`${SINGLE}/${beta.id}`)
+        .set('Authorization', `Bearer ${keys.alpha}`)
+        .expect(404);
+    }, 120_000);
+  },
+);
