@@ -55,7 +55,10 @@ export interface BatchRecord {
   /** Snapshot taken at acceptance: the ONLY config used afterwards. */
   config: ResolvedLlmConfig;
   comparison_count: number;
-  /** sha256 of the canonical request body (idempotency). */
+  /**
+   * sha256 of the canonical request body, which an idempotent repeat is compared by; '' for a batch stored without
+   * an idempotency key (nothing can repeat it, so the body is not hashed).
+   */
   request_hash: string;
   idempotency_key: string | null;
   created_at: string;

@@ -337,7 +337,9 @@ export class BatchSubmissionService {
         priority,
         config: selection.config,
         comparison_count: items.length,
-        request_hash: requestHash({ kind, body: acceptance.hashInput }),
+        // Only a request with a key can be repeated: without one, hashing its body would serve nothing.
+        request_hash:
+          acceptance.idempotencyKey === null ? '' : requestHash({ kind, body: acceptance.hashInput }),
         idempotency_key: acceptance.idempotencyKey,
         created_at: new Date().toISOString(),
         ...(acceptance.quote ? { quote: acceptance.quote } : {}),
