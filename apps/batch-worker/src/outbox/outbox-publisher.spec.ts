@@ -89,7 +89,7 @@ describe('OutboxPublisher', () => {
     expect(fake.drains[1].batchId).toBe('b1');
   });
 
-  it('lists the pending set as soon as a slot frees when a batch was left for want of one', async () => {
+  it('starts a batch left for want of a slot as soon as one frees, without listing the pending set again', async () => {
     start(1);
     fake.pending = ['b2'];
     signal.notify('b1');
@@ -99,6 +99,23 @@ describe('OutboxPublisher', () => {
     fake.drains[0].finish(EMPTIED);
     await fake.started(2);
     expect(fake.drains[1].batchId).toBe('b2');
-    expect(fake.listings).toBe(2); // the first round's, then the one the freed slot asked for
+    expect(fake.listings).toBe(1); // the first round's only
+  });
+
+  it('drains a long pending set through few slots with one listing (not one per freed slot)', async () => {
+    start(2);
+    fake.pending = Array.from({ length: 40 }, (_, i) => `p${i}`);
+    signal.notify();
+    await fake.started(1);
+    // The round the signal asked for has listed the pending set; freed slots must not list it again.
+    const listed = fake.listings;
+    for (let n = 1; n <= 40; n += 1) {
+      await fake.started(n);
+      // A slot frees as each drain starts beyond the first two: drains end in the order they began.
+      if (n >= 2) fake.drains[n - 2].finish(EMPTIED);
+    }
+    expect(new Set(fake.drains.map((d) => d.batchId))).toEqual(new Set(fake.pending));
+    expect(fake.drains).toHaveLength(40);
+    expect(fake.listings).toBe(listed);
   });
 });

@@ -21,8 +21,10 @@ const MAX_BACKOFF_FACTOR = 16;
  * removed only after Kafka accepted them; undeliverable ones are dead-lettered by the drainer.
  *
  * Batches come from two sources: those this process named when it appended (OutboxSignal), drained at once, and
- * a listing of the pending set at most every OUTBOX_POLL_MS (other workers' batches, retries after a backoff,
- * batches left waiting for a slot) or when an append did not name its batch.
+ * a listing of the pending set at most every OUTBOX_POLL_MS (other workers' batches, retries after a backoff) or
+ * when an append did not name its batch. Batches left for want of a free slot wait in a backlog, started as slots
+ * free: a listing of hundreds of pending batches (the API's direct runs append without naming them here) is not
+ * read again for every slot that frees.
  */
 @Injectable()
 export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -31,8 +33,8 @@ export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShu
   private readonly backoff = new Map<string, { failures: number; until: number }>();
   /** Batches named while their drain ran: that drain may have read the outbox before the append. */
   private readonly namedDuringDrain = new Set<string>();
-  /** Some batch was left for want of a free slot: the next round lists the pending set. */
-  private deferred = false;
+  /** Batches left for want of a free slot, in the order they are started when slots free. */
+  private backlog = new Set<string>();
   private listedAt = 0;
   private stopped = false;
   private loop?: Promise<void>;
@@ -71,12 +73,13 @@ export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShu
     const now = Date.now();
     const wake = this.signal.take();
     const named = new Set(wake.batchIds);
-    let candidates = wake.batchIds;
-    if (wake.listAll || this.deferred || now - this.listedAt >= this.env.OUTBOX_POLL_MS) {
+    // Named batches first, then those left from earlier rounds.
+    const candidates = new Set([...wake.batchIds, ...this.backlog]);
+    this.backlog = new Set();
+    if (wake.listAll || now - this.listedAt >= this.env.OUTBOX_POLL_MS) {
       // Set first: a failing listing is retried at the next poll, not in a tight loop.
       this.listedAt = now;
-      this.deferred = false;
-      candidates = shuffled([...new Set([...candidates, ...(await this.outbox.pendingBatchIds())])]);
+      for (const batchId of shuffled(await this.outbox.pendingBatchIds())) candidates.add(batchId);
     }
     for (const batchId of candidates) {
       if (this.stopped) break;
@@ -86,8 +89,8 @@ export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShu
       }
       if ((this.backoff.get(batchId)?.until ?? 0) > now) continue;
       if (this.inFlight.size >= this.env.OUTBOX_CONCURRENCY) {
-        this.deferred = true;
-        break;
+        this.backlog.add(batchId);
+        continue;
       }
       this.start(batchId);
     }
@@ -108,7 +111,7 @@ export class OutboxPublisher implements OnApplicationBootstrap, OnApplicationShu
       .finally(() => {
         this.inFlight.delete(batchId);
         if (this.namedDuringDrain.delete(batchId) && !this.backoff.has(batchId)) this.signal.notify(batchId);
-        else if (this.deferred) this.signal.notify();
+        else if (this.backlog.size > 0) this.signal.wake();
       });
     this.inFlight.set(batchId, drain);
   }

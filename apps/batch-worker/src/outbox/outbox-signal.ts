@@ -25,6 +25,12 @@ export class OutboxSignal {
     this.waiter?.();
   }
 
+  /** Wakes the publisher for work it already knows of (naming no batch, asking for no listing). */
+  wake(): void {
+    this.pending = true;
+    this.waiter?.();
+  }
+
   /** The batches named and whether a listing was asked for since the last call; clears both. */
   take(): OutboxWake {
     const wake = { batchIds: [...this.batchIds], listAll: this.listAll };
