@@ -442,8 +442,9 @@ export class BatchRepository {
    * with the record and the result (FINISH_WITH_RESULT_SCRIPT). Returns the written record, or null when it did
    * not apply: someone wrote the record or stored the result since `known` was read, or the status moved on
    * (the caller then stores and finishes in two steps, which re-read). `detach`: the writes that follow a terminal
-   * transition (outbox mark, live index, tenant load; other slots) are handed to it instead of awaited, so a caller
-   * answering a waiting client does not wait for them (a mark lost to a crash is repaired by the reconciler).
+   * transition (outbox mark, live index, tenant load; other slots) are issued on the next turn of the event loop and
+   * handed to it instead of awaited, so a caller answering a waiting client neither waits for them nor builds them
+   * before its answer is written (a mark lost to a crash in between is repaired by the reconciler).
    */
   async finishWithResult(
     known: VersionedRecord,
@@ -475,9 +476,8 @@ export class BatchRepository {
       this.keys.terminalChannel(),
     ])) as number;
     if (outcome !== 1) return null;
-    const after = this.afterTerminal(next, event !== null);
-    if (detach) detach(after);
-    else await after;
+    if (detach) setImmediate(() => detach(this.afterTerminal(next, event !== null)));
+    else await this.afterTerminal(next, event !== null);
     return {
       ...next,
       counts: { succeeded: ok ? 1 : 0, failed: ok ? 0 : 1, pending: 0 },
