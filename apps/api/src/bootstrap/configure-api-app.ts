@@ -33,6 +33,8 @@ export interface ApiHttpOptions {
 export function configureApiApp(app: NestExpressApplication, options: ApiHttpOptions): void {
   // Every answer is a fresh state of a job: no ETag (Express would hash each body for one nobody revalidates).
   app.set('etag', false);
+  // No X-Powered-By: Express: the answer does not name the framework behind it (OWASP's fingerprinting advice).
+  app.disable('x-powered-by');
   app.use(httpMetricsMiddleware(app.get(AppMetrics)));
   // Authentication before the body is read: an unauthenticated body is never parsed.
   app.use(apiKeyMiddleware(app.get(ApiAuthenticator), app.get(TenantMetrics)));

@@ -95,6 +95,17 @@ describe('comparison API (HTTP layer over in-memory storage)', () => {
       .expect(202);
   });
 
+  it('does not name the framework behind it (no X-Powered-By), on answers and on errors', async () => {
+    const accepted = await request(server())
+      .post(BATCH)
+      .set('Authorization', bearer())
+      .send(batchBody(1))
+      .expect(202);
+    const refused = await request(server()).post(BATCH).send(batchBody(1)).expect(401);
+    expect(accepted.headers['x-powered-by']).toBeUndefined();
+    expect(refused.headers['x-powered-by']).toBeUndefined();
+  });
+
   it('queues an individual comparison with its priority on the comparisons queue', async () => {
     const res = await request(server())
       .post(SINGLE)
