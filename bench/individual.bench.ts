@@ -5,8 +5,10 @@
 // the built apps. As issue 12 measured it, the provider is a local OpenAI-compatible stub, called through the path
 // (the OpenAI provider, official SDK) and directly; the Mock with no latency shows the path's own cost. The sequential
 // figures are taken once the apps are warm (a running service is), in turns with their baselines; the first requests
-// after start are shown beside them.
+// after start are shown beside them. In the same turns, a minimal Node proxy in front of the stub (with and without
+// three Redis round trips) shows the floor any gateway pays on the machine of the run.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -53,6 +55,37 @@ http.createServer((req, res) => {
   });
 }).listen(Number(process.argv[1]), '127.0.0.1');
 `;
+/**
+ * The floor any gateway pays on this machine: a minimal Node proxy (node:http in, node:http out with keep-alive,
+ * the bodies passed through) in front of the stub, optionally making `argv[3]` Redis round trips (PING) per
+ * request, as a path that stores the request and its result must. argv: stub port, own port, round trips.
+ */
+const PROXY_SOURCE = `
+const http = require('node:http');
+const { Redis } = require(process.argv[4]);
+const [stubPort, ownPort, roundTrips] = process.argv.slice(1, 4).map(Number);
+const redis = new Redis(process.argv[5]);
+const agent = new http.Agent({ keepAlive: true });
+const read = (stream) => new Promise((resolve) => {
+  const chunks = [];
+  stream.on('data', (c) => chunks.push(c));
+  stream.on('end', () => resolve(Buffer.concat(chunks)));
+});
+http.createServer(async (req, res) => {
+  const body = await read(req);
+  if (req.url === '/health') return res.end('{}');
+  for (let i = 0; i < roundTrips; i += 1) await redis.ping();
+  const upstream = await new Promise((resolve) => http.request({ host: '127.0.0.1', port: stubPort,
+    path: req.url, method: 'POST', agent, headers: { 'content-type': 'application/json',
+    'content-length': body.length } }, resolve).end(body));
+  const answer = await read(upstream);
+  res.writeHead(upstream.statusCode, { 'content-type': 'application/json' });
+  res.end(answer);
+}).listen(ownPort, '127.0.0.1');
+`;
+/** Redis round trips of the floor that stores: the individual path's admission, create and finish. */
+const FLOOR_ROUND_TRIPS = 3;
+
 /**
  * CPU per request of the saturated-server baseline at CONCURRENT_CLIENTS: a plain Node HTTP server at about the
  * individual path's throughput shows the same long tail (Node serves its many connections unevenly once the CPU
@@ -117,6 +150,18 @@ const benchmark: Benchmark = {
       KAFKA_TOPIC_PREFIX: 'huleedu',
     });
     const stub = spawn(process.execPath, ['-e', STUB_SOURCE, String(stubPort)], { stdio: 'ignore' });
+    const [proxyPort, storingProxyPort] = [await freePort(), await freePort()];
+    const ioredisPath = createRequire(import.meta.url).resolve('ioredis');
+    const proxies = [
+      [proxyPort, 0],
+      [storingProxyPort, FLOOR_ROUND_TRIPS],
+    ].map(([port, trips]) =>
+      spawn(
+        process.execPath,
+        ['-e', PROXY_SOURCE, String(stubPort), String(port), String(trips), ioredisPath, REDIS_URL],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      ),
+    );
     const busyPort = await freePort();
     const busyStub = spawn(
       process.execPath,
@@ -125,6 +170,8 @@ const benchmark: Benchmark = {
     );
     try {
       await waitHealthy(`http://127.0.0.1:${stubPort}/health`);
+      await waitHealthy(`http://127.0.0.1:${proxyPort}/health`);
+      await waitHealthy(`http://127.0.0.1:${storingProxyPort}/health`);
       await waitHealthy(`${base}/health/live`);
       await waitHealthy(`http://127.0.0.1:${workerPort}/health/live`);
       const single = (i: number, provider?: 'mock') =>
@@ -150,13 +197,21 @@ const benchmark: Benchmark = {
       };
       // A direct HTTP call to the local OpenAI-compatible stub in its own process (issue 12 measured Portkey
       // against this): it pays the same process hop and scheduling the API path does.
-      const stubUrl = `http://127.0.0.1:${stubPort}/v1/chat/completions`;
-      const httpCall = async (i: number): Promise<number> => {
-        const started = performance.now();
-        const res = await fetch(stubUrl, { method: 'POST', headers, body: single(i) });
-        await res.arrayBuffer();
-        return performance.now() - started;
-      };
+      const callAt =
+        (port: number) =>
+        async (i: number): Promise<number> => {
+          const started = performance.now();
+          const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
+            method: 'POST',
+            headers,
+            body: single(i),
+          });
+          await res.arrayBuffer();
+          return performance.now() - started;
+        };
+      const httpCall = callAt(stubPort);
+      const viaProxy = callAt(proxyPort);
+      const viaStoringProxy = callAt(storingProxyPort);
       const mock = directMock();
       const directCall = async (i: number): Promise<number> => {
         const request = JSON.parse(single(i)) as ComparisonRequest;
@@ -185,6 +240,8 @@ const benchmark: Benchmark = {
         await post(10_000 + i, 'mock');
         await post(20_000 + i);
         await httpCall(i);
+        await viaProxy(i);
+        await viaStoringProxy(i);
       }
       // Then measured in turns (API via the OpenAI stub, direct call to the stub, API via the Mock, the Mock
       // in-process), so a noisy moment on the shared machine falls on every series alike.
@@ -192,13 +249,18 @@ const benchmark: Benchmark = {
       const httpDirect: number[] = [];
       const viaMock: number[] = [];
       const direct: number[] = [];
+      const proxied: number[] = [];
+      const storingProxied: number[] = [];
       for (let i = 0; i < LATENCY_SAMPLES; i += 1) {
         viaStub.push(await post(30_000 + i));
         httpDirect.push(await httpCall(30_000 + i));
         viaMock.push(await post(40_000 + i, 'mock'));
         direct.push(await directCall(40_000 + i));
+        proxied.push(await viaProxy(50_000 + i));
+        storingProxied.push(await viaStoringProxy(60_000 + i));
       }
-      for (const series of [viaStub, httpDirect, viaMock, direct]) series.sort((a, b) => a - b);
+      for (const series of [viaStub, httpDirect, viaMock, direct, proxied, storingProxied])
+        series.sort((a, b) => a - b);
       const viaStubCase = `individual via API → OpenAI provider (official SDK) → the stub, ${LATENCY_SAMPLES} sequential (Prefer: wait)`;
       const viaMockCase = `individual via API → Mock provider, ${LATENCY_SAMPLES} sequential (Prefer: wait)`;
       for (const p of [50, 99]) {
@@ -233,6 +295,28 @@ const benchmark: Benchmark = {
           undefined,
           { max: INDIVIDUAL_TARGET_MS[p], issue: '#12' },
           { value: percentile(httpDirect, p), label: `direct HTTP call p${p}` },
+        );
+      }
+      // The floor on this machine, in the same turns: what a minimal proxy adds, and one that also makes the three
+      // Redis round trips a path storing the request and its result makes (informational: no target).
+      for (const [c, series] of [
+        ['minimal Node proxy → the stub (floor of any gateway here)', proxied],
+        [
+          `minimal Node proxy with ${FLOOR_ROUND_TRIPS} Redis round trips → the stub (floor of a storing path)`,
+          storingProxied,
+        ],
+      ] as const) {
+        row(
+          c,
+          'p50 added latency over a direct call to the stub',
+          percentile(series, 50) - percentile(httpDirect, 50),
+          'ms',
+          undefined,
+          undefined,
+          {
+            value: percentile(httpDirect, 50),
+            label: 'direct HTTP call p50',
+          },
         );
       }
       row('machine', 'load average (1 min) during the run', loadavg()[0], '');
@@ -290,6 +374,7 @@ const benchmark: Benchmark = {
     } finally {
       await stopApp(stub);
       await stopApp(busyStub);
+      for (const proxy of proxies) await stopApp(proxy);
       await stopApp(worker);
       await stopApp(api);
       const redis = new Redis(REDIS_URL);
