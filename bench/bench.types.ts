@@ -10,7 +10,12 @@ export interface BenchRow {
   /** An issue's target for this figure: met when the value is at most (`max`) or at least (`min`) it. */
   target?: { max?: number; min?: number; issue?: string };
   /** The figure it is compared with, measured in the same run (a direct call, or the path before a change). */
-  baseline?: { value: number; label: string };
+  baseline?: {
+    value: number;
+    label: string;
+    /** Its unit, when not the row's (a ratio's baseline is a time). */
+    unit?: string;
+  };
 }
 
 export interface Benchmark {

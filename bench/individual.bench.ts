@@ -6,7 +6,8 @@
 // (the OpenAI provider, official SDK) and directly; the Mock with no latency shows the path's own cost. The sequential
 // figures are taken once the apps are warm (a running service is), in turns with their baselines; the first requests
 // after start are shown beside them. In the same turns, a minimal Node proxy in front of the stub (with and without
-// three Redis round trips) shows the floor any gateway pays on the machine of the run.
+// three Redis round trips) shows the floor any gateway pays on the machine of the run, and the Portkey gateway
+// (1.15.2, the leading open gateway issue 12 measured against) in front of the same stub shows what it adds.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { loadavg } from 'node:os';
@@ -83,6 +84,15 @@ http.createServer(async (req, res) => {
   res.end(answer);
 }).listen(ownPort, '127.0.0.1');
 `;
+/**
+ * The Portkey gateway as issue 12 measured it (a dev dependency pinned to that version), started from its package
+ * as `npx @portkey-ai/gateway` would, headless; `NODE_ENV=production` leaves out its local log-viewer UI.
+ */
+const PORTKEY_ENTRY = createRequire(import.meta.url).resolve('@portkey-ai/gateway/build/start-server.js');
+const PORTKEY_VERSION = (
+  createRequire(import.meta.url)('@portkey-ai/gateway/package.json') as { version: string }
+).version;
+
 /** Redis round trips of the floor that stores: the individual path's admission, create and finish. */
 const FLOOR_ROUND_TRIPS = 3;
 
@@ -162,6 +172,11 @@ const benchmark: Benchmark = {
         { stdio: ['ignore', 'ignore', 'inherit'] },
       ),
     );
+    const portkeyPort = await freePort();
+    const portkey = spawn(process.execPath, [PORTKEY_ENTRY, `--port=${portkeyPort}`, '--headless'], {
+      env: { ...process.env, NODE_ENV: 'production' },
+      stdio: 'ignore',
+    });
     const busyPort = await freePort();
     const busyStub = spawn(
       process.execPath,
@@ -172,6 +187,8 @@ const benchmark: Benchmark = {
       await waitHealthy(`http://127.0.0.1:${stubPort}/health`);
       await waitHealthy(`http://127.0.0.1:${proxyPort}/health`);
       await waitHealthy(`http://127.0.0.1:${storingProxyPort}/health`);
+      // Portkey has no health route: its root answers once it listens.
+      await waitHealthy(`http://127.0.0.1:${portkeyPort}/`);
       await waitHealthy(`${base}/health/live`);
       await waitHealthy(`http://127.0.0.1:${workerPort}/health/live`);
       const single = (i: number, provider?: 'mock') =>
@@ -198,20 +215,28 @@ const benchmark: Benchmark = {
       // A timed chat-completions call to a server on `port`. To the stub in its own process, it is the direct call
       // (issue 12 measured Portkey against this): it pays the same process hop and scheduling the API path does.
       const callAt =
-        (port: number) =>
+        (port: number, extraHeaders: Record<string, string> = {}) =>
         async (i: number): Promise<number> => {
           const started = performance.now();
           const res = await fetch(`http://127.0.0.1:${port}/v1/chat/completions`, {
             method: 'POST',
-            headers,
+            headers: { ...headers, ...extraHeaders },
             body: single(i),
           });
+          const answered = res.status;
           await res.arrayBuffer();
-          return performance.now() - started;
+          const elapsed = performance.now() - started;
+          if (answered !== 200) throw new Error(`chat completion via port ${port} answered ${answered}`);
+          return elapsed;
         };
       const httpCall = callAt(stubPort);
       const viaProxy = callAt(proxyPort);
       const viaStoringProxy = callAt(storingProxyPort);
+      // Portkey's documented headers for an OpenAI-compatible server of one's own.
+      const viaPortkey = callAt(portkeyPort, {
+        'x-portkey-provider': 'openai',
+        'x-portkey-custom-host': `http://127.0.0.1:${stubPort}/v1`,
+      });
       const mock = directMock();
       const directCall = async (i: number): Promise<number> => {
         const request = JSON.parse(single(i)) as ComparisonRequest;
@@ -242,6 +267,7 @@ const benchmark: Benchmark = {
         await httpCall(i);
         await viaProxy(i);
         await viaStoringProxy(i);
+        await viaPortkey(i);
       }
       // Then measured in turns (API via the OpenAI stub, direct call to the stub, API via the Mock, the Mock
       // in-process), so a noisy moment on the shared machine falls on every series alike.
@@ -251,6 +277,7 @@ const benchmark: Benchmark = {
       const direct: number[] = [];
       const proxied: number[] = [];
       const storingProxied: number[] = [];
+      const portkeyed: number[] = [];
       for (let i = 0; i < LATENCY_SAMPLES; i += 1) {
         viaStub.push(await post(30_000 + i));
         httpDirect.push(await httpCall(30_000 + i));
@@ -258,8 +285,9 @@ const benchmark: Benchmark = {
         direct.push(await directCall(40_000 + i));
         proxied.push(await viaProxy(50_000 + i));
         storingProxied.push(await viaStoringProxy(60_000 + i));
+        portkeyed.push(await viaPortkey(70_000 + i));
       }
-      for (const series of [viaStub, httpDirect, viaMock, direct, proxied, storingProxied])
+      for (const series of [viaStub, httpDirect, viaMock, direct, proxied, storingProxied, portkeyed])
         series.sort((a, b) => a - b);
       const viaStubCase = `individual via API → OpenAI provider (official SDK) → the stub, ${LATENCY_SAMPLES} sequential (Prefer: wait)`;
       const viaMockCase = `individual via API → Mock provider, ${LATENCY_SAMPLES} sequential (Prefer: wait)`;
@@ -319,6 +347,29 @@ const benchmark: Benchmark = {
           },
         );
       }
+      // The leading open gateway in front of the same stub, in the same turns: the issue's title asks for an
+      // individual call faster than it (it stores nothing; this path stores the request, its result and its event).
+      const portkeyCase = `Portkey gateway ${PORTKEY_VERSION} → the stub (the leading open gateway, as issue 12 measured it)`;
+      for (const p of [50, 99])
+        row(
+          portkeyCase,
+          `p${p} added latency over a direct call to the stub`,
+          percentile(portkeyed, p) - percentile(httpDirect, p),
+          'ms',
+          undefined,
+          undefined,
+          { value: percentile(httpDirect, p), label: `direct HTTP call p${p}` },
+        );
+      const portkeyAdded = percentile(portkeyed, 50) - percentile(httpDirect, 50);
+      row(
+        'individual path → OpenAI-compatible stub, sequential (warm), against Portkey',
+        "p50 added latency ÷ Portkey's p50 added latency",
+        (percentile(viaStub, 50) - percentile(httpDirect, 50)) / portkeyAdded,
+        '×',
+        undefined,
+        { max: 1, issue: '#12 (title)' },
+        { value: portkeyAdded, label: `Portkey ${PORTKEY_VERSION}'s p50 added`, unit: 'ms' },
+      );
       row('machine', 'load average (1 min) during the run', loadavg()[0], '');
 
       // The same at CONCURRENT_CLIENTS clients, each sending its requests one after another.
@@ -366,6 +417,7 @@ const benchmark: Benchmark = {
       await stopApp(stub);
       await stopApp(busyStub);
       for (const proxy of proxies) await stopApp(proxy);
+      await stopApp(portkey);
       await stopApp(worker);
       await stopApp(api);
       const redis = new Redis(REDIS_URL);

@@ -37,7 +37,7 @@ const targetText = (r: BenchRow) => {
 };
 const baselineText = (r: BenchRow) => {
   const parts: string[] = [];
-  if (r.baseline) parts.push(`${fmt(r.baseline.value)} ${r.unit} (${r.baseline.label})`);
+  if (r.baseline) parts.push(`${fmt(r.baseline.value)} ${r.baseline.unit ?? r.unit} (${r.baseline.label})`);
   if (r.ratio) parts.push(`${r.ratio.value.toFixed(2)}x vs ${r.ratio.against}`);
   return parts.join('; ');
 };
