@@ -24,9 +24,15 @@ export function compileApps(bench: string, apps: readonly BuiltApp[]): void {
   }
 }
 
+/**
+ * Node flags for every app a benchmark starts, from BENCH_NODE_FLAGS (space-separated): to profile an app under
+ * the benchmark's load, e.g. `BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- pipeline`.
+ */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
 /** Starts a built app with quiet logs; its stderr passes through so a failed start is visible. */
 export function startApp(app: BuiltApp, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [`dist/apps/${app}/main.js`], {
+  return spawn(process.execPath, [...NODE_FLAGS, `dist/apps/${app}/main.js`], {
     cwd: ROOT,
     env: { ...process.env, NODE_OPTIONS: '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -52,7 +52,7 @@ export class IndividualRunner {
     if (!target) return { reads: this.readStored(batchId) };
     const check = this.pauser.waitIfPausedFor(target.provider as ProviderName, target.model);
     check.catch(() => undefined);
-    return { reads: this.readStored(batchId), pause: { ...target, check } };
+    return { reads: this.readStored(batchId), pause: Object.assign({}, target, { check }) };
   }
 
   /**
