@@ -327,8 +327,9 @@ export class BatchSubmissionService {
     const paused = takenAhead ? this.direct.pauseCheck(target.provider, target.model) : undefined;
     let outcome: { batch: BatchRecord; created: boolean; sent?: Promise<unknown> };
     try {
+      // No leading spread (`{ ...(takenAhead ? { status } : {}), batch_id, … }`): the fields after it would take
+      // Node 20's V8 slow path (bench/hot-object-shapes.bench.ts), on every acceptance.
       const record: NewBatchRecord = {
-        ...(takenAhead ? { status: 'in_progress' as const } : {}),
         batch_id: batchId,
         tenant_id: acceptance.principal.tenant_id,
         kind,
@@ -346,6 +347,7 @@ export class BatchSubmissionService {
         created_at: new Date().toISOString(),
         ...(acceptance.quote ? { quote: acceptance.quote } : {}),
       };
+      if (takenAhead) record.status = 'in_progress';
       const creating = this.repository.create(record, content, laneStep ? { sendWith: laneStep } : {});
       acceptance.onStoring?.(this.repository.initialRecord(record));
       outcome = await creating;

@@ -172,18 +172,29 @@ export function judgeSettings(
 ): JudgeSettings {
   const model = findModel(provider, config.model);
   if (!model) {
-    return {
-      ...(UNLISTED_REASONING_MODEL.test(config.model) ? {} : { temperature: config.temperature }),
+    return withTemperature(!UNLISTED_REASONING_MODEL.test(config.model), config.temperature, {
       max_output_tokens: config.max_tokens,
       reasoning: { kind: 'none' },
-    };
+    });
   }
   const allowance = model.reasoning.kind === 'none' ? 0 : model.reasoning.allowance;
-  return {
-    ...(model.temperature === 'accepted' ? { temperature: config.temperature } : {}),
+  return withTemperature(model.temperature === 'accepted', config.temperature, {
     max_output_tokens: Math.min(config.max_tokens + allowance, model.max_output_tokens),
     reasoning: model.reasoning,
-  };
+  });
+}
+
+/**
+ * `rest`, led by `temperature` when the model takes one. Built on a fresh object rather than as
+ * `{ ...(applies ? { temperature } : {}), ...rest }`: on Node 20's V8 properties added after a leading spread take a
+ * slow path (bench/hot-object-shapes.bench.ts), and these settings are built for every request of a batch.
+ */
+function withTemperature(
+  applies: boolean,
+  temperature: number,
+  rest: Omit<JudgeSettings, 'temperature'>,
+): JudgeSettings {
+  return applies ? Object.assign({ temperature }, rest) : rest;
 }
 
 /** Whether the configured temperature reaches the model (recorded with the batch as `temperature_applied`). */

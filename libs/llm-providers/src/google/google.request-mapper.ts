@@ -74,7 +74,13 @@ function toContents(prompt: ComparisonPrompt): Content[] {
  * to 8,192 tokens by default, python-genai#782), so the judge task sets the thinking budget or level from the
  * catalog and the output limit gets the catalog's allowance on top of the answer's max tokens.
  */
-function generationSettings(config: RequestSettings) {
+interface GenerationSettings {
+  temperature?: number;
+  maxOutputTokens: number;
+  thinkingConfig?: GeminiThinkingConfig;
+}
+
+function generationSettings(config: RequestSettings): GenerationSettings {
   const settings = judgeSettings('google', config);
   const reasoning = settings.reasoning;
   const thinkingConfig: GeminiThinkingConfig | undefined =
@@ -83,22 +89,23 @@ function generationSettings(config: RequestSettings) {
       : reasoning.kind === 'gemini_level'
         ? { thinkingLevel: reasoning.judge_level.toUpperCase() as ThinkingLevel }
         : undefined;
-  return {
-    ...(settings.temperature !== undefined ? { temperature: settings.temperature } : {}),
-    maxOutputTokens: settings.max_output_tokens,
-    ...(thinkingConfig ? { thinkingConfig } : {}),
-  };
+  // Built field by field, not from a leading spread (Node 20's V8 slow path, see bench/hot-object-shapes.bench.ts):
+  // one per request of a batch.
+  const generation = (
+    settings.temperature !== undefined ? { temperature: settings.temperature } : {}
+  ) as GenerationSettings;
+  generation.maxOutputTokens = settings.max_output_tokens;
+  if (thinkingConfig) generation.thinkingConfig = thinkingConfig;
+  return generation;
 }
 
 export function toGeminiSdkRequest(prompt: ComparisonPrompt, config: RequestSettings): GeminiSdkRequest {
   return {
     contents: toContents(prompt),
-    config: {
-      systemInstruction: prompt.system,
-      ...generationSettings(config),
-      responseMimeType: 'application/json',
+    config: Object.assign({ systemInstruction: prompt.system }, generationSettings(config), {
+      responseMimeType: 'application/json' as const,
       responseSchema: GEMINI_ANSWER_SCHEMA,
-    },
+    }),
   };
 }
 
@@ -106,11 +113,10 @@ export function toGeminiWireRequest(prompt: ComparisonPrompt, config: RequestSet
   return {
     contents: toContents(prompt),
     systemInstruction: { parts: [{ text: prompt.system }] },
-    generationConfig: {
-      ...generationSettings(config),
-      responseMimeType: 'application/json',
+    generationConfig: Object.assign(generationSettings(config), {
+      responseMimeType: 'application/json' as const,
       responseSchema: GEMINI_ANSWER_SCHEMA,
-    },
+    }),
   };
 }
 

@@ -167,7 +167,7 @@ export class OpenRouterProvider extends BaseBatchProvider {
         // Served by an individual call: its price has no batch discount, whatever the ref it travels in.
         return {
           comparison_id: request.comparison_id,
-          answer: { ...answer, cost: this.costOf(answer, context.config.model, false) },
+          answer: Object.assign({}, answer, { cost: this.costOf(answer, context.config.model, false) }),
         };
       } catch (err) {
         const error =
