@@ -1,5 +1,6 @@
 import { Transport, type KafkaOptions } from '@nestjs/microservices';
-import { logLevel, Partitioners } from 'kafkajs';
+import { logLevel } from 'kafkajs';
+import { KeyedPartitioner } from './keyed-partitioner.js';
 
 export interface KafkaSettings {
   brokers: string[];
@@ -43,11 +44,12 @@ export function kafkaTransportOptions(settings: KafkaSettings): KafkaOptions {
             },
           }
         : {}),
-      // The default (murmur2, Java-compatible) partitioner, chosen explicitly so kafkajs does not warn at start.
+      // The default (murmur2, Java-compatible) placement, with each key's partition remembered (KeyedPartitioner);
+      // chosen explicitly, so kafkajs does not warn at start either.
       producer: {
         allowAutoTopicCreation: false,
         idempotent: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: KeyedPartitioner,
       },
       producerOnlyMode: !settings.groupId,
       subscribe: { fromBeginning: true },
