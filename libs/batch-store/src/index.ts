@@ -3,6 +3,7 @@ export * from './batch-store.options.js';
 export * from './batch-keys.js';
 export * from './batch.repository.js';
 export * from './batch-record-fields.js';
+export * from './outbox-entry.js';
 export * from './outbox.repository.js';
 export * from './upload.repository.js';
 export * from './batch-queues.js';

@@ -12,12 +12,7 @@ import {
 } from './batch-scripts.js';
 import { BATCH_STORE_OPTIONS, resolvedKeyPrefix, type BatchStoreOptions } from './batch-store.options.js';
 import type { DeadLetterReason, DeadLetterRecord, OutboxMessage } from './batch.types.js';
-
-/** One outbox entry: the stored text (its identity for ack) and the parsed message. */
-export interface OutboxEntry {
-  raw: string;
-  message: OutboxMessage;
-}
+import { outboxEntryOf, type OutboxEntry } from './outbox-entry.js';
 
 /**
  * What an ack or dead-letter did: the outbox length left, or why it did nothing. At 0 the drain is over: the same
@@ -179,5 +174,5 @@ export class OutboxRepository {
 }
 
 function entriesOf(raw: string[]): OutboxEntry[] {
-  return raw.map((text) => ({ raw: text, message: JSON.parse(text) as OutboxMessage }));
+  return raw.map(outboxEntryOf);
 }

@@ -115,7 +115,7 @@ export class BatchOutboxDrainer {
     try {
       await this.kafka.publishSerialized(
         topic,
-        entries.map((e) => ({ key: e.entry.message.key, value: e.value })),
+        entries.map((e) => ({ key: e.entry.key, value: e.value })),
         entries.reduce((sum, e) => sum + e.bytes, 0),
       );
     } catch (err) {
@@ -167,7 +167,7 @@ export class BatchOutboxDrainer {
       else
         dead.set(reason, {
           count: 1,
-          topic: sized.entry.message.topic,
+          topic: sized.entry.topic,
           detail,
           first: sized.entry.message.envelope.event_id,
           correlationId: sized.entry.message.envelope.correlation_id,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import type { OutboxEntry } from '#batch-store';
+import { outboxEntryOf, type OutboxEntry } from '#batch-store';
 import { planProduce, REQUEST_OVERHEAD_BYTES, sizeEntry } from './produce-plan.js';
 
 /** An outbox entry whose envelope carries a justification of `chars` characters (a real judge writes 200–1,500). */
@@ -9,7 +9,7 @@ function entry(id: string, topic = 't', chars = 1_500): OutboxEntry {
     key: 'batch-1',
     envelope: { event_id: id, data: { justification: 'x'.repeat(chars) } } as never,
   };
-  return { raw: JSON.stringify(message), message };
+  return outboxEntryOf(JSON.stringify(message));
 }
 
 const ids = (step: { kind: string; entries?: Array<{ entry: OutboxEntry }> }) =>
@@ -36,7 +36,7 @@ describe('planProduce', () => {
       key: 'batch-1',
       envelope: { event_id: 'b', data: { j: 'é'.repeat(1_000) } },
     };
-    const accented = sizeEntry({ raw: JSON.stringify(message), message: message as never });
+    const accented = sizeEntry(outboxEntryOf(JSON.stringify(message)));
     expect(accented.bytes - ascii.bytes).toBeGreaterThan(900);
   });
 

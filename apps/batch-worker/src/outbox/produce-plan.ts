@@ -8,7 +8,7 @@ export const RECORD_OVERHEAD_BYTES = 40;
 /** The record batch header (61 bytes in v2) plus the produce request's own framing, rounded up. */
 export const REQUEST_OVERHEAD_BYTES = 200;
 
-/** An outbox entry with its Kafka value already serialized and measured. */
+/** An outbox entry with its Kafka value measured. */
 export interface SizedEntry {
   entry: OutboxEntry;
   value: string;
@@ -20,9 +20,9 @@ export type ProduceStep =
   { kind: 'publish'; topic: string; entries: SizedEntry[] } | { kind: 'too_large'; entry: SizedEntry };
 
 export function sizeEntry(entry: OutboxEntry): SizedEntry {
-  const value = JSON.stringify(entry.message.envelope);
+  const value = entry.value;
   const bytes =
-    Buffer.byteLength(value, 'utf8') + Buffer.byteLength(entry.message.key, 'utf8') + RECORD_OVERHEAD_BYTES;
+    Buffer.byteLength(value, 'utf8') + Buffer.byteLength(entry.key, 'utf8') + RECORD_OVERHEAD_BYTES;
   return { entry, value, bytes };
 }
 
@@ -41,7 +41,7 @@ export function planProduce(entries: SizedEntry[], maxRequestBytes: number): Pro
     current = undefined;
   };
   for (const sized of entries) {
-    const topic = sized.entry.message.topic;
+    const topic = sized.entry.topic;
     if (sized.bytes + REQUEST_OVERHEAD_BYTES > maxRequestBytes) {
       flush();
       steps.push({ kind: 'too_large', entry: sized });
