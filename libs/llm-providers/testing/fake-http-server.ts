@@ -7,6 +7,8 @@ export interface RecordedRequest {
   path: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** When its body had arrived (Date.now()): benchmarks time the phases of a run by the calls it made. */
+  receivedAt: number;
 }
 
 export interface ReplyHeaders {
@@ -51,6 +53,7 @@ export abstract class FakeHttpServer {
           path: req.url ?? '/',
           headers: req.headers,
           body: Buffer.concat(chunks),
+          receivedAt: Date.now(),
         };
         this.requestLog.push(recorded);
         this.dispatch(recorded, res).catch((err: unknown) => {

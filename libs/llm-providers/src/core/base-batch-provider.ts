@@ -49,6 +49,8 @@ export abstract class BaseBatchProvider implements LlmProvider {
   readonly cancelsAtProvider: boolean = true;
   protected readonly clock: () => number;
   protected readonly sleep: Sleep;
+  /** Statuses of refs whose parts had all finished when read (see partStatuses); gone with the ref. */
+  private readonly endedStatuses = new WeakMap<ProviderBatchRef, PartStatus[]>();
 
   constructor(protected readonly deps: ProviderDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -365,10 +367,20 @@ export abstract class BaseBatchProvider implements LlmProvider {
     }
   }
 
-  private partStatuses(ref: ProviderBatchRef): Promise<PartStatus[]> {
-    return mapWithConcurrency(ref.parts, this.settings.concurrency, (part) =>
+  /**
+   * Every part's status, read now, or as read last for this very ref once all of them had finished: a finished
+   * provider batch never changes (completed, expired, failed and cancelled are final), so the collect that follows
+   * the status read that found it finished reads nothing again (one status request per part less, each an HTTP
+   * round trip to the provider).
+   */
+  private async partStatuses(ref: ProviderBatchRef): Promise<PartStatus[]> {
+    const ended = this.endedStatuses.get(ref);
+    if (ended) return ended;
+    const statuses = await mapWithConcurrency(ref.parts, this.settings.concurrency, (part) =>
       this.fetchPartStatus(part, ref),
     );
+    if (mergePartStatuses(ref, statuses).results_ready) this.endedStatuses.set(ref, statuses);
+    return statuses;
   }
 
   private async generateIndividually(

@@ -22,6 +22,11 @@ export interface PartStatus {
   counts?: Partial<BatchCounts>;
   /** Why a `failed` part failed; its items get this error. */
   error?: ProviderError;
+  /**
+   * Where the provider keeps a finished part's results, when its status names them (OpenAI's output and error
+   * file ids): the results are read from there without asking for the status again.
+   */
+  result_files?: string[];
 }
 
 /** A parsed model answer for one item, before cost and timing are attached. */

@@ -226,6 +226,37 @@ describe('OpenAIProvider against the OpenAI fake', () => {
     ]);
   });
 
+  it('collects a batch its status read found finished without asking for the status again', async () => {
+    const { provider } = open({ limits: { maxRequestsPerBatch: 2 } });
+    const requests = Array.from({ length: 3 }, (_, i) => comparison(`s-${i}`, i + 1, 2));
+    const ref = await provider.submitBatch(requests, {}, { batchKey: 'b-status-once' });
+    const retrieves = () => fake.countRequests(/^GET \/v1\/batches\/[^/]+$/);
+    expect(await provider.getBatchStatus(ref)).toMatchObject({ results_ready: true });
+    expect(retrieves()).toBe(2); // one per part
+    const outcome = await provider.collectBatchResults(ref);
+    expect(outcome.responses.map((r) => r.comparison_id)).toEqual(['s-0', 's-1', 's-2']);
+    // The files named by that read are read; no part's status is read again.
+    expect(retrieves()).toBe(2);
+    expect(fake.countRequests(/^GET \/v1\/files\/[^/]+\/content$/)).toBe(2);
+
+    // The same ref as stored and read back (another object, as in a later job run): its status is read anew.
+    const stored = JSON.parse(JSON.stringify(ref)) as ProviderBatchRef;
+    const again = await provider.collectBatchResults(stored);
+    expect(again.responses).toHaveLength(3);
+    expect(retrieves()).toBe(4);
+  });
+
+  it('reads the status again for a collect after a read that found the batch still running', async () => {
+    const { provider } = open();
+    fake.pollsUntilEnded = 2;
+    const ref = await provider.submitBatch([comparison('r-1', 1, 2)], {}, { batchKey: 'b-running' });
+    const retrieves = () => fake.countRequests(/^GET \/v1\/batches\/[^/]+$/);
+    expect((await provider.getBatchStatus(ref)).results_ready).toBe(false);
+    const outcome = await provider.collectBatchResults(ref);
+    expect(outcome.responses.map((r) => r.comparison_id)).toEqual(['r-1']);
+    expect(retrieves()).toBe(2);
+  });
+
   it('fails every item of a batch that failed validation, with the reason from errors.data', async () => {
     const { provider } = open();
     fake.failNextBatchValidation('Model mismatch across requests');

@@ -9,7 +9,7 @@ import {
 } from '../core/base-batch-provider.js';
 import type { ItemAnswer, PartItemResult, PartStatus } from '../core/batch-aggregation.js';
 import { CustomIdMap, toCustomId } from '../core/custom-id.js';
-import type { ProviderBatchPart } from '../core/llm-provider.js';
+import type { ProviderBatchPart, ProviderBatchRef } from '../core/llm-provider.js';
 import { buildComparisonPrompt } from '../core/prompt.js';
 import { createOpenAIClient } from './openai.client.js';
 import { jsonlLines, writeJsonlFile } from '../core/jsonl-file.js';
@@ -131,6 +131,7 @@ export class OpenAIProvider extends BaseBatchProvider {
       raw_status: batch.status,
       counts: toStatusCounts(batch, part.comparison_ids.length),
       ...(batch.status === 'failed' ? { error: batchFailure(batch) } : {}),
+      ...resultFilesOf(batch),
     };
   }
 
@@ -138,11 +139,20 @@ export class OpenAIProvider extends BaseBatchProvider {
    * Successes are in the output file, failed and expired items in the error file: both are read, each as a
    * stream, line by line (a 100,000-line output file is never one string).
    */
-  protected async *streamPartResults(part: ProviderBatchPart): AsyncIterable<PartItemResult> {
-    const batch = await this.call('batch.status', () => this.client.batches.retrieve(part.provider_batch_id));
+  protected async *streamPartResults(
+    part: ProviderBatchPart,
+    _ref: ProviderBatchRef,
+    status: PartStatus,
+  ): AsyncIterable<PartItemResult> {
+    // The files named by the status that found the part finished; read again only for a status without them.
+    const files =
+      status.result_files ??
+      resultFilesOf(
+        await this.call('batch.status', () => this.client.batches.retrieve(part.provider_batch_id)),
+      ).result_files ??
+      [];
     const ids = new CustomIdMap(part.comparison_ids);
-    for (const fileId of [batch.output_file_id, batch.error_file_id]) {
-      if (!fileId) continue;
+    for (const fileId of files) {
       const response = await this.call('file.content', () => this.client.files.content(fileId));
       if (!response.body) continue;
       for await (const text of jsonlLines(response.body)) {
@@ -160,4 +170,14 @@ export class OpenAIProvider extends BaseBatchProvider {
   protected async cancelPart(part: ProviderBatchPart): Promise<void> {
     await this.call('batch.cancel', () => this.client.batches.cancel(part.provider_batch_id));
   }
+}
+
+/** A finished batch's output and error file ids (successes, then failed and expired items), when it has any. */
+function resultFilesOf(batch: {
+  status: string;
+  output_file_id?: string | null;
+  error_file_id?: string | null;
+}): { result_files?: string[] } {
+  const files = [batch.output_file_id, batch.error_file_id].filter((id): id is string => !!id);
+  return files.length > 0 ? { result_files: files } : {};
 }
