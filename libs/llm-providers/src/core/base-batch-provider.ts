@@ -49,8 +49,11 @@ export abstract class BaseBatchProvider implements LlmProvider {
   readonly cancelsAtProvider: boolean = true;
   protected readonly clock: () => number;
   protected readonly sleep: Sleep;
-  /** Statuses of refs whose parts had all finished when read (see partStatuses); gone with the ref. */
-  private readonly endedStatuses = new WeakMap<ProviderBatchRef, PartStatus[]>();
+  /**
+   * Statuses of refs whose parts had all finished when read (see partStatuses), with the parts they were read
+   * for (a ref changed in place since is read again); gone with the ref.
+   */
+  private readonly endedStatuses = new WeakMap<ProviderBatchRef, { parts: string; statuses: PartStatus[] }>();
 
   constructor(protected readonly deps: ProviderDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -374,12 +377,13 @@ export abstract class BaseBatchProvider implements LlmProvider {
    * round trip to the provider).
    */
   private async partStatuses(ref: ProviderBatchRef): Promise<PartStatus[]> {
+    const parts = ref.parts.map((part) => part.provider_batch_id).join('\n');
     const ended = this.endedStatuses.get(ref);
-    if (ended) return ended;
+    if (ended?.parts === parts) return ended.statuses;
     const statuses = await mapWithConcurrency(ref.parts, this.settings.concurrency, (part) =>
       this.fetchPartStatus(part, ref),
     );
-    if (mergePartStatuses(ref, statuses).results_ready) this.endedStatuses.set(ref, statuses);
+    if (mergePartStatuses(ref, statuses).results_ready) this.endedStatuses.set(ref, { parts, statuses });
     return statuses;
   }
 
