@@ -4,6 +4,7 @@ import { REDIS_CLIENT } from '#infra';
 import type { ProviderBatchRef } from '#llm-providers';
 import { Cluster, type Redis } from 'ioredis';
 import { BatchKeys } from './batch-keys.js';
+import { INLINE_REQUESTS, isVersionedRequestHash, storedContent } from './stored-content.js';
 import { recordFromFields, type VersionedRecord } from './batch-record-fields.js';
 import {
   CLAIM_SCRIPT,
@@ -26,7 +27,6 @@ import {
   type BatchContent,
   type BatchPatch,
   type EssayRefComparison,
-  type EssayBatchContent,
   type BatchRecord,
   type BatchStatus,
   type NewBatchRecord,
@@ -41,8 +41,6 @@ import { IdempotencyConflictError } from './errors/idempotency-conflict.error.js
 const WRITE_CHUNK = 500;
 /** Items per read of a batch's comparisons (and essays per HMGET) in getRequests. */
 const READ_PAGE = 2_000;
-/** Batches up to this size pass their requests to the create script directly (no staging list). */
-const INLINE_REQUESTS = 16;
 const STAGING_TTL_SECONDS = 3600;
 const MAX_CAS_ATTEMPTS = 50;
 const MAX_CLAIM_ATTEMPTS = 5;
@@ -93,7 +91,14 @@ export class BatchRepository {
   async create(
     record: NewBatchRecord,
     given: BatchContent,
-    options: { sendWith?: () => Promise<unknown> } = {},
+    options: {
+      sendWith?: () => Promise<unknown>;
+      /**
+       * The request's hash as versions before REQUEST_HASH_VERSION computed it, asked for only when a repeat meets
+       * a batch stored with such a hash (accepted before an upgrade): the repeat is then compared by that one.
+       */
+      legacyRequestHash?: () => string;
+    } = {},
   ): Promise<{ batch: BatchRecord; created: boolean; sent?: Promise<unknown> }> {
     const id = record.batch_id;
     const full = this.initialRecord(record);
@@ -104,11 +109,11 @@ export class BatchRepository {
     if (claimKey) {
       const owner = await this.redis.get(claimKey);
       const existing = owner ? await this.get(owner) : null;
-      if (existing) return this.repeatOf(existing, full);
+      if (existing) return this.repeatOf(existing, full, options.legacyRequestHash);
     }
     const staging = this.keys.staging(id);
     const essaysStaging = this.keys.essaysStaging(id);
-    const content = Array.isArray(given) && given.length > INLINE_REQUESTS ? textsOnce(given) : given;
+    const content = storedContent(given);
     const essayForm = isEssayContent(content);
     const items: Array<ComparisonRequest | EssayRefComparison> = essayForm ? content.comparisons : content;
     // A small inline batch (every individual request) travels inside the create script: one round trip in all.
@@ -165,7 +170,7 @@ export class BatchRepository {
       const owner = await this.claim(claimKey, id);
       if (owner.batch_id !== id) {
         await this.discard(id, full);
-        return this.repeatOf(owner, full);
+        return this.repeatOf(owner, full, options.legacyRequestHash);
       }
     }
     // A new batch is exactly what was written: no read back (one round trip less on every acceptance).
@@ -220,8 +225,18 @@ export class BatchRepository {
     return removed === 1;
   }
 
-  private repeatOf(existing: BatchRecord, attempt: BatchRecord): { batch: BatchRecord; created: boolean } {
-    if (existing.request_hash !== attempt.request_hash) {
+  private repeatOf(
+    existing: BatchRecord,
+    attempt: BatchRecord,
+    legacyRequestHash?: () => string,
+  ): { batch: BatchRecord; created: boolean } {
+    const same =
+      existing.request_hash === attempt.request_hash ||
+      (legacyRequestHash !== undefined &&
+        isVersionedRequestHash(attempt.request_hash) &&
+        !isVersionedRequestHash(existing.request_hash) &&
+        existing.request_hash === legacyRequestHash());
+    if (!same) {
       throw new IdempotencyConflictError(attempt.idempotency_key ?? attempt.batch_id, existing.batch_id);
     }
     return { batch: existing, created: false };
@@ -662,41 +677,10 @@ export class BatchRepository {
   }
 }
 
-/**
- * An inline batch whose comparisons share one prompt, stored in the essay-referencing form: each distinct essay
- * text once (ids given here in order of first appearance), the comparisons by id. A 10,000-comparison body
- * typically names a few hundred essays, each in dozens of comparisons: this stores (and serialises) ~1 MB instead
- * of ~12 MB, and getRequests gives back exactly the comparisons sent. Texts are told apart by the strings
- * themselves (a Map), so two different texts can never share an id. Comparisons with differing prompts are
- * stored inline as they are (the stored essay form has one prompt per batch).
- */
 /** A record as stored in its hash: counts and cancel_requested live in their own fields, not in the JSON. */
 function storedForm(record: BatchRecord): Omit<BatchRecord, 'counts' | 'cancel_requested'> {
   const { counts: _counts, cancel_requested: _cancel, ...stored } = record;
   void _counts;
   void _cancel;
   return stored;
-}
-
-function textsOnce(requests: ComparisonRequest[]): BatchContent {
-  const prompt = requests[0].user_prompt;
-  for (const request of requests) if (request.user_prompt !== prompt) return requests;
-  const ids = new Map<string, string>();
-  const essays: EssayBatchContent['essays'] = [];
-  const idOf = (text: string): string => {
-    let id = ids.get(text);
-    if (id === undefined) {
-      id = String(essays.length);
-      ids.set(text, id);
-      essays.push({ essay_id: id, text });
-    }
-    return id;
-  };
-  const comparisons = requests.map((request): EssayRefComparison => ({
-    comparison_id: request.comparison_id,
-    essay_a_id: idOf(request.essay_a),
-    essay_b_id: idOf(request.essay_b),
-    ...(request.metadata !== undefined ? { metadata: request.metadata } : {}),
-  }));
-  return { user_prompt: prompt, essays, comparisons };
 }

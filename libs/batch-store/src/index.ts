@@ -2,6 +2,7 @@ export * from './batch.types.js';
 export * from './batch-store.options.js';
 export * from './batch-keys.js';
 export * from './batch.repository.js';
+export * from './stored-content.js';
 export * from './batch-record-fields.js';
 export * from './outbox-entry.js';
 export * from './outbox.repository.js';

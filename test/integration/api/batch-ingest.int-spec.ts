@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { BatchRepository } from '#batch-store';
+import { BatchRepository, REQUEST_HASH_VERSION } from '#batch-store';
+import { requestHash } from '../../../apps/api/src/comparison/request-hash.js';
 import { REDIS_URL } from '../worker/support/store-harness.js';
 import { auth, startApi } from './support/api-harness.js';
 
@@ -72,6 +73,33 @@ describe('inline batch ingest (10,000 comparisons)', () => {
       if (i === N - 1) item.essay_a = ESSAYS[8];
     });
     await post(changed).expect(409);
+  }, 120_000);
+
+  it('knows a repeat by its stored form: metadata keys in another order are the same request, and a batch hashed the old way (before an upgrade) still answers its repeats', async () => {
+    const body = inlineBody('m');
+    const id = (await post(body).expect(202)).body.batch_id as string;
+    const repository = api.get(BatchRepository);
+    const record = repository.keys.record(id);
+    // Hashed over the stored form (essays once), not over the 12 MB body.
+    expect((await redis.hget(record, 'request_hash'))!.startsWith(REQUEST_HASH_VERSION)).toBe(true);
+    const reorderedMetadata = inlineBody('m', (item) => {
+      const metadata = item.metadata as Record<string, unknown> | undefined;
+      if (metadata) item.metadata = Object.fromEntries(Object.entries(metadata).reverse());
+    });
+    expect((await post(reorderedMetadata).expect(202)).body.batch_id).toBe(id);
+
+    // As a version before stored it: the hash of the body as sent, in the hash field and the record's JSON.
+    const legacy = requestHash({ kind: 'batch', body });
+    const json = JSON.parse((await redis.hget(record, 'record'))!) as Record<string, unknown>;
+    await redis.hset(
+      record,
+      'request_hash',
+      legacy,
+      'record',
+      JSON.stringify({ ...json, request_hash: legacy }),
+    );
+    expect((await post(body).expect(202)).body.batch_id).toBe(id);
+    await post(inlineBody('m', (item, i) => i === 0 && (item.essay_b = ESSAYS[3]))).expect(409);
   }, 120_000);
 
   it('refuses a bad item at index 9,999 naming it, and stores nothing', async () => {

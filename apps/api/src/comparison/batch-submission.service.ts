@@ -22,6 +22,8 @@ import {
   BatchRepository,
   IdempotencyConflictError,
   isEssayContent,
+  REQUEST_HASH_VERSION,
+  storedContent,
   type BatchContent,
   type BatchKind,
   type BatchRecord,
@@ -292,6 +294,10 @@ export class BatchSubmissionService {
   private async accept(acceptance: Acceptance, batchId: string = randomUUID()): Promise<Accepted> {
     const { kind, options, content } = acceptance;
     const items = isEssayContent(content) ? content.comparisons : content;
+    // The form the store keeps (a large inline batch: each essay text once); an idempotent repeat is recognised by
+    // a hash of that form, ~1 MB for 10,000 comparisons instead of the ~12 MB body.
+    const stored = storedContent(content);
+    const compacted = stored !== content;
     const callbackTopic = await this.callbackTopics.resolve(acceptance.principal, options.callback_topic);
     const priority = options.priority ?? PRIORITY.default;
     // The provider's availability and the tenant's comparisons-in-flight allowance are read in one Redis round trip
@@ -342,13 +348,21 @@ export class BatchSubmissionService {
         comparison_count: items.length,
         // Only a request with a key can be repeated: without one, hashing its body would serve nothing.
         request_hash:
-          acceptance.idempotencyKey === null ? '' : requestHash({ kind, body: acceptance.hashInput }),
+          acceptance.idempotencyKey === null
+            ? ''
+            : compacted
+              ? storedRequestHash(kind, acceptance.options, stored)
+              : requestHash({ kind, body: acceptance.hashInput }),
         idempotency_key: acceptance.idempotencyKey,
         created_at: new Date().toISOString(),
         ...(acceptance.quote ? { quote: acceptance.quote } : {}),
       };
       if (takenAhead) record.status = 'in_progress';
-      const creating = this.repository.create(record, content, laneStep ? { sendWith: laneStep } : {});
+      const creating = this.repository.create(record, stored, {
+        ...(laneStep ? { sendWith: laneStep } : {}),
+        // A repeat of an inline batch accepted before its hash was taken over the stored form.
+        ...(compacted ? { legacyRequestHash: () => requestHash({ kind, body: acceptance.hashInput }) } : {}),
+      });
       acceptance.onStoring?.(this.repository.initialRecord(record));
       outcome = await creating;
     } catch (err) {
@@ -443,4 +457,15 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T | PromiseLike<
   let resolve!: (value: T | PromiseLike<T>) => void;
   const promise = new Promise<T>((settle) => (resolve = settle));
   return { promise, resolve };
+}
+
+/**
+ * The hash of a request whose content is kept compacted (storedContent): its options (the body without its
+ * comparisons) and the stored form, canonical JSON (requestHash), marked with REQUEST_HASH_VERSION. Equal exactly
+ * when the bodies are the same request: the stored form is a pure, lossless function of the comparisons.
+ */
+function storedRequestHash(kind: BatchKind, options: RequestOptionsDto, stored: BatchContent): string {
+  const { comparisons: _comparisons, ...rest } = options as RequestOptionsDto & { comparisons?: unknown };
+  void _comparisons;
+  return REQUEST_HASH_VERSION + requestHash({ kind, options: rest, content: stored });
 }
