@@ -98,6 +98,8 @@ export class BatchRepository {
        * a batch stored with such a hash (accepted before an upgrade): the repeat is then compared by that one.
        */
       legacyRequestHash?: () => string;
+      /** JSON.stringify of each stored item (the essay form's comparisons), when the caller already made it. */
+      itemJson?: readonly string[];
     } = {},
   ): Promise<{ batch: BatchRecord; created: boolean; sent?: Promise<unknown> }> {
     const id = record.batch_id;
@@ -130,9 +132,10 @@ export class BatchRepository {
       // Every chunk in one pipeline (one round trip, not one per chunk); the staging keys expire if the create
       // below never runs.
       const staged = this.redis.pipeline().del(staging, essaysStaging);
+      const made = options.itemJson?.length === items.length ? options.itemJson : undefined;
       for (let i = 0; i < items.length; i += WRITE_CHUNK) {
         const chunk = new Array<string>(Math.min(WRITE_CHUNK, items.length - i));
-        for (let j = 0; j < chunk.length; j += 1) chunk[j] = JSON.stringify(items[i + j]);
+        for (let j = 0; j < chunk.length; j += 1) chunk[j] = made ? made[i + j] : JSON.stringify(items[i + j]);
         staged.rpush(staging, ...chunk);
       }
       if (items.length > 0) staged.expire(staging, STAGING_TTL_SECONDS);

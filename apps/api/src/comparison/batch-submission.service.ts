@@ -43,7 +43,7 @@ import { TenantRateLimiter } from '../rate-limit/tenant-rate-limiter.js';
 import { CostQuoteService } from '../quote/cost-quote.service.js';
 import { CallbackTopicPolicy } from '../topics/callback-topic.policy.js';
 import { ProviderSelectionService } from './provider-selection.service.js';
-import { requestHash } from './request-hash.js';
+import { canonicalItemJson, EncodedArray, requestHash } from './request-hash.js';
 
 /** The caller's HTTP-level preferences that shape an acceptance. */
 export interface SubmissionHeaders {
@@ -298,6 +298,8 @@ export class BatchSubmissionService {
     // a hash of that form, ~1 MB for 10,000 comparisons instead of the ~12 MB body.
     const stored = storedContent(content);
     const compacted = stored !== content;
+    // The JSON each stored comparison is written as, made once: the create stores it, the hash reads it.
+    const itemJson = isEssayContent(stored) ? stored.comparisons.map((c) => JSON.stringify(c)) : undefined;
     const callbackTopic = await this.callbackTopics.resolve(acceptance.principal, options.callback_topic);
     const priority = options.priority ?? PRIORITY.default;
     // The provider's availability and the tenant's comparisons-in-flight allowance are read in one Redis round trip
@@ -351,7 +353,7 @@ export class BatchSubmissionService {
           acceptance.idempotencyKey === null
             ? ''
             : compacted
-              ? storedRequestHash(kind, acceptance.options, stored)
+              ? storedRequestHash(kind, acceptance.options, stored, itemJson)
               : requestHash({ kind, body: acceptance.hashInput }),
         idempotency_key: acceptance.idempotencyKey,
         created_at: new Date().toISOString(),
@@ -360,6 +362,7 @@ export class BatchSubmissionService {
       if (takenAhead) record.status = 'in_progress';
       const creating = this.repository.create(record, stored, {
         ...(laneStep ? { sendWith: laneStep } : {}),
+        ...(itemJson ? { itemJson } : {}),
         // A repeat of an inline batch accepted before its hash was taken over the stored form.
         ...(compacted ? { legacyRequestHash: () => requestHash({ kind, body: acceptance.hashInput }) } : {}),
       });
@@ -464,8 +467,20 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T | PromiseLike<
  * comparisons) and the stored form, canonical JSON (requestHash), marked with REQUEST_HASH_VERSION. Equal exactly
  * when the bodies are the same request: the stored form is a pure, lossless function of the comparisons.
  */
-function storedRequestHash(kind: BatchKind, options: RequestOptionsDto, stored: BatchContent): string {
+function storedRequestHash(
+  kind: BatchKind,
+  options: RequestOptionsDto,
+  stored: BatchContent,
+  itemJson: readonly string[] | undefined,
+): string {
   const { comparisons: _comparisons, ...rest } = options as RequestOptionsDto & { comparisons?: unknown };
   void _comparisons;
-  return REQUEST_HASH_VERSION + requestHash({ kind, options: rest, content: stored });
+  // The comparisons' canonical JSON from the JSON they are stored as (the same string when already in key order).
+  const content =
+    itemJson && isEssayContent(stored)
+      ? Object.assign({}, stored, {
+          comparisons: new EncodedArray(stored.comparisons.map((c, i) => canonicalItemJson(c, itemJson[i]))),
+        })
+      : stored;
+  return REQUEST_HASH_VERSION + requestHash({ kind, options: rest, content });
 }

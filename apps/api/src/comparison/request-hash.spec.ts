@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, requestHash } from './request-hash.js';
+import { canonicalItemJson, canonicalJson, EncodedArray, requestHash } from './request-hash.js';
 
 describe('requestHash', () => {
   it('ignores key order and undefined fields, at every level', () => {
@@ -49,6 +49,33 @@ describe('requestHash', () => {
     };
     expect(requestHash(body)).toBe(createHash('sha256').update(referenceCanonical(body)).digest('hex'));
     expect(canonicalJson(body)).toBe(referenceCanonical(body));
+  });
+
+  it('hashes an array given as its items\' stored JSON exactly as the array itself (EncodedArray)', () => {
+    const essay = 'An essay long enough to be written from its cached JSON: "quoted", é. '.repeat(6);
+    const items: unknown[] = [
+      { comparison_id: 'a', essay_a_id: '0', essay_b_id: '1', metadata: { pair_index: 1, assessment_id: 'x' } },
+      { essay_b_id: '1', comparison_id: 'b', essay_a_id: '0' },
+      { comparison_id: 'c', essay_a_id: '0', essay_b_id: '1', metadata: { 10: 'integer key', 2: essay } },
+      { comparison_id: 'd', essay_a_id: '1', essay_b_id: '0', metadata: { note: essay, list: [3, 1, 2] } },
+      { comparison_id: 'e', essay_a_id: '1', essay_b_id: '0', metadata: { skipped: undefined, n: null } },
+    ];
+    const value = { kind: 'batch', content: { user_prompt: 'p', comparisons: items } };
+    const stored = items.map((item) => JSON.stringify(item));
+    const encoded = {
+      kind: 'batch',
+      content: {
+        user_prompt: 'p',
+        comparisons: new EncodedArray(items.map((item, i) => canonicalItemJson(item, stored[i]))),
+      },
+    };
+    expect(requestHash(encoded)).toBe(requestHash(value));
+    expect(canonicalJson(encoded)).toBe(referenceCanonical(value));
+    // An item already in key order is written as its stored string; the others are made canonical.
+    const inOrder = { comparison_id: 'f', essay_a_id: '0', essay_b_id: '1', metadata: { a: 1, b: [2] } };
+    expect(canonicalItemJson(inOrder, JSON.stringify(inOrder))).toBe(referenceCanonical(inOrder));
+    expect(canonicalItemJson(items[1], stored[1])).not.toBe(stored[1]);
+    expect(canonicalItemJson(items[1], stored[1])).toBe(referenceCanonical(items[1]));
   });
 });
 

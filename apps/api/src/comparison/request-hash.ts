@@ -39,6 +39,27 @@ export function requestHash(value: unknown): string {
   return hash.digest('hex');
 }
 
+/**
+ * An array given as the JSON of each of its items, written as is: the caller already has those strings (the JSON a
+ * batch's items are stored as) and vouches that each is its item's canonical form (see canonicalItemJson).
+ */
+export class EncodedArray {
+  constructor(readonly itemJson: readonly string[]) {}
+}
+
+/**
+ * `json` when it is `item`'s canonical JSON (the item's keys already in order at every level), otherwise the
+ * canonical JSON computed: JSON.stringify writes an ordered record exactly as the canonical writer does.
+ */
+export function canonicalItemJson(item: unknown, json: string): string {
+  try {
+    if (ordered(item) === item) return json;
+  } catch (err) {
+    if (!(err instanceof NeedsWriter)) throw err;
+  }
+  return canonicalJson(item);
+}
+
 export function canonicalJson(value: unknown): string {
   let out = '';
   const emit = (piece: string) => (out += piece);
@@ -62,6 +83,13 @@ class CanonicalWriter {
   ) {}
 
   write(value: unknown): void {
+    if (value instanceof EncodedArray) {
+      this.emit('[');
+      const items = value.itemJson;
+      for (let i = 0; i < items.length; i += 1) this.emit(i > 0 ? ',' + items[i] : items[i]);
+      this.emit(']');
+      return;
+    }
     if (Array.isArray(value)) {
       this.emit('[');
       for (let i = 0; i < value.length; i += 1) {
@@ -129,6 +157,7 @@ function byCodeUnits(a: string, b: string): number {
  */
 function needsPieces(value: unknown): boolean {
   if (typeof value === 'string') return value.length >= LONG_STRING;
+  if (value instanceof EncodedArray) return true;
   if (value === null || typeof value !== 'object') return false;
   if (Array.isArray(value)) {
     if (value.length > SPLIT_ARRAY_LENGTH) return true;
