@@ -394,12 +394,18 @@ export async function assembleJson(
   return rest;
 }
 
-/** Parses the elements of `array` from the first not yet parsed up to (excluding) `end`. */
+/**
+ * Parses the elements of `array` from the first not yet parsed up to (excluding) `end`: in one JSON.parse of their
+ * bytes as an array (between two elements the scan found only a comma and spaces), not one call and one string per
+ * element. A group that is not exactly its elements (malformed JSON) is refused as any malformed element is.
+ */
 function parseElements(array: SplitArray, end: number, bytes: ChunkedBytes, shared: SeenStrings): void {
   const { bounds, items } = array;
-  for (let k = items.length; k < end; k++) {
-    items.push(shareLongStrings(parsePiece(bytes.text(bounds[2 * k], bounds[2 * k + 1])), shared));
-  }
+  const first = items.length;
+  if (end <= first) return;
+  const group = parsePiece(`[${bytes.text(bounds[2 * first], bounds[2 * (end - 1) + 1])}]`);
+  if (!Array.isArray(group) || group.length !== end - first) throw malformed();
+  for (const element of group) items.push(shareLongStrings(element, shared));
 }
 
 /**
