@@ -135,7 +135,8 @@ export class BatchRepository {
       const made = options.itemJson?.length === items.length ? options.itemJson : undefined;
       for (let i = 0; i < items.length; i += WRITE_CHUNK) {
         const chunk = new Array<string>(Math.min(WRITE_CHUNK, items.length - i));
-        for (let j = 0; j < chunk.length; j += 1) chunk[j] = made ? made[i + j] : JSON.stringify(items[i + j]);
+        for (let j = 0; j < chunk.length; j += 1)
+          chunk[j] = made ? made[i + j] : JSON.stringify(items[i + j]);
         staged.rpush(staging, ...chunk);
       }
       if (items.length > 0) staged.expire(staging, STAGING_TTL_SECONDS);

@@ -51,10 +51,15 @@ describe('requestHash', () => {
     expect(canonicalJson(body)).toBe(referenceCanonical(body));
   });
 
-  it('hashes an array given as its items\' stored JSON exactly as the array itself (EncodedArray)', () => {
+  it("hashes an array given as its items' stored JSON exactly as the array itself (EncodedArray)", () => {
     const essay = 'An essay long enough to be written from its cached JSON: "quoted", é. '.repeat(6);
     const items: unknown[] = [
-      { comparison_id: 'a', essay_a_id: '0', essay_b_id: '1', metadata: { pair_index: 1, assessment_id: 'x' } },
+      {
+        comparison_id: 'a',
+        essay_a_id: '0',
+        essay_b_id: '1',
+        metadata: { pair_index: 1, assessment_id: 'x' },
+      },
       { essay_b_id: '1', comparison_id: 'b', essay_a_id: '0' },
       { comparison_id: 'c', essay_a_id: '0', essay_b_id: '1', metadata: { 10: 'integer key', 2: essay } },
       { comparison_id: 'd', essay_a_id: '1', essay_b_id: '0', metadata: { note: essay, list: [3, 1, 2] } },
