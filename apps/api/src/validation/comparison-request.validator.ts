@@ -69,11 +69,15 @@ export class ComparisonRequestValidator {
         sliceStart = performance.now();
       }
       const item: unknown = comparisons[i];
-      const prefix = `comparisons[${i}]`;
-      if (!isPlainObject(item)) throw ApiError.invalid(prefix, `${prefix} must be an object`);
-      refuseUnknownKeys(item, ITEM_KEYS, `${prefix}.`);
-      const id = this.comparisonId(item.comparison_id, `${prefix}.comparison_id`);
-      this.pair(item, `${prefix}.`);
+      let id: string;
+      try {
+        // Fields named without their item's prefix: a valid item (nearly every one) never builds those names.
+        id = this.item(item, '');
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        // The same checks again, naming the field in full (`comparisons[7].essay_a`): they fail the same way.
+        id = this.item(item, `comparisons[${i}]`);
+      }
       if (seen.has(id)) {
         throw ApiError.invalid('comparisons', 'comparisons must have unique comparison_id values', {
           duplicate: id,
@@ -83,6 +87,16 @@ export class ComparisonRequestValidator {
       seen.add(id);
     }
     return request as unknown as ValidatedBatchRequest;
+  }
+
+  /** One item of a batch, its fields named under `prefix` (`comparisons[i]`); returns its comparison_id. */
+  private item(item: unknown, prefix: string): string {
+    if (!isPlainObject(item)) throw ApiError.invalid(prefix, `${prefix} must be an object`);
+    const dot = prefix === '' ? '' : `${prefix}.`;
+    refuseUnknownKeys(item, ITEM_KEYS, dot);
+    const id = this.comparisonId(item.comparison_id, `${dot}comparison_id`);
+    this.pair(item, dot);
+    return id;
   }
 
   single(body: unknown): ValidatedSingleRequest {
