@@ -52,12 +52,30 @@ export class EncodedArray {
  * canonical JSON computed: JSON.stringify writes an ordered record exactly as the canonical writer does.
  */
 export function canonicalItemJson(item: unknown, json: string): string {
-  try {
-    if (ordered(item) === item) return json;
-  } catch (err) {
-    if (!(err instanceof NeedsWriter)) throw err;
+  return inCanonicalOrder(item) ? json : canonicalJson(item);
+}
+
+/**
+ * Whether every object in the value has its keys in code-unit order and none integer-like (JavaScript would list
+ * those first): then JSON.stringify writes the canonical form. Walks without allocating (no Object.keys), since it
+ * runs once per item of a large batch.
+ */
+function inCanonicalOrder(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i += 1) if (!inCanonicalOrder(value[i])) return false;
+    return true;
   }
-  return canonicalJson(item);
+  let previous: string | undefined;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return false;
+    const first = key.charCodeAt(0);
+    if (first >= 0x30 && first <= 0x39 && INTEGER_KEY.test(key)) return false;
+    if (previous !== undefined && previous > key) return false;
+    previous = key;
+    if (!inCanonicalOrder((value as Record<string, unknown>)[key])) return false;
+  }
+  return true;
 }
 
 export function canonicalJson(value: unknown): string {
