@@ -122,7 +122,8 @@ class CanonicalWriter {
       const record = value as Record<string, unknown>;
       if (!needsPieces(record)) {
         try {
-          this.emit(JSON.stringify(ordered(record)));
+          // Most records are already in order: checked without copying, and copied in order only when not.
+          this.emit(JSON.stringify(inCanonicalOrder(record) ? record : ordered(record)));
           return;
         } catch (err) {
           if (!(err instanceof NeedsWriter)) throw err;
