@@ -5,7 +5,9 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import {
   CALLER_ID_PATTERN,
   CALLER_ID_RULE,
+  OVERRIDE_BOUNDS,
   PRIORITY,
+  PROVIDER_NAMES,
   RequestOptionsDto,
   TOPIC_NAME_PATTERN,
   type ComparisonBatchRequestDto,
@@ -115,18 +117,20 @@ export class ComparisonRequestValidator {
 
   /** The option block (provider overrides, correlation id, topic, priority): the DTO's own rules. */
   options(request: Record<string, unknown>): void {
-    // Most requests send plain, valid options and no overrides: those pass without class-validator (a third of
-    // an individual request's CPU in the API). Anything else, valid or not, gets the DTO's rules and messages.
-    if (plainValidOptions(request)) return;
-    const options: Record<string, unknown> = {};
-    for (const key of OPTION_KEYS) if (request[key] !== undefined) options[key] = request[key];
-    const errors = validateSync(plainToInstance(RequestOptionsDto, options), {
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      validationError: { target: false, value: false },
-    });
-    if (errors.length > 0) throw validationApiError(errors);
-    const overrides = options.llm_config_overrides as Record<string, unknown> | undefined;
+    // Most requests send plain, valid options (no overrides, or a few well-formed ones): those pass without
+    // class-validator (a third of an individual request's CPU in the API). Anything else, valid or not, gets the
+    // DTO's rules and messages.
+    if (!plainValidOptions(request)) {
+      const options: Record<string, unknown> = {};
+      for (const key of OPTION_KEYS) if (request[key] !== undefined) options[key] = request[key];
+      const errors = validateSync(plainToInstance(RequestOptionsDto, options), {
+        whitelist: true,
+        forbidNonWhitelisted: true,
+        validationError: { target: false, value: false },
+      });
+      if (errors.length > 0) throw validationApiError(errors);
+    }
+    const overrides = request.llm_config_overrides as Record<string, unknown> | undefined;
     for (const key of ['model_override', 'system_prompt_override'] as const) {
       const value = overrides?.[key];
       if (typeof value === 'string') checkText(value, `llm_config_overrides.${key}`);
@@ -175,13 +179,15 @@ export function refuseUnknownKeys(
 }
 
 /**
- * True when the option block certainly passes RequestOptionsDto: no llm_config_overrides, and correlation_id,
- * callback_topic and priority each absent or valid. A subset of what the DTO accepts, so taking it changes no
- * outcome; false sends the block to the DTO's rules.
+ * True when the option block certainly passes RequestOptionsDto: correlation_id, callback_topic and priority each
+ * absent or valid, and llm_config_overrides absent or plainly valid (plainValidOverrides). A subset of what the DTO
+ * accepts, so taking it changes no outcome; false sends the block to the DTO's rules.
  */
 function plainValidOptions(request: Record<string, unknown>): boolean {
-  if (request.llm_config_overrides !== undefined) return false;
   const { correlation_id: correlation, callback_topic: topic, priority } = request;
+  if (request.llm_config_overrides !== undefined && !plainValidOverrides(request.llm_config_overrides)) {
+    return false;
+  }
   if (
     correlation !== undefined &&
     !(typeof correlation === 'string' && CALLER_ID_PATTERN.test(correlation))
@@ -195,4 +201,44 @@ function plainValidOptions(request: Record<string, unknown>): boolean {
       (priority as number) >= PRIORITY.min &&
       (priority as number) <= PRIORITY.max)
   );
+}
+
+const PROVIDERS: ReadonlySet<unknown> = new Set(PROVIDER_NAMES);
+
+/**
+ * True when `value` certainly passes LlmConfigOverridesDto: a plain object of its known keys only, each of the
+ * DTO's type and within OVERRIDE_BOUNDS (the numbers the DTO's decorators read). Strings are measured in UTF-16
+ * units, never fewer than the code points the DTO counts, so a string this accepts the DTO accepts too; a null
+ * value (which the DTO's IsOptional lets through) or anything unusual goes to the DTO instead.
+ */
+export function plainValidOverrides(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  const { modelChars, temperature, maxTokens, systemPromptChars } = OVERRIDE_BOUNDS;
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    switch (key) {
+      case 'provider_override':
+        if (!PROVIDERS.has(v)) return false;
+        break;
+      case 'model_override':
+        if (typeof v !== 'string' || v.length < modelChars.min || v.length > modelChars.max) return false;
+        break;
+      case 'temperature_override':
+        if (!isNumberWithin(v, temperature.min, temperature.max)) return false;
+        break;
+      case 'max_tokens_override':
+        if (!Number.isInteger(v) || !isNumberWithin(v, maxTokens.min, maxTokens.max)) return false;
+        break;
+      case 'system_prompt_override':
+        if (typeof v !== 'string' || v.length > systemPromptChars.max) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+function isNumberWithin(value: unknown, min: number, max: number): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
 }
