@@ -316,6 +316,7 @@ export class JsonSplitScanner {
 export class ChunkedBytes {
   private readonly starts: number[] = [];
   private length = 0;
+  private scratch = Buffer.alloc(0);
 
   constructor(private readonly chunks: Buffer[] = []) {
     for (const chunk of chunks) this.track(chunk);
@@ -341,6 +342,29 @@ export class ChunkedBytes {
       parts.push(this.chunks[k].subarray(0, Math.min(this.chunks[k].length, end - this.starts[k])));
     }
     return Buffer.concat(parts).toString('utf8');
+  }
+
+  /**
+   * The text of [start, end) as a JSON array: `[` + that UTF-8 text + `]`, decoded once from one buffer (the bytes
+   * copied into a scratch buffer kept for the next call). Joining the brackets to the decoded text instead makes a
+   * second copy of it inside the JS heap when JSON.parse flattens the joined string: about 12 MB more garbage per
+   * 10,000-comparison body.
+   */
+  arrayText(start: number, end: number): string {
+    const length = end - start + 2;
+    if (this.scratch.length < length)
+      this.scratch = Buffer.allocUnsafe(Math.max(length, 2 * this.scratch.length));
+    const scratch = this.scratch;
+    scratch[0] = OPEN_ARRAY;
+    let written = 1;
+    for (let k = this.indexOf(start), at = start; at < end; k++) {
+      const from = at - this.starts[k];
+      const to = Math.min(this.chunks[k].length, end - this.starts[k]);
+      written += this.chunks[k].copy(scratch, written, from, to);
+      at = this.starts[k] + to;
+    }
+    scratch[written] = CLOSE_ARRAY;
+    return scratch.toString('utf8', 0, written + 1);
   }
 
   private track(chunk: Buffer): void {
@@ -403,7 +427,7 @@ function parseElements(array: SplitArray, end: number, bytes: ChunkedBytes, shar
   const { bounds, items } = array;
   const first = items.length;
   if (end <= first) return;
-  const group = parsePiece(`[${bytes.text(bounds[2 * first], bounds[2 * (end - 1) + 1])}]`);
+  const group = parsePiece(bytes.arrayText(bounds[2 * first], bounds[2 * (end - 1) + 1]));
   if (!Array.isArray(group) || group.length !== end - first) throw malformed();
   for (const element of group) items.push(shareLongStrings(element, shared));
 }
