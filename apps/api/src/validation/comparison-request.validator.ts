@@ -197,9 +197,7 @@ function plainValidOptions(request: Record<string, unknown>): boolean {
   if (topic !== undefined && !(typeof topic === 'string' && TOPIC_NAME_PATTERN.test(topic))) return false;
   return (
     priority === undefined ||
-    (Number.isInteger(priority) &&
-      (priority as number) >= PRIORITY.min &&
-      (priority as number) <= PRIORITY.max)
+    (Number.isInteger(priority) && isNumberWithin(priority, PRIORITY.min, PRIORITY.max))
   );
 }
 

@@ -333,15 +333,13 @@ export class ChunkedBytes {
 
   /** UTF-8 text of [start, end): ranges here start and end at ASCII structure, so never inside a character. */
   text(start: number, end: number): string {
-    let k = this.indexOf(start);
+    const k = this.indexOf(start);
     const first = this.chunks[k];
-    const offset = start - this.starts[k];
-    if (end - this.starts[k] <= first.length) return first.toString('utf8', offset, end - this.starts[k]);
-    const parts: Buffer[] = [first.subarray(offset)];
-    for (k++; k < this.chunks.length && this.starts[k] < end; k++) {
-      parts.push(this.chunks[k].subarray(0, Math.min(this.chunks[k].length, end - this.starts[k])));
-    }
-    return Buffer.concat(parts).toString('utf8');
+    if (end - this.starts[k] <= first.length)
+      return first.toString('utf8', start - this.starts[k], end - this.starts[k]);
+    const joined = Buffer.allocUnsafe(end - start);
+    this.copyInto(joined, 0, start, end);
+    return joined.toString('utf8');
   }
 
   /**
@@ -356,15 +354,20 @@ export class ChunkedBytes {
       this.scratch = Buffer.allocUnsafe(Math.max(length, 2 * this.scratch.length));
     const scratch = this.scratch;
     scratch[0] = OPEN_ARRAY;
-    let written = 1;
-    for (let k = this.indexOf(start), at = start; at < end; k++) {
-      const from = at - this.starts[k];
-      const to = Math.min(this.chunks[k].length, end - this.starts[k]);
-      written += this.chunks[k].copy(scratch, written, from, to);
-      at = this.starts[k] + to;
-    }
+    const written = 1 + this.copyInto(scratch, 1, start, end);
     scratch[written] = CLOSE_ARRAY;
     return scratch.toString('utf8', 0, written + 1);
+  }
+
+  /** Copies the bytes of [start, end), across chunks, into `target` from `at`; returns how many. */
+  private copyInto(target: Buffer, at: number, start: number, end: number): number {
+    let written = 0;
+    for (let k = this.indexOf(start), from = start; from < end; k++) {
+      const to = Math.min(this.chunks[k].length, end - this.starts[k]);
+      written += this.chunks[k].copy(target, at + written, from - this.starts[k], to);
+      from = this.starts[k] + to;
+    }
+    return written;
   }
 
   private track(chunk: Buffer): void {
